@@ -1,0 +1,158 @@
+"""Credentials and roles: API keys checked from memory on the hot path."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import secrets
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.enums import Role
+from app.errors import Forbidden, Unauthorized
+from app.models.api_keys import ApiKey
+from app.models.common import utcnow
+
+log = logging.getLogger("dondoc.auth")
+
+KEY_PREFIX = "ddk_"
+LAST_USED_RESOLUTION_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Caller:
+    role: Role
+    agency_id: uuid.UUID | None = None
+    key_id: uuid.UUID | None = None
+    name: str | None = None
+
+    @property
+    def identity(self) -> str:
+        """Stable identity of the credential, used to scope idempotency keys."""
+        return f"key:{self.key_id}" if self.key_id else f"role:{self.role}"
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role == Role.admin or self.role in roles
+
+    def require(self, *roles: Role) -> None:
+        if not self.has_role(*roles):
+            allowed = ", ".join(r.value for r in roles) or "admin"
+            raise Forbidden(f"Role '{self.role}' may not do this (allowed: admin, {allowed}).")
+
+
+def new_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_key(key: str) -> str:
+    # Keys carry 256 random bits, so a fast hash is enough; only the hash is stored.
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@dataclass
+class KeyCache:
+    """Recently verified keys. Revocation in this process evicts at once; other processes
+    notice within `ttl` seconds."""
+
+    ttl: float
+    entries: dict[str, tuple[Caller, float]] = field(default_factory=dict)
+    touched: dict[uuid.UUID, float] = field(default_factory=dict)
+
+    def get(self, key_hash: str) -> Caller | None:
+        hit = self.entries.get(key_hash)
+        if hit is None:
+            return None
+        caller, expires = hit
+        if expires < time.monotonic():
+            self.entries.pop(key_hash, None)
+            return None
+        return caller
+
+    def put(self, key_hash: str, caller: Caller) -> None:
+        if len(self.entries) > 10_000:
+            self.entries.clear()
+        self.entries[key_hash] = (caller, time.monotonic() + self.ttl)
+
+    def evict(self, key_id: uuid.UUID) -> None:
+        for h, (caller, _) in list(self.entries.items()):
+            if caller.key_id == key_id:
+                self.entries.pop(h, None)
+
+    def due_for_touch(self, key_id: uuid.UUID) -> bool:
+        now = time.monotonic()
+        if now - self.touched.get(key_id, -1e9) < LAST_USED_RESOLUTION_SECONDS:
+            return False
+        self.touched[key_id] = now
+        return True
+
+
+async def lookup_key(engine: AsyncEngine, key_hash: str) -> Caller | None:
+    t = ApiKey.__table__.c  # type: ignore[attr-defined]
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        row = (
+            await conn.execute(
+                select(t.id, t.name, t.role, t.agency_id).where(
+                    t.key_hash == key_hash, t.revoked_at.is_(None)
+                )
+            )
+        ).first()
+    if row is None:
+        return None
+    return Caller(role=Role(row.role), agency_id=row.agency_id, key_id=row.id, name=row.name)
+
+
+async def _touch(engine: AsyncEngine, key_id: uuid.UUID) -> None:
+    t = ApiKey.__table__.c  # type: ignore[attr-defined]
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                update(ApiKey.__table__).where(t.id == key_id).values(last_used_at=utcnow())  # type: ignore[arg-type]
+            )
+    except Exception:  # bookkeeping only; never fails a request
+        log.warning("could not record last use of key %s", key_id, exc_info=True)
+
+
+_background: set[asyncio.Task[None]] = set()
+bearer = HTTPBearer(auto_error=False, description="An API key (`ddk_…`).")
+
+
+async def authenticate(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Caller:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("Send 'Authorization: Bearer <credential>'.")
+    token = credentials.credentials
+    if token.count(".") == 2:
+        raise Unauthorized("Bearer tokens (OIDC) are not accepted by this deployment.")
+    key_hash = hash_key(token)
+    cache: KeyCache = request.app.state.key_cache
+    caller = cache.get(key_hash)
+    if caller is None:
+        caller = await lookup_key(request.app.state.engine, key_hash)
+        if caller is None:
+            raise Unauthorized("Invalid or revoked API key.")
+        cache.put(key_hash, caller)
+    assert caller.key_id is not None
+    if cache.due_for_touch(caller.key_id):
+        task = asyncio.create_task(_touch(request.app.state.engine, caller.key_id))
+        _background.add(task)
+        task.add_done_callback(_background.discard)
+    return caller
+
+
+def constant_time_equal(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+CurrentCaller = Annotated[Caller, Depends(authenticate)]

@@ -1,0 +1,180 @@
+"""The `dondoc` command: serve, demo, migrate, apikey."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.config import get_settings
+from app.embedded import EmbeddedDatabaseError
+
+T = TypeVar("T")
+
+
+def _database_url() -> str:
+    from app.db import resolve_database_url
+
+    settings = get_settings()
+    if not settings.database_url:
+        print(f"DATABASE_URL is unset: using the embedded PostgreSQL in {settings.data_dir}/", file=sys.stderr)
+    return resolve_database_url(settings)
+
+
+def _with_connection(url: str, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+    from app.db import create_engine
+
+    async def run() -> T:
+        engine = create_engine(url, get_settings())
+        try:
+            async with engine.begin() as conn:
+                return await work(conn)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _migrate(url: str) -> None:
+    from app.migrate import upgrade
+
+    upgrade(url)
+    print("database schema is at the latest migration", file=sys.stderr)
+
+
+def _serve(url: str, host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    # Worker processes reach the same server (embedded or not) through DATABASE_URL.
+    os.environ["DATABASE_URL"] = url
+    get_settings.cache_clear()
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    url = _database_url()
+    if not args.no_migrate:
+        _migrate(url)
+    _serve(url, args.host, args.port, args.workers)
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from app import demo
+    from app.enums import Role
+    from app.services.api_keys import issue_key
+
+    url = _database_url()
+    _migrate(url)
+
+    async def prepare(conn: AsyncConnection) -> tuple[dict[str, int], str]:
+        loaded = await demo.load(conn)
+        key = await issue_key(conn, "demo admin", Role.admin)
+        return loaded, key
+
+    loaded, key = _with_connection(url, prepare)
+    shown = "localhost" if args.host in ("0.0.0.0", "127.0.0.1") else args.host
+    print(
+        "\nĐôn đốc demo\n"
+        f"  loaded:    {loaded['agencies']} agencies"
+        f"{'' if loaded['agencies'] else ' (database already had data; nothing loaded)'}\n"
+        f"  admin key: {key}\n"
+        f"  API docs:  http://{shown}:{args.port}/docs\n"
+        f"  try:       curl -H 'Authorization: Bearer {key}' http://{shown}:{args.port}/api/v1/agencies\n",
+        flush=True,
+    )
+    _serve(url, args.host, args.port, 1)
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    _migrate(_database_url())
+
+
+def cmd_apikey(args: argparse.Namespace) -> None:
+    from sqlalchemy import select
+
+    from app.enums import Role
+    from app.models.agencies import Agency
+    from app.services import api_keys
+
+    url = _database_url()
+
+    async def create(conn: AsyncConnection) -> str:
+        agency_id = None
+        if args.agency:
+            t = Agency.__table__.c  # type: ignore[attr-defined]
+            agency_id = (await conn.execute(select(t.id).where(t.code == args.agency))).scalar()
+            if agency_id is None:
+                raise SystemExit(f"no agency with code {args.agency}")
+        role = Role(args.role)
+        if role == Role.agency and agency_id is None:
+            raise SystemExit("--agency CODE is required for role 'agency'")
+        return await api_keys.issue_key(conn, args.name, role, agency_id)
+
+    if args.action == "create":
+        print(_with_connection(url, create))
+    elif args.action == "list":
+        for row in _with_connection(url, api_keys.list_all):
+            state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
+            print(f"{row.id}  {row.key_prefix}…  {row.role:<8} {state:<18} {row.name}")
+    else:
+        import uuid
+
+        async def revoke(conn: AsyncConnection) -> bool:
+            return await api_keys.revoke_by_id(conn, uuid.UUID(args.id))
+
+        if not _with_connection(url, revoke):
+            raise SystemExit(f"no active key with id {args.id}")
+        print(f"revoked {args.id}")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="dondoc", description="Đôn đốc: directives and tasks follow-up")
+    sub = p.add_subparsers(dest="command", required=True)
+    for name, handler, help_ in (
+        ("serve", cmd_serve, "migrate and serve the API"),
+        ("demo", cmd_demo, "migrate, load the demo scenario, print an admin key, serve"),
+    ):
+        s = sub.add_parser(name, help=help_)
+        s.add_argument("--host", default="127.0.0.1")
+        s.add_argument("--port", type=int, default=8000)
+        if name == "serve":
+            s.add_argument("--workers", type=int, default=1)
+            s.add_argument("--no-migrate", action="store_true")
+        s.set_defaults(handler=handler)
+    sub.add_parser("migrate", help="bring the schema to the latest migration").set_defaults(handler=cmd_migrate)
+    k = sub.add_parser("apikey", help="create, list or revoke API keys")
+    ks = k.add_subparsers(dest="action", required=True)
+    c = ks.add_parser("create")
+    c.add_argument("--name", required=True)
+    c.add_argument("--role", required=True, choices=["admin", "office", "leader", "finance", "agency", "viewer"])
+    c.add_argument("--agency", help="agency code (required for role agency)")
+    ks.add_parser("list")
+    r = ks.add_parser("revoke")
+    r.add_argument("id")
+    k.set_defaults(handler=cmd_apikey)
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
+    args = parser().parse_args(argv)
+    try:
+        args.handler(args)
+    except EmbeddedDatabaseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc

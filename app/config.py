@@ -1,0 +1,46 @@
+"""Settings: environment variables with the DONDOC_ prefix, plus DATABASE_URL."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DONDOC_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "DONDOC_DATABASE_URL")
+    )
+    data_dir: Path = Path(".dondoc")
+    env: str = "development"
+    bootstrap_admin_key: str | None = None
+    timezone: str = "Asia/Ho_Chi_Minh"
+    due_soon_days: int = Field(default=3, ge=0)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+    webhook_allowed_hosts: str = ""
+    webhook_retry_base_seconds: float = 60
+    scheduler_interval_seconds: float = 300
+    db_pool_size: int = Field(default=10, ge=1)
+    db_connect_timeout_seconds: float = 3.0
+    db_statement_timeout_ms: int = 15_000
+    api_key_cache_seconds: float = 10.0
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises for an unknown zone, so start-up fails loudly
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

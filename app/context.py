@@ -1,0 +1,7 @@
+"""Per-request context that services read without threading it through every call."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+
+request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)

@@ -1,0 +1,83 @@
+"""The embedded PostgreSQL used when DATABASE_URL is unset (the pgserver package).
+
+It is the same PostgreSQL server and the same asyncpg code path as an external one; the data
+lives in DONDOC_DATA_DIR and is reused on the next start. The server is stopped when the last
+process that started it exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+log = logging.getLogger("dondoc.embedded")
+
+DATABASE_NAME = "dondoc"
+_started: dict[Path, str] = {}
+
+
+class EmbeddedDatabaseError(RuntimeError):
+    pass
+
+
+HOW_TO_FIX = (
+    "Set DATABASE_URL to an existing PostgreSQL (≥ 14) instead, for example "
+    "DATABASE_URL=postgresql://user@127.0.0.1:5432/dondoc"
+)
+
+
+def server_socket_url(data_dir: Path) -> tuple[str, str]:
+    """Start (or join) the embedded server; return (socket directory, user)."""
+    data_dir = data_dir.expanduser().resolve()
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.chmod(0o755)
+        import pgserver
+
+        server = pgserver.get_server(data_dir / "pgdata", cleanup_mode="stop")
+        uri = urlparse(server.get_uri())
+    except Exception as exc:  # any failure here is reported the same way
+        raise EmbeddedDatabaseError(
+            f"Could not start the embedded PostgreSQL in {data_dir}: {exc!r}. {HOW_TO_FIX}"
+        ) from exc
+    host = parse_qs(uri.query).get("host", [""])[0]
+    return host, uri.username or "postgres"
+
+
+def url_for(data_dir: Path, database: str) -> str:
+    host, user = server_socket_url(data_dir)
+    return f"postgresql+asyncpg://{user}@/{database}?host={host}"
+
+
+async def _ensure_database(data_dir: Path, database: str) -> None:
+    import asyncpg
+
+    host, user = server_socket_url(data_dir)
+    conn = await asyncpg.connect(host=host, user=user, database="postgres")
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
+        if not exists:
+            await conn.execute(f'CREATE DATABASE "{database}"')
+    finally:
+        await conn.close()
+
+
+def embedded_database_url(data_dir: Path, database: str = DATABASE_NAME) -> str:
+    """URL of `database` on the embedded server, creating the database when missing."""
+    key = data_dir.expanduser().resolve() / database
+    if key not in _started:
+        url = url_for(data_dir, database)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            asyncio.run(_ensure_database(data_dir, database))
+        else:  # called from inside a loop: do the blocking work in a fresh loop elsewhere
+            import concurrent.futures
+
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                pool.submit(asyncio.run, _ensure_database(data_dir, database)).result()
+        log.info("embedded PostgreSQL ready: %s", url)
+        _started[key] = url
+    return _started[key]

@@ -1,0 +1,211 @@
+"""Domain errors and their RFC 9457 problem+json rendering (API.md §1)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+log = logging.getLogger("dondoc.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class DomainError(Exception):
+    status = 400
+    slug = "bad-request"
+    title = "Bad request"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+        self.headers: dict[str, str] = {}
+
+
+class BadRequest(DomainError):
+    status, slug, title = 400, "bad-request", "Bad request"
+
+
+class Unauthorized(DomainError):
+    status, slug, title = 401, "unauthorized", "Authentication required"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.headers = {"WWW-Authenticate": "Bearer"}
+
+
+class Forbidden(DomainError):
+    status, slug, title = 403, "forbidden", "Forbidden"
+
+
+class NotFound(DomainError):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(DomainError):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class InvalidTransition(Conflict):
+    slug, title = "invalid-transition", "Action not allowed in the current state"
+
+
+class PreconditionFailed(DomainError):
+    status, slug, title = 412, "precondition-failed", "Precondition failed"
+
+
+class PayloadTooLarge(DomainError):
+    status, slug, title = 413, "payload-too-large", "Request body too large"
+
+
+class UnsupportedMediaType(DomainError):
+    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
+class ValidationFailed(DomainError):
+    status, slug, title = 422, "validation-error", "Validation failed"
+
+    def __init__(self, detail: str, errors: list[dict[str, str]]) -> None:
+        super().__init__(detail, errors=errors)
+
+
+class PreconditionRequired(DomainError):
+    status, slug, title = 428, "precondition-required", "If-Match required"
+
+
+class ServiceUnavailable(DomainError):
+    status, slug, title = 503, "service-unavailable", "Service unavailable"
+
+
+def field_error(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(f"{field}: {message}", [{"field": field, "message": message}])
+
+
+def problem_response(
+    request_path: str,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": f"/problems/{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request_path,
+    }
+    if extra:
+        body.update(extra)
+    return Response(orjson.dumps(body), status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def render(request: Request, exc: DomainError) -> Response:
+    return problem_response(
+        request.url.path, exc.status, exc.slug, exc.title, exc.detail, exc.extra, exc.headers
+    )
+
+
+def _loc_to_field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+_HTTP_SLUGS = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthorized", "Authentication required"),
+    403: ("forbidden", "Forbidden"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    409: ("conflict", "Conflict"),
+    413: ("payload-too-large", "Request body too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    422: ("validation-error", "Validation failed"),
+    429: ("too-many-requests", "Too many requests"),
+}
+
+
+def is_db_unavailable(exc: BaseException) -> bool:
+    if isinstance(exc, (PoolTimeout, ConnectionError, TimeoutError)):
+        return True
+    if isinstance(exc, OSError) and not isinstance(exc, PermissionError):
+        return True
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    cause = exc.__cause__ or exc.__context__
+    return cause is not None and cause is not exc and is_db_unavailable(cause)
+
+
+def install(app: FastAPI) -> None:
+    """Every error path renders problem+json."""
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        return render(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            msg = next(str(e.get("msg")) for e in errors if e.get("type") == "json_invalid")
+            return problem_response(
+                request.url.path, 400, "malformed-json", "Malformed JSON", msg
+            )
+        items = [
+            {"field": _loc_to_field(tuple(e.get("loc", ()))), "message": str(e.get("msg"))}
+            for e in errors
+        ]
+        detail = "; ".join(f"{i['field']}: {i['message']}" for i in items)
+        return problem_response(
+            request.url.path,
+            422,
+            "validation-error",
+            "Validation failed",
+            detail,
+            {"errors": items},
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        slug, title = _HTTP_SLUGS.get(exc.status_code, ("error", "Error"))
+        detail = exc.detail if isinstance(exc.detail, str) else title
+        return problem_response(
+            request.url.path, exc.status_code, slug, title, detail, headers=exc.headers
+        )
+
+    @app.exception_handler(Exception)
+    async def _unhandled(request: Request, exc: Exception) -> Response:
+        request_id = getattr(request.state, "request_id", "-")
+        if is_db_unavailable(exc):
+            log.warning("database unavailable (request %s): %r", request_id, exc)
+            return problem_response(
+                request.url.path,
+                503,
+                "database-unavailable",
+                "Service unavailable",
+                "The database is unreachable; retry later.",
+                {"request_id": request_id},
+                {"Retry-After": "5"},
+            )
+        log.exception("unhandled error (request %s)", request_id)
+        return problem_response(
+            request.url.path,
+            500,
+            "internal-error",
+            "Internal server error",
+            f"An unexpected error occurred. Quote request id {request_id} when reporting it.",
+            {"request_id": request_id},
+        )

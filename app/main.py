@@ -1,0 +1,87 @@
+"""create_app(): lifespan, error handlers, middleware, routers, OpenAPI metadata."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+
+from app import errors
+from app.auth import KeyCache
+from app.config import Settings, get_settings
+from app.db import create_engine, resolve_database_url
+from app.metrics import Metrics
+from app.middleware import RequestGuard
+from app.migrate import head_revision
+from app.routers import agencies, api_keys, meta, ops
+
+log = logging.getLogger("dondoc")
+
+DESCRIPTION = """
+Đôn đốc tracks what the leaders of a provincial People's Committee decide and whether it gets
+done: directives, the tasks they assign, progress, proposals and budget requests.
+
+Every endpoint under `/api/v1` needs `Authorization: Bearer <API key>`. Errors are RFC 9457
+`application/problem+json`. Lists are cursor-paginated. Changes need `If-Match`; creates accept
+`Idempotency-Key`.
+"""
+
+
+def _operation_id(route: APIRoute) -> str:
+    tag = route.tags[0] if route.tags else "default"
+    return f"{tag}-{route.name}"
+
+
+def create_app(settings: Settings | None = None, database_url: str | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        url = database_url or await asyncio.to_thread(resolve_database_url, settings)
+        app.state.engine = create_engine(url, settings)
+        if settings.bootstrap_admin_key:
+            from app.services.api_keys import ensure_bootstrap_key
+
+            async with app.state.engine.begin() as conn:
+                await ensure_bootstrap_key(conn, settings.bootstrap_admin_key)
+        try:
+            yield
+        finally:
+            await app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Đôn đốc",
+        version="1.0.0",
+        summary="Follow-up of a provincial People's Committee's directives and tasks",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        generate_unique_id_function=_operation_id,
+        openapi_tags=[
+            {"name": "agencies", "description": "Cơ quan, đơn vị"},
+            {"name": "api-keys", "description": "Credentials of other systems (admin)"},
+            {"name": "meta", "description": "Enumerations and the caller"},
+            {"name": "operations", "description": "Health, readiness, metrics"},
+        ],
+    )
+    app.state.settings = settings
+    app.state.key_cache = KeyCache(ttl=settings.api_key_cache_seconds)
+    app.state.head_revision = head_revision()
+    app.state.metrics = Metrics(app.state)
+    errors.install(app)
+
+    api = APIRouter(prefix="/api/v1")
+    api.include_router(agencies.router)
+    api.include_router(api_keys.router)
+    api.include_router(meta.router)
+    app.include_router(api)
+    app.include_router(ops.router)
+    app.mount("/static/docs", StaticFiles(directory=ops.STATIC_DIR), name="docs-assets")
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, metrics=app.state.metrics)
+    return app

@@ -1,0 +1,53 @@
+"""Prometheus metrics of one application instance."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+
+class PoolCollector(Collector):
+    """Gauges read from the SQLAlchemy pool at scrape time."""
+
+    def __init__(self, app_state: Any) -> None:
+        self.state = app_state
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        engine = getattr(self.state, "engine", None)
+        if engine is None:
+            return
+        pool = engine.pool
+        for name, doc, value in (
+            ("dondoc_db_pool_size", "Configured pool size", pool.size()),
+            ("dondoc_db_pool_checked_out", "Connections in use", pool.checkedout()),
+            ("dondoc_db_pool_checked_in", "Idle connections in the pool", pool.checkedin()),
+            ("dondoc_db_pool_overflow", "Connections beyond the pool size", pool.overflow()),
+        ):
+            yield GaugeMetricFamily(name, doc, value=value)
+
+
+class Metrics:
+    def __init__(self, app_state: Any) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "dondoc_http_requests",
+            "HTTP requests by method, route and status",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "dondoc_http_request_duration_seconds",
+            "HTTP request latency by method and route",
+            ["method", "route"],
+            buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
+        self.registry.register(PoolCollector(app_state))
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        self.requests.labels(method, route, str(status)).inc()
+        self.latency.labels(method, route).observe(seconds)

@@ -1,0 +1,118 @@
+"""The ASGI layer in front of the routes: request id, body limits, content types, metrics."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from fastapi import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.context import request_id_var
+from app.errors import problem_response
+from app.metrics import Metrics
+
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+JSON_TYPES = {"application/json", "application/merge-patch+json"}
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+class RequestGuard:
+    """Pure ASGI middleware (no per-request task or body copy on the common path)."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int, metrics: Metrics) -> None:
+        self.app = app
+        self.max_body = max_body_bytes
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        incoming = _header(scope, b"x-request-id")
+        request_id = incoming if incoming and len(incoming) <= 100 else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        scope.setdefault("state", {})["request_id"] = request_id
+        status_holder = {"status": 500}
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            problem = self._refuse(scope)
+            if problem is not None:
+                await problem(scope, receive, send_wrapper)
+                return
+            if scope["method"] in BODY_METHODS:
+                receive = self._limited(scope, receive)
+            try:
+                await self.app(scope, receive, send_wrapper)
+            except _BodyTooLarge:
+                await self._too_large(scope)(scope, receive, send_wrapper)
+        finally:
+            request_id_var.reset(token)
+            route = scope.get("route")
+            path = getattr(route, "path", None) or "unmatched"
+            self.metrics.observe(scope["method"], path, status_holder["status"], time.perf_counter() - started)
+
+    def _too_large(self, scope: Scope) -> Any:
+        return problem_response(
+            scope["path"],
+            413,
+            "payload-too-large",
+            "Request body too large",
+            f"The body exceeds {self.max_body} bytes.",
+        )
+
+    def _refuse(self, scope: Scope) -> Any:
+        if scope["method"] not in BODY_METHODS:
+            return None
+        length = _header(scope, b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_body:
+            return self._too_large(scope)
+        has_body = (length is not None and length != "0") or _header(scope, b"transfer-encoding") is not None
+        if not has_body:
+            return None
+        content_type = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
+        if content_type in JSON_TYPES or (content_type.startswith("application/") and content_type.endswith("+json")):
+            return None
+        return problem_response(
+            scope["path"],
+            415,
+            "unsupported-media-type",
+            "Unsupported media type",
+            f"Send JSON (application/json or application/merge-patch+json), not '{content_type or 'no content type'}'.",
+        )
+
+    def _limited(self, scope: Scope, receive: Receive) -> Receive:
+        seen = 0
+        limit = self.max_body
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise _BodyTooLarge()
+            return message
+
+        return limited_receive
+
+
+class _BodyTooLarge(HTTPException):
+    """Raised while the body streams in; FastAPI re-raises HTTPExceptions from body parsing."""
+
+    def __init__(self) -> None:
+        super().__init__(413, "The request body is too large.")

@@ -1,0 +1,123 @@
+"""Agencies (cơ quan, đơn vị): table and schema family."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from pydantic import ConfigDict
+from sqlalchemy import CheckConstraint, Column, Computed, DateTime, Index
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlmodel import Field, SQLModel
+
+from app.enums import AgencyKind, AgencyStatus
+from app.ids import uuid7
+from app.models.common import InputModel, utcnow
+
+AGENCY_CODE_PATTERN = r"^[A-Za-z0-9.]{1,35}$"
+# Search document: the code (whole and split at dots) and the names, folded by dondoc_fold().
+AGENCY_SEARCH_SQL = (
+    "to_tsvector('simple'::regconfig, dondoc_fold(code || ' ' || translate(code, '.', ' ')"
+    " || ' ' || name || ' ' || coalesce(short_name, '')))"
+)
+
+
+class AgencyBase(SQLModel):
+    code: str = Field(max_length=35, schema_extra={"pattern": AGENCY_CODE_PATTERN})
+    name: str = Field(min_length=1, max_length=500)
+    short_name: str | None = Field(default=None, max_length=100)
+    kind: AgencyKind
+    parent_id: uuid.UUID | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+
+class Agency(AgencyBase, table=True):
+    __tablename__ = "agencies"
+    __table_args__ = (
+        CheckConstraint("status IN ('active','merged','dissolved')", name="status"),
+        CheckConstraint(
+            "kind IN ('provincial_committee','department','board','district_committee',"
+            "'commune_committee','public_service_unit','central_agency','other')",
+            name="kind",
+        ),
+        CheckConstraint("code ~ '^[A-Za-z0-9.]{1,35}$'", name="code_format"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint(
+            "valid_to IS NULL OR valid_from IS NULL OR valid_to >= valid_from",
+            name="valid_range",
+        ),
+        Index("ix_agencies_search", "search", postgresql_using="gin"),
+        Index("ix_agencies_name_id", "name", "id"),
+        Index("ix_agencies_created_at_id", "created_at", "id"),
+        Index("ix_agencies_updated_at_id", "updated_at", "id"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
+    code: str = Field(max_length=35, unique=True)
+    kind: str = Field(max_length=40)  # type: ignore[assignment]
+    parent_id: uuid.UUID | None = Field(default=None, foreign_key="agencies.id", index=True)
+    status: str = Field(default="active", max_length=20, index=True)
+    successor_id: uuid.UUID | None = Field(default=None, foreign_key="agencies.id")
+    version: int = 1
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    deleted_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    search: str | None = Field(
+        default=None, sa_column=Column(TSVECTOR, Computed(AGENCY_SEARCH_SQL, persisted=True))
+    )
+
+
+class AgencyCreate(AgencyBase, InputModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "000.00.12.H56",
+                    "name": "Sở Khoa học và Công nghệ",
+                    "short_name": "Sở KH&CN",
+                    "kind": "department",
+                }
+            ]
+        },
+    )
+
+
+class AgencyUpdate(InputModel):
+    """Merge patch: every field optional; `null` clears an optional field."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"short_name": "Sở KH&CN"}]}
+    )
+
+    name: str | None = Field(default=None, min_length=1, max_length=500)
+    short_name: str | None = Field(default=None, max_length=100)
+    kind: AgencyKind | None = None
+    parent_id: uuid.UUID | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+
+class AgencyRead(AgencyBase):
+    id: uuid.UUID
+    kind: AgencyKind
+    status: AgencyStatus
+    successor_id: uuid.UUID | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+    allowed_actions: list[str]
+
+
+class AgencyList(SQLModel):
+    items: list[AgencyRead]
+    next_cursor: str | None = None
+    total: int | None = None

@@ -1,0 +1,153 @@
+"""Agencies (API.md §2)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query, Request
+from fastapi.responses import Response
+
+from app.auth import CurrentCaller
+from app.db import ReadConn, WriteConn
+from app.enums import AgencyKind, AgencyStatus
+from app.models.agencies import AgencyCreate, AgencyList, AgencyRead, AgencyUpdate
+from app.models.history import HistoryList
+from app.routers.deps import (
+    IdempotencyKey,
+    IfMatch,
+    Listing,
+    idempotent,
+    page_response,
+    problems,
+    resource_response,
+    rows_page_response,
+)
+from app.services import agencies
+
+router = APIRouter(prefix="/agencies", tags=["agencies"])
+
+
+@router.get("", name="list", summary="List agencies", response_model=AgencyList, responses=problems())
+async def list_agencies(
+    request: Request,
+    conn: ReadConn,
+    caller: CurrentCaller,
+    params: Listing,
+    status: Annotated[list[AgencyStatus] | None, Query()] = None,
+    kind: Annotated[list[AgencyKind] | None, Query()] = None,
+    parent_id: Annotated[list[uuid.UUID] | None, Query()] = None,
+    q: Annotated[str | None, Query(description="Words to find in code and names.")] = None,
+) -> Response:
+    """Agencies, filtered and paginated; sort keys: code, name, created_at, updated_at."""
+    page, items = await agencies.list_(
+        conn, caller, params, status=status, kind=kind, parent_id=parent_id, q=q
+    )
+    return page_response(request, page, items)
+
+
+@router.post(
+    "",
+    name="create",
+    summary="Create an agency",
+    status_code=201,
+    response_model=AgencyRead,
+    responses=problems(409, 413, 415),
+)
+async def create_agency(
+    request: Request,
+    conn: WriteConn,
+    caller: CurrentCaller,
+    data: AgencyCreate,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Create an agency; its code must be unique (409 otherwise)."""
+
+    async def produce() -> Response:
+        body = await agencies.create(conn, caller, data)
+        return resource_response(body, 201, f"{request.url.path}/{body['id']}")
+
+    return await idempotent(request, conn, caller, idempotency_key, produce)
+
+
+@router.get(
+    "/{agency_id}", name="get", summary="Get an agency", response_model=AgencyRead, responses=problems(404)
+)
+async def get_agency(
+    agency_id: uuid.UUID,
+    conn: ReadConn,
+    caller: CurrentCaller,
+    include_deleted: bool = False,
+) -> Response:
+    """One agency, with its ETag."""
+    return resource_response(await agencies.get(conn, caller, agency_id, include_deleted))
+
+
+@router.patch(
+    "/{agency_id}",
+    name="update",
+    summary="Update an agency (merge patch)",
+    response_model=AgencyRead,
+    responses=problems(404, 412, 415, 428),
+)
+async def update_agency(
+    agency_id: uuid.UUID,
+    conn: WriteConn,
+    caller: CurrentCaller,
+    data: Annotated[AgencyUpdate, Body(media_type="application/merge-patch+json")],
+    if_match: IfMatch = None,
+) -> Response:
+    """RFC 7396 merge patch; requires If-Match."""
+    return resource_response(await agencies.update_(conn, caller, agency_id, data, if_match))
+
+
+@router.delete(
+    "/{agency_id}",
+    name="delete",
+    summary="Delete an agency (soft)",
+    status_code=204,
+    responses=problems(404, 412),
+)
+async def delete_agency(
+    agency_id: uuid.UUID, conn: WriteConn, caller: CurrentCaller, if_match: IfMatch = None
+) -> Response:
+    """Soft-delete: hidden from lists until restored."""
+    await agencies.delete(conn, caller, agency_id, if_match)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{agency_id}/restore",
+    name="restore",
+    summary="Restore a deleted agency",
+    response_model=AgencyRead,
+    responses=problems(404, 409, 412),
+)
+async def restore_agency(
+    request: Request,
+    agency_id: uuid.UUID,
+    conn: WriteConn,
+    caller: CurrentCaller,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Bring a soft-deleted agency back."""
+
+    async def produce() -> Response:
+        return resource_response(await agencies.restore(conn, caller, agency_id, if_match))
+
+    return await idempotent(request, conn, caller, idempotency_key, produce)
+
+
+@router.get(
+    "/{agency_id}/history",
+    name="history",
+    summary="History of an agency",
+    response_model=HistoryList,
+    responses=problems(404),
+)
+async def agency_history(
+    request: Request, agency_id: uuid.UUID, conn: ReadConn, caller: CurrentCaller, params: Listing
+) -> Response:
+    """Every change: actor, action, time, changed fields, request id."""
+    return rows_page_response(request, await agencies.history_of(conn, caller, agency_id, params))

@@ -1,0 +1,57 @@
+"""API keys (API.md §9), admin only."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from app.auth import CurrentCaller, KeyCache
+from app.db import ReadConn, WriteConn
+from app.models.api_keys import ApiKeyCreate, ApiKeyCreated, ApiKeyList
+from app.routers.deps import IdempotencyKey, Listing, idempotent, json_response, problems, rows_page_response
+from app.services import api_keys
+
+router = APIRouter(prefix="/api-keys", tags=["api-keys"])
+
+
+@router.get("", name="list", summary="List API keys", response_model=ApiKeyList, responses=problems())
+async def list_keys(request: Request, conn: ReadConn, caller: CurrentCaller, params: Listing) -> Response:
+    """Keys that are not revoked (`include_deleted=true` adds revoked ones); never the key itself."""
+    return rows_page_response(request, await api_keys.list_(conn, caller, params))
+
+
+@router.post(
+    "",
+    name="create",
+    summary="Create an API key",
+    status_code=201,
+    response_model=ApiKeyCreated,
+    responses=problems(413, 415),
+)
+async def create_key(
+    request: Request,
+    conn: WriteConn,
+    caller: CurrentCaller,
+    data: ApiKeyCreate,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Create a key; the response holds the key itself, shown this once."""
+
+    async def produce() -> Response:
+        body = await api_keys.create(conn, caller, data)
+        return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
+
+    return await idempotent(request, conn, caller, idempotency_key, produce)
+
+
+@router.delete(
+    "/{key_id}", name="revoke", summary="Revoke an API key", status_code=204, responses=problems(404, 409)
+)
+async def revoke_key(request: Request, key_id: uuid.UUID, conn: WriteConn, caller: CurrentCaller) -> Response:
+    """Revoke a key: it answers 401 from then on."""
+    await api_keys.revoke(conn, caller, key_id)
+    cache: KeyCache = request.app.state.key_cache
+    cache.evict(key_id)
+    return Response(status_code=204)

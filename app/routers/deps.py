@@ -1,0 +1,142 @@
+"""What every router shares: list parameters, If-Match, JSON responses, Idempotency-Key."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+import uuid
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import orjson
+from fastapi import Depends, Header, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.auth import Caller
+from app.services import idempotency, versions
+from app.services.listing import DEFAULT_LIMIT, MAX_LIMIT, ListParams, Page
+
+
+def list_params(
+    limit: Annotated[
+        int, Query(ge=1, description=f"Page size (default {DEFAULT_LIMIT}; above {MAX_LIMIT} is clamped).")
+    ] = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+    sort: Annotated[
+        str | None, Query(description="Comma list of keys, `-` for descending.")
+    ] = None,
+    count: Annotated[bool, Query(description="Also return `total`.")] = False,
+    include_deleted: Annotated[bool, Query(description="Include soft-deleted items.")] = False,
+) -> ListParams:
+    return ListParams(min(limit, MAX_LIMIT), cursor, sort, count, include_deleted)
+
+
+Listing = Annotated[ListParams, Depends(list_params)]
+IfMatch = Annotated[
+    str | None, Header(alias="If-Match", description='The resource\'s ETag, e.g. `"3"`.')
+]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Retrying with the same key and body within 24 h replays the first response.",
+    ),
+]
+
+
+def _default(value: Any) -> Any:
+    # asyncpg returns its own UUID class, which orjson does not know.
+    if isinstance(value, uuid.UUID) or type(value).__name__ == "UUID":
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def dumps(body: Any) -> bytes:
+    return orjson.dumps(body, default=_default)
+
+
+def json_response(
+    body: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(
+        dumps(body), status, headers=headers, media_type="application/json"
+    )
+
+
+def resource_response(
+    body: dict[str, Any], status: int = 200, location: str | None = None
+) -> Response:
+    headers = {"ETag": versions.etag(body["version"])}
+    if location:
+        headers["Location"] = location
+    return json_response(body, status, headers)
+
+
+def page_response(request: Request, page: Page, items: list[Any]) -> Response:
+    body: dict[str, Any] = {"items": items, "next_cursor": page.next_cursor}
+    headers = {}
+    if page.total is not None:
+        body["total"] = page.total
+    if page.next_cursor:
+        query = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
+        query.append(("cursor", page.next_cursor))
+        headers["Link"] = f'<{request.url.path}?{urlencode(query)}>; rel="next"'
+    return json_response(body, headers=headers)
+
+
+def rows_page_response(request: Request, page: Page) -> Response:
+    return page_response(request, page, [dict(r._mapping) for r in page.rows])
+
+
+async def idempotent(
+    request: Request,
+    conn: AsyncConnection,
+    caller: Caller,
+    key: str | None,
+    produce: Callable[[], Awaitable[Response]],
+) -> Response:
+    """Run `produce` once per (caller, Idempotency-Key); replay its stored response after."""
+    if key is None:
+        return await produce()
+    idempotency.check_key(key)
+    body = await request.body()
+    print_ = idempotency.fingerprint(request.method, request.url.path, body)
+    stored = await idempotency.claim(conn, caller.identity, key, print_)
+    if stored is not None:
+        headers = {**stored.headers, "Idempotent-Replayed": "true"}
+        media = headers.pop("content-type", "application/json")
+        return Response(stored.body, stored.status_code, headers=headers, media_type=media)
+    response = await produce()
+    await idempotency.store(
+        conn,
+        caller.identity,
+        key,
+        print_,
+        response.status_code,
+        dict(response.headers),
+        bytes(response.body),
+    )
+    return response
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Malformed request (problem+json)"},
+    401: {"description": "Missing or invalid credential (problem+json)"},
+    403: {"description": "The caller's role may not do this (problem+json)"},
+    422: {"description": "Validation failed (problem+json with `errors`)"},
+}
+
+
+def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    descriptions = {
+        404: "Not found (problem+json)",
+        409: "Business conflict (problem+json)",
+        412: "If-Match names an old version (problem+json)",
+        413: "Body too large (problem+json)",
+        415: "Unsupported content type (problem+json)",
+        428: "If-Match missing (problem+json)",
+    }
+    out = dict(PROBLEM_RESPONSES)
+    for code in codes:
+        out[code] = {"description": descriptions[code]}
+    return out

@@ -1,0 +1,40 @@
+"""Enumerations with their labels, and who the caller is."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from app.auth import CurrentCaller
+from app.enums import enum_catalogue
+from app.models.api_keys import Me
+from app.routers.deps import problems
+
+router = APIRouter(tags=["meta"])
+
+
+class EnumValue(BaseModel):
+    code: str
+    label_vi: str
+    label_en: str
+
+
+_CATALOGUE = enum_catalogue()
+
+
+@router.get(
+    "/meta/enums",
+    name="enums",
+    summary="Enumerated codes with labels",
+    response_model=dict[str, list[EnumValue]],
+    responses=problems(),
+)
+async def enums(caller: CurrentCaller) -> dict[str, list[dict[str, str]]]:
+    """Every enum of the API, each code with a Vietnamese and an English label."""
+    return _CATALOGUE
+
+
+@router.get("/me", name="me", summary="The caller", response_model=Me, responses=problems())
+async def me(caller: CurrentCaller) -> Me:
+    """The caller's role, agency and key."""
+    return Me(role=caller.role, agency_id=caller.agency_id, key_name=caller.name, key_id=caller.key_id)

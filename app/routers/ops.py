@@ -1,0 +1,83 @@
+"""Operations: liveness, readiness, metrics, offline API documentation."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import fastapi_offline
+from fastapi import APIRouter, Request
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from app.errors import problem_response
+
+router = APIRouter(tags=["operations"])
+STATIC_DIR = Path(fastapi_offline.__file__).parent / "static"
+
+
+@router.get("/healthz", name="healthz", summary="Liveness")
+async def healthz() -> dict[str, str]:
+    """The process is alive (does not touch the database)."""
+    return {"status": "ok"}
+
+
+@router.get(
+    "/readyz",
+    name="readyz",
+    summary="Readiness",
+    responses={503: {"description": "Database unreachable or schema not at the latest migration"}},
+)
+async def readyz(request: Request) -> Response:
+    """Ready when the database answers and its schema is at the latest migration."""
+    expected: str = request.app.state.head_revision
+    try:
+        async with asyncio.timeout(5):
+            async with request.app.state.engine.connect() as conn:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+                current = (
+                    await conn.execute(text("SELECT version_num FROM alembic_version"))
+                ).scalar()
+    except Exception as exc:  # any failure means not ready
+        return problem_response(
+            request.url.path, 503, "not-ready", "Not ready", f"Database check failed: {type(exc).__name__}"
+        )
+    if current != expected:
+        return problem_response(
+            request.url.path,
+            503,
+            "not-ready",
+            "Not ready",
+            f"Schema at revision {current}, expected {expected}; run `dondoc migrate`.",
+        )
+    return Response(b'{"status":"ready"}', media_type="application/json")
+
+
+@router.get("/metrics", name="metrics", summary="Prometheus metrics", response_class=Response)
+async def metrics(request: Request) -> Response:
+    """Request counts and latencies by route and status, and database pool gauges."""
+    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/docs", include_in_schema=False)
+async def swagger_ui(request: Request) -> HTMLResponse:
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="Đôn đốc API",
+        swagger_js_url="/static/docs/swagger-ui-bundle.js",
+        swagger_css_url="/static/docs/swagger-ui.css",
+        swagger_favicon_url="/static/docs/favicon.png",
+    )
+
+
+@router.get("/redoc", include_in_schema=False)
+async def redoc(request: Request) -> HTMLResponse:
+    return get_redoc_html(
+        openapi_url="/openapi.json",
+        title="Đôn đốc API",
+        redoc_js_url="/static/docs/redoc.standalone.js",
+        redoc_favicon_url="/static/docs/favicon.png",
+        with_google_fonts=False,
+    )

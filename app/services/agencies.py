@@ -1,0 +1,258 @@
+"""Agencies: validation, CRUD, soft delete and history."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Row, exists, func, literal, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.auth import Caller
+from app.enums import Role
+from app.errors import Conflict, NotFound, ValidationFailed, field_error
+from app.models.agencies import Agency, AgencyCreate, AgencyUpdate
+from app.models.common import utcnow
+from app.services import history, versions
+from app.services.listing import ListParams, Page, fetch_page, parse_sort, text_search
+
+RESOURCE = "agency"
+WRITERS = (Role.office,)
+t = Agency.__table__.c  # type: ignore[attr-defined]
+
+COLUMNS = (
+    t.id,
+    t.code,
+    t.name,
+    t.short_name,
+    t.kind,
+    t.parent_id,
+    t.status,
+    t.successor_id,
+    t.valid_from,
+    t.valid_to,
+    t.version,
+    t.created_at,
+    t.updated_at,
+    t.deleted_at,
+)
+SORT_KEYS = {
+    "code": t.code,
+    "name": t.name,
+    "created_at": t.created_at,
+    "updated_at": t.updated_at,
+}
+EDITABLE = ("name", "short_name", "kind", "parent_id", "valid_from", "valid_to")
+REQUIRED = ("name", "kind")
+
+
+def allowed_actions(caller: Caller, row: Any) -> list[str]:
+    if not caller.has_role(*WRITERS):
+        return []
+    return ["restore"] if row.deleted_at is not None else ["update", "delete"]
+
+
+def to_body(caller: Caller, row: Any) -> dict[str, Any]:
+    body = dict(row._mapping)
+    body["allowed_actions"] = allowed_actions(caller, row)
+    return body
+
+
+async def _check_parent(
+    conn: AsyncConnection, parent_id: uuid.UUID | None, self_id: uuid.UUID | None = None
+) -> None:
+    if parent_id is None:
+        return
+    if parent_id == self_id:
+        raise field_error("parent_id", "an agency cannot be its own parent")
+    found = (
+        await conn.execute(select(t.id).where(t.id == parent_id, t.deleted_at.is_(None)))
+    ).first()
+    if found is None:
+        raise field_error("parent_id", f"no agency with id {parent_id}")
+    if self_id is not None:
+        # Refuse a cycle: the new parent must not sit below this agency.
+        tree = (
+            select(t.id, t.parent_id).where(t.id == parent_id).cte("ancestors", recursive=True)
+        )
+        tree = tree.union(select(t.id, t.parent_id).join(tree, t.id == tree.c.parent_id))
+        cycle = (await conn.execute(select(exists().where(tree.c.id == self_id)))).scalar()
+        if cycle:
+            raise field_error("parent_id", "this would make the agency its own ancestor")
+
+
+def _check_dates(values: dict[str, Any]) -> None:
+    start, end = values.get("valid_from"), values.get("valid_to")
+    if start and end and end < start:
+        raise field_error("valid_to", "must not be before valid_from")
+
+
+async def _load(
+    conn: AsyncConnection, agency_id: uuid.UUID, *, lock: bool = False, include_deleted: bool = True
+) -> Row[Any]:
+    stmt = select(*COLUMNS).where(t.id == agency_id)
+    if not include_deleted:
+        stmt = stmt.where(t.deleted_at.is_(None))
+    if lock:
+        stmt = stmt.with_for_update()
+    row = (await conn.execute(stmt)).first()
+    if row is None:
+        raise NotFound(f"No agency with id {agency_id}.")
+    return row
+
+
+async def create(conn: AsyncConnection, caller: Caller, data: AgencyCreate) -> dict[str, Any]:
+    caller.require(*WRITERS)
+    values = data.model_dump()
+    _check_dates(values)
+    await _check_parent(conn, data.parent_id)
+    now = utcnow()
+    record = Agency.model_validate(values, update={"created_at": now, "updated_at": now})
+    row_values = record.model_dump(exclude={"search"})
+    stmt = (
+        insert(Agency.__table__)  # type: ignore[arg-type]
+        .values(**row_values)
+        .on_conflict_do_nothing(index_elements=[t.code])
+        .returning(*COLUMNS)
+    )
+    row = (await conn.execute(stmt)).first()
+    if row is None:
+        raise Conflict(f"An agency with code '{data.code}' already exists.", field="code")
+    changes = history.diff({}, {k: v for k, v in row_values.items() if v is not None})
+    await history.record(conn, caller, RESOURCE, row.id, "created", changes)
+    return to_body(caller, row)
+
+
+async def get(
+    conn: AsyncConnection, caller: Caller, agency_id: uuid.UUID, include_deleted: bool = False
+) -> dict[str, Any]:
+    return to_body(caller, await _load(conn, agency_id, include_deleted=include_deleted))
+
+
+async def update_(
+    conn: AsyncConnection,
+    caller: Caller,
+    agency_id: uuid.UUID,
+    patch: AgencyUpdate,
+    if_match: str | None,
+) -> dict[str, Any]:
+    """Apply an RFC 7396 merge patch: absent fields stay, `null` clears."""
+    caller.require(*WRITERS)
+    fields = patch.model_dump(exclude_unset=True)
+    nulls = [f for f in REQUIRED if f in fields and fields[f] is None]
+    if nulls:
+        raise ValidationFailed(
+            "Required fields cannot be cleared.",
+            [{"field": f, "message": "may not be null"} for f in nulls],
+        )
+    row = await _load(conn, agency_id, lock=True, include_deleted=False)
+    versions.check(if_match, row.version, required=True)
+    current = dict(row._mapping)
+    merged = {**current, **fields}
+    _check_dates(merged)
+    if "parent_id" in fields and fields["parent_id"] != current["parent_id"]:
+        await _check_parent(conn, fields["parent_id"], agency_id)
+    changes = history.diff(current, fields)
+    if not changes:
+        return to_body(caller, row)
+    updated = (
+        await conn.execute(
+            update(Agency.__table__)  # type: ignore[arg-type]
+            .where(t.id == agency_id)
+            .values(**{k: fields[k] for k in changes}, version=t.version + 1, updated_at=utcnow())
+            .returning(*COLUMNS)
+        )
+    ).one()
+    await history.record(conn, caller, RESOURCE, agency_id, "updated", changes)
+    return to_body(caller, updated)
+
+
+async def delete(
+    conn: AsyncConnection, caller: Caller, agency_id: uuid.UUID, if_match: str | None
+) -> None:
+    caller.require(*WRITERS)
+    row = await _load(conn, agency_id, lock=True, include_deleted=False)
+    versions.check(if_match, row.version, required=False)
+    now = utcnow()
+    await conn.execute(
+        update(Agency.__table__)  # type: ignore[arg-type]
+        .where(t.id == agency_id)
+        .values(deleted_at=now, version=t.version + 1, updated_at=now)
+    )
+    await history.record(
+        conn, caller, RESOURCE, agency_id, "deleted", {"deleted_at": {"old": None, "new": now.isoformat()}}
+    )
+
+
+async def restore(
+    conn: AsyncConnection, caller: Caller, agency_id: uuid.UUID, if_match: str | None
+) -> dict[str, Any]:
+    caller.require(*WRITERS)
+    row = await _load(conn, agency_id, lock=True)
+    versions.check(if_match, row.version, required=False)
+    if row.deleted_at is None:
+        raise Conflict("The agency is not deleted.", allowed_actions=allowed_actions(caller, row))
+    restored = (
+        await conn.execute(
+            update(Agency.__table__)  # type: ignore[arg-type]
+            .where(t.id == agency_id)
+            .values(deleted_at=None, version=t.version + 1, updated_at=utcnow())
+            .returning(*COLUMNS)
+        )
+    ).one()
+    await history.record(
+        conn,
+        caller,
+        RESOURCE,
+        agency_id,
+        "restored",
+        {"deleted_at": {"old": row.deleted_at.isoformat(), "new": None}},
+    )
+    return to_body(caller, restored)
+
+
+async def list_(
+    conn: AsyncConnection,
+    caller: Caller,
+    params: ListParams,
+    *,
+    status: list[str] | None = None,
+    kind: list[str] | None = None,
+    parent_id: list[uuid.UUID] | None = None,
+    q: str | None = None,
+) -> tuple[Page, list[dict[str, Any]]]:
+    keys = parse_sort(params.sort, SORT_KEYS, "code")
+    stmt = select(*COLUMNS)
+    if not params.include_deleted:
+        stmt = stmt.where(t.deleted_at.is_(None))
+    if status:
+        stmt = stmt.where(t.status.in_(status))
+    if kind:
+        stmt = stmt.where(t.kind.in_(kind))
+    if parent_id:
+        stmt = stmt.where(t.parent_id.in_(parent_id))
+    if q is not None:
+        match = text_search(t.search, q)
+        if match is not None:
+            stmt = stmt.where(match)
+    page = await fetch_page(conn, stmt, keys, t.id, params)
+    return page, [to_body(caller, r) for r in page.rows]
+
+
+async def history_of(
+    conn: AsyncConnection, caller: Caller, agency_id: uuid.UUID, params: ListParams
+) -> Page:
+    await _load(conn, agency_id)
+    return await history.list_for(conn, RESOURCE, agency_id, params)
+
+
+async def exists_active(conn: AsyncConnection, agency_id: uuid.UUID) -> bool:
+    stmt = select(literal(True)).where(
+        t.id == agency_id, t.status == "active", t.deleted_at.is_(None)
+    )
+    return (await conn.execute(stmt)).first() is not None
+
+
+async def count(conn: AsyncConnection) -> int:
+    return (await conn.execute(select(func.count()).select_from(Agency.__table__))).scalar_one()  # type: ignore[arg-type]

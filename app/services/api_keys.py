@@ -1,0 +1,128 @@
+"""API keys: creation (the key is shown once), listing, revocation, the bootstrap key."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.auth import KEY_PREFIX, Caller, hash_key, new_key
+from app.enums import Role
+from app.errors import Conflict, NotFound, field_error
+from app.ids import uuid7
+from app.models.api_keys import ApiKey, ApiKeyCreate
+from app.models.common import utcnow
+from app.services import agencies, history
+from app.services.listing import ListParams, Page, fetch_page, parse_sort
+
+RESOURCE = "api_key"
+t = ApiKey.__table__.c  # type: ignore[attr-defined]
+COLUMNS = (t.id, t.name, t.role, t.agency_id, t.key_prefix, t.created_at, t.last_used_at, t.revoked_at)
+
+
+async def _insert(
+    conn: AsyncConnection, name: str, role: Role, agency_id: uuid.UUID | None, key: str
+) -> Any:
+    stmt = (
+        insert(ApiKey.__table__)  # type: ignore[arg-type]
+        .values(
+            id=uuid7(),
+            name=name,
+            role=role.value,
+            agency_id=agency_id,
+            key_hash=hash_key(key),
+            key_prefix=key[: len(KEY_PREFIX) + 4],
+            created_at=utcnow(),
+        )
+        .returning(*COLUMNS)
+    )
+    return (await conn.execute(stmt)).one()
+
+
+async def create(conn: AsyncConnection, caller: Caller, data: ApiKeyCreate) -> dict[str, Any]:
+    caller.require()
+    if data.role == Role.agency and data.agency_id is None:
+        raise field_error("agency_id", "required for role 'agency'")
+    if data.role != Role.agency and data.agency_id is not None:
+        raise field_error("agency_id", "only keys of role 'agency' are bound to an agency")
+    if data.agency_id is not None and not await agencies.exists_active(conn, data.agency_id):
+        raise field_error("agency_id", f"no active agency with id {data.agency_id}")
+    key = new_key()
+    row = await _insert(conn, data.name, data.role, data.agency_id, key)
+    await history.record(
+        conn, caller, RESOURCE, row.id, "created",
+        history.diff({}, {"name": data.name, "role": data.role, "agency_id": data.agency_id}),
+    )
+    return {**row._mapping, "key": key}
+
+
+async def list_(conn: AsyncConnection, caller: Caller, params: ListParams) -> Page:
+    caller.require()
+    keys = parse_sort(params.sort, {"created_at": t.created_at, "name": t.name}, "created_at")
+    stmt = select(*COLUMNS)
+    if not params.include_deleted:
+        stmt = stmt.where(t.revoked_at.is_(None))
+    return await fetch_page(conn, stmt, keys, t.id, params)
+
+
+async def revoke(conn: AsyncConnection, caller: Caller, key_id: uuid.UUID) -> None:
+    caller.require()
+    row = (
+        await conn.execute(select(t.id, t.revoked_at).where(t.id == key_id).with_for_update())
+    ).first()
+    if row is None:
+        raise NotFound(f"No API key with id {key_id}.")
+    if row.revoked_at is not None:
+        raise Conflict("The key is already revoked.")
+    now = utcnow()
+    await conn.execute(
+        update(ApiKey.__table__).where(t.id == key_id).values(revoked_at=now)  # type: ignore[arg-type]
+    )
+    await history.record(
+        conn, caller, RESOURCE, key_id, "revoked", {"revoked_at": {"old": None, "new": now.isoformat()}}
+    )
+
+
+async def issue_key(
+    conn: AsyncConnection, name: str, role: Role, agency_id: uuid.UUID | None = None
+) -> str:
+    """Create a key outside any request (CLI, demo); returns the key itself."""
+    key = new_key()
+    await _insert(conn, name, role, agency_id, key)
+    return key
+
+
+async def ensure_bootstrap_key(conn: AsyncConnection, key: str) -> None:
+    """An admin key with exactly this value exists afterwards (idempotent)."""
+    key_hash = hash_key(key)
+    stmt = (
+        insert(ApiKey.__table__)  # type: ignore[arg-type]
+        .values(
+            id=uuid7(),
+            name="bootstrap admin",
+            role=Role.admin.value,
+            key_hash=key_hash,
+            key_prefix=key[: len(KEY_PREFIX) + 4],
+            created_at=utcnow(),
+        )
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[t.key_hash], set_={"role": Role.admin.value, "revoked_at": None}
+    )
+    await conn.execute(stmt)
+
+
+async def list_all(conn: AsyncConnection) -> list[Any]:
+    return list((await conn.execute(select(*COLUMNS).order_by(t.created_at))).all())
+
+
+async def revoke_by_id(conn: AsyncConnection, key_id: uuid.UUID) -> bool:
+    result = await conn.execute(
+        update(ApiKey.__table__)  # type: ignore[arg-type]
+        .where(t.id == key_id, t.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return bool(result.rowcount)

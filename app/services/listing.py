@@ -1,0 +1,152 @@
+"""Shared list machinery: sort parsing, opaque keyset cursors, counting (API.md §1 Lists)."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Date, DateTime, Select, Uuid, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.errors import BadRequest
+from app.text import search_words
+
+MAX_LIMIT = 200
+DEFAULT_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class ListParams:
+    limit: int = DEFAULT_LIMIT
+    cursor: str | None = None
+    sort: str | None = None
+    count: bool = False
+    include_deleted: bool = False
+
+
+@dataclass(frozen=True)
+class SortKey:
+    name: str
+    column: ColumnElement[Any]
+    descending: bool
+
+
+@dataclass
+class Page:
+    rows: list[Any]
+    next_cursor: str | None
+    total: int | None
+
+
+def parse_sort(
+    raw: str | None, allowed: dict[str, ColumnElement[Any]], default: str
+) -> list[SortKey]:
+    """`sort=due_date,-created_at` → sort keys; an unknown key is a 400."""
+    keys: list[SortKey] = []
+    seen: set[str] = set()
+    for part in (raw or default).split(","):
+        part = part.strip()
+        descending = part.startswith("-")
+        name = part.lstrip("-+")
+        if name not in allowed:
+            raise BadRequest(
+                f"Unknown sort key '{name}'. Allowed: {', '.join(sorted(allowed))}.",
+                allowed_sort_keys=sorted(allowed),
+            )
+        if name in seen:
+            raise BadRequest(f"Sort key '{name}' given twice.")
+        seen.add(name)
+        keys.append(SortKey(name, allowed[name], descending))
+    return keys
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def _decode(value: Any, column: ColumnElement[Any]) -> Any:
+    if value is None:
+        return None
+    kind = column.type
+    if isinstance(kind, DateTime):
+        return datetime.fromisoformat(value)
+    if isinstance(kind, Date):
+        return date.fromisoformat(value)
+    if isinstance(kind, Uuid):
+        return uuid.UUID(value)
+    return value
+
+
+def encode_cursor(keys: list[SortKey], row: Any, id_name: str = "id") -> str:
+    values = [_encode(getattr(row, k.name)) for k in keys] + [str(getattr(row, id_name))]
+    payload = orjson.dumps({"s": [k.name for k in keys], "v": values})
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, keys: list[SortKey]) -> list[Any]:
+    try:
+        payload = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        names, values = payload["s"], payload["v"]
+        if names != [k.name for k in keys] or len(values) != len(keys) + 1:
+            raise ValueError("cursor made for another sort order")
+        decoded = [_decode(v, k.column) for v, k in zip(values, keys, strict=False)]
+        decoded.append(uuid.UUID(values[-1]))
+        return decoded
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BadRequest(
+            "Invalid cursor: pass the next_cursor of the previous page with the same sort."
+        ) from exc
+
+
+def _after(keys: list[SortKey], id_col: ColumnElement[Any], values: list[Any]) -> ColumnElement[bool]:
+    """Rows strictly after the cursor position in the (mixed-direction) sort order."""
+    columns = [(k.column, k.descending) for k in keys] + [(id_col, False)]
+    clauses = []
+    for i, (col, desc) in enumerate(columns):
+        equal = [c == v for (c, _), v in zip(columns[:i], values[:i], strict=False)]
+        step = col < values[i] if desc else col > values[i]
+        clauses.append(and_(*equal, step))
+    return or_(*clauses)
+
+
+def text_search(search_col: ColumnElement[Any], q: str) -> ColumnElement[bool] | None:
+    """Every word of q, as a prefix, diacritics- and case-insensitively."""
+    words = search_words(q)
+    if not words:
+        return None
+    query = " & ".join(f"{w}:*" for w in words)
+    return search_col.op("@@")(func.to_tsquery("simple", query))
+
+
+async def fetch_page(
+    conn: AsyncConnection,
+    stmt: Select[Any],
+    keys: list[SortKey],
+    id_col: ColumnElement[Any],
+    params: ListParams,
+) -> Page:
+    """Run a list query with keyset pagination; count only when asked."""
+    total = None
+    if params.count:
+        count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery())
+        total = (await conn.execute(count_stmt)).scalar_one()
+    page_stmt = stmt
+    if params.cursor:
+        page_stmt = page_stmt.where(_after(keys, id_col, decode_cursor(params.cursor, keys)))
+    order = [k.column.desc() if k.descending else k.column.asc() for k in keys]
+    page_stmt = page_stmt.order_by(*order, id_col.asc()).limit(params.limit + 1)
+    rows = list((await conn.execute(page_stmt)).all())
+    next_cursor = None
+    if len(rows) > params.limit:
+        rows = rows[: params.limit]
+        next_cursor = encode_cursor(keys, rows[-1])
+    return Page(rows, next_cursor, total)
