@@ -23,7 +23,10 @@ def _database_url() -> str:
 
     settings = get_settings()
     if not settings.database_url:
-        print(f"DATABASE_URL is unset: using the embedded PostgreSQL in {settings.data_dir}/", file=sys.stderr)
+        print(
+            f"DATABASE_URL is unset: using the embedded PostgreSQL in {settings.data_dir}/",
+            file=sys.stderr,
+        )
     return resolve_database_url(settings)
 
 
@@ -142,7 +145,9 @@ def cmd_apikey(args: argparse.Namespace) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="dondoc", description="Đôn đốc: directives and tasks follow-up")
+    p = argparse.ArgumentParser(
+        prog="dondoc", description="Đôn đốc: directives and tasks follow-up"
+    )
     sub = p.add_subparsers(dest="command", required=True)
     for name, handler, help_ in (
         ("serve", cmd_serve, "migrate and serve the API"),
@@ -155,12 +160,18 @@ def parser() -> argparse.ArgumentParser:
             s.add_argument("--workers", type=int, default=1)
             s.add_argument("--no-migrate", action="store_true")
         s.set_defaults(handler=handler)
-    sub.add_parser("migrate", help="bring the schema to the latest migration").set_defaults(handler=cmd_migrate)
+    sub.add_parser("migrate", help="bring the schema to the latest migration").set_defaults(
+        handler=cmd_migrate
+    )
     k = sub.add_parser("apikey", help="create, list or revoke API keys")
     ks = k.add_subparsers(dest="action", required=True)
     c = ks.add_parser("create")
     c.add_argument("--name", required=True)
-    c.add_argument("--role", required=True, choices=["admin", "office", "leader", "finance", "agency", "viewer"])
+    c.add_argument(
+        "--role",
+        required=True,
+        choices=["admin", "office", "leader", "finance", "agency", "viewer"],
+    )
     c.add_argument("--agency", help="agency code (required for role agency)")
     ks.add_parser("list")
     r = ks.add_parser("revoke")

@@ -13,7 +13,12 @@ from app.config import Settings, get_settings
 
 def normalise_url(url: str) -> str:
     """Accept postgres:// and postgresql:// URLs and use the asyncpg driver."""
-    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg://", "postgresql+psycopg2://"):
+    for prefix in (
+        "postgres://",
+        "postgresql://",
+        "postgresql+psycopg://",
+        "postgresql+psycopg2://",
+    ):
         if url.startswith(prefix):
             return "postgresql+asyncpg://" + url[len(prefix) :]
     return url

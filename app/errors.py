@@ -161,9 +161,7 @@ def install(app: FastAPI) -> None:
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
             msg = next(str(e.get("msg")) for e in errors if e.get("type") == "json_invalid")
-            return problem_response(
-                request.url.path, 400, "malformed-json", "Malformed JSON", msg
-            )
+            return problem_response(request.url.path, 400, "malformed-json", "Malformed JSON", msg)
         items = [
             {"field": _loc_to_field(tuple(e.get("loc", ()))), "message": str(e.get("msg"))}
             for e in errors

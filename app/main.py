@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
@@ -76,12 +76,11 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.state.metrics = Metrics(app.state)
     errors.install(app)
 
-    api = APIRouter(prefix="/api/v1")
-    api.include_router(agencies.router)
-    api.include_router(api_keys.router)
-    api.include_router(meta.router)
-    app.include_router(api)
+    for module in (agencies, api_keys, meta):
+        app.include_router(module.router)
     app.include_router(ops.router)
     app.mount("/static/docs", StaticFiles(directory=ops.STATIC_DIR), name="docs-assets")
-    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, metrics=app.state.metrics)
+    app.add_middleware(
+        RequestGuard, max_body_bytes=settings.max_body_bytes, metrics=app.state.metrics
+    )
     return app

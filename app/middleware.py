@@ -46,7 +46,10 @@ class RequestGuard:
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                ]
             await send(message)
 
         try:
@@ -64,7 +67,9 @@ class RequestGuard:
             request_id_var.reset(token)
             route = scope.get("route")
             path = getattr(route, "path", None) or "unmatched"
-            self.metrics.observe(scope["method"], path, status_holder["status"], time.perf_counter() - started)
+            self.metrics.observe(
+                scope["method"], path, status_holder["status"], time.perf_counter() - started
+            )
 
     def _too_large(self, scope: Scope) -> Any:
         return problem_response(
@@ -81,11 +86,15 @@ class RequestGuard:
         length = _header(scope, b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body:
             return self._too_large(scope)
-        has_body = (length is not None and length != "0") or _header(scope, b"transfer-encoding") is not None
+        has_body = (length is not None and length != "0") or _header(
+            scope, b"transfer-encoding"
+        ) is not None
         if not has_body:
             return None
         content_type = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
-        if content_type in JSON_TYPES or (content_type.startswith("application/") and content_type.endswith("+json")):
+        if content_type in JSON_TYPES or (
+            content_type.startswith("application/") and content_type.endswith("+json")
+        ):
             return None
         return problem_response(
             scope["path"],

@@ -34,9 +34,7 @@ def clean_strings(value: Any) -> Any:
 
 # The same folding is done in SQL by dondoc_fold() (see the first migration); a test
 # checks that both agree on every Vietnamese letter.
-VIETNAMESE_ACCENTED = (
-    "àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ"
-)
+VIETNAMESE_ACCENTED = "àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ"
 VIETNAMESE_BASE = "aaaaaaaaaaaaaaaaaeeeeeeeeeeeiiiiiooooooooooooooooouuuuuuuuuuuyyyyyd"
 assert len(VIETNAMESE_ACCENTED) == len(VIETNAMESE_BASE)
 

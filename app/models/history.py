@@ -29,9 +29,7 @@ class HistoryEntry(SQLModel, table=True):
     actor_role: str | None = Field(default=None, max_length=20)
     request_id: str | None = Field(default=None, max_length=100)
     comment: str | None = None
-    changes: dict[str, Any] = Field(
-        default_factory=dict, sa_column=Column(JSONB, nullable=False)
-    )
+    changes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
     occurred_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )

@@ -14,6 +14,7 @@ from app.enums import AgencyKind, AgencyStatus
 from app.models.agencies import AgencyCreate, AgencyList, AgencyRead, AgencyUpdate
 from app.models.history import HistoryList
 from app.routers.deps import (
+    API_PREFIX,
     IdempotencyKey,
     IfMatch,
     Listing,
@@ -25,14 +26,16 @@ from app.routers.deps import (
 )
 from app.services import agencies
 
-router = APIRouter(prefix="/agencies", tags=["agencies"])
+router = APIRouter(prefix=f"{API_PREFIX}/agencies", tags=["agencies"])
 
 
-@router.get("", name="list", summary="List agencies", response_model=AgencyList, responses=problems())
+@router.get(
+    "", name="list", summary="List agencies", response_model=AgencyList, responses=problems()
+)
 async def list_agencies(
     request: Request,
-    conn: ReadConn,
     caller: CurrentCaller,
+    conn: ReadConn,
     params: Listing,
     status: Annotated[list[AgencyStatus] | None, Query()] = None,
     kind: Annotated[list[AgencyKind] | None, Query()] = None,
@@ -56,8 +59,8 @@ async def list_agencies(
 )
 async def create_agency(
     request: Request,
-    conn: WriteConn,
     caller: CurrentCaller,
+    conn: WriteConn,
     data: AgencyCreate,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
@@ -71,12 +74,16 @@ async def create_agency(
 
 
 @router.get(
-    "/{agency_id}", name="get", summary="Get an agency", response_model=AgencyRead, responses=problems(404)
+    "/{agency_id}",
+    name="get",
+    summary="Get an agency",
+    response_model=AgencyRead,
+    responses=problems(404),
 )
 async def get_agency(
     agency_id: uuid.UUID,
-    conn: ReadConn,
     caller: CurrentCaller,
+    conn: ReadConn,
     include_deleted: bool = False,
 ) -> Response:
     """One agency, with its ETag."""
@@ -92,8 +99,8 @@ async def get_agency(
 )
 async def update_agency(
     agency_id: uuid.UUID,
-    conn: WriteConn,
     caller: CurrentCaller,
+    conn: WriteConn,
     data: Annotated[AgencyUpdate, Body(media_type="application/merge-patch+json")],
     if_match: IfMatch = None,
 ) -> Response:
@@ -109,7 +116,7 @@ async def update_agency(
     responses=problems(404, 412),
 )
 async def delete_agency(
-    agency_id: uuid.UUID, conn: WriteConn, caller: CurrentCaller, if_match: IfMatch = None
+    agency_id: uuid.UUID, caller: CurrentCaller, conn: WriteConn, if_match: IfMatch = None
 ) -> Response:
     """Soft-delete: hidden from lists until restored."""
     await agencies.delete(conn, caller, agency_id, if_match)
@@ -126,8 +133,8 @@ async def delete_agency(
 async def restore_agency(
     request: Request,
     agency_id: uuid.UUID,
-    conn: WriteConn,
     caller: CurrentCaller,
+    conn: WriteConn,
     if_match: IfMatch = None,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
@@ -147,7 +154,7 @@ async def restore_agency(
     responses=problems(404),
 )
 async def agency_history(
-    request: Request, agency_id: uuid.UUID, conn: ReadConn, caller: CurrentCaller, params: Listing
+    request: Request, agency_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn, params: Listing
 ) -> Response:
     """Every change: actor, action, time, changed fields, request id."""
     return rows_page_response(request, await agencies.history_of(conn, caller, agency_id, params))

@@ -10,14 +10,26 @@ from fastapi.responses import Response
 from app.auth import CurrentCaller, KeyCache
 from app.db import ReadConn, WriteConn
 from app.models.api_keys import ApiKeyCreate, ApiKeyCreated, ApiKeyList
-from app.routers.deps import IdempotencyKey, Listing, idempotent, json_response, problems, rows_page_response
+from app.routers.deps import (
+    API_PREFIX,
+    IdempotencyKey,
+    Listing,
+    idempotent,
+    json_response,
+    problems,
+    rows_page_response,
+)
 from app.services import api_keys
 
-router = APIRouter(prefix="/api-keys", tags=["api-keys"])
+router = APIRouter(prefix=f"{API_PREFIX}/api-keys", tags=["api-keys"])
 
 
-@router.get("", name="list", summary="List API keys", response_model=ApiKeyList, responses=problems())
-async def list_keys(request: Request, conn: ReadConn, caller: CurrentCaller, params: Listing) -> Response:
+@router.get(
+    "", name="list", summary="List API keys", response_model=ApiKeyList, responses=problems()
+)
+async def list_keys(
+    request: Request, caller: CurrentCaller, conn: ReadConn, params: Listing
+) -> Response:
     """Keys that are not revoked (`include_deleted=true` adds revoked ones); never the key itself."""
     return rows_page_response(request, await api_keys.list_(conn, caller, params))
 
@@ -32,8 +44,8 @@ async def list_keys(request: Request, conn: ReadConn, caller: CurrentCaller, par
 )
 async def create_key(
     request: Request,
-    conn: WriteConn,
     caller: CurrentCaller,
+    conn: WriteConn,
     data: ApiKeyCreate,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
@@ -47,9 +59,15 @@ async def create_key(
 
 
 @router.delete(
-    "/{key_id}", name="revoke", summary="Revoke an API key", status_code=204, responses=problems(404, 409)
+    "/{key_id}",
+    name="revoke",
+    summary="Revoke an API key",
+    status_code=204,
+    responses=problems(404, 409),
 )
-async def revoke_key(request: Request, key_id: uuid.UUID, conn: WriteConn, caller: CurrentCaller) -> Response:
+async def revoke_key(
+    request: Request, key_id: uuid.UUID, caller: CurrentCaller, conn: WriteConn
+) -> Response:
     """Revoke a key: it answers 401 from then on."""
     await api_keys.revoke(conn, caller, key_id)
     cache: KeyCache = request.app.state.key_cache

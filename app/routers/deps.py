@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -16,10 +16,15 @@ from app.auth import Caller
 from app.services import idempotency, versions
 from app.services.listing import DEFAULT_LIMIT, MAX_LIMIT, ListParams, Page
 
+API_PREFIX = "/api/v1"
+
 
 def list_params(
     limit: Annotated[
-        int, Query(ge=1, description=f"Page size (default {DEFAULT_LIMIT}; above {MAX_LIMIT} is clamped).")
+        int,
+        Query(
+            ge=1, description=f"Page size (default {DEFAULT_LIMIT}; above {MAX_LIMIT} is clamped)."
+        ),
     ] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
     sort: Annotated[
@@ -55,12 +60,8 @@ def dumps(body: Any) -> bytes:
     return orjson.dumps(body, default=_default)
 
 
-def json_response(
-    body: Any, status: int = 200, headers: dict[str, str] | None = None
-) -> Response:
-    return Response(
-        dumps(body), status, headers=headers, media_type="application/json"
-    )
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(dumps(body), status, headers=headers, media_type="application/json")
 
 
 def resource_response(

@@ -8,9 +8,9 @@ from pydantic import BaseModel
 from app.auth import CurrentCaller
 from app.enums import enum_catalogue
 from app.models.api_keys import Me
-from app.routers.deps import problems
+from app.routers.deps import API_PREFIX, problems
 
-router = APIRouter(tags=["meta"])
+router = APIRouter(prefix=API_PREFIX, tags=["meta"])
 
 
 class EnumValue(BaseModel):
@@ -37,4 +37,6 @@ async def enums(caller: CurrentCaller) -> dict[str, list[dict[str, str]]]:
 @router.get("/me", name="me", summary="The caller", response_model=Me, responses=problems())
 async def me(caller: CurrentCaller) -> Me:
     """The caller's role, agency and key."""
-    return Me(role=caller.role, agency_id=caller.agency_id, key_name=caller.name, key_id=caller.key_id)
+    return Me(
+        role=caller.role, agency_id=caller.agency_id, key_name=caller.name, key_id=caller.key_id
+    )

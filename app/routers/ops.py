@@ -42,7 +42,11 @@ async def readyz(request: Request) -> Response:
                 ).scalar()
     except Exception as exc:  # any failure means not ready
         return problem_response(
-            request.url.path, 503, "not-ready", "Not ready", f"Database check failed: {type(exc).__name__}"
+            request.url.path,
+            503,
+            "not-ready",
+            "Not ready",
+            f"Database check failed: {type(exc).__name__}",
         )
     if current != expected:
         return problem_response(
@@ -58,7 +62,9 @@ async def readyz(request: Request) -> Response:
 @router.get("/metrics", name="metrics", summary="Prometheus metrics", response_class=Response)
 async def metrics(request: Request) -> Response:
     """Request counts and latencies by route and status, and database pool gauges."""
-    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(
+        generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
+    )
 
 
 @router.get("/docs", include_in_schema=False)

@@ -73,9 +73,7 @@ async def _check_parent(
         raise field_error("parent_id", f"no agency with id {parent_id}")
     if self_id is not None:
         # Refuse a cycle: the new parent must not sit below this agency.
-        tree = (
-            select(t.id, t.parent_id).where(t.id == parent_id).cte("ancestors", recursive=True)
-        )
+        tree = select(t.id, t.parent_id).where(t.id == parent_id).cte("ancestors", recursive=True)
         tree = tree.union(select(t.id, t.parent_id).join(tree, t.id == tree.c.parent_id))
         cycle = (await conn.execute(select(exists().where(tree.c.id == self_id)))).scalar()
         if cycle:
@@ -181,7 +179,12 @@ async def delete(
         .values(deleted_at=now, version=t.version + 1, updated_at=now)
     )
     await history.record(
-        conn, caller, RESOURCE, agency_id, "deleted", {"deleted_at": {"old": None, "new": now.isoformat()}}
+        conn,
+        caller,
+        RESOURCE,
+        agency_id,
+        "deleted",
+        {"deleted_at": {"old": None, "new": now.isoformat()}},
     )
 
 

@@ -20,7 +20,16 @@ from app.services.listing import ListParams, Page, fetch_page, parse_sort
 
 RESOURCE = "api_key"
 t = ApiKey.__table__.c  # type: ignore[attr-defined]
-COLUMNS = (t.id, t.name, t.role, t.agency_id, t.key_prefix, t.created_at, t.last_used_at, t.revoked_at)
+COLUMNS = (
+    t.id,
+    t.name,
+    t.role,
+    t.agency_id,
+    t.key_prefix,
+    t.created_at,
+    t.last_used_at,
+    t.revoked_at,
+)
 
 
 async def _insert(
@@ -53,7 +62,11 @@ async def create(conn: AsyncConnection, caller: Caller, data: ApiKeyCreate) -> d
     key = new_key()
     row = await _insert(conn, data.name, data.role, data.agency_id, key)
     await history.record(
-        conn, caller, RESOURCE, row.id, "created",
+        conn,
+        caller,
+        RESOURCE,
+        row.id,
+        "created",
         history.diff({}, {"name": data.name, "role": data.role, "agency_id": data.agency_id}),
     )
     return {**row._mapping, "key": key}
@@ -82,7 +95,12 @@ async def revoke(conn: AsyncConnection, caller: Caller, key_id: uuid.UUID) -> No
         update(ApiKey.__table__).where(t.id == key_id).values(revoked_at=now)  # type: ignore[arg-type]
     )
     await history.record(
-        conn, caller, RESOURCE, key_id, "revoked", {"revoked_at": {"old": None, "new": now.isoformat()}}
+        conn,
+        caller,
+        RESOURCE,
+        key_id,
+        "revoked",
+        {"revoked_at": {"old": None, "new": now.isoformat()}},
     )
 
 
@@ -98,16 +116,15 @@ async def issue_key(
 async def ensure_bootstrap_key(conn: AsyncConnection, key: str) -> None:
     """An admin key with exactly this value exists afterwards (idempotent)."""
     key_hash = hash_key(key)
-    stmt = (
-        insert(ApiKey.__table__)  # type: ignore[arg-type]
-        .values(
-            id=uuid7(),
-            name="bootstrap admin",
-            role=Role.admin.value,
-            key_hash=key_hash,
-            key_prefix=key[: len(KEY_PREFIX) + 4],
-            created_at=utcnow(),
-        )
+    stmt = insert(
+        ApiKey.__table__
+    ).values(  # type: ignore[arg-type]
+        id=uuid7(),
+        name="bootstrap admin",
+        role=Role.admin.value,
+        key_hash=key_hash,
+        key_prefix=key[: len(KEY_PREFIX) + 4],
+        created_at=utcnow(),
     )
     stmt = stmt.on_conflict_do_update(
         index_elements=[t.key_hash], set_={"role": Role.admin.value, "revoked_at": None}

@@ -107,7 +107,9 @@ def decode_cursor(cursor: str, keys: list[SortKey]) -> list[Any]:
         ) from exc
 
 
-def _after(keys: list[SortKey], id_col: ColumnElement[Any], values: list[Any]) -> ColumnElement[bool]:
+def _after(
+    keys: list[SortKey], id_col: ColumnElement[Any], values: list[Any]
+) -> ColumnElement[bool]:
     """Rows strictly after the cursor position in the (mixed-direction) sort order."""
     columns = [(k.column, k.descending) for k in keys] + [(id_col, False)]
     clauses = []

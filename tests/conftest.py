@@ -1,0 +1,161 @@
+"""Test harness: a real PostgreSQL (TEST_DATABASE_URL, or the embedded one), one fresh
+database per test session migrated once, the app called over HTTP through ASGITransport,
+and every table emptied after each test."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.auth import Caller
+from app.config import Settings
+from app.db import normalise_url
+from app.enums import Role
+from app.main import create_app
+from app.migrate import upgrade
+from app.services import api_keys
+
+BOOTSTRAP_KEY = "ddk_test_bootstrap_admin_key_0123456789"
+
+
+def _asyncpg_args(url: str) -> dict[str, object]:
+    u = make_url(url)
+    args: dict[str, object] = {"user": u.username, "database": u.database}
+    if u.password:
+        args["password"] = u.password
+    if u.host:
+        args["host"] = u.host
+    elif "host" in u.query:
+        args["host"] = u.query["host"]
+    if u.port:
+        args["port"] = u.port
+    return args
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    """URL of a fresh database on the test server, migrated to the latest revision."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if base:
+        server_url = normalise_url(base)
+    else:
+        from app.embedded import embedded_database_url
+
+        data_dir = Path(os.environ.get("DONDOC_DATA_DIR", ".dondoc"))
+        server_url = embedded_database_url(data_dir, "postgres")
+    name = f"dondoc_test_{uuid.uuid4().hex[:10]}"
+
+    async def create() -> None:
+        conn = await asyncpg.connect(**_asyncpg_args(server_url))  # type: ignore[arg-type]
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(**_asyncpg_args(server_url))  # type: ignore[arg-type]
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    asyncio.run(drop())
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings(bootstrap_admin_key=BOOTSTRAP_KEY, api_key_cache_seconds=30)
+
+
+@pytest.fixture(scope="session")
+async def app(database_url: str, settings: Settings) -> AsyncIterator[object]:
+    application = create_app(settings, database_url=database_url)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture(scope="session")
+def engine(app: object) -> AsyncEngine:
+    return app.state.engine  # type: ignore[attr-defined, no-any-return]
+
+
+TABLES = "agencies, api_keys, history, idempotency_keys"
+
+
+@pytest.fixture(autouse=True)
+async def _clean(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    app.state.key_cache.entries.clear()
+    async with app.state.engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {TABLES} CASCADE"))
+
+
+@pytest.fixture
+async def client(app: object) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        yield c
+
+
+class Keys:
+    """Make API keys of any role and the headers that carry them."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def make(self, role: Role, agency_id: uuid.UUID | str | None = None) -> dict[str, str]:
+        async with self.engine.begin() as conn:
+            key = await api_keys.issue_key(
+                conn, f"test {role}", role, uuid.UUID(str(agency_id)) if agency_id else None
+            )
+        return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+def keys(engine: AsyncEngine) -> Keys:
+    return Keys(engine)
+
+
+@pytest.fixture
+async def admin(keys: Keys) -> dict[str, str]:
+    return await keys.make(Role.admin)
+
+
+@pytest.fixture
+async def office(keys: Keys) -> dict[str, str]:
+    return await keys.make(Role.office)
+
+
+SYSTEM = Caller(role=Role.admin, name="test")
+
+
+async def make_agency(
+    client: httpx.AsyncClient, headers: dict[str, str], **fields: object
+) -> dict[str, object]:
+    body = {
+        "code": f"T{uuid.uuid4().hex[:8].upper()}",
+        "name": "Sở Thử nghiệm",
+        "kind": "department",
+    }
+    body.update(fields)
+    response = await client.post("/api/v1/agencies", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]

@@ -1,0 +1,111 @@
+"""Idempotency-Key through HTTP: replay, different body, concurrency, expiry, per caller."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.enums import Role
+
+API = "/api/v1/agencies"
+BODY = {"code": "IDEM1", "name": "Sở Nội vụ", "kind": "department"}
+
+
+async def count(client: httpx.AsyncClient, headers: dict[str, str]) -> int:
+    return int((await client.get(API, params={"count": "true"}, headers=headers)).json()["total"])
+
+
+async def test_retry_replays_the_stored_response(
+    client: httpx.AsyncClient, office: dict[str, str]
+) -> None:
+    headers = {**office, "Idempotency-Key": "create-noi-vu"}
+    first = await client.post(API, json=BODY, headers=headers)
+    assert first.status_code == 201
+    assert "idempotent-replayed" not in first.headers
+    again = await client.post(API, json=BODY, headers=headers)
+    assert again.status_code == 201
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json()
+    assert again.headers["location"] == first.headers["location"]
+    assert again.headers["etag"] == first.headers["etag"]
+    assert await count(client, office) == 1
+
+
+async def test_same_key_with_another_body_is_422(
+    client: httpx.AsyncClient, office: dict[str, str]
+) -> None:
+    headers = {**office, "Idempotency-Key": "k1"}
+    assert (await client.post(API, json=BODY, headers=headers)).status_code == 201
+    other = await client.post(API, json={**BODY, "code": "IDEM2"}, headers=headers)
+    assert other.status_code == 422
+    assert other.headers["content-type"] == "application/problem+json"
+    assert await count(client, office) == 1
+
+
+async def test_keys_are_scoped_per_caller(
+    client: httpx.AsyncClient, keys, office: dict[str, str]
+) -> None:  # type: ignore[no-untyped-def]
+    other_office = await keys.make(Role.office)
+    assert (
+        await client.post(API, json=BODY, headers={**office, "Idempotency-Key": "shared"})
+    ).status_code == 201
+    second = await client.post(
+        API, json={**BODY, "code": "IDEM2"}, headers={**other_office, "Idempotency-Key": "shared"}
+    )
+    assert second.status_code == 201
+    assert "idempotent-replayed" not in second.headers
+    assert await count(client, office) == 2
+
+
+async def test_twelve_concurrent_posts_with_one_key_create_one_resource(
+    client: httpx.AsyncClient, office: dict[str, str]
+) -> None:
+    headers = {**office, "Idempotency-Key": "burst"}
+    responses = await asyncio.gather(
+        *(client.post(API, json=BODY, headers=headers) for _ in range(12))
+    )
+    statuses = [r.status_code for r in responses]
+    assert set(statuses) <= {201, 409}, statuses
+    created = [r for r in responses if r.status_code == 201]
+    assert len({r.json()["id"] for r in created}) == 1
+    assert sum(1 for r in created if "idempotent-replayed" not in r.headers) == 1
+    for r in responses:
+        if r.status_code == 409:
+            assert "still being processed" in r.json()["detail"]
+    assert await count(client, office) == 1
+    replay = await client.post(API, json=BODY, headers=headers)
+    assert replay.headers["idempotent-replayed"] == "true"
+
+
+async def test_failed_request_is_not_stored(
+    client: httpx.AsyncClient, office: dict[str, str]
+) -> None:
+    headers = {**office, "Idempotency-Key": "after-conflict"}
+    assert (await client.post(API, json=BODY, headers=office)).status_code == 201
+    assert (await client.post(API, json=BODY, headers=headers)).status_code == 409
+    fixed = await client.post(API, json={**BODY, "code": "IDEM3"}, headers=headers)
+    assert fixed.status_code == 201
+
+
+async def test_expired_key_runs_again(
+    client: httpx.AsyncClient, office: dict[str, str], engine: AsyncEngine
+) -> None:
+    headers = {**office, "Idempotency-Key": "old"}
+    first = await client.post(API, json=BODY, headers=headers)
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE idempotency_keys SET expires_at = now() - interval '1 second'")
+        )
+    later = await client.post(API, json=BODY, headers=headers)
+    # Run for real: the code now exists, so the business rule answers.
+    assert later.status_code == 409
+    assert first.status_code == 201
+
+
+async def test_overlong_key_is_400(client: httpx.AsyncClient, office: dict[str, str]) -> None:
+    response = await client.post(API, json=BODY, headers={**office, "Idempotency-Key": "x" * 300})
+    assert response.status_code == 400
+    assert await count(client, office) == 0

@@ -1,0 +1,136 @@
+"""Every error path answers RFC 9457 problem+json; nothing is changed by a refused request."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+from fastapi import APIRouter
+
+from app.config import Settings
+from app.main import create_app
+
+API = "/api/v1/agencies"
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict[str, object]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == status
+    assert str(body["type"]).startswith("/problems/")
+    assert body["title"] and body["detail"]
+    assert body["instance"] == response.request.url.path
+    return body  # type: ignore[no-any-return]
+
+
+async def test_unknown_route_and_wrong_method(
+    client: httpx.AsyncClient, office: dict[str, str]
+) -> None:
+    assert_problem(await client.get("/api/v1/nothing-here", headers=office), 404)
+    assert_problem(await client.put(API, json={}, headers=office), 405)
+
+
+async def test_malformed_json_is_400(client: httpx.AsyncClient, office: dict[str, str]) -> None:
+    response = await client.post(
+        API, content=b'{"code": "A1",', headers={**office, "Content-Type": "application/json"}
+    )
+    body = assert_problem(response, 400)
+    assert body["type"] == "/problems/malformed-json"
+
+
+async def test_validation_errors_name_the_field(
+    client: httpx.AsyncClient, office: dict[str, str]
+) -> None:
+    body = assert_problem(await client.post(API, json={"name": "X"}, headers=office), 422)
+    fields = {e["field"] for e in body["errors"]}  # type: ignore[attr-defined]
+    assert fields == {"code", "kind"}
+
+
+async def test_wrong_content_type_is_415(client: httpx.AsyncClient, office: dict[str, str]) -> None:
+    response = await client.post(
+        API,
+        content=b"code=A1",
+        headers={**office, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert_problem(response, 415)
+    plain = await client.post(
+        API,
+        content=b'{"code":"A1","name":"X","kind":"other"}',
+        headers={**office, "Content-Type": "text/plain"},
+    )
+    assert_problem(plain, 415)
+    assert (await client.get(API, params={"count": "true"}, headers=office)).json()["total"] == 0
+
+
+async def test_body_over_the_limit_is_413(
+    client: httpx.AsyncClient, office: dict[str, str]
+) -> None:
+    big = b'{"code": "A1", "name": "' + b"x" * (2 * 1024 * 1024) + b'", "kind": "other"}'
+    assert_problem(
+        await client.post(API, content=big, headers={**office, "Content-Type": "application/json"}),
+        413,
+    )
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(40):
+            yield b" " * 65536
+
+    streamed = await client.post(
+        API, content=chunks(), headers={**office, "Content-Type": "application/json"}
+    )
+    assert_problem(streamed, 413)
+    assert (await client.get(API, params={"count": "true"}, headers=office)).json()["total"] == 0
+
+
+async def test_missing_credentials_is_401(client: httpx.AsyncClient) -> None:
+    body = assert_problem(await client.get(API), 401)
+    assert body["type"] == "/problems/unauthorized"
+
+
+@pytest.fixture
+async def crashing_client(database_url: str) -> httpx.AsyncClient:
+    app = create_app(Settings(), database_url=database_url)
+    boom = APIRouter()
+
+    @boom.get("/boom")
+    async def explode() -> None:
+        raise RuntimeError("secret internal detail")
+
+    app.include_router(boom)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://t") as c,
+    ):
+        yield c
+
+
+async def test_unhandled_error_is_500_with_request_id_and_no_traceback(
+    crashing_client: httpx.AsyncClient,
+) -> None:
+    response = await crashing_client.get("/boom")
+    body = assert_problem(response, 500)
+    assert body["request_id"]
+    assert str(body["request_id"]) in str(body["detail"])
+    assert "secret" not in response.text and "Traceback" not in response.text
+
+
+async def test_unreachable_database_is_503_fast() -> None:
+    settings = Settings(db_connect_timeout_seconds=1)
+    # Port 9 (discard) on loopback: nothing listens, the connection is refused.
+    app = create_app(settings, database_url="postgresql+asyncpg://nobody@127.0.0.1:9/none")
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://t") as c,
+    ):
+        started = time.monotonic()
+        response = await c.get(API, headers={"Authorization": "Bearer ddk_whatever"})
+        assert time.monotonic() - started < 5
+        assert_problem(response, 503)
+        assert response.headers["retry-after"]
+        ready = await c.get("/readyz")
+        assert ready.status_code == 503
+        assert (await c.get("/healthz")).status_code == 200

@@ -1,0 +1,88 @@
+"""Health, readiness, metrics, enums, offline docs, the OpenAPI document."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.enums import LABELS
+
+
+async def test_health_and_readiness(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    assert (await client.get("/readyz")).status_code == 200
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE alembic_version SET version_num = '0000'"))
+    try:
+        behind = await client.get("/readyz")
+        assert behind.status_code == 503
+        assert "0000" in behind.json()["detail"]
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text("UPDATE alembic_version SET version_num = :v"),
+                {"v": client._transport.app.state.head_revision},
+            )  # type: ignore[attr-defined]
+    assert (await client.get("/readyz")).status_code == 200
+
+
+async def test_metrics_count_requests_by_route_and_status(
+    client: httpx.AsyncClient, office: dict[str, str]
+) -> None:
+    await client.get("/api/v1/agencies", headers=office)
+    await client.get("/api/v1/agencies")
+    page = (await client.get("/metrics")).text
+    ok = re.search(
+        r'dondoc_http_requests_total\{method="GET",route="/api/v1/agencies",status="200"\} (\d+)',
+        page,
+    )
+    denied = re.search(
+        r'dondoc_http_requests_total\{method="GET",route="/api/v1/agencies",status="401"\} (\d+)',
+        page,
+    )
+    assert ok and int(float(ok.group(1))) >= 1
+    assert denied and int(float(denied.group(1))) >= 1
+    assert "dondoc_http_request_duration_seconds_bucket" in page
+    assert re.search(r"^dondoc_db_pool_size \d", page, re.M)
+    assert "dondoc_db_pool_checked_out" in page
+
+
+async def test_enums_have_both_labels(client: httpx.AsyncClient, office: dict[str, str]) -> None:
+    enums = (await client.get("/api/v1/meta/enums", headers=office)).json()
+    assert set(enums) == set(LABELS)
+    kinds = {e["code"]: e for e in enums["agency_kind"]}
+    assert kinds["department"]["label_vi"] == "Sở, ngành"
+    assert kinds["department"]["label_en"] == "Department"
+    assert all(e["label_vi"] and e["label_en"] for values in enums.values() for e in values)
+    assert (await client.get("/api/v1/meta/enums")).status_code == 401
+
+
+async def test_docs_are_served_without_the_internet(client: httpx.AsyncClient) -> None:
+    for page in ("/docs", "/redoc"):
+        html = (await client.get(page)).text
+        assert "/openapi.json" in html
+        assert not re.search(r"(src|href)=['\"]https?://", html), page
+        for asset in re.findall(r"(?:src|href)=['\"](/static/[^'\"]+)", html):
+            response = await client.get(asset)
+            assert response.status_code == 200 and len(response.content) > 1000, asset
+    assert "fonts.googleapis" not in (await client.get("/redoc")).text
+
+
+async def test_openapi_operations_have_summaries_and_unique_ids(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    operations = [op for path in spec["paths"].values() for op in path.values()]
+    ids = [op["operationId"] for op in operations]
+    assert len(ids) == len(set(ids))
+    assert all(re.fullmatch(r"[a-z-]+-[a-z_]+", i) for i in ids), ids
+    assert all(op.get("summary") for op in operations)
+    assert "agencies-list" in ids and "api-keys-create" in ids
+
+
+async def test_request_id_is_echoed(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert response.headers["x-request-id"] == "abc-123"
+    generated = await client.get("/healthz")
+    assert len(generated.headers["x-request-id"]) == 32
