@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.enums import Role
 from app.errors import Forbidden, Unauthorized
-from app.models.api_keys import ApiKey
+from app.models.api_keys import API_KEYS
 from app.models.common import utcnow
 
 log = logging.getLogger("dondoc.auth")
@@ -96,7 +96,7 @@ class KeyCache:
 
 
 async def lookup_key(engine: AsyncEngine, key_hash: str) -> Caller | None:
-    t = ApiKey.__table__.c  # type: ignore[attr-defined]
+    t = API_KEYS.c
     async with engine.connect() as conn:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
         row = (
@@ -112,11 +112,11 @@ async def lookup_key(engine: AsyncEngine, key_hash: str) -> Caller | None:
 
 
 async def _touch(engine: AsyncEngine, key_id: uuid.UUID) -> None:
-    t = ApiKey.__table__.c  # type: ignore[attr-defined]
+    t = API_KEYS.c
     try:
         async with engine.begin() as conn:
             await conn.execute(
-                update(ApiKey.__table__).where(t.id == key_id).values(last_used_at=utcnow())  # type: ignore[arg-type]
+                update(API_KEYS).where(t.id == key_id).values(last_used_at=utcnow())  # type: ignore[arg-type]
             )
     except Exception:  # bookkeeping only; never fails a request
         log.warning("could not record last use of key %s", key_id, exc_info=True)

@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         url = database_url or await asyncio.to_thread(resolve_database_url, settings)
+        assert url
         app.state.engine = create_engine(url, settings)
         if settings.bootstrap_admin_key:
             from app.services.api_keys import ensure_bootstrap_key

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 
 from pydantic import ConfigDict
-from sqlalchemy import CheckConstraint, Column, Computed, DateTime, Index
+from sqlalchemy import CheckConstraint, Column, Computed, DateTime, Index, Table
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlmodel import Field, SQLModel
 
@@ -72,6 +72,9 @@ class Agency(AgencyBase, table=True):
     search: str | None = Field(
         default=None, sa_column=Column(TSVECTOR, Computed(AGENCY_SEARCH_SQL, persisted=True))
     )
+
+
+AGENCIES: Table = Agency.__table__  # type: ignore[attr-defined]
 
 
 class AgencyCreate(AgencyBase, InputModel):

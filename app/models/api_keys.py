@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from pydantic import ConfigDict
-from sqlalchemy import CheckConstraint, Column, DateTime
+from sqlalchemy import CheckConstraint, Column, DateTime, Table
 from sqlmodel import Field, SQLModel
 
 from app.enums import Role
@@ -38,6 +38,9 @@ class ApiKey(SQLModel, table=True):
     revoked_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+
+
+API_KEYS: Table = ApiKey.__table__  # type: ignore[attr-defined]
 
 
 class ApiKeyCreate(InputModel):

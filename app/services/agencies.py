@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Row, exists, func, literal, select, update
@@ -12,14 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.auth import Caller
 from app.enums import Role
 from app.errors import Conflict, NotFound, ValidationFailed, field_error
-from app.models.agencies import Agency, AgencyCreate, AgencyUpdate
+from app.models.agencies import AGENCIES, Agency, AgencyCreate, AgencyUpdate
 from app.models.common import utcnow
 from app.services import history, versions
 from app.services.listing import ListParams, Page, fetch_page, parse_sort, text_search
 
 RESOURCE = "agency"
 WRITERS = (Role.office,)
-t = Agency.__table__.c  # type: ignore[attr-defined]
+t = AGENCIES.c
 
 COLUMNS = (
     t.id,
@@ -109,7 +110,7 @@ async def create(conn: AsyncConnection, caller: Caller, data: AgencyCreate) -> d
     record = Agency.model_validate(values, update={"created_at": now, "updated_at": now})
     row_values = record.model_dump(exclude={"search"})
     stmt = (
-        insert(Agency.__table__)  # type: ignore[arg-type]
+        insert(AGENCIES)
         .values(**row_values)
         .on_conflict_do_nothing(index_elements=[t.code])
         .returning(*COLUMNS)
@@ -156,7 +157,7 @@ async def update_(
         return to_body(caller, row)
     updated = (
         await conn.execute(
-            update(Agency.__table__)  # type: ignore[arg-type]
+            update(AGENCIES)
             .where(t.id == agency_id)
             .values(**{k: fields[k] for k in changes}, version=t.version + 1, updated_at=utcnow())
             .returning(*COLUMNS)
@@ -174,7 +175,7 @@ async def delete(
     versions.check(if_match, row.version, required=False)
     now = utcnow()
     await conn.execute(
-        update(Agency.__table__)  # type: ignore[arg-type]
+        update(AGENCIES)
         .where(t.id == agency_id)
         .values(deleted_at=now, version=t.version + 1, updated_at=now)
     )
@@ -198,7 +199,7 @@ async def restore(
         raise Conflict("The agency is not deleted.", allowed_actions=allowed_actions(caller, row))
     restored = (
         await conn.execute(
-            update(Agency.__table__)  # type: ignore[arg-type]
+            update(AGENCIES)
             .where(t.id == agency_id)
             .values(deleted_at=None, version=t.version + 1, updated_at=utcnow())
             .returning(*COLUMNS)
@@ -220,8 +221,8 @@ async def list_(
     caller: Caller,
     params: ListParams,
     *,
-    status: list[str] | None = None,
-    kind: list[str] | None = None,
+    status: Sequence[str] | None = None,
+    kind: Sequence[str] | None = None,
     parent_id: list[uuid.UUID] | None = None,
     q: str | None = None,
 ) -> tuple[Page, list[dict[str, Any]]]:
@@ -258,4 +259,4 @@ async def exists_active(conn: AsyncConnection, agency_id: uuid.UUID) -> bool:
 
 
 async def count(conn: AsyncConnection) -> int:
-    return (await conn.execute(select(func.count()).select_from(Agency.__table__))).scalar_one()  # type: ignore[arg-type]
+    return (await conn.execute(select(func.count()).select_from(AGENCIES))).scalar_one()  # type: ignore[arg-type]

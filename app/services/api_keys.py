@@ -13,13 +13,13 @@ from app.auth import KEY_PREFIX, Caller, hash_key, new_key
 from app.enums import Role
 from app.errors import Conflict, NotFound, field_error
 from app.ids import uuid7
-from app.models.api_keys import ApiKey, ApiKeyCreate
+from app.models.api_keys import API_KEYS, ApiKeyCreate
 from app.models.common import utcnow
 from app.services import agencies, history
 from app.services.listing import ListParams, Page, fetch_page, parse_sort
 
 RESOURCE = "api_key"
-t = ApiKey.__table__.c  # type: ignore[attr-defined]
+t = API_KEYS.c
 COLUMNS = (
     t.id,
     t.name,
@@ -36,7 +36,7 @@ async def _insert(
     conn: AsyncConnection, name: str, role: Role, agency_id: uuid.UUID | None, key: str
 ) -> Any:
     stmt = (
-        insert(ApiKey.__table__)  # type: ignore[arg-type]
+        insert(API_KEYS)
         .values(
             id=uuid7(),
             name=name,
@@ -92,7 +92,7 @@ async def revoke(conn: AsyncConnection, caller: Caller, key_id: uuid.UUID) -> No
         raise Conflict("The key is already revoked.")
     now = utcnow()
     await conn.execute(
-        update(ApiKey.__table__).where(t.id == key_id).values(revoked_at=now)  # type: ignore[arg-type]
+        update(API_KEYS).where(t.id == key_id).values(revoked_at=now)  # type: ignore[arg-type]
     )
     await history.record(
         conn,
@@ -117,7 +117,7 @@ async def ensure_bootstrap_key(conn: AsyncConnection, key: str) -> None:
     """An admin key with exactly this value exists afterwards (idempotent)."""
     key_hash = hash_key(key)
     stmt = insert(
-        ApiKey.__table__
+        API_KEYS
     ).values(  # type: ignore[arg-type]
         id=uuid7(),
         name="bootstrap admin",
@@ -138,8 +138,6 @@ async def list_all(conn: AsyncConnection) -> list[Any]:
 
 async def revoke_by_id(conn: AsyncConnection, key_id: uuid.UUID) -> bool:
     result = await conn.execute(
-        update(ApiKey.__table__)  # type: ignore[arg-type]
-        .where(t.id == key_id, t.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
+        update(API_KEYS).where(t.id == key_id, t.revoked_at.is_(None)).values(revoked_at=utcnow())
     )
     return bool(result.rowcount)

@@ -14,10 +14,10 @@ from app.auth import Caller
 from app.context import request_id_var
 from app.ids import uuid7
 from app.models.common import utcnow
-from app.models.history import HistoryEntry
+from app.models.history import HISTORY
 from app.services.listing import ListParams, Page, fetch_page, parse_sort
 
-_t = HistoryEntry.__table__.c  # type: ignore[attr-defined]
+_t = HISTORY.c
 
 
 def jsonable(value: Any) -> Any:
@@ -55,7 +55,7 @@ async def record(
     comment: str | None = None,
 ) -> None:
     await conn.execute(
-        insert(HistoryEntry.__table__).values(  # type: ignore[arg-type]
+        insert(HISTORY).values(  # type: ignore[arg-type]
             id=uuid7(),
             resource_type=resource_type,
             resource_id=resource_id,

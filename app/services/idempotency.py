@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.errors import BadRequest, Conflict, ValidationFailed
 from app.models.common import utcnow
-from app.models.idempotency import IdempotencyRecord
+from app.models.idempotency import IDEMPOTENCY
 
 TTL = timedelta(hours=24)
 REPLAYED_HEADERS = ("location", "etag", "content-type")
-_t = IdempotencyRecord.__table__.c  # type: ignore[attr-defined]
+_t = IDEMPOTENCY.c
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ async def store(
         "created_at": now,
         "expires_at": now + TTL,
     }
-    stmt = insert(IdempotencyRecord.__table__).values(**values)  # type: ignore[arg-type]
+    stmt = insert(IDEMPOTENCY).values(**values)  # type: ignore[arg-type]
     # An expired record under the same key is replaced.
     stmt = stmt.on_conflict_do_update(
         index_elements=[_t.caller_key, _t.key],
@@ -111,6 +111,6 @@ async def purge_expired(conn: AsyncConnection) -> int:
     from sqlalchemy import delete
 
     result = await conn.execute(
-        delete(IdempotencyRecord.__table__).where(_t.expires_at <= func.now())  # type: ignore[arg-type]
+        delete(IDEMPOTENCY).where(_t.expires_at <= func.now())  # type: ignore[arg-type]
     )
     return result.rowcount or 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -44,7 +45,7 @@ class Page:
 
 
 def parse_sort(
-    raw: str | None, allowed: dict[str, ColumnElement[Any]], default: str
+    raw: str | None, allowed: Mapping[str, ColumnElement[Any]], default: str
 ) -> list[SortKey]:
     """`sort=due_date,-created_at` → sort keys; an unknown key is a 400."""
     keys: list[SortKey] = []
