@@ -28,6 +28,22 @@ HOW_TO_FIX = (
 )
 
 
+def _forget_dead_handles(pgdata: Path) -> None:
+    """Drop processes that died without cleaning up from pgserver's list of users of the
+    server, so that the last live user stops it on exit (pgserver stops the server only
+    when its list holds nobody else)."""
+    import psutil
+    from pgserver.postgres_server import PostgresServer
+    from pgserver.utils import DiskList
+
+    handles = DiskList(pgdata / ".handle_pids.json")
+    with PostgresServer._lock:
+        pids = handles.get()
+        alive = [pid for pid in pids if psutil.pid_exists(pid)]
+        if alive != pids:
+            handles.put(alive)
+
+
 def server_socket_url(data_dir: Path) -> tuple[str, str]:
     """Start (or join) the embedded server; return (socket directory, user)."""
     data_dir = data_dir.expanduser().resolve()
@@ -36,6 +52,8 @@ def server_socket_url(data_dir: Path) -> tuple[str, str]:
         data_dir.chmod(0o755)
         import pgserver
 
+        if (data_dir / "pgdata").exists():
+            _forget_dead_handles(data_dir / "pgdata")
         server = pgserver.get_server(data_dir / "pgdata", cleanup_mode="stop")
         uri = urlparse(server.get_uri())
     except Exception as exc:  # any failure here is reported the same way

@@ -1,15 +1,11 @@
-"""The demo scenario and the embedded database's failure message."""
+"""The demo scenario."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
-import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import demo
-from app.embedded import EmbeddedDatabaseError, embedded_database_url
 
 
 async def test_demo_loads_the_province_once(
@@ -29,11 +25,3 @@ async def test_demo_loads_the_province_once(
     centre = next(a for a in ict if a["kind"] == "public_service_unit")
     department = next(a for a in ict if a["kind"] == "department")
     assert centre["parent_id"] == department["id"]
-
-
-def test_embedded_failure_says_how_to_use_an_external_database(tmp_path: Path) -> None:
-    blocker = tmp_path / "file"
-    blocker.write_text("not a directory")
-    with pytest.raises(EmbeddedDatabaseError) as error:
-        embedded_database_url(blocker / "data")
-    assert "DATABASE_URL" in str(error.value)
