@@ -118,6 +118,8 @@ def render(request: Request, exc: DomainError) -> Response:
 
 
 def _loc_to_field(loc: tuple[Any, ...]) -> str:
+    if len(loc) > 1 and loc[0] in ("query", "header", "path"):
+        return str(loc[1])  # the parameter's name, also for a repeated one
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
 
@@ -168,6 +170,15 @@ def install(app: FastAPI) -> None:
             for e in errors
         ]
         detail = "; ".join(f"{i['field']}: {i['message']}" for i in items)
+        where = {str(e.get("loc", ("body",))[0]) for e in errors}
+        if "path" in where:
+            # /agencies/not-a-uuid names no resource.
+            return problem_response(request.url.path, 404, "not-found", "Not found", detail)
+        if "body" not in where:
+            # Query parameters and headers: the request itself is malformed.
+            return problem_response(
+                request.url.path, 400, "bad-request", "Bad request", detail, {"errors": items}
+            )
         return problem_response(
             request.url.path,
             422,

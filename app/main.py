@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import errors
 from app.auth import KeyCache
@@ -19,6 +20,8 @@ from app.metrics import Metrics
 from app.middleware import RequestGuard
 from app.migrate import head_revision
 from app.routers import agencies, api_keys, meta, ops
+from app.services import api_keys as api_keys_service
+from app.services import idempotency
 
 log = logging.getLogger("dondoc")
 
@@ -37,6 +40,22 @@ def _operation_id(route: APIRoute) -> str:
     return f"{tag}-{route.name}"
 
 
+async def _start_up(engine: AsyncEngine, settings: Settings) -> None:
+    """The bootstrap admin key, and idempotency records past their 24 hours removed."""
+    try:
+        async with engine.begin() as conn:
+            if settings.bootstrap_admin_key:
+                await api_keys_service.ensure_bootstrap_key(conn, settings.bootstrap_admin_key)
+            purged = await idempotency.purge_expired(conn)
+        if purged:
+            log.info("removed %d expired idempotency records", purged)
+    except Exception as exc:
+        if not errors.is_db_unavailable(exc):
+            raise
+        # Start anyway: /readyz reports the outage and requests answer 503 until it ends.
+        log.warning("database unavailable at start-up: %r", exc)
+
+
 def create_app(settings: Settings | None = None, database_url: str | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -45,11 +64,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         url = database_url or await asyncio.to_thread(resolve_database_url, settings)
         assert url
         app.state.engine = create_engine(url, settings)
-        if settings.bootstrap_admin_key:
-            from app.services.api_keys import ensure_bootstrap_key
-
-            async with app.state.engine.begin() as conn:
-                await ensure_bootstrap_key(conn, settings.bootstrap_admin_key)
+        await _start_up(app.state.engine, settings)
         try:
             yield
         finally:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -108,8 +108,6 @@ async def store(
 
 
 async def purge_expired(conn: AsyncConnection) -> int:
-    from sqlalchemy import delete
-
     result = await conn.execute(
         delete(IDEMPOTENCY).where(_t.expires_at <= func.now())  # type: ignore[arg-type]
     )

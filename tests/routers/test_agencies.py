@@ -225,7 +225,10 @@ async def test_filters_repeated_parameters_are_or(
     merged = await client.get(API, params={"status": "merged"}, headers=office)
     assert merged.json()["items"] == []
     bad = await client.get(API, params={"status": "sleeping"}, headers=office)
-    assert bad.status_code == 422
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["field"] == "status"
+    assert (await client.get(API, params={"limit": "0"}, headers=office)).status_code == 400
+    assert (await client.get(f"{API}/not-a-uuid", headers=office)).status_code == 404
 
 
 async def test_search_is_diacritics_and_case_insensitive_over_code_and_names(

@@ -109,3 +109,28 @@ async def test_overlong_key_is_400(client: httpx.AsyncClient, office: dict[str, 
     response = await client.post(API, json=BODY, headers={**office, "Idempotency-Key": "x" * 300})
     assert response.status_code == 400
     assert await count(client, office) == 0
+
+
+async def test_expired_records_are_purged_at_start_up(
+    client: httpx.AsyncClient,
+    office: dict[str, str],
+    engine: AsyncEngine,
+    app,
+    settings,  # type: ignore[no-untyped-def]
+) -> None:
+    from app.main import _start_up
+
+    await client.post(API, json=BODY, headers={**office, "Idempotency-Key": "a"})
+    await client.post(
+        API, json={**BODY, "code": "IDEM9"}, headers={**office, "Idempotency-Key": "b"}
+    )
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE key = 'a'"
+            )
+        )
+    await _start_up(engine, settings)
+    async with engine.connect() as conn:
+        left = (await conn.execute(text("SELECT key FROM idempotency_keys"))).scalars().all()
+    assert left == ["b"]
