@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import demo
@@ -25,3 +26,31 @@ async def test_demo_loads_the_province_once(
     centre = next(a for a in ict if a["kind"] == "public_service_unit")
     department = next(a for a in ict if a["kind"] == "department")
     assert centre["parent_id"] == department["id"]
+
+
+def test_apikey_create_list_revoke(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.cli import main
+    from app.config import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    try:
+        main(["apikey", "create", "--name", "Cổng tỉnh", "--role", "viewer"])
+        key = capsys.readouterr().out.strip()
+        assert key.startswith("ddk_")
+        main(["apikey", "list"])
+        listed = capsys.readouterr().out
+        line = next(row for row in listed.splitlines() if "Cổng tỉnh" in row)
+        assert key not in listed and "active" in line
+        key_id = line.split()[0]
+        main(["apikey", "revoke", key_id])
+        main(["apikey", "list"])
+        assert "revoked" in next(r for r in capsys.readouterr().out.splitlines() if key_id in r)
+        with pytest.raises(SystemExit):
+            main(["apikey", "create", "--name", "x", "--role", "agency"])
+        with pytest.raises(SystemExit):
+            main(["apikey", "revoke", key_id])
+    finally:
+        get_settings.cache_clear()
