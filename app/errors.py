@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -139,6 +140,16 @@ _HTTP_SLUGS = {
 }
 
 
+def _methods_for(request: Request) -> list[str]:
+    """Methods the OpenAPI document lists for the path of this request."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {m.upper() for m in operations}
+    return sorted(methods)
+
+
 def is_db_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, (PoolTimeout, ConnectionError, TimeoutError)):
         return True
@@ -192,8 +203,12 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         slug, title = _HTTP_SLUGS.get(exc.status_code, ("error", "Error"))
         detail = exc.detail if isinstance(exc.detail, str) else title
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # Starlette names only the methods of the first route on this path.
+            headers["Allow"] = ", ".join(_methods_for(request))
         return problem_response(
-            request.url.path, exc.status_code, slug, title, detail, headers=exc.headers
+            request.url.path, exc.status_code, slug, title, detail, headers=headers
         )
 
     @app.exception_handler(Exception)

@@ -134,3 +134,18 @@ async def test_unreachable_database_is_503_fast() -> None:
         ready = await c.get("/readyz")
         assert ready.status_code == 503
         assert (await c.get("/healthz")).status_code == 200
+
+
+async def test_405_lists_every_method_of_the_path(
+    client: httpx.AsyncClient, office: dict[str, str]
+) -> None:
+    response = await client.put(API, json={}, headers=office)
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
+
+
+async def test_control_characters_in_q_are_400(
+    client: httpx.AsyncClient, office: dict[str, str]
+) -> None:
+    body = assert_problem(await client.get(API, params={"q": "a\x8bb"}, headers=office), 400)
+    assert body["errors"] == [{"field": "q", "message": body["errors"][0]["message"]}]  # type: ignore[index]

@@ -100,9 +100,10 @@ class AgencyUpdate(InputModel):
         extra="forbid", json_schema_extra={"examples": [{"short_name": "Sở KH&CN"}]}
     )
 
-    name: str | None = Field(default=None, min_length=1, max_length=500)
+    # Required fields: may be absent from a patch, never null.
+    name: str = Field(default=None, min_length=1, max_length=500)  # type: ignore[assignment]
+    kind: AgencyKind = Field(default=None)  # type: ignore[assignment]
     short_name: str | None = Field(default=None, max_length=100)
-    kind: AgencyKind | None = None
     parent_id: uuid.UUID | None = None
     valid_from: date | None = None
     valid_to: date | None = None

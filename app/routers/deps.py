@@ -44,6 +44,9 @@ IdempotencyKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        pattern=r"^[\x20-\x7e]+$",
         description="Retrying with the same key and body within 24 h replays the first response.",
     ),
 ]

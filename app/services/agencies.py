@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.auth import Caller
 from app.enums import Role
-from app.errors import Conflict, NotFound, ValidationFailed, field_error
+from app.errors import Conflict, NotFound, field_error
 from app.models.agencies import AGENCIES, Agency, AgencyCreate, AgencyUpdate
 from app.models.common import utcnow
 from app.services import history, versions
@@ -45,7 +45,6 @@ SORT_KEYS = {
     "updated_at": t.updated_at,
 }
 EDITABLE = ("name", "short_name", "kind", "parent_id", "valid_from", "valid_to")
-REQUIRED = ("name", "kind")
 
 
 def allowed_actions(caller: Caller, row: Any) -> list[str]:
@@ -139,12 +138,6 @@ async def update_(
     """Apply an RFC 7396 merge patch: absent fields stay, `null` clears."""
     caller.require(*WRITERS)
     fields = patch.model_dump(exclude_unset=True)
-    nulls = [f for f in REQUIRED if f in fields and fields[f] is None]
-    if nulls:
-        raise ValidationFailed(
-            "Required fields cannot be cleared.",
-            [{"field": f, "message": "may not be null"} for f in nulls],
-        )
     row = await _load(conn, agency_id, lock=True, include_deleted=False)
     versions.check(if_match, row.version, required=True)
     current = dict(row._mapping)

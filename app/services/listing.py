@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.errors import BadRequest
-from app.text import search_words
+from app.text import TextError, search_words
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
@@ -123,7 +123,10 @@ def _after(
 
 def text_search(search_col: ColumnElement[Any], q: str) -> ColumnElement[bool] | None:
     """Every word of q, as a prefix, diacritics- and case-insensitively."""
-    words = search_words(q)
+    try:
+        words = search_words(q)
+    except TextError as exc:
+        raise BadRequest(f"q: {exc}", errors=[{"field": "q", "message": str(exc)}]) from exc
     if not words:
         return None
     query = " & ".join(f"{w}:*" for w in words)
