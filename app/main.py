@@ -12,7 +12,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app import errors
+from app import errors, openapi
 from app.auth import KeyCache
 from app.config import Settings, get_settings
 from app.db import create_engine, resolve_database_url
@@ -91,6 +91,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.state.head_revision = head_revision()
     app.state.metrics = Metrics(app.state)
     errors.install(app)
+    openapi.install(app)
 
     for module in (agencies, api_keys, meta):
         app.include_router(module.router)

@@ -86,3 +86,21 @@ async def test_request_id_is_echoed(client: httpx.AsyncClient) -> None:
     assert response.headers["x-request-id"] == "abc-123"
     generated = await client.get("/healthz")
     assert len(generated.headers["x-request-id"]) == 32
+
+
+async def test_every_error_response_is_documented_as_problem_json(
+    client: httpx.AsyncClient,
+) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    assert "Problem" in spec["components"]["schemas"]
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for code, response in operation["responses"].items():
+                if code.startswith(("4", "5")):
+                    assert list(response["content"]) == ["application/problem+json"], (
+                        path,
+                        method,
+                        code,
+                    )
+            if path.startswith("/api/v1"):
+                assert "401" in operation["responses"], (path, method)

@@ -128,6 +128,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing or invalid credential (problem+json)"},
     403: {"description": "The caller's role may not do this (problem+json)"},
     422: {"description": "Validation failed (problem+json with `errors`)"},
+    503: {"description": "Database unavailable (problem+json)"},
 }
 
 
