@@ -31,6 +31,75 @@ class AgencyStatus(StrEnum):
     dissolved = "dissolved"
 
 
+class DirectiveKind(StrEnum):
+    meeting_conclusion = "meeting_conclusion"
+    decision = "decision"
+    official_letter = "official_letter"
+    plan = "plan"
+    other = "other"
+
+
+class DirectiveStatus(StrEnum):
+    draft = "draft"
+    issued = "issued"
+    closed = "closed"
+    withdrawn = "withdrawn"
+
+
+class TaskStatus(StrEnum):
+    new = "new"
+    in_progress = "in_progress"
+    awaiting_confirmation = "awaiting_confirmation"
+    completed = "completed"
+    paused = "paused"
+    cancelled = "cancelled"
+
+
+class Priority(StrEnum):
+    normal = "normal"
+    urgent = "urgent"
+    flash = "flash"
+
+
+class Pillar(StrEnum):
+    digital_government = "digital_government"
+    digital_economy = "digital_economy"
+    digital_society = "digital_society"
+    foundation = "foundation"
+
+
+class Recurrence(StrEnum):
+    none = "none"
+    ongoing = "ongoing"
+
+
+class Timeliness(StrEnum):
+    on_track = "on_track"
+    due_soon = "due_soon"
+    overdue = "overdue"
+    no_deadline = "no_deadline"
+    completed_on_time = "completed_on_time"
+    completed_late = "completed_late"
+    completed_no_deadline = "completed_no_deadline"
+
+
+class ReminderKind(StrEnum):
+    manual = "manual"
+    due_soon = "due_soon"
+    overdue = "overdue"
+
+
+class ReminderChannel(StrEnum):
+    system = "system"
+    document = "document"
+    sms = "sms"
+
+
+def sql_in(enum: type[StrEnum]) -> str:
+    """`IN ('a','b')` list for a CHECK constraint."""
+    return "(" + ",".join(f"'{m.value}'" for m in enum) + ")"
+
+
 # code -> (label_vi, label_en), per enum name as published by GET /meta/enums.
 LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "role": {
@@ -81,6 +150,11 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "normal": ("Thường", "Normal"),
         "urgent": ("Khẩn", "Urgent"),
         "flash": ("Hỏa tốc", "Flash"),
+    },
+    "extension_request_status": {
+        "pending": ("Chờ quyết định", "Pending"),
+        "approved": ("Đã chấp thuận", "Approved"),
+        "rejected": ("Không chấp thuận", "Rejected"),
     },
     "task_pillar": {
         "digital_government": ("Chính quyền số", "Digital government"),

@@ -14,12 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import errors, openapi
 from app.auth import KeyCache
+from app.clock import Clock
 from app.config import Settings, get_settings
 from app.db import create_engine, resolve_database_url
 from app.metrics import Metrics
 from app.middleware import RequestGuard
 from app.migrate import head_revision
-from app.routers import agencies, api_keys, meta, ops
+from app.routers import agencies, api_keys, directives, meta, ops, tasks
 from app.services import api_keys as api_keys_service
 from app.services import idempotency
 
@@ -81,6 +82,8 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         generate_unique_id_function=_operation_id,
         openapi_tags=[
             {"name": "agencies", "description": "Cơ quan, đơn vị"},
+            {"name": "directives", "description": "Chỉ đạo, kết luận: what leaders decided"},
+            {"name": "tasks", "description": "Nhiệm vụ: assigned work, its progress and deadlines"},
             {"name": "api-keys", "description": "Credentials of other systems (admin)"},
             {"name": "meta", "description": "Enumerations and the caller"},
             {"name": "operations", "description": "Health, readiness, metrics"},
@@ -88,12 +91,13 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     )
     app.state.settings = settings
     app.state.key_cache = KeyCache(ttl=settings.api_key_cache_seconds)
+    app.state.clock = Clock(settings.tz)
     app.state.head_revision = head_revision()
     app.state.metrics = Metrics(app.state)
     errors.install(app)
     openapi.install(app)
 
-    for module in (agencies, api_keys, meta):
+    for module in (agencies, directives, tasks, api_keys, meta):
         app.include_router(module.router)
     app.include_router(ops.router)
     app.mount("/static/docs", StaticFiles(directory=ops.STATIC_DIR), name="docs-assets")

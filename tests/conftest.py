@@ -8,6 +8,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 
 import asyncpg
@@ -17,13 +18,16 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+import app.models
 from app.auth import Caller
+from app.clock import Clock, FixedClock
 from app.config import Settings
 from app.db import normalise_url
 from app.enums import Role
 from app.main import create_app
 from app.migrate import upgrade
-from app.services import api_keys
+from app.models.common import metadata
+from app.services import api_keys, codes
 
 BOOTSTRAP_KEY = "ddk_test_bootstrap_admin_key_0123456789"
 
@@ -94,7 +98,13 @@ def engine(app: object) -> AsyncEngine:
     return app.state.engine  # type: ignore[attr-defined, no-any-return]
 
 
-TABLES = "agencies, api_keys, history, idempotency_keys"
+TABLES = ", ".join(metadata.tables)
+DROP_CODE_SEQUENCES = """
+DO $$ DECLARE s record; BEGIN
+  FOR s IN SELECT sequencename FROM pg_sequences WHERE sequencename LIKE 'code\\_%' LOOP
+    EXECUTE format('DROP SEQUENCE %I', s.sequencename);
+  END LOOP;
+END $$"""
 
 
 @pytest.fixture(autouse=True)
@@ -104,8 +114,11 @@ async def _clean(request: pytest.FixtureRequest) -> AsyncIterator[None]:
         return  # a test that never touched the database
     app = request.getfixturevalue("app")
     app.state.key_cache.entries.clear()
+    app.state.clock = Clock(app.state.settings.tz)
     async with app.state.engine.begin() as conn:
         await conn.execute(text(f"TRUNCATE {TABLES} CASCADE"))
+        await conn.execute(text(DROP_CODE_SEQUENCES))
+    codes.forget_sequences()
 
 
 @pytest.fixture
@@ -159,3 +172,9 @@ async def make_agency(
     response = await client.post("/api/v1/agencies", json=body, headers=headers)
     assert response.status_code == 201, response.text
     return response.json()  # type: ignore[no-any-return]
+
+
+def stand_at(app: object, moment: datetime) -> None:
+    """Make the service's clock stand at `moment` (UTC) until the test ends."""
+    state = app.state  # type: ignore[attr-defined]
+    state.clock = FixedClock(state.settings.tz, moment)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.auth import Caller
 from app.services import idempotency, versions
 from app.services.listing import DEFAULT_LIMIT, MAX_LIMIT, ListParams, Page
+from app.services.tasks import Day
 
 API_PREFIX = "/api/v1"
 
@@ -50,6 +52,26 @@ IdempotencyKey = Annotated[
         description="Retrying with the same key and body within 24 h replays the first response.",
     ),
 ]
+
+
+def today_rules(
+    request: Request,
+    as_of: Annotated[
+        date | None, Query(description="Evaluate deadlines as of this day (default today).")
+    ] = None,
+) -> Day:
+    """The day deadlines are judged on: today in DONDOC_TIMEZONE, or `as_of`."""
+    state = request.app.state
+    return Day(as_of or state.clock.today(), state.settings.due_soon_days)
+
+
+def today_only(request: Request) -> Day:
+    state = request.app.state
+    return Day(state.clock.today(), state.settings.due_soon_days)
+
+
+AsOf = Annotated[Day, Depends(today_rules)]
+Today = Annotated[Day, Depends(today_only)]
 
 
 def _default(value: Any) -> Any:

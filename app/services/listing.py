@@ -35,6 +35,7 @@ class SortKey:
     name: str
     column: ColumnElement[Any]
     descending: bool
+    field: str  # the selected column holding this key's value, for the cursor
 
 
 @dataclass
@@ -45,9 +46,15 @@ class Page:
 
 
 def parse_sort(
-    raw: str | None, allowed: Mapping[str, ColumnElement[Any]], default: str
+    raw: str | None,
+    allowed: Mapping[str, ColumnElement[Any]],
+    default: str,
+    fields: Mapping[str, str] | None = None,
 ) -> list[SortKey]:
-    """`sort=due_date,-created_at` → sort keys; an unknown key is a 400."""
+    """`sort=due_date,-created_at` → sort keys; an unknown key is a 400.
+
+    `fields` names the selected column carrying a key's value when the key sorts on an
+    expression (e.g. a deadline with NULLs placed last)."""
     keys: list[SortKey] = []
     seen: set[str] = set()
     for part in (raw or default).split(","):
@@ -62,7 +69,7 @@ def parse_sort(
         if name in seen:
             raise BadRequest(f"Sort key '{name}' given twice.")
         seen.add(name)
-        keys.append(SortKey(name, allowed[name], descending))
+        keys.append(SortKey(name, allowed[name], descending, (fields or {}).get(name, name)))
     return keys
 
 
@@ -88,7 +95,7 @@ def _decode(value: Any, column: ColumnElement[Any]) -> Any:
 
 
 def encode_cursor(keys: list[SortKey], row: Any, id_name: str = "id") -> str:
-    values = [_encode(getattr(row, k.name)) for k in keys] + [str(getattr(row, id_name))]
+    values = [_encode(row._mapping[k.field]) for k in keys] + [str(getattr(row, id_name))]
     payload = orjson.dumps({"s": [k.name for k in keys], "v": values})
     return base64.urlsafe_b64encode(payload).decode().rstrip("=")
 
@@ -112,7 +119,7 @@ def _after(
     keys: list[SortKey], id_col: ColumnElement[Any], values: list[Any]
 ) -> ColumnElement[bool]:
     """Rows strictly after the cursor position in the (mixed-direction) sort order."""
-    columns = [(k.column, k.descending) for k in keys] + [(id_col, False)]
+    columns = [(k.column, k.descending) for k in keys] + [(id_col, keys[-1].descending)]
     clauses = []
     for i, (col, desc) in enumerate(columns):
         equal = [c == v for (c, _), v in zip(columns[:i], values[:i], strict=False)]
@@ -149,7 +156,9 @@ async def fetch_page(
     if params.cursor:
         page_stmt = page_stmt.where(_after(keys, id_col, decode_cursor(params.cursor, keys)))
     order = [k.column.desc() if k.descending else k.column.asc() for k in keys]
-    page_stmt = page_stmt.order_by(*order, id_col.asc()).limit(params.limit + 1)
+    # The id breaks ties in the direction of the last key, so one index serves both ways.
+    tie = id_col.desc() if keys[-1].descending else id_col.asc()
+    page_stmt = page_stmt.order_by(*order, tie).limit(params.limit + 1)
     rows = list((await conn.execute(page_stmt)).all())
     next_cursor = None
     if len(rows) > params.limit:

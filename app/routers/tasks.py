@@ -1,0 +1,383 @@
+"""Tasks (API.md §4) and their progress reports, extension requests, reminders, history."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query, Request
+from fastapi.responses import Response
+
+from app.auth import CurrentCaller
+from app.db import ReadConn, WriteConn
+from app.enums import Pillar, Priority, TaskStatus, Timeliness
+from app.models.history import HistoryList
+from app.models.task_activity import (
+    ExtensionDecision,
+    ExtensionRequestCreate,
+    ExtensionRequestList,
+    ExtensionRequestRead,
+    ProgressReportCreate,
+    ProgressReportList,
+    ProgressReportRead,
+    ReminderCreate,
+    ReminderList,
+    ReminderRead,
+)
+from app.models.tasks import TaskCreate, TaskList, TaskRead, TaskTransition, TaskUpdate
+from app.routers.deps import (
+    API_PREFIX,
+    AsOf,
+    IdempotencyKey,
+    IfMatch,
+    Listing,
+    Today,
+    idempotent,
+    json_response,
+    page_response,
+    problems,
+    resource_response,
+    rows_page_response,
+)
+from app.services import task_activity, tasks
+from app.services.tasks import TaskFilters
+
+router = APIRouter(prefix=f"{API_PREFIX}/tasks", tags=["tasks"])
+Ids = Annotated[list[uuid.UUID] | None, Query()]
+
+
+@router.get("", name="list", summary="List tasks", response_model=TaskList, responses=problems())
+async def list_tasks(
+    request: Request,
+    caller: CurrentCaller,
+    conn: ReadConn,
+    params: Listing,
+    day: AsOf,
+    status: Annotated[list[TaskStatus] | None, Query()] = None,
+    timeliness: Annotated[list[Timeliness] | None, Query()] = None,
+    lead_agency_id: Ids = None,
+    agency_id: Annotated[list[uuid.UUID] | None, Query(description="Lead or cooperating.")] = None,
+    directive_id: Ids = None,
+    proposal_id: Ids = None,
+    parent_id: Ids = None,
+    pillar: Annotated[list[Pillar] | None, Query()] = None,
+    field: Annotated[list[str] | None, Query()] = None,
+    priority: Annotated[list[Priority] | None, Query()] = None,
+    is_key_task: bool | None = None,
+    year: Annotated[list[int] | None, Query()] = None,
+    due_from: date | None = None,
+    due_to: date | None = None,
+    q: Annotated[
+        str | None, Query(description="Words to find in code, title and description.")
+    ] = None,
+) -> Response:
+    """Tasks visible to the caller; sort keys: due_date, created_at, updated_at, code, priority,
+    progress_percent (default `-created_at`)."""
+    filters = TaskFilters(
+        status,
+        timeliness,
+        lead_agency_id,
+        agency_id,
+        directive_id,
+        proposal_id,
+        parent_id,
+        pillar,
+        field,
+        priority,
+        is_key_task,
+        year,
+        due_from,
+        due_to,
+        q,
+    )
+    page, items = await tasks.list_(conn, caller, params, filters, day)
+    return page_response(request, page, items)
+
+
+@router.post(
+    "",
+    name="create",
+    summary="Assign a task",
+    status_code=201,
+    response_model=TaskRead,
+    responses=problems(409, 413, 415),
+)
+async def create_task(
+    request: Request,
+    caller: CurrentCaller,
+    conn: WriteConn,
+    data: TaskCreate,
+    day: Today,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Create a task; its code `NV-<year>-<number>` is generated unless given."""
+
+    async def produce() -> Response:
+        body = await tasks.create(conn, caller, data, day)
+        return resource_response(body, 201, f"{request.url.path}/{body['id']}")
+
+    return await idempotent(request, conn, caller, idempotency_key, produce)
+
+
+@router.get(
+    "/{task_id}", name="get", summary="Get a task", response_model=TaskRead, responses=problems(404)
+)
+async def get_task(
+    task_id: uuid.UUID,
+    caller: CurrentCaller,
+    conn: ReadConn,
+    day: AsOf,
+    include_deleted: bool = False,
+) -> Response:
+    """One task with its timeliness and the actions the caller may take."""
+    return resource_response(await tasks.get(conn, caller, task_id, day, include_deleted))
+
+
+@router.patch(
+    "/{task_id}",
+    name="update",
+    summary="Update a task (merge patch)",
+    response_model=TaskRead,
+    responses=problems(404, 412, 415, 428),
+)
+async def update_task(
+    task_id: uuid.UUID,
+    caller: CurrentCaller,
+    conn: WriteConn,
+    day: Today,
+    data: Annotated[TaskUpdate, Body(media_type="application/merge-patch+json")],
+    if_match: IfMatch = None,
+) -> Response:
+    """RFC 7396 merge patch; requires If-Match; status changes go through transitions."""
+    return resource_response(await tasks.update_(conn, caller, task_id, data, if_match, day))
+
+
+@router.delete(
+    "/{task_id}",
+    name="delete",
+    summary="Delete a task (soft)",
+    status_code=204,
+    responses=problems(404, 412),
+)
+async def delete_task(
+    task_id: uuid.UUID, caller: CurrentCaller, conn: WriteConn, if_match: IfMatch = None
+) -> Response:
+    """Soft-delete: hidden from lists until restored."""
+    await tasks.delete(conn, caller, task_id, if_match)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{task_id}/restore",
+    name="restore",
+    summary="Restore a deleted task",
+    response_model=TaskRead,
+    responses=problems(404, 409, 412),
+)
+async def restore_task(
+    request: Request,
+    task_id: uuid.UUID,
+    caller: CurrentCaller,
+    conn: WriteConn,
+    day: Today,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Bring a soft-deleted task back."""
+
+    async def produce() -> Response:
+        return resource_response(await tasks.restore(conn, caller, task_id, if_match, day))
+
+    return await idempotent(request, conn, caller, idempotency_key, produce)
+
+
+@router.post(
+    "/{task_id}/transitions",
+    name="transition",
+    summary="Change a task's status",
+    response_model=TaskRead,
+    responses=problems(404, 409, 412),
+)
+async def transition_task(
+    request: Request,
+    task_id: uuid.UUID,
+    caller: CurrentCaller,
+    conn: WriteConn,
+    day: Today,
+    data: TaskTransition,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """start, submit, confirm, return, pause, resume, cancel, reopen (API.md §4 table)."""
+
+    async def produce() -> Response:
+        return resource_response(await tasks.transition(conn, caller, task_id, data, if_match, day))
+
+    return await idempotent(request, conn, caller, idempotency_key, produce)
+
+
+@router.get(
+    "/{task_id}/history",
+    name="history",
+    summary="History of a task",
+    response_model=HistoryList,
+    responses=problems(404),
+)
+async def task_history(
+    request: Request, task_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn, params: Listing
+) -> Response:
+    """Every change and action: actor, time, changed fields, comment, request id."""
+    return rows_page_response(request, await tasks.history_of(conn, caller, task_id, params))
+
+
+@router.get(
+    "/{task_id}/progress-reports",
+    name="list_progress_reports",
+    summary="Progress reports of a task",
+    response_model=ProgressReportList,
+    responses=problems(404),
+)
+async def list_progress_reports(
+    request: Request, task_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn, params: Listing
+) -> Response:
+    """Reports in the order they were made."""
+    return rows_page_response(
+        request, await task_activity.list_progress_reports(conn, caller, task_id, params)
+    )
+
+
+@router.post(
+    "/{task_id}/progress-reports",
+    name="report_progress",
+    summary="Report progress",
+    status_code=201,
+    response_model=ProgressReportRead,
+    responses=problems(404, 409, 413, 415),
+)
+async def report_progress(
+    request: Request,
+    task_id: uuid.UUID,
+    caller: CurrentCaller,
+    conn: WriteConn,
+    day: Today,
+    data: ProgressReportCreate,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """By the lead or a cooperating agency, or the office; the lead's report sets the task's progress."""
+
+    async def produce() -> Response:
+        body = await task_activity.add_progress_report(conn, caller, task_id, data, day)
+        return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
+
+    return await idempotent(request, conn, caller, idempotency_key, produce)
+
+
+@router.get(
+    "/{task_id}/extension-requests",
+    name="list_extension_requests",
+    summary="Extension requests of a task",
+    response_model=ExtensionRequestList,
+    responses=problems(404),
+)
+async def list_extension_requests(
+    request: Request, task_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn, params: Listing
+) -> Response:
+    """Requests with their decisions."""
+    return rows_page_response(
+        request, await task_activity.list_extension_requests(conn, caller, task_id, params)
+    )
+
+
+@router.post(
+    "/{task_id}/extension-requests",
+    name="request_extension",
+    summary="Ask for a later deadline",
+    status_code=201,
+    response_model=ExtensionRequestRead,
+    responses=problems(404, 409, 413, 415),
+)
+async def request_extension(
+    request: Request,
+    task_id: uuid.UUID,
+    caller: CurrentCaller,
+    conn: WriteConn,
+    data: ExtensionRequestCreate,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """By the lead agency or the office; one pending request at a time."""
+
+    async def produce() -> Response:
+        body = await task_activity.request_extension(conn, caller, task_id, data)
+        return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
+
+    return await idempotent(request, conn, caller, idempotency_key, produce)
+
+
+@router.post(
+    "/{task_id}/extension-requests/{request_id}/decision",
+    name="decide_extension",
+    summary="Decide an extension request",
+    response_model=ExtensionRequestRead,
+    responses=problems(404, 409, 412, 413, 415),
+)
+async def decide_extension(
+    request: Request,
+    task_id: uuid.UUID,
+    request_id: uuid.UUID,
+    caller: CurrentCaller,
+    conn: WriteConn,
+    data: ExtensionDecision,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """By the office or a leader; approval moves the due date and keeps the original."""
+
+    async def produce() -> Response:
+        body = await task_activity.decide_extension(
+            conn, caller, task_id, request_id, data, if_match
+        )
+        return json_response(body)
+
+    return await idempotent(request, conn, caller, idempotency_key, produce)
+
+
+@router.get(
+    "/{task_id}/reminders",
+    name="list_reminders",
+    summary="Reminders sent for a task",
+    response_model=ReminderList,
+    responses=problems(404),
+)
+async def list_reminders(
+    request: Request, task_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn, params: Listing
+) -> Response:
+    """Manual and automatic reminders (đôn đốc)."""
+    return rows_page_response(
+        request, await task_activity.list_reminders(conn, caller, task_id, params)
+    )
+
+
+@router.post(
+    "/{task_id}/reminders",
+    name="remind",
+    summary="Send a reminder",
+    status_code=201,
+    response_model=ReminderRead,
+    responses=problems(404, 409, 413, 415),
+)
+async def remind(
+    request: Request,
+    task_id: uuid.UUID,
+    caller: CurrentCaller,
+    conn: WriteConn,
+    data: ReminderCreate,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """A manual reminder by the office or a leader."""
+
+    async def produce() -> Response:
+        body = await task_activity.remind(conn, caller, task_id, data)
+        return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
+
+    return await idempotent(request, conn, caller, idempotency_key, produce)

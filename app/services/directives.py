@@ -1,0 +1,446 @@
+"""Directives: records of what leaders decided, their lifecycle, their tasks' summary."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Row, and_, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.auth import Caller
+from app.enums import Role
+from app.errors import (
+    Conflict,
+    Forbidden,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+    field_error,
+)
+from app.ids import uuid7
+from app.models.agencies import AGENCIES
+from app.models.common import utcnow
+from app.models.directives import (
+    DIRECTIVES,
+    DirectiveCreate,
+    DirectiveTransition,
+    DirectiveUpdate,
+    Meeting,
+)
+from app.models.tasks import TASKS, DirectiveTaskItem
+from app.services import codes, history, tasks, versions
+from app.services.listing import ListParams, Page, fetch_page, parse_sort, text_search
+from app.services.timeliness import timeliness_sql
+
+RESOURCE = "directive"
+EDITORS = (Role.office, Role.leader)
+d = DIRECTIVES.c
+COLUMNS = tuple(c for c in DIRECTIVES.c if c.name != "search")
+SORT_KEYS: dict[str, ColumnElement[Any]] = {
+    "created_at": d.created_at,
+    "updated_at": d.updated_at,
+    "code": d.code,
+}
+SUMMARY_BUCKETS = (
+    "completed_on_time",
+    "completed_late",
+    "completed_no_deadline",
+    "on_track",
+    "due_soon",
+    "overdue",
+    "no_deadline",
+)
+
+
+@dataclass(frozen=True)
+class Move:
+    sources: tuple[str, ...]
+    target: str
+
+
+TRANSITIONS = {
+    "issue": Move(("draft",), "issued"),
+    "close": Move(("issued",), "closed"),
+    "withdraw": Move(("draft", "issued"), "withdrawn"),
+    "reopen": Move(("closed",), "issued"),
+}
+
+
+def allowed_actions(caller: Caller, row: Any) -> list[str]:
+    if not caller.has_role(*EDITORS):
+        return []
+    if row.deleted_at is not None:
+        return ["restore"]
+    return [n for n, m in TRANSITIONS.items() if row.status in m.sources] + ["update", "delete"]
+
+
+async def summaries(
+    conn: AsyncConnection, directive_ids: list[uuid.UUID], day: tasks.Day
+) -> dict[uuid.UUID, dict[str, int]]:
+    """Task counts per directive in the buckets of the task report, in one query."""
+    t = TASKS.c
+    rule = timeliness_sql(t.status, t.due_date, t.completed_on, day.today, day.soon_days)
+    counts = [func.count().filter(rule == bucket).label(bucket) for bucket in SUMMARY_BUCKETS]
+    stmt = (
+        select(
+            t.directive_id,
+            func.count().filter(t.status != "cancelled").label("assigned"),
+            func.count().filter(t.status == "cancelled").label("cancelled"),
+            *counts,
+        )
+        .where(t.directive_id.in_(directive_ids), t.deleted_at.is_(None))
+        .group_by(t.directive_id)
+    )
+    out: dict[uuid.UUID, dict[str, int]] = {}
+    for row in (await conn.execute(stmt)).all():
+        out[row.directive_id] = _summary(row._mapping)
+    return out
+
+
+def _summary(m: Any) -> dict[str, int]:
+    return {
+        "assigned": m.get("assigned", 0),
+        "completed_on_time": m.get("completed_on_time", 0),
+        "completed_late": m.get("completed_late", 0),
+        "completed_no_deadline": m.get("completed_no_deadline", 0),
+        "open_on_track": m.get("on_track", 0),
+        "open_due_soon": m.get("due_soon", 0),
+        "open_overdue": m.get("overdue", 0),
+        "open_no_deadline": m.get("no_deadline", 0),
+        "cancelled": m.get("cancelled", 0),
+    }
+
+
+def to_body(caller: Caller, row: Any, summary: dict[str, int] | None) -> dict[str, Any]:
+    body = dict(row._mapping)
+    if body.get("meeting") is not None:
+        body["meeting"] = {**Meeting().model_dump(mode="json"), **body["meeting"]}
+    body["task_summary"] = summary or _summary({})
+    body["allowed_actions"] = allowed_actions(caller, row)
+    return body
+
+
+async def _body(conn: AsyncConnection, caller: Caller, row: Any, day: tasks.Day) -> dict[str, Any]:
+    return to_body(caller, row, (await summaries(conn, [row.id], day)).get(row.id))
+
+
+async def _load(
+    conn: AsyncConnection,
+    directive_id: uuid.UUID,
+    *,
+    lock: bool = False,
+    include_deleted: bool = False,
+) -> Row[Any]:
+    stmt = select(*COLUMNS).where(d.id == directive_id)
+    if not include_deleted:
+        stmt = stmt.where(d.deleted_at.is_(None))
+    if lock:
+        stmt = stmt.with_for_update()
+    row = (await conn.execute(stmt)).first()
+    if row is None:
+        raise NotFound(f"No directive with id {directive_id}.")
+    return row
+
+
+async def _check_agencies(conn: AsyncConnection, named: dict[str, list[uuid.UUID]]) -> None:
+    wanted = {a for ids in named.values() for a in ids}
+    if not wanted:
+        return
+    rows = (
+        await conn.execute(
+            select(AGENCIES.c.id).where(AGENCIES.c.id.in_(wanted), AGENCIES.c.deleted_at.is_(None))
+        )
+    ).all()
+    known = {r.id for r in rows}
+    for name, ids in named.items():
+        missing = [str(i) for i in ids if i not in known]
+        if missing:
+            raise field_error(name, f"no agency with id {', '.join(missing)}")
+
+
+def _agencies_named(values: dict[str, Any]) -> dict[str, list[uuid.UUID]]:
+    named: dict[str, list[uuid.UUID]] = {}
+    if values.get("issuer_agency_id"):
+        named["issuer_agency_id"] = [values["issuer_agency_id"]]
+    meeting = values.get("meeting") or {}
+    if meeting.get("host_agency_id"):
+        named["meeting.host_agency_id"] = [uuid.UUID(str(meeting["host_agency_id"]))]
+    if meeting.get("participant_agency_ids"):
+        named["meeting.participant_agency_ids"] = [
+            uuid.UUID(str(a)) for a in meeting["participant_agency_ids"]
+        ]
+    return named
+
+
+def _duplicate_number(values: dict[str, Any]) -> Conflict:
+    return Conflict(
+        f"Document number '{values['document_number']}' is already used by this issuer in {values['year']}.",
+        field="document_number",
+    )
+
+
+async def create(
+    conn: AsyncConnection, caller: Caller, data: DirectiveCreate, day: tasks.Day
+) -> dict[str, Any]:
+    caller.require(*EDITORS)
+    values = data.model_dump(mode="python")
+    if data.meeting is not None:
+        values["meeting"] = data.meeting.model_dump(mode="json")
+    values["year"] = values["year"] or (data.issued_on or day.today).year
+    await _check_agencies(conn, _agencies_named(values))
+    given = values.pop("code")
+    code = given or await codes.next_code(conn, RESOURCE, values["year"])
+    now = utcnow()
+    stmt = (
+        insert(DIRECTIVES)
+        .values(id=uuid7(), code=code, status="draft", created_at=now, updated_at=now, **values)
+        .on_conflict_do_nothing()
+        .returning(*COLUMNS)
+    )
+    row = (await conn.execute(stmt)).first()
+    if row is None:
+        if given and (await conn.execute(select(d.id).where(d.code == given))).first():
+            raise Conflict(f"A directive with code '{given}' already exists.", field="code")
+        raise _duplicate_number(values)
+    recorded = {k: v for k, v in values.items() if v is not None}
+    await history.record(
+        conn, caller, RESOURCE, row.id, "created", history.diff({}, {"code": code, **recorded})
+    )
+    return to_body(caller, row, None)
+
+
+async def get(
+    conn: AsyncConnection,
+    caller: Caller,
+    directive_id: uuid.UUID,
+    day: tasks.Day,
+    include_deleted: bool = False,
+) -> dict[str, Any]:
+    return await _body(
+        conn, caller, await _load(conn, directive_id, include_deleted=include_deleted), day
+    )
+
+
+async def update_(
+    conn: AsyncConnection,
+    caller: Caller,
+    directive_id: uuid.UUID,
+    patch: DirectiveUpdate,
+    if_match: str | None,
+    day: tasks.Day,
+) -> dict[str, Any]:
+    caller.require(*EDITORS)
+    row = await _load(conn, directive_id, lock=True)
+    versions.check(if_match, row.version, required=True)
+    fields = patch.model_dump(exclude_unset=True)
+    if "meeting" in fields:
+        fields["meeting"] = _merge_meeting(row.meeting, fields["meeting"])
+    current = dict(row._mapping)
+    changes = history.diff(current, fields)
+    if not changes:
+        return await _body(conn, caller, row, day)
+    await _check_agencies(
+        conn, _agencies_named({k: fields.get(k) for k in ("issuer_agency_id", "meeting")})
+    )
+    values = {k: fields[k] for k in changes}
+    try:
+        async with conn.begin_nested():
+            updated = (
+                await conn.execute(
+                    update(DIRECTIVES)
+                    .where(d.id == directive_id)
+                    .values(**values, version=d.version + 1, updated_at=utcnow())
+                    .returning(*COLUMNS)
+                )
+            ).one()
+    except IntegrityError as exc:
+        raise _duplicate_number({**current, **values}) from exc
+    await history.record(conn, caller, RESOURCE, directive_id, "updated", changes)
+    return await _body(conn, caller, updated, day)
+
+
+def _merge_meeting(
+    current: dict[str, Any] | None, patch: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """RFC 7396 inside the meeting object: null clears it, keys merge, a null key clears that key."""
+    if patch is None:
+        return None
+    merged = dict(current or {})
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    try:
+        return Meeting.model_validate(merged).model_dump(mode="json", exclude_none=True)
+    except ValidationError as exc:
+        raise ValidationFailed(
+            "Invalid meeting.",
+            [
+                {"field": "meeting." + ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
+                for e in exc.errors()
+            ],
+        ) from exc
+
+
+async def delete(
+    conn: AsyncConnection, caller: Caller, directive_id: uuid.UUID, if_match: str | None
+) -> None:
+    caller.require(*EDITORS)
+    row = await _load(conn, directive_id, lock=True)
+    versions.check(if_match, row.version, required=False)
+    now = utcnow()
+    await conn.execute(
+        update(DIRECTIVES)
+        .where(d.id == directive_id)
+        .values(deleted_at=now, version=d.version + 1, updated_at=now)
+    )
+    await history.record(
+        conn,
+        caller,
+        RESOURCE,
+        directive_id,
+        "deleted",
+        {"deleted_at": {"old": None, "new": now.isoformat()}},
+    )
+
+
+async def restore(
+    conn: AsyncConnection,
+    caller: Caller,
+    directive_id: uuid.UUID,
+    if_match: str | None,
+    day: tasks.Day,
+) -> dict[str, Any]:
+    caller.require(*EDITORS)
+    row = await _load(conn, directive_id, lock=True, include_deleted=True)
+    versions.check(if_match, row.version, required=False)
+    if row.deleted_at is None:
+        raise Conflict(
+            "The directive is not deleted.", allowed_actions=allowed_actions(caller, row)
+        )
+    restored = (
+        await conn.execute(
+            update(DIRECTIVES)
+            .where(d.id == directive_id)
+            .values(deleted_at=None, version=d.version + 1, updated_at=utcnow())
+            .returning(*COLUMNS)
+        )
+    ).one()
+    await history.record(
+        conn,
+        caller,
+        RESOURCE,
+        directive_id,
+        "restored",
+        {"deleted_at": {"old": row.deleted_at.isoformat(), "new": None}},
+    )
+    return await _body(conn, caller, restored, day)
+
+
+async def transition(
+    conn: AsyncConnection,
+    caller: Caller,
+    directive_id: uuid.UUID,
+    data: DirectiveTransition,
+    if_match: str | None,
+    day: tasks.Day,
+) -> dict[str, Any]:
+    move = TRANSITIONS.get(data.action)
+    if move is None:
+        raise field_error("action", f"unknown action; one of {', '.join(TRANSITIONS)}")
+    row = await _load(conn, directive_id, lock=True)
+    if not caller.has_role(*EDITORS):
+        raise Forbidden("Only the office and leaders change a directive's status.")
+    versions.check(if_match, row.version, required=False)
+    if row.status not in move.sources:
+        raise InvalidTransition(
+            f"Cannot '{data.action}' a directive that is {row.status}.",
+            allowed_actions=allowed_actions(caller, row),
+        )
+    if data.issued_on is not None and data.action != "issue":
+        raise field_error("issued_on", "only with 'issue'")
+    values: dict[str, Any] = {"status": move.target}
+    if data.action == "issue":
+        issued_on = data.issued_on or row.issued_on or day.today
+        if issued_on > day.today:
+            raise field_error("issued_on", "cannot be in the future")
+        values["issued_on"] = issued_on
+    changes = history.diff(dict(row._mapping), values)
+    updated = (
+        await conn.execute(
+            update(DIRECTIVES)
+            .where(d.id == directive_id)
+            .values(**values, version=d.version + 1, updated_at=utcnow())
+            .returning(*COLUMNS)
+        )
+    ).one()
+    await history.record(conn, caller, RESOURCE, directive_id, data.action, changes, data.comment)
+    return await _body(conn, caller, updated, day)
+
+
+async def create_tasks(
+    conn: AsyncConnection,
+    caller: Caller,
+    directive_id: uuid.UUID,
+    items: list[DirectiveTaskItem],
+    day: tasks.Day,
+) -> list[dict[str, Any]]:
+    """All of the directive's tasks in this transaction: one bad item and none is created."""
+    caller.require(*EDITORS)
+    await _load(conn, directive_id)
+    created = []
+    for index, item in enumerate(items):
+        created.append(
+            await tasks.create(
+                conn, caller, item, day, directive_id=directive_id, prefix=f"tasks.{index}."
+            )
+        )
+    return created
+
+
+@dataclass
+class DirectiveFilters:
+    status: Sequence[str] | None = None
+    kind: Sequence[str] | None = None
+    issuer_agency_id: Sequence[uuid.UUID] | None = None
+    year: Sequence[int] | None = None
+    q: str | None = None
+
+
+async def list_(
+    conn: AsyncConnection, caller: Caller, params: ListParams, f: DirectiveFilters, day: tasks.Day
+) -> tuple[Page, list[dict[str, Any]]]:
+    keys = parse_sort(params.sort, SORT_KEYS, "-created_at")
+    clauses: list[ColumnElement[bool]] = []
+    if not params.include_deleted:
+        clauses.append(d.deleted_at.is_(None))
+    for values, column in (
+        (f.status, d.status),
+        (f.kind, d.kind),
+        (f.issuer_agency_id, d.issuer_agency_id),
+        (f.year, d.year),
+    ):
+        if values:
+            clauses.append(column.in_(list(values)))
+    if f.q is not None:
+        match = text_search(d.search, f.q)
+        if match is not None:
+            clauses.append(match)
+    page = await fetch_page(conn, select(*COLUMNS).where(and_(*clauses)), keys, d.id, params)
+    sums = await summaries(conn, [r.id for r in page.rows], day) if page.rows else {}
+    return page, [to_body(caller, r, sums.get(r.id)) for r in page.rows]
+
+
+async def history_of(
+    conn: AsyncConnection, caller: Caller, directive_id: uuid.UUID, params: ListParams
+) -> Page:
+    await _load(conn, directive_id, include_deleted=True)
+    return await history.list_for(conn, RESOURCE, directive_id, params)

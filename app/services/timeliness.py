@@ -1,0 +1,131 @@
+"""Timeliness of a task, correct to the day: one rule, in Python and in SQL.
+
+Open tasks (new, in_progress, awaiting_confirmation, paused): `no_deadline` without a due date,
+`overdue` when today > due_date, `due_soon` when the due date is at most DUE_SOON_DAYS away,
+`on_track` otherwise. Completed tasks: `completed_no_deadline`, `completed_on_time`
+(completed_on <= due_date) or `completed_late`. Cancelled: null. Seen from a day before its completion (`as_of`), a completed task counts
+as open. `days_overdue` is set for
+overdue (today - due_date) and late ones (completed_on - due_date).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Integer, and_, case, cast, literal, null
+from sqlalchemy.sql.elements import ColumnElement
+
+OPEN_STATUSES = ("new", "in_progress", "awaiting_confirmation", "paused")
+
+
+def _as_of(status: str, completed_on: date | None, today: date) -> str:
+    # Seen from a day before its completion, a completed task was still open.
+    if status == "completed" and completed_on is not None and completed_on > today:
+        return "in_progress"
+    return status
+
+
+def _status_sql(
+    status: ColumnElement[Any], completed_on: ColumnElement[Any], today: date
+) -> ColumnElement[Any]:
+    return case(
+        (and_(status == "completed", completed_on > literal(today)), "in_progress"),
+        else_=status,
+    )
+
+
+def timeliness(
+    status: str, due_date: date | None, completed_on: date | None, today: date, soon_days: int
+) -> str | None:
+    status = _as_of(status, completed_on, today)
+    if status == "completed":
+        if due_date is None:
+            return "completed_no_deadline"
+        if completed_on is not None and completed_on <= due_date:
+            return "completed_on_time"
+        return "completed_late"
+    if status not in OPEN_STATUSES:
+        return None
+    if due_date is None:
+        return "no_deadline"
+    if today > due_date:
+        return "overdue"
+    if (due_date - today).days <= soon_days:
+        return "due_soon"
+    return "on_track"
+
+
+def days_overdue(
+    status: str, due_date: date | None, completed_on: date | None, today: date
+) -> int | None:
+    status = _as_of(status, completed_on, today)
+    if due_date is None:
+        return None
+    if status == "completed":
+        if completed_on is not None and completed_on > due_date:
+            return (completed_on - due_date).days
+        return None
+    if status in OPEN_STATUSES and today > due_date:
+        return (today - due_date).days
+    return None
+
+
+def timeliness_sql(
+    status: ColumnElement[Any],
+    due_date: ColumnElement[Any],
+    completed_on: ColumnElement[Any],
+    today: date,
+    soon_days: int,
+) -> ColumnElement[Any]:
+    today_ = literal(today)
+    status = _status_sql(status, completed_on, today)
+    return case(
+        (
+            status == "completed",
+            case(
+                (due_date.is_(None), "completed_no_deadline"),
+                (and_(completed_on.is_not(None), completed_on <= due_date), "completed_on_time"),
+                else_="completed_late",
+            ),
+        ),
+        (status.not_in(OPEN_STATUSES), null()),
+        (due_date.is_(None), "no_deadline"),
+        (due_date < today_, "overdue"),
+        (due_date - today_ <= soon_days, "due_soon"),
+        else_="on_track",
+    )
+
+
+def days_overdue_sql(
+    status: ColumnElement[Any],
+    due_date: ColumnElement[Any],
+    completed_on: ColumnElement[Any],
+    today: date,
+) -> ColumnElement[Any]:
+    today_ = literal(today)
+    status = _status_sql(status, completed_on, today)
+    return case(
+        (due_date.is_(None), null()),
+        (
+            and_(status == "completed", completed_on > due_date),
+            cast(completed_on - due_date, Integer),
+        ),
+        (
+            and_(status.in_(OPEN_STATUSES), due_date < today_),
+            cast(today_ - due_date, Integer),
+        ),
+        else_=null(),
+    )
+
+
+def timeliness_filter(
+    values: list[str],
+    status: ColumnElement[Any],
+    due_date: ColumnElement[Any],
+    completed_on: ColumnElement[Any],
+    today: date,
+    soon_days: int,
+) -> ColumnElement[bool]:
+    """WHERE clause for `timeliness=…`, the same CASE so the rule cannot drift."""
+    return timeliness_sql(status, due_date, completed_on, today, soon_days).in_(values)
