@@ -178,3 +178,55 @@ def stand_at(app: object, moment: datetime) -> None:
     """Make the service's clock stand at `moment` (UTC) until the test ends."""
     state = app.state  # type: ignore[attr-defined]
     state.clock = FixedClock(state.settings.tz, moment)
+
+
+class World:
+    """Three agencies and a key for every role, for the task tests."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self.h: dict[str, dict[str, str]] = {}
+        self.lead: dict[str, object] = {}
+        self.coop: dict[str, object] = {}
+        self.other: dict[str, object] = {}
+
+    async def task(self, **fields: object) -> dict[str, object]:
+        body: dict[str, object] = {
+            "title": "Nhiệm vụ chuyển đổi số",
+            "lead_agency_id": self.lead["id"],
+            "cooperating_agency_ids": [self.coop["id"]],
+            "assigned_on": "2023-03-01",
+            "due_date": "2023-12-31",
+        }
+        body.update(fields)
+        response = await self.client.post("/api/v1/tasks", json=body, headers=self.h["office"])
+        assert response.status_code == 201, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    async def act(
+        self, task: dict[str, object], role: str, action: str, **fields: object
+    ) -> httpx.Response:
+        return await self.client.post(
+            f"/api/v1/tasks/{task['id']}/transitions",
+            json={"action": action, **fields},
+            headers=self.h[role],
+        )
+
+
+@pytest.fixture
+async def world(client: httpx.AsyncClient, keys: Keys, office: dict[str, str]) -> World:
+    w = World(client)
+    w.lead = await make_agency(client, office, name="Sở Thông tin và Truyền thông")
+    w.coop = await make_agency(client, office, name="Sở Tài chính")
+    w.other = await make_agency(client, office, name="Sở Nội vụ")
+    w.h = {
+        "office": office,
+        "admin": await keys.make(Role.admin),
+        "leader": await keys.make(Role.leader),
+        "finance": await keys.make(Role.finance),
+        "viewer": await keys.make(Role.viewer),
+        "lead": await keys.make(Role.agency, w.lead["id"]),  # type: ignore[arg-type]
+        "coop": await keys.make(Role.agency, w.coop["id"]),  # type: ignore[arg-type]
+        "other": await keys.make(Role.agency, w.other["id"]),  # type: ignore[arg-type]
+    }
+    return w

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import ConfigDict, field_validator
@@ -20,6 +20,7 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 metadata: MetaData = SQLModel.metadata
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 
 
 def utcnow() -> datetime:
@@ -35,6 +36,16 @@ class InputModel(SQLModel):
     @classmethod
     def _clean_text(cls, value: Any) -> Any:
         return clean_strings(value)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plausible_date(cls, value: Any) -> Any:
+        # Calendar dates of this domain lie in 1900–2999; the extremes 0001-01-01 and
+        # 9999-12-31 would also reach PostgreSQL as -infinity and infinity.
+        if isinstance(value, date) and not isinstance(value, datetime):
+            if not (EARLIEST <= value <= LATEST):
+                raise ValueError(f"must be between {EARLIEST} and {LATEST}")
+        return value
 
 
 class ListMeta(SQLModel):

@@ -7,8 +7,8 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import ConfigDict
-from sqlalchemy import ARRAY, CheckConstraint, Column, Computed, DateTime, Index, Table, Uuid, text
-from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy import CheckConstraint, Column, Computed, DateTime, Index, Table, Uuid, text
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlmodel import Field, SQLModel
 
 from app.enums import Pillar, Priority, Recurrence, TaskStatus, Timeliness, sql_in
@@ -20,7 +20,9 @@ TASK_SEARCH_SQL = (
     "to_tsvector('simple'::regconfig, dondoc_fold(code || ' ' || translate(code, '-', ' ')"
     " || ' ' || title || ' ' || coalesce(description, '')))"
 )
-NO_DEADLINE = "9999-12-31"  # where tasks without a deadline sort: after every real date
+# Where tasks without a deadline sort: after every real date. Not 9999-12-31, which asyncpg
+# sends as infinity (date.max).
+NO_DEADLINE = "9999-01-01"
 
 
 class Task(SQLModel, table=True):
