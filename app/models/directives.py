@@ -18,7 +18,8 @@ from app.models.common import InputModel, utcnow
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9./-]{0,29}$"
 DIRECTIVE_SEARCH_SQL = (
     "to_tsvector('simple'::regconfig, dondoc_fold(code || ' ' || translate(code, '-', ' ')"
-    " || ' ' || coalesce(document_number, '') || ' ' || title || ' ' || coalesce(content, '')))"
+    " || ' ' || coalesce(document_number || ' ' || translate(document_number, '/-.', '   '), '')"
+    " || ' ' || title || ' ' || coalesce(content, '')))"
 )
 
 

@@ -37,7 +37,7 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('search', postgresql.TSVECTOR(), sa.Computed("to_tsvector('simple'::regconfig, dondoc_fold(code || ' ' || translate(code, '-', ' ') || ' ' || coalesce(document_number, '') || ' ' || title || ' ' || coalesce(content, '')))", persisted=True), nullable=True),
+    sa.Column('search', postgresql.TSVECTOR(), sa.Computed("to_tsvector('simple'::regconfig, dondoc_fold(code || ' ' || translate(code, '-', ' ') || ' ' || coalesce(document_number || ' ' || translate(document_number, '/-.', '   '), '') || ' ' || title || ' ' || coalesce(content, '')))", persisted=True), nullable=True),
     sa.CheckConstraint("kind IN ('meeting_conclusion','decision','official_letter','plan','other')", name=op.f('ck_directives_kind')),
     sa.CheckConstraint("status IN ('draft','issued','closed','withdrawn')", name=op.f('ck_directives_status')),
     sa.CheckConstraint('version >= 1', name=op.f('ck_directives_version_positive')),
