@@ -80,7 +80,7 @@ async def test_who_may_take_each_action(world: World, action: str) -> None:
 
 @pytest.mark.parametrize("action", list(TABLE))
 async def test_wrong_state_is_409_with_allowed_actions(world: World, action: str) -> None:
-    _, state, fields = TABLE[action]
+    fields = TABLE[action][2]
     wrong = next(s for s in PATH if s not in SOURCES[action])
     task = await task_in(world, wrong)
     response = await world.act(task, "office", action, **fields)
