@@ -92,7 +92,8 @@ def cmd_demo(args: argparse.Namespace) -> None:
     shown = "localhost" if args.host in ("0.0.0.0", "127.0.0.1") else args.host
     print(
         "\nĐôn đốc demo\n"
-        f"  loaded:    {loaded['agencies']} agencies"
+        f"  loaded:    {loaded['agencies']} agencies, {loaded['directives']} directive, "
+        f"{loaded['tasks']} tasks"
         f"{'' if loaded['agencies'] else ' (database already had data; nothing loaded)'}\n"
         f"  admin key: {key}\n"
         f"  API docs:  http://{shown}:{args.port}/docs\n"

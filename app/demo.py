@@ -1,19 +1,24 @@
 """The demo scenario, built from the working session of 28/02/2023 (../shared/seed/).
 
-The article names no province and gives no agency codes: the codes below (`…H99`) are
-illustrative, in the format of the national agency identifiers (mã định danh).
+The article names no province and gives no agency codes, document numbers or deadlines: the
+codes below (`…H99`), the notice number, its date and the tasks' deadlines are illustrative,
+and the directive's content says so.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.auth import Caller
-from app.enums import AgencyKind, Role
+from app.enums import AgencyKind, DirectiveKind, Pillar, Recurrence, Role
 from app.models.agencies import AgencyCreate
-from app.services import agencies
+from app.models.directives import DirectiveCreate, DirectiveTransition, Meeting
+from app.models.task_activity import ProgressReportCreate
+from app.models.tasks import DirectiveTaskItem, TaskTransition
+from app.services import agencies, directives, task_activity, tasks
 
 LOADER = Caller(role=Role.admin, name="demo loader")
 PROVINCE = "000.00.00.H99"
@@ -98,11 +103,142 @@ AGENCIES: list[tuple[str, str, str, AgencyKind, str | None, date | None, date | 
 ]
 
 
-async def load(conn: AsyncConnection) -> dict[str, int]:
-    """Load the demo agencies when the database has none; returns what was created."""
-    if await agencies.count(conn) > 0:
-        return {"agencies": 0}
-    ids: dict[str, object] = {}
+ICT = "000.00.12.H99"
+OFFICE = "000.00.01.H99"
+FINANCE = "000.00.05.H99"
+PLANNING = "000.00.06.H99"
+HOME_AFFAIRS = "000.00.04.H99"
+NEWSPAPER = "000.00.30.H99"
+BROADCASTER = "000.00.31.H99"
+CITY = "000.20.00.H99"
+
+CONTENT = """Thông báo kết luận của đồng chí Nguyễn Văn Chương, Phó Chủ tịch UBND tỉnh tại buổi làm \
+việc với Sở Thông tin và Truyền thông ngày 28/02/2023 về công tác triển khai thực hiện các nhiệm \
+vụ trọng tâm năm 2023.
+
+Đồng chí Phó Chủ tịch UBND tỉnh ghi nhận và đánh giá cao kết quả đạt được của Sở Thông tin và \
+Truyền thông; thống nhất với nhiệm vụ trọng tâm năm 2023 của Sở và đề nghị Sở tiếp tục thực hiện \
+các nhiệm vụ đề ra; chuyển đổi số đồng bộ trên phạm vi toàn tỉnh, trên các lĩnh vực ưu tiên, dựa \
+trên 3 trụ cột chính quyền số - kinh tế số - xã hội số; hoàn thiện môi trường số an toàn, tiện \
+ích; tái cấu trúc hạ tầng công nghệ thông tin thành hạ tầng số ứng dụng điện toán đám mây; phát \
+triển mạng lưới bưu chính, chuyển phát, hạ tầng viễn thông; nâng cao chất lượng hoạt động của các \
+cơ quan báo chí trên địa bàn tỉnh. Đối với các đề xuất, kiến nghị của Sở, giao các ngành liên quan \
+tổng hợp, báo cáo cấp có thẩm quyền xem xét, giải quyết trong thời gian sớm nhất.
+
+Ghi chú dữ liệu minh họa: bài viết nguồn (01/03/2023) không nêu số, ngày ban hành thông báo kết \
+luận và thời hạn của các nhiệm vụ; số 45/TB-UBND, ngày 06/03/2023, các thời hạn và các đơn vị dự \
+họp được điền để minh họa."""
+
+# (title, lead, cooperating, pillar, field, due date, recurrence) — the department's key tasks
+# for 2023, as the article lists them.
+KEY_TASKS: list[tuple[str, str, list[str], Pillar, str, date | None, Recurrence]] = [
+    (
+        "Chỉ đạo các doanh nghiệp bưu chính bảo đảm chất lượng dịch vụ bưu chính",
+        ICT,
+        [],
+        Pillar.digital_economy,
+        "Bưu chính",
+        date(2023, 12, 31),
+        Recurrence.none,
+    ),
+    (
+        "Chủ động tham gia tiếp nhận, giải quyết thủ tục hành chính công qua dịch vụ bưu chính công ích",
+        ICT,
+        [OFFICE],
+        Pillar.digital_government,
+        "Cải cách hành chính",
+        date(2023, 9, 30),
+        Recurrence.none,
+    ),
+    (
+        "Đẩy mạnh các dịch vụ phục vụ hành chính công, thương mại điện tử, logistics, kinh tế số, xã hội số",
+        ICT,
+        [PLANNING],
+        Pillar.digital_economy,
+        "Kinh tế số",
+        date(2023, 12, 31),
+        Recurrence.none,
+    ),
+    (
+        "Tăng cường quản lý nhà nước về hạ tầng, chất lượng dịch vụ viễn thông, truyền hình",
+        ICT,
+        [],
+        Pillar.foundation,
+        "Viễn thông",
+        date(2023, 12, 31),
+        Recurrence.none,
+    ),
+    (
+        "Tăng cường quản lý thông tin trên mạng xã hội; thực hiện nghiêm quy chế phát ngôn và cung cấp thông tin cho báo chí",
+        ICT,
+        [NEWSPAPER, BROADCASTER],
+        Pillar.digital_society,
+        "Thông tin điện tử",
+        None,
+        Recurrence.ongoing,
+    ),
+    (
+        "Tổ chức triển khai hiệu quả các chỉ thị, nghị quyết, chương trình chuyển đổi số quốc gia và cơ chế, chính sách của Trung ương về chuyển đổi số",
+        ICT,
+        [OFFICE, CITY],
+        Pillar.digital_government,
+        "Chuyển đổi số",
+        date(2023, 12, 31),
+        Recurrence.none,
+    ),
+    (
+        "Xây dựng đội ngũ chuyên gia chuyên sâu công nghệ thông tin, an toàn, an ninh mạng",
+        ICT,
+        [HOME_AFFAIRS],
+        Pillar.foundation,
+        "An toàn thông tin",
+        date(2023, 12, 31),
+        Recurrence.none,
+    ),
+]
+# The instructions of the conclusion itself.
+INSTRUCTIONS: list[tuple[str, str, list[str], Pillar, str, date | None, Recurrence]] = [
+    (
+        "Chuyển đổi số đồng bộ trên phạm vi toàn tỉnh dựa trên 3 trụ cột chính quyền số - kinh tế số - xã hội số",
+        ICT,
+        [OFFICE, PLANNING, CITY],
+        Pillar.digital_government,
+        "Chuyển đổi số",
+        date(2023, 12, 31),
+        Recurrence.none,
+    ),
+    (
+        "Tái cấu trúc, chuyển đổi hạ tầng công nghệ thông tin thành hạ tầng số ứng dụng điện toán đám mây",
+        ICT,
+        [FINANCE],
+        Pillar.foundation,
+        "Hạ tầng số",
+        date(2024, 6, 30),
+        Recurrence.none,
+    ),
+    (
+        "Phát triển mạng lưới bưu chính, chuyển phát, hạ tầng viễn thông",
+        ICT,
+        [CITY],
+        Pillar.foundation,
+        "Viễn thông",
+        date(2023, 12, 31),
+        Recurrence.none,
+    ),
+    (
+        "Nâng cao chất lượng hoạt động của các cơ quan báo chí; thông tin, tuyên truyền sâu rộng đường lối, chủ trương, chính sách đến người dân",
+        ICT,
+        [NEWSPAPER, BROADCASTER],
+        Pillar.digital_society,
+        "Báo chí",
+        None,
+        Recurrence.ongoing,
+    ),
+]
+
+
+async def _load_agencies(conn: AsyncConnection) -> dict[str, Any]:
+    ids: dict[str, Any] = {}
     for code, name, short, kind, parent, valid_from, valid_to in AGENCIES:
         body = await agencies.create(
             conn,
@@ -118,4 +254,114 @@ async def load(conn: AsyncConnection) -> dict[str, int]:
             ),
         )
         ids[code] = body["id"]
-    return {"agencies": len(AGENCIES)}
+    return ids
+
+
+async def _load_working_session(conn: AsyncConnection, ids: dict[str, Any]) -> int:
+    """The conclusion as an issued directive, with the key tasks and the instructions."""
+    soon = 3
+    issued = tasks.Day(date(2023, 3, 6), soon)
+    directive = await directives.create(
+        conn,
+        LOADER,
+        DirectiveCreate(
+            kind=DirectiveKind.meeting_conclusion,
+            title="Kết luận của Phó Chủ tịch UBND tỉnh Nguyễn Văn Chương tại buổi làm việc với "
+            "Sở Thông tin và Truyền thông về nhiệm vụ trọng tâm năm 2023",
+            content=CONTENT,
+            issued_on=issued.today,
+            issuer_agency_id=ids[PROVINCE],
+            signer_name="Nguyễn Văn Chương",
+            signer_title="Phó Chủ tịch UBND tỉnh",
+            document_number="45/TB-UBND",
+            meeting=Meeting(
+                held_on=date(2023, 2, 28),
+                chair_name="Nguyễn Văn Chương",
+                chair_title="Phó Chủ tịch UBND tỉnh",
+                host_agency_id=ids[ICT],
+                participant_agency_ids=[
+                    ids[c] for c in (ICT, OFFICE, FINANCE, PLANNING, HOME_AFFAIRS)
+                ],
+            ),
+        ),
+        issued,
+    )
+    await directives.transition(
+        conn, LOADER, directive["id"], DirectiveTransition(action="issue"), None, issued
+    )
+    items = [
+        DirectiveTaskItem(
+            title=title,
+            lead_agency_id=ids[lead],
+            cooperating_agency_ids=[ids[c] for c in coop],
+            is_key_task=key,
+            pillar=pillar,
+            field=field,
+            due_date=due,
+            recurrence=recurrence,
+            assigned_on=date(2023, 2, 28),
+            assigned_by_agency_id=ids[PROVINCE],
+            assigned_by_name="Nguyễn Văn Chương",
+            assigned_by_title="Phó Chủ tịch UBND tỉnh",
+        )
+        for key, group in ((True, KEY_TASKS), (False, INSTRUCTIONS))
+        for title, lead, coop, pillar, field, due, recurrence in group
+    ]
+    made = await directives.create_tasks(conn, LOADER, directive["id"], items, issued)
+    # Some progress, so that the lists and summaries show every state.
+    year_end = tasks.Day(date(2023, 12, 31), soon)
+    postal, admin_services, economy = made[0], made[1], made[2]
+    for task_id, action in ((postal["id"], "start"), (admin_services["id"], "start")):
+        await tasks.transition(conn, LOADER, task_id, TaskTransition(action=action), None, issued)
+    await tasks.transition(
+        conn,
+        LOADER,
+        postal["id"],
+        TaskTransition(
+            action="submit",
+            result="Các doanh nghiệp bưu chính đạt chỉ tiêu chất lượng năm 2023",
+            completed_on=date(2023, 11, 20),
+        ),
+        None,
+        year_end,
+    )
+    await tasks.transition(
+        conn, LOADER, postal["id"], TaskTransition(action="confirm"), None, year_end
+    )
+    await tasks.transition(
+        conn,
+        LOADER,
+        admin_services["id"],
+        TaskTransition(
+            action="submit",
+            result="Đã tiếp nhận hồ sơ thủ tục hành chính qua bưu chính công ích",
+            completed_on=date(2023, 10, 12),
+        ),
+        None,
+        year_end,
+    )
+    await tasks.transition(
+        conn, LOADER, admin_services["id"], TaskTransition(action="confirm"), None, year_end
+    )
+    await task_activity.add_progress_report(
+        conn,
+        LOADER,
+        economy["id"],
+        ProgressReportCreate(
+            progress_percent=60,
+            reported_on=date(2023, 9, 15),
+            results="Triển khai sàn thương mại điện tử của tỉnh",
+            difficulties="Thiếu nhân lực kinh tế số",
+        ),
+        year_end,
+    )
+    return len(made)
+
+
+async def load(conn: AsyncConnection) -> dict[str, int]:
+    """Load the demo when the database has no agencies; returns what was created."""
+    if await agencies.count(conn) > 0:
+        return {"agencies": 0, "directives": 0, "tasks": 0}
+    ids = await _load_agencies(conn)
+    made = await _load_working_session(conn, ids)
+    return {"agencies": len(AGENCIES), "directives": 1, "tasks": made}

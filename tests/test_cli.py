@@ -12,10 +12,15 @@ from app import demo
 async def test_demo_loads_the_province_once(
     client: httpx.AsyncClient, engine: AsyncEngine, office: dict[str, str]
 ) -> None:
+    expected_tasks = len(demo.KEY_TASKS) + len(demo.INSTRUCTIONS)
     async with engine.begin() as conn:
-        assert await demo.load(conn) == {"agencies": len(demo.AGENCIES)}
+        assert await demo.load(conn) == {
+            "agencies": len(demo.AGENCIES),
+            "directives": 1,
+            "tasks": expected_tasks,
+        }
     async with engine.begin() as conn:
-        assert await demo.load(conn) == {"agencies": 0}
+        assert await demo.load(conn) == {"agencies": 0, "directives": 0, "tasks": 0}
     found = (
         await client.get("/api/v1/agencies", params={"q": "so khoa hoc cong nghe"}, headers=office)
     ).json()["items"]
@@ -54,3 +59,36 @@ def test_apikey_create_list_revoke(
             main(["apikey", "revoke", key_id])
     finally:
         get_settings.cache_clear()
+
+
+async def test_demo_shows_the_working_session(
+    client: httpx.AsyncClient, engine: AsyncEngine, office: dict[str, str]
+) -> None:
+    async with engine.begin() as conn:
+        await demo.load(conn)
+    found = (
+        await client.get("/api/v1/directives", params={"q": "45/TB-UBND"}, headers=office)
+    ).json()["items"]
+    assert len(found) == 1
+    directive = found[0]
+    assert (directive["kind"], directive["status"], directive["signer_name"]) == (
+        "meeting_conclusion",
+        "issued",
+        "Nguyễn Văn Chương",
+    )
+    assert directive["meeting"]["held_on"] == "2023-02-28"
+    assert "minh họa" in directive["content"]
+    summary = directive["task_summary"]
+    assert summary["assigned"] == len(demo.KEY_TASKS) + len(demo.INSTRUCTIONS)
+    assert (summary["completed_on_time"], summary["completed_late"]) == (1, 1)
+    key = (
+        await client.get(
+            "/api/v1/tasks", params={"is_key_task": "true", "count": "true"}, headers=office
+        )
+    ).json()
+    assert key["total"] == len(demo.KEY_TASKS)
+    assert all(t["pillar"] and t["field"] for t in key["items"])
+    search = (
+        await client.get("/api/v1/tasks", params={"q": "chuyen doi so"}, headers=office)
+    ).json()["items"]
+    assert len(search) >= 2
