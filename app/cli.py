@@ -65,6 +65,7 @@ def _serve(url: str, host: str, port: int, workers: int) -> None:
         workers=workers,
         proxy_headers=True,
         log_level="info",
+        access_log=False,  # one line per request costs more than some requests; see /metrics
     )
 
 

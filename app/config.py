@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     webhook_retry_base_seconds: float = 60
     scheduler_interval_seconds: float = 300
     db_pool_size: int = Field(default=10, ge=1)
+    # Overflow connections are closed when returned: under steady load they would be opened
+    # and closed again for every request, so none by default.
+    db_pool_overflow: int = Field(default=0, ge=0)
     db_connect_timeout_seconds: float = 3.0
     db_statement_timeout_ms: int = 15_000
     api_key_cache_seconds: float = 10.0

@@ -34,11 +34,15 @@ def resolve_database_url(settings: Settings | None = None) -> str:
     return embedded_database_url(settings.data_dir)
 
 
-def create_engine(url: str, settings: Settings) -> AsyncEngine:
+def create_engine(url: str, settings: Settings, *, autocommit: bool = False) -> AsyncEngine:
+    """An engine and its pool. The read engine's connections are in autocommit mode from the
+    start, so a read sends its one statement and no BEGIN/ROLLBACK, without switching modes
+    at every checkout."""
     return create_async_engine(
         url,
+        isolation_level="AUTOCOMMIT" if autocommit else "READ COMMITTED",
         pool_size=settings.db_pool_size,
-        max_overflow=settings.db_pool_size,
+        max_overflow=settings.db_pool_overflow,
         pool_timeout=settings.db_connect_timeout_seconds + 2,
         pool_recycle=1800,
         connect_args={
@@ -62,9 +66,8 @@ def get_engine(request: Request) -> AsyncEngine:
 
 async def read_connection(request: Request) -> AsyncIterator[AsyncConnection]:
     """A connection in autocommit mode: a read sends its statement, no BEGIN/ROLLBACK."""
-    engine = get_engine(request)
+    engine: AsyncEngine = request.app.state.read_engine
     async with engine.connect() as conn:
-        await conn.execution_options(isolation_level="AUTOCOMMIT")
         yield conn
 
 

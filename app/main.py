@@ -65,11 +65,13 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         url = database_url or await asyncio.to_thread(resolve_database_url, settings)
         assert url
         app.state.engine = create_engine(url, settings)
+        app.state.read_engine = create_engine(url, settings, autocommit=True)
         await _start_up(app.state.engine, settings)
         try:
             yield
         finally:
             await app.state.engine.dispose()
+            await app.state.read_engine.dispose()
 
     app = FastAPI(
         title="Đôn đốc",

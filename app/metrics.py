@@ -17,17 +17,21 @@ class PoolCollector(Collector):
         self.state = app_state
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        engine = getattr(self.state, "engine", None)
-        if engine is None:
-            return
-        pool = engine.pool
-        for name, doc, value in (
-            ("dondoc_db_pool_size", "Configured pool size", pool.size()),
-            ("dondoc_db_pool_checked_out", "Connections in use", pool.checkedout()),
-            ("dondoc_db_pool_checked_in", "Idle connections in the pool", pool.checkedin()),
-            ("dondoc_db_pool_overflow", "Connections beyond the pool size", pool.overflow()),
+        engines = [
+            (label, getattr(self.state, attr, None))
+            for label, attr in (("write", "engine"), ("read", "read_engine"))
+        ]
+        for name, doc, read in (
+            ("dondoc_db_pool_size", "Configured pool size", lambda p: p.size()),
+            ("dondoc_db_pool_checked_out", "Connections in use", lambda p: p.checkedout()),
+            ("dondoc_db_pool_checked_in", "Idle connections in the pool", lambda p: p.checkedin()),
+            ("dondoc_db_pool_overflow", "Connections beyond the pool size", lambda p: p.overflow()),
         ):
-            yield GaugeMetricFamily(name, doc, value=value)
+            family = GaugeMetricFamily(name, doc, labels=["pool"])
+            for label, engine in engines:
+                if engine is not None:
+                    family.add_metric([label], read(engine.pool))
+            yield family
 
 
 class Metrics:

@@ -49,8 +49,13 @@ def install(app: FastAPI) -> None:
         schemas = schema["components"]["schemas"]
         schemas.pop("HTTPValidationError", None)
         schemas.pop("ValidationError", None)
-        for path in schema.get("paths", {}).values():
+        schema["components"]["securitySchemes"] = {
+            "bearer": {"type": "http", "scheme": "bearer", "description": "An API key (`ddk_…`)."}
+        }
+        for name, path in schema.get("paths", {}).items():
             for operation in path.values():
+                if name.startswith("/api/v1/"):
+                    operation["security"] = [{"bearer": []}]
                 responses = operation.get("responses", {})
                 for code, response in responses.items():
                     if code[0] in "45":

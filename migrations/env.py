@@ -15,12 +15,10 @@ config = context.config
 
 
 def _url() -> str:
-    url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
-    if not url:
-        from app.db import resolve_database_url
+    from app.db import normalise_url, resolve_database_url
 
-        url = resolve_database_url()
-    return url
+    url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
+    return normalise_url(url) if url else resolve_database_url()
 
 
 def _run(connection: Connection) -> None:

@@ -46,7 +46,8 @@ async def test_metrics_count_requests_by_route_and_status(
     assert ok and int(float(ok.group(1))) >= 1
     assert denied and int(float(denied.group(1))) >= 1
     assert "dondoc_http_request_duration_seconds_bucket" in page
-    assert re.search(r"^dondoc_db_pool_size \d", page, re.M)
+    assert re.search(r'^dondoc_db_pool_size\{pool="read"\} \d', page, re.M)
+    assert re.search(r'^dondoc_db_pool_size\{pool="write"\} \d', page, re.M)
     assert "dondoc_db_pool_checked_out" in page
 
 

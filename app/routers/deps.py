@@ -21,7 +21,7 @@ from app.services.tasks import Day
 API_PREFIX = "/api/v1"
 
 
-def list_params(
+async def list_params(
     limit: Annotated[
         int,
         Query(
@@ -54,7 +54,7 @@ IdempotencyKey = Annotated[
 ]
 
 
-def today_rules(
+async def today_rules(
     request: Request,
     as_of: Annotated[
         date | None, Query(description="Evaluate deadlines as of this day (default today).")
@@ -65,7 +65,7 @@ def today_rules(
     return Day(as_of or state.clock.today(), state.settings.due_soon_days)
 
 
-def today_only(request: Request) -> Day:
+async def today_only(request: Request) -> Day:
     state = request.app.state
     return Day(state.clock.today(), state.settings.due_soon_days)
 

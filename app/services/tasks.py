@@ -6,10 +6,23 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Date, Row, case, func, literal_column, or_, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import (
+    Date,
+    Row,
+    Select,
+    Uuid,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -151,6 +164,25 @@ def list_body(caller: Caller, row: Any) -> dict[str, Any]:
 # --- loading and validation ----------------------------------------------------------------
 
 
+@cache
+def _load_statement(for_agency: bool, include_deleted: bool, lock: bool) -> Select[Any]:
+    """Built once per shape: reusing the statement object lets SQLAlchemy reuse its cache key
+    and compiled form instead of rebuilding both on every read."""
+    stmt = select(*COLUMNS).where(t.id == bindparam("task_id"))
+    if for_agency:
+        stmt = stmt.where(
+            or_(
+                t.lead_agency_id == bindparam("agency_id"),
+                t.cooperating_agency_ids.contains(bindparam("agency_ids", type_=ARRAY(Uuid()))),
+            )
+        )
+    if not include_deleted:
+        stmt = stmt.where(t.deleted_at.is_(None))
+    if lock:
+        stmt = stmt.with_for_update()
+    return stmt
+
+
 async def load(
     conn: AsyncConnection,
     caller: Caller,
@@ -159,15 +191,12 @@ async def load(
     lock: bool = False,
     include_deleted: bool = False,
 ) -> Row[Any]:
-    stmt = select(*COLUMNS).where(t.id == task_id)
-    seen = visibility(caller)
-    if seen is not None:
-        stmt = stmt.where(seen)
-    if not include_deleted:
-        stmt = stmt.where(t.deleted_at.is_(None))
-    if lock:
-        stmt = stmt.with_for_update()
-    row = (await conn.execute(stmt)).first()
+    for_agency = caller.role == Role.agency
+    params: dict[str, Any] = {"task_id": task_id}
+    if for_agency:
+        params.update(agency_id=caller.agency_id, agency_ids=[caller.agency_id])
+    stmt = _load_statement(for_agency, include_deleted, lock)
+    row = (await conn.execute(stmt, params)).first()
     if row is None:
         raise NotFound(f"No task with id {task_id}.")
     return row

@@ -1,0 +1,388 @@
+"""The benchmark harness: `uv run python -m bench.run` (see bench/README.md).
+
+Creates its own database, loads the tasks, starts `dondoc serve` (one worker) and the raw
+baseline on the same data, measures them alternately with wrk, counts the statements each
+request sends, checks that the list queries use indexes, and writes bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import asyncpg
+import httpx
+
+from bench.dataset import load
+from bench.statements import CountingProxy
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "bench" / "README.md"
+SERVICE_PORT, BASELINE_PORT = 8101, 8102
+KEY = "ddk_bench_admin_key_not_secret_0123456789"
+SEARCH_WORDS = "buu chinh"
+
+
+@dataclass
+class Result:
+    rps: list[float] = field(default_factory=list)
+    p50: list[float] = field(default_factory=list)
+    p99: list[float] = field(default_factory=list)
+    errors: int = 0
+    requests: int = 0
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    print("installing wrk from Debian…", flush=True)
+    subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, stdout=subprocess.DEVNULL)
+    return shutil.which("wrk") or "wrk"
+
+
+async def prepare_database(base: str, name: str, tasks: int, reuse: bool) -> str:
+    server = await asyncpg.connect(base)
+    try:
+        exists = await server.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if exists and not reuse:
+            await server.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            exists = False
+        if not exists:
+            await server.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await server.close()
+    parsed = urlparse(base)
+    dsn = parsed._replace(path=f"/{name}").geturl()
+    loaded = 0
+    if exists:
+        conn = await asyncpg.connect(dsn)
+        try:
+            loaded = await conn.fetchval("SELECT count(*) FROM tasks") or 0
+        except asyncpg.UndefinedTableError:
+            loaded = 0
+        finally:
+            await conn.close()
+    if loaded < tasks:
+        from app.migrate import upgrade
+
+        await asyncio.to_thread(upgrade, dsn)
+        print(f"loading {tasks:,} tasks…", flush=True)
+        seconds = await load(dsn, tasks)
+        print(f"loaded in {seconds:.0f} s", flush=True)
+    conn = await asyncpg.connect(dsn)
+    try:
+        from app.auth import hash_key
+
+        await conn.execute(
+            "INSERT INTO api_keys (id, name, role, key_hash, key_prefix, created_at)"
+            " VALUES (gen_random_uuid(), 'bench', 'admin', $1, 'ddk_benc', now())"
+            " ON CONFLICT (key_hash) DO NOTHING",
+            hash_key(KEY),
+        )
+    finally:
+        await conn.close()
+    return dsn
+
+
+async def samples(dsn: str) -> dict[str, Any]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        ids = [str(r[0]) for r in await conn.fetch("SELECT id FROM tasks TABLESAMPLE SYSTEM (1) LIMIT 2000")]
+        agencies = [str(r[0]) for r in await conn.fetch("SELECT id FROM agencies ORDER BY code")]
+        movable = [
+            str(r[0])
+            for r in await conn.fetch(
+                "SELECT id FROM tasks WHERE status = 'in_progress' AND deleted_at IS NULL ORDER BY id LIMIT 200000"
+            )
+        ]
+    finally:
+        await conn.close()
+    return {"ids": ids, "agencies": agencies, "movable": movable}
+
+
+def lua_table(values: list[str]) -> str:
+    return "{" + ",".join(f'"{v}"' for v in values) + "}"
+
+
+def scripts(data: dict[str, Any], tmp: Path, slices: int) -> dict[str, list[Path]]:
+    auth = f'wrk.headers["Authorization"] = "Bearer {KEY}"\n'
+    common = auth + 'wrk.headers["Content-Type"] = "application/json"\n'
+    out: dict[str, list[Path]] = {}
+
+    def write(name: str, body: str, index: int = 0) -> Path:
+        path = tmp / f"{name}-{index}.lua"
+        path.write_text(common + body)
+        return path
+
+    out["GET /tasks/{id}"] = [write("get", f"""
+local ids = {lua_table(data["ids"])}
+request = function()
+  return wrk.format("GET", "/api/v1/tasks/" .. ids[math.random(#ids)])
+end
+""")]
+    out["GET /tasks?lead_agency_id&status&sort"] = [write("bylead", f"""
+local agencies = {lua_table(data["agencies"])}
+request = function()
+  return wrk.format("GET", "/api/v1/tasks?lead_agency_id=" .. agencies[math.random(#agencies)] .. "&status=in_progress&sort=due_date&limit=50")
+end
+""")]
+    query = SEARCH_WORDS.replace(" ", "%20")
+    out[f"GET /tasks?q={SEARCH_WORDS}"] = [write("search", f"""
+request = function()
+  return wrk.format("GET", "/api/v1/tasks?q={query}&limit=50")
+end
+""")]
+    body = json.dumps({"title": "Nhiệm vụ mới về chuyển đổi số", "lead_agency_id": data["agencies"][0], "due_date": "2027-12-31"})
+    out["POST /tasks"] = [write("create", f"""
+wrk.method = "POST"
+wrk.path = "/api/v1/tasks"
+wrk.body = [[{body}]]
+""")]
+    chunk = max(1, len(data["movable"]) // slices)
+    transition_scripts = []
+    for index in range(slices):
+        part = data["movable"][index * chunk : (index + 1) * chunk]
+        transition_scripts.append(write("transition", f"""
+local ids = {lua_table(part)}
+local counter = 0
+local thread_id = 0
+local threads = 2
+setup = function(thread)
+  thread:set("thread_id", counter)
+  counter = counter + 1
+end
+request = function()
+  counter = counter + 1
+  local task = ids[(counter * threads + thread_id) % #ids + 1]
+  return wrk.format("POST", "/api/v1/tasks/" .. task .. "/transitions", nil, '{{"action": "pause", "comment": "Tạm dừng chờ vốn"}}')
+end
+""", index))
+    out["POST /tasks/{id}/transitions"] = transition_scripts
+    return out
+
+
+WRK_LINE = re.compile(r"Requests/sec:\s+([\d.]+)")
+LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+NON_2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
+TOTAL = re.compile(r"(\d+) requests in")
+
+
+def wrk(binary: str, port: int, script: Path, seconds: int, connections: int) -> tuple[float, float, float, int, int]:
+    output = subprocess.run(
+        [binary, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), f"http://127.0.0.1:{port}"],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    rps = float(WRK_LINE.search(output).group(1))  # type: ignore[union-attr]
+    unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    latencies = {p: float(v) * unit[u] for p, v, u in LATENCY.findall(output)}
+    errors = int(NON_2XX.search(output).group(1)) if NON_2XX.search(output) else 0
+    total = int(TOTAL.search(output).group(1))  # type: ignore[union-attr]
+    return rps, latencies.get("50", 0.0), latencies.get("99", 0.0), errors, total
+
+
+def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
+
+
+def wait_ready(port: int, path: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}{path}", timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"nothing answered on port {port}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+async def count_statements(dsn: str, data: dict[str, Any]) -> tuple[dict[str, float], dict[str, str]]:
+    """Statements per request in the steady state, and the plans of the two list queries."""
+    from sqlalchemy import event
+
+    from app.config import Settings
+    from app.main import create_app
+
+    parsed = urlparse(dsn)
+    proxy = CountingProxy(parsed.hostname or "127.0.0.1", parsed.port or 5432)
+    await proxy.start()
+    through = parsed._replace(netloc=f"{parsed.username}@127.0.0.1:{proxy.port}").geturl()
+    through = through.replace("postgresql://", "postgresql+asyncpg://") + "?ssl=disable"
+    app = create_app(Settings(), database_url=through)
+    captured: list[tuple[str, Any]] = []
+    headers = {"Authorization": f"Bearer {KEY}"}
+    lead, movable = data["agencies"][0], data["movable"][-100:]
+    requests = {
+        "GET /tasks/{id}": lambda c, i: c.get(f"/api/v1/tasks/{data['ids'][i]}", headers=headers),
+        "GET /tasks?lead_agency_id&status&sort": lambda c, i: c.get(
+            "/api/v1/tasks", params={"lead_agency_id": lead, "status": "in_progress", "sort": "due_date", "limit": 50}, headers=headers
+        ),
+        f"GET /tasks?q={SEARCH_WORDS}": lambda c, i: c.get("/api/v1/tasks", params={"q": SEARCH_WORDS, "limit": 50}, headers=headers),
+        "GET /tasks?…&count=true": lambda c, i: c.get(
+            "/api/v1/tasks", params={"lead_agency_id": lead, "status": "in_progress", "count": "true"}, headers=headers
+        ),
+        "POST /tasks": lambda c, i: c.post(
+            "/api/v1/tasks", json={"title": "Đo số câu lệnh", "lead_agency_id": lead, "due_date": "2027-12-31"}, headers=headers
+        ),
+        "POST /tasks/{id}/transitions": lambda c, i: c.post(
+            f"/api/v1/tasks/{movable[i]}/transitions", json={"action": "pause", "comment": "đo"}, headers=headers
+        ),
+    }
+    per_request: dict[str, float] = {}
+    plans: dict[str, str] = {}
+    async with app.router.lifespan_context(app):
+        engine = app.state.engine
+
+        def capture(conn: Any, cursor: Any, statement: str, parameters: Any, *rest: Any) -> None:
+            captured.append((statement, parameters))
+
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            for name, make in requests.items():
+                for i in range(5):  # warm the pool, the key cache and the prepared statements
+                    await make(client, 50 + i)
+                proxy.reset()
+                captured.clear()
+                event.listen(engine.sync_engine, "before_cursor_execute", capture)
+                n = 20
+                for i in range(n):
+                    response = await make(client, i)
+                    assert response.status_code < 300, (name, response.status_code, response.text)
+                event.remove(engine.sync_engine, "before_cursor_execute", capture)
+                per_request[name] = proxy.statements / n
+                if name.startswith("GET /tasks?") and "count" not in name:
+                    statement, parameters = captured[-1]
+                    plans[name] = await explain(dsn, statement, parameters)
+    await proxy.stop()
+    return per_request, plans
+
+
+async def explain(dsn: str, statement: str, parameters: Any) -> str:
+    conn = await asyncpg.connect(dsn)
+    try:
+        plan = await conn.fetchval(f"EXPLAIN (FORMAT JSON) {statement}", *parameters)
+    finally:
+        await conn.close()
+    nodes: list[str] = []
+
+    def walk(node: dict[str, Any]) -> None:
+        label = node["Node Type"]
+        if "Index Name" in node:
+            label += f" on {node['Index Name']}"
+        nodes.append(label)
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(json.loads(plan)[0]["Plan"])
+    return " → ".join(nodes)
+
+
+def write_readme(table: str, meta: str) -> None:
+    text = README.read_text()
+    start, end = "<!-- results -->", "<!-- /results -->"
+    before, rest = text.split(start, 1)
+    after = rest.split(end, 1)[1]
+    README.write_text(f"{before}{start}\n{meta}\n\n{table}\n{end}{after}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--name", default="dondoc_bench")
+    parser.add_argument("--tasks", type=int, default=1_000_000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--reuse", action="store_true", help="keep an already loaded database")
+    parser.add_argument("--no-readme", action="store_true")
+    args = parser.parse_args()
+
+    binary = ensure_wrk()
+    dsn = asyncio.run(prepare_database(args.database, args.name, args.tasks, args.reuse))
+    data = asyncio.run(samples(dsn))
+    statements, plans = asyncio.run(count_statements(dsn, data))
+    tmp = Path(tempfile.mkdtemp(prefix="dondoc-bench-"))
+    lua = scripts(data, tmp, slices=2 * args.rounds + 2)
+    env = {**os.environ, "DATABASE_URL": dsn, "DONDOC_DB_POOL_SIZE": "10"}
+    env.pop("DONDOC_BOOTSTRAP_ADMIN_KEY", None)
+    bin_dir = Path(sys.executable).parent
+    service = start([str(bin_dir / "dondoc"), "serve", "--no-migrate", "--port", str(SERVICE_PORT)], env, tmp / "service.log")
+    baseline = start(
+        [str(bin_dir / "uvicorn"), "bench.baseline:app", "--port", str(BASELINE_PORT), "--no-access-log", "--log-level", "warning"],
+        env, tmp / "baseline.log",
+    )
+    results: dict[str, dict[str, Result]] = {}
+    try:
+        wait_ready(SERVICE_PORT, "/readyz")
+        wait_ready(BASELINE_PORT, "/api/v1/tasks/00000000-0000-0000-0000-000000000000")
+        for name, files in lua.items():
+            results[name] = {"service": Result(), "baseline": Result()}
+            wrk(binary, SERVICE_PORT, files[-1], 2, args.connections)  # warm-up
+            wrk(binary, BASELINE_PORT, files[-1], 2, args.connections)
+            for round_ in range(args.rounds):
+                for who, port in (("service", SERVICE_PORT), ("baseline", BASELINE_PORT)):
+                    script = files[(2 * round_ + (who == "baseline")) % len(files)]
+                    rps, p50, p99, errors, total = wrk(binary, port, script, args.seconds, args.connections)
+                    r = results[name][who]
+                    r.rps.append(rps)
+                    r.p50.append(p50)
+                    r.p99.append(p99)
+                    r.errors += errors
+                    r.requests += total
+                    print(f"{name:<40} {who:<8} {rps:8.0f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  non-2xx {errors}", flush=True)
+    finally:
+        stop(service)
+        stop(baseline)
+    rows = [
+        "| endpoint | service req/s | baseline req/s | ratio | service p50 / p99 (ms) | baseline p50 / p99 (ms) | statements per request | non-2xx |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, pair in results.items():
+        s, b = pair["service"], pair["baseline"]
+        ratio = statistics.mean(s.rps) / statistics.mean(b.rps)
+        rows.append(
+            f"| `{name}` | {statistics.mean(s.rps):,.0f} | {statistics.mean(b.rps):,.0f} | **{ratio:.2f}** "
+            f"| {statistics.median(s.p50):.1f} / {max(s.p99):.1f} | {statistics.median(b.p50):.1f} / {max(b.p99):.1f} "
+            f"| {statements.get(name, 0):g} | {s.errors} / {b.errors} |"
+        )
+    count_name = "GET /tasks?…&count=true"
+    rows.append(f"| `{count_name}` (statements only) | | | | | | {statements.get(count_name, 0):g} | |")
+    plan_lines = "\n".join(f"- `{name}`: {plan}" for name, plan in plans.items())
+    meta = (
+        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} cores: "
+        f"`uv run python -m bench.run --tasks {args.tasks} --seconds {args.seconds} --rounds {args.rounds}` "
+        f"({args.tasks:,} tasks, 60 agencies, {args.connections} connections, wrk -t2, "
+        f"{args.rounds} alternating rounds of {args.seconds} s per side; req/s is the mean of the rounds, "
+        f"p50 the median, p99 the worst round)."
+    )
+    table = "\n".join(rows) + "\n\nPlans of the list queries at this size (EXPLAIN):\n\n" + plan_lines
+    print("\n" + meta + "\n\n" + table)
+    if not args.no_readme:
+        write_readme(table, meta)
+
+
+if __name__ == "__main__":
+    main()
