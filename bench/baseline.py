@@ -46,7 +46,9 @@ TIMELINESS = """
        WHEN st IN ('new','in_progress','awaiting_confirmation','paused') AND due_date < $T
             THEN $T - due_date END AS days_overdue
 """
-STATUS_AS_OF = "CASE WHEN status = 'completed' AND completed_on > $T THEN 'in_progress' ELSE status END"
+STATUS_AS_OF = (
+    "CASE WHEN status = 'completed' AND completed_on > $T THEN 'in_progress' ELSE status END"
+)
 
 
 def _list_sql(where: str, order: str, today_param: int) -> str:
@@ -61,7 +63,8 @@ def _list_sql(where: str, order: str, today_param: int) -> str:
 GET_ONE = f"SELECT {COLUMNS} FROM tasks WHERE id = $1 AND deleted_at IS NULL"
 BY_LEAD = _list_sql(
     "lead_agency_id = $1 AND status = $2 AND deleted_at IS NULL",
-    "coalesce(due_date, DATE '9999-01-01'), id", 3,
+    "coalesce(due_date, DATE '9999-01-01'), id",
+    3,
 )
 SEARCH = _list_sql(
     "search @@ to_tsquery('simple', $1) AND deleted_at IS NULL", "created_at DESC, id DESC", 2
@@ -143,7 +146,9 @@ async def list_tasks(request: Request) -> Response:
             query = " & ".join(f"{w}:*" for w in params["q"].split())
             rows = await conn.fetch(SEARCH, query, today)
         else:
-            rows = await conn.fetch(BY_LEAD, uuid.UUID(params["lead_agency_id"]), params["status"], today)
+            rows = await conn.fetch(
+                BY_LEAD, uuid.UUID(params["lead_agency_id"]), params["status"], today
+            )
     return _json(_list_body(rows))
 
 
@@ -158,7 +163,15 @@ async def create_task(request: Request) -> Response:
             return _json({"status": 422}, 422)
         number = await conn.fetchval(NEXT_CODE)
         row = await conn.fetchrow(
-            INSERT, uuid.uuid4(), f"NV-2026-{number:05d}", data["title"], today.year, lead, today, due, now
+            INSERT,
+            uuid.uuid4(),
+            f"NV-2026-{number:05d}",
+            data["title"],
+            today.year,
+            lead,
+            today,
+            due,
+            now,
         )
         changes = orjson.dumps({"title": {"old": None, "new": data["title"]}}).decode()
         await conn.execute(HISTORY, uuid.uuid4(), row["id"], "created", changes, now)

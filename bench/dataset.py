@@ -8,24 +8,66 @@ import time
 import asyncpg
 
 TOPICS = [
-    "Chuyển đổi số", "Bưu chính", "Viễn thông", "Thương mại điện tử", "An toàn thông tin",
-    "Hạ tầng số", "Dịch vụ công trực tuyến", "Báo chí", "Kinh tế số", "Xã hội số",
-    "Đào tạo cán bộ", "Trung tâm dữ liệu", "Điện toán đám mây", "Cải cách hành chính",
-    "Phát thanh truyền hình", "Quản lý đô thị", "Nông nghiệp thông minh", "Y tế số",
-    "Giáo dục số", "Du lịch thông minh",
+    "Chuyển đổi số",
+    "Bưu chính",
+    "Viễn thông",
+    "Thương mại điện tử",
+    "An toàn thông tin",
+    "Hạ tầng số",
+    "Dịch vụ công trực tuyến",
+    "Báo chí",
+    "Kinh tế số",
+    "Xã hội số",
+    "Đào tạo cán bộ",
+    "Trung tâm dữ liệu",
+    "Điện toán đám mây",
+    "Cải cách hành chính",
+    "Phát thanh truyền hình",
+    "Quản lý đô thị",
+    "Nông nghiệp thông minh",
+    "Y tế số",
+    "Giáo dục số",
+    "Du lịch thông minh",
 ]
 VERBS = [
-    "Triển khai", "Đẩy mạnh", "Hoàn thiện", "Nâng cấp", "Xây dựng", "Rà soát", "Tổ chức",
-    "Tăng cường", "Đánh giá", "Kiểm tra", "Báo cáo", "Tham mưu", "Phối hợp",
+    "Triển khai",
+    "Đẩy mạnh",
+    "Hoàn thiện",
+    "Nâng cấp",
+    "Xây dựng",
+    "Rà soát",
+    "Tổ chức",
+    "Tăng cường",
+    "Đánh giá",
+    "Kiểm tra",
+    "Báo cáo",
+    "Tham mưu",
+    "Phối hợp",
 ]
 PLACES = [
-    "toàn tỉnh", "các sở, ngành", "cấp huyện", "cấp xã", "khu công nghiệp", "vùng nông thôn",
-    "thành phố", "các doanh nghiệp", "trường học", "bệnh viện", "trung tâm hành chính công",
+    "toàn tỉnh",
+    "các sở, ngành",
+    "cấp huyện",
+    "cấp xã",
+    "khu công nghiệp",
+    "vùng nông thôn",
+    "thành phố",
+    "các doanh nghiệp",
+    "trường học",
+    "bệnh viện",
+    "trung tâm hành chính công",
 ]
 AGENCY_NAMES = [
-    "Sở Thông tin và Truyền thông", "Sở Khoa học và Công nghệ", "Sở Tài chính",
-    "Sở Kế hoạch và Đầu tư", "Sở Nội vụ", "Sở Giáo dục và Đào tạo", "Sở Y tế",
-    "Sở Công Thương", "Sở Xây dựng", "Sở Giao thông vận tải",
+    "Sở Thông tin và Truyền thông",
+    "Sở Khoa học và Công nghệ",
+    "Sở Tài chính",
+    "Sở Kế hoạch và Đầu tư",
+    "Sở Nội vụ",
+    "Sở Giáo dục và Đào tạo",
+    "Sở Y tế",
+    "Sở Công Thương",
+    "Sở Xây dựng",
+    "Sở Giao thông vận tải",
 ]
 
 
@@ -34,7 +76,12 @@ def _array(values: list[str]) -> str:
 
 
 def load_sql(tasks: int) -> list[str]:
-    topics, verbs, places, names = _array(TOPICS), _array(VERBS), _array(PLACES), _array(AGENCY_NAMES)
+    topics, verbs, places, names = (
+        _array(TOPICS),
+        _array(VERBS),
+        _array(PLACES),
+        _array(AGENCY_NAMES),
+    )
     return [
         f"""
         INSERT INTO agencies (id, code, name, short_name, kind, status, version, created_at, updated_at)

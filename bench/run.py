@@ -102,7 +102,10 @@ async def prepare_database(base: str, name: str, tasks: int, reuse: bool) -> str
 async def samples(dsn: str) -> dict[str, Any]:
     conn = await asyncpg.connect(dsn)
     try:
-        ids = [str(r[0]) for r in await conn.fetch("SELECT id FROM tasks TABLESAMPLE SYSTEM (1) LIMIT 2000")]
+        ids = [
+            str(r[0])
+            for r in await conn.fetch("SELECT id FROM tasks TABLESAMPLE SYSTEM (1) LIMIT 2000")
+        ]
         agencies = [str(r[0]) for r in await conn.fetch("SELECT id FROM agencies ORDER BY code")]
         movable = [
             str(r[0])
@@ -129,35 +132,64 @@ def scripts(data: dict[str, Any], tmp: Path, slices: int) -> dict[str, list[Path
         path.write_text(common + body)
         return path
 
-    out["GET /tasks/{id}"] = [write("get", f"""
+    out["GET /tasks/{id}"] = [
+        write(
+            "get",
+            f"""
 local ids = {lua_table(data["ids"])}
 request = function()
   return wrk.format("GET", "/api/v1/tasks/" .. ids[math.random(#ids)])
 end
-""")]
-    out["GET /tasks?lead_agency_id&status&sort"] = [write("bylead", f"""
+""",
+        )
+    ]
+    out["GET /tasks?lead_agency_id&status&sort"] = [
+        write(
+            "bylead",
+            f"""
 local agencies = {lua_table(data["agencies"])}
 request = function()
   return wrk.format("GET", "/api/v1/tasks?lead_agency_id=" .. agencies[math.random(#agencies)] .. "&status=in_progress&sort=due_date&limit=50")
 end
-""")]
+""",
+        )
+    ]
     query = SEARCH_WORDS.replace(" ", "%20")
-    out[f"GET /tasks?q={SEARCH_WORDS}"] = [write("search", f"""
+    out[f"GET /tasks?q={SEARCH_WORDS}"] = [
+        write(
+            "search",
+            f"""
 request = function()
   return wrk.format("GET", "/api/v1/tasks?q={query}&limit=50")
 end
-""")]
-    body = json.dumps({"title": "Nhiệm vụ mới về chuyển đổi số", "lead_agency_id": data["agencies"][0], "due_date": "2027-12-31"})
-    out["POST /tasks"] = [write("create", f"""
+""",
+        )
+    ]
+    body = json.dumps(
+        {
+            "title": "Nhiệm vụ mới về chuyển đổi số",
+            "lead_agency_id": data["agencies"][0],
+            "due_date": "2027-12-31",
+        }
+    )
+    out["POST /tasks"] = [
+        write(
+            "create",
+            f"""
 wrk.method = "POST"
 wrk.path = "/api/v1/tasks"
 wrk.body = [[{body}]]
-""")]
+""",
+        )
+    ]
     chunk = max(1, len(data["movable"]) // slices)
     transition_scripts = []
     for index in range(slices):
         part = data["movable"][index * chunk : (index + 1) * chunk]
-        transition_scripts.append(write("transition", f"""
+        transition_scripts.append(
+            write(
+                "transition",
+                f"""
 local ids = {lua_table(part)}
 local counter = 0
 local thread_id = 0
@@ -171,7 +203,10 @@ request = function()
   local task = ids[(counter * threads + thread_id) % #ids + 1]
   return wrk.format("POST", "/api/v1/tasks/" .. task .. "/transitions", nil, '{{"action": "pause", "comment": "Tạm dừng chờ vốn"}}')
 end
-""", index))
+""",
+                index,
+            )
+        )
     out["POST /tasks/{id}/transitions"] = transition_scripts
     return out
 
@@ -182,10 +217,23 @@ NON_2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
 TOTAL = re.compile(r"(\d+) requests in")
 
 
-def wrk(binary: str, port: int, script: Path, seconds: int, connections: int) -> tuple[float, float, float, int, int]:
+def wrk(
+    binary: str, port: int, script: Path, seconds: int, connections: int
+) -> tuple[float, float, float, int, int]:
     output = subprocess.run(
-        [binary, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), f"http://127.0.0.1:{port}"],
-        check=True, capture_output=True, text=True,
+        [
+            binary,
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     rps = float(WRK_LINE.search(output).group(1))  # type: ignore[union-attr]
     unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -196,7 +244,14 @@ def wrk(binary: str, port: int, script: Path, seconds: int, connections: int) ->
 
 
 def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
+    return subprocess.Popen(
+        command,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        start_new_session=True,
+    )
 
 
 def wait_ready(port: int, path: str, timeout: float = 60) -> None:
@@ -219,7 +274,9 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
-async def count_statements(dsn: str, data: dict[str, Any]) -> tuple[dict[str, float], dict[str, str]]:
+async def count_statements(
+    dsn: str, data: dict[str, Any]
+) -> tuple[dict[str, float], dict[str, str]]:
     """Statements per request in the steady state, and the plans of the two list queries."""
     from sqlalchemy import event
 
@@ -238,17 +295,32 @@ async def count_statements(dsn: str, data: dict[str, Any]) -> tuple[dict[str, fl
     requests = {
         "GET /tasks/{id}": lambda c, i: c.get(f"/api/v1/tasks/{data['ids'][i]}", headers=headers),
         "GET /tasks?lead_agency_id&status&sort": lambda c, i: c.get(
-            "/api/v1/tasks", params={"lead_agency_id": lead, "status": "in_progress", "sort": "due_date", "limit": 50}, headers=headers
+            "/api/v1/tasks",
+            params={
+                "lead_agency_id": lead,
+                "status": "in_progress",
+                "sort": "due_date",
+                "limit": 50,
+            },
+            headers=headers,
         ),
-        f"GET /tasks?q={SEARCH_WORDS}": lambda c, i: c.get("/api/v1/tasks", params={"q": SEARCH_WORDS, "limit": 50}, headers=headers),
+        f"GET /tasks?q={SEARCH_WORDS}": lambda c, i: c.get(
+            "/api/v1/tasks", params={"q": SEARCH_WORDS, "limit": 50}, headers=headers
+        ),
         "GET /tasks?…&count=true": lambda c, i: c.get(
-            "/api/v1/tasks", params={"lead_agency_id": lead, "status": "in_progress", "count": "true"}, headers=headers
+            "/api/v1/tasks",
+            params={"lead_agency_id": lead, "status": "in_progress", "count": "true"},
+            headers=headers,
         ),
         "POST /tasks": lambda c, i: c.post(
-            "/api/v1/tasks", json={"title": "Đo số câu lệnh", "lead_agency_id": lead, "due_date": "2027-12-31"}, headers=headers
+            "/api/v1/tasks",
+            json={"title": "Đo số câu lệnh", "lead_agency_id": lead, "due_date": "2027-12-31"},
+            headers=headers,
         ),
         "POST /tasks/{id}/transitions": lambda c, i: c.post(
-            f"/api/v1/tasks/{movable[i]}/transitions", json={"action": "pause", "comment": "đo"}, headers=headers
+            f"/api/v1/tasks/{movable[i]}/transitions",
+            json={"action": "pause", "comment": "đo"},
+            headers=headers,
         ),
     }
     per_request: dict[str, float] = {}
@@ -310,7 +382,12 @@ def write_readme(table: str, meta: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--database",
+        default=os.environ.get(
+            "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
     parser.add_argument("--name", default="dondoc_bench")
     parser.add_argument("--tasks", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=int, default=10)
@@ -329,10 +406,23 @@ def main() -> None:
     env = {**os.environ, "DATABASE_URL": dsn, "DONDOC_DB_POOL_SIZE": "10"}
     env.pop("DONDOC_BOOTSTRAP_ADMIN_KEY", None)
     bin_dir = Path(sys.executable).parent
-    service = start([str(bin_dir / "dondoc"), "serve", "--no-migrate", "--port", str(SERVICE_PORT)], env, tmp / "service.log")
+    service = start(
+        [str(bin_dir / "dondoc"), "serve", "--no-migrate", "--port", str(SERVICE_PORT)],
+        env,
+        tmp / "service.log",
+    )
     baseline = start(
-        [str(bin_dir / "uvicorn"), "bench.baseline:app", "--port", str(BASELINE_PORT), "--no-access-log", "--log-level", "warning"],
-        env, tmp / "baseline.log",
+        [
+            str(bin_dir / "uvicorn"),
+            "bench.baseline:app",
+            "--port",
+            str(BASELINE_PORT),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        env,
+        tmp / "baseline.log",
     )
     results: dict[str, dict[str, Result]] = {}
     try:
@@ -345,14 +435,19 @@ def main() -> None:
             for round_ in range(args.rounds):
                 for who, port in (("service", SERVICE_PORT), ("baseline", BASELINE_PORT)):
                     script = files[(2 * round_ + (who == "baseline")) % len(files)]
-                    rps, p50, p99, errors, total = wrk(binary, port, script, args.seconds, args.connections)
+                    rps, p50, p99, errors, total = wrk(
+                        binary, port, script, args.seconds, args.connections
+                    )
                     r = results[name][who]
                     r.rps.append(rps)
                     r.p50.append(p50)
                     r.p99.append(p99)
                     r.errors += errors
                     r.requests += total
-                    print(f"{name:<40} {who:<8} {rps:8.0f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  non-2xx {errors}", flush=True)
+                    print(
+                        f"{name:<40} {who:<8} {rps:8.0f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  non-2xx {errors}",
+                        flush=True,
+                    )
     finally:
         stop(service)
         stop(baseline)
@@ -369,7 +464,9 @@ def main() -> None:
             f"| {statements.get(name, 0):g} | {s.errors} / {b.errors} |"
         )
     count_name = "GET /tasks?…&count=true"
-    rows.append(f"| `{count_name}` (statements only) | | | | | | {statements.get(count_name, 0):g} | |")
+    rows.append(
+        f"| `{count_name}` (statements only) | | | | | | {statements.get(count_name, 0):g} | |"
+    )
     plan_lines = "\n".join(f"- `{name}`: {plan}" for name, plan in plans.items())
     meta = (
         f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} cores: "
@@ -378,7 +475,9 @@ def main() -> None:
         f"{args.rounds} alternating rounds of {args.seconds} s per side; req/s is the mean of the rounds, "
         f"p50 the median, p99 the worst round)."
     )
-    table = "\n".join(rows) + "\n\nPlans of the list queries at this size (EXPLAIN):\n\n" + plan_lines
+    table = (
+        "\n".join(rows) + "\n\nPlans of the list queries at this size (EXPLAIN):\n\n" + plan_lines
+    )
     print("\n" + meta + "\n\n" + table)
     if not args.no_readme:
         write_readme(table, meta)
