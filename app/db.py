@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
+from sqlalchemy import ClauseElement, Executable, Result
+from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from app.config import Settings, get_settings
@@ -64,11 +66,64 @@ def get_engine(request: Request) -> AsyncEngine:
     return engine
 
 
-async def read_connection(request: Request) -> AsyncIterator[AsyncConnection]:
-    """A connection in autocommit mode: a read sends its statement, no BEGIN/ROLLBACK."""
-    engine: AsyncEngine = request.app.state.read_engine
-    async with engine.connect() as conn:
-        yield conn
+class ReadDB:
+    """Reads without holding a connection across the request: each statement checks a
+    connection out of the autocommit pool, runs, buffers its rows and gives the connection
+    back. A single read is one statement and no BEGIN/ROLLBACK; no generator dependency (and
+    its exit stack and cancel scope) is needed per request."""
+
+    __slots__ = ("engine",)
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]:
+        async with self.engine.connect() as conn:
+            frozen = (await conn.execute(statement, parameters)).freeze()
+        return frozen()
+
+    async def fetchrow(self, query: RawQuery, parameters: dict[str, Any]) -> RecordRow | None:
+        """The hot single-row reads: SQL compiled once, run on the driver connection with its
+        prepared-statement cache, without SQLAlchemy's per-execution result machinery."""
+        async with self.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            record = await raw.driver_connection.fetchrow(query.sql, *query.arguments(parameters))  # type: ignore[union-attr]
+        return None if record is None else RecordRow(record)
+
+
+class RawQuery:
+    """A SQLAlchemy statement compiled once for asyncpg, with its parameter order."""
+
+    __slots__ = ("names", "sql")
+
+    def __init__(self, statement: ClauseElement) -> None:
+        compiled = statement.compile(dialect=postgresql_asyncpg.dialect())
+        self.sql = str(compiled)
+        self.names = list(compiled.positiontup or ())  # type: ignore[attr-defined]
+
+    def arguments(self, parameters: dict[str, Any]) -> list[Any]:
+        return [parameters[name] for name in self.names]
+
+
+class RecordRow:
+    """An asyncpg record read like a SQLAlchemy row (`row.status`, `row._mapping`)."""
+
+    __slots__ = ("_mapping",)
+
+    def __init__(self, record: Any) -> None:
+        self._mapping = record
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._mapping[name]
+        except KeyError as exc:
+            raise AttributeError(name) from exc
+
+
+async def read_connection(request: Request) -> AsyncConnection:
+    """The read side of the database, typed as a connection for the services' sake: services
+    only call `execute` on what they read with."""
+    return cast(AsyncConnection, request.app.state.read_db)
 
 
 async def write_connection(request: Request) -> AsyncIterator[AsyncConnection]:
@@ -82,5 +137,11 @@ async def write_connection(request: Request) -> AsyncIterator[AsyncConnection]:
         yield conn
 
 
+async def reader(request: Request) -> ReadDB:
+    db: ReadDB = request.app.state.read_db
+    return db
+
+
 ReadConn = Annotated[AsyncConnection, Depends(read_connection)]
+Reader = Annotated[ReadDB, Depends(reader)]
 WriteConn = Annotated[AsyncConnection, Depends(write_connection, scope="function")]

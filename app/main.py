@@ -16,7 +16,7 @@ from app import errors, openapi
 from app.auth import KeyCache
 from app.clock import Clock
 from app.config import Settings, get_settings
-from app.db import create_engine, resolve_database_url
+from app.db import ReadDB, create_engine, resolve_database_url
 from app.metrics import Metrics
 from app.middleware import RequestGuard
 from app.migrate import head_revision
@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         assert url
         app.state.engine = create_engine(url, settings)
         app.state.read_engine = create_engine(url, settings, autocommit=True)
+        app.state.read_db = ReadDB(app.state.read_engine)
         await _start_up(app.state.engine, settings)
         try:
             yield

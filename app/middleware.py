@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import time
-import uuid
 from typing import Any
 
 from fastapi import HTTPException
@@ -38,7 +38,7 @@ class RequestGuard:
             return
         started = time.perf_counter()
         incoming = _header(scope, b"x-request-id")
-        request_id = incoming if incoming and len(incoming) <= 100 else uuid.uuid4().hex
+        request_id = incoming if incoming and len(incoming) <= 100 else os.urandom(16).hex()
         token = request_id_var.set(request_id)
         scope.setdefault("state", {})["request_id"] = request_id
         status_holder = {"status": 500}

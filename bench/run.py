@@ -99,6 +99,30 @@ async def prepare_database(base: str, name: str, tasks: int, reuse: bool) -> str
     return dsn
 
 
+async def mark(dsn: str) -> Any:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return await conn.fetchval("SELECT now()")
+    finally:
+        await conn.close()
+
+
+async def undo_writes(dsn: str, since: Any) -> None:
+    """Put the data back as loaded, so that runs with --reuse measure the same thing."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("DELETE FROM history WHERE occurred_at >= $1", since)
+        await conn.execute("DELETE FROM tasks WHERE created_at >= $1", since)
+        await conn.execute(
+            "UPDATE tasks SET status = 'in_progress', version = 1 WHERE updated_at >= $1 AND status = 'paused'",
+            since,
+        )
+        await conn.execute("DELETE FROM idempotency_keys")
+        await conn.execute("VACUUM ANALYZE tasks")
+    finally:
+        await conn.close()
+
+
 async def samples(dsn: str) -> dict[str, Any]:
     conn = await asyncpg.connect(dsn)
     try:
@@ -326,7 +350,7 @@ async def count_statements(
     per_request: dict[str, float] = {}
     plans: dict[str, str] = {}
     async with app.router.lifespan_context(app):
-        engine = app.state.engine
+        engines = [app.state.engine.sync_engine, app.state.read_engine.sync_engine]
 
         def capture(conn: Any, cursor: Any, statement: str, parameters: Any, *rest: Any) -> None:
             captured.append((statement, parameters))
@@ -338,12 +362,14 @@ async def count_statements(
                     await make(client, 50 + i)
                 proxy.reset()
                 captured.clear()
-                event.listen(engine.sync_engine, "before_cursor_execute", capture)
+                for engine in engines:
+                    event.listen(engine, "before_cursor_execute", capture)
                 n = 20
                 for i in range(n):
                     response = await make(client, i)
                     assert response.status_code < 300, (name, response.status_code, response.text)
-                event.remove(engine.sync_engine, "before_cursor_execute", capture)
+                for engine in engines:
+                    event.remove(engine, "before_cursor_execute", capture)
                 per_request[name] = proxy.statements / n
                 if name.startswith("GET /tasks?") and "count" not in name:
                     statement, parameters = captured[-1]
@@ -399,6 +425,7 @@ def main() -> None:
 
     binary = ensure_wrk()
     dsn = asyncio.run(prepare_database(args.database, args.name, args.tasks, args.reuse))
+    since = asyncio.run(mark(dsn))
     data = asyncio.run(samples(dsn))
     statements, plans = asyncio.run(count_statements(dsn, data))
     tmp = Path(tempfile.mkdtemp(prefix="dondoc-bench-"))
@@ -428,6 +455,9 @@ def main() -> None:
     try:
         wait_ready(SERVICE_PORT, "/readyz")
         wait_ready(BASELINE_PORT, "/api/v1/tasks/00000000-0000-0000-0000-000000000000")
+        for process, log in ((service, "service.log"), (baseline, "baseline.log")):
+            if process.poll() is not None:  # e.g. the port was taken by another process
+                raise SystemExit(f"{process.args[0]} exited:\n{(tmp / log).read_text()}")
         for name, files in lua.items():
             results[name] = {"service": Result(), "baseline": Result()}
             wrk(binary, SERVICE_PORT, files[-1], 2, args.connections)  # warm-up
@@ -451,6 +481,7 @@ def main() -> None:
     finally:
         stop(service)
         stop(baseline)
+        asyncio.run(undo_writes(dsn, since))
     rows = [
         "| endpoint | service req/s | baseline req/s | ratio | service p50 / p99 (ms) | baseline p50 / p99 (ms) | statements per request | non-2xx |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
