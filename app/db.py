@@ -91,18 +91,37 @@ class ReadDB:
         return None if record is None else RecordRow(record)
 
 
+async def raw_fetchrow(
+    conn: AsyncConnection, query: RawQuery, parameters: dict[str, Any]
+) -> RecordRow | None:
+    """Run a compiled-once statement on the driver connection inside the caller's transaction."""
+    raw = await conn.get_raw_connection()
+    record = await raw.driver_connection.fetchrow(query.sql, *query.arguments(parameters))  # type: ignore[union-attr]
+    return None if record is None else RecordRow(record)
+
+
 class RawQuery:
     """A SQLAlchemy statement compiled once for asyncpg, with its parameter order."""
 
-    __slots__ = ("names", "sql")
+    __slots__ = ("defaults", "names", "sql")
 
-    def __init__(self, statement: ClauseElement) -> None:
-        compiled = statement.compile(dialect=postgresql_asyncpg.dialect())
+    def __init__(
+        self, statement: ClauseElement, column_keys: list[str] | None = None, table: Any = None
+    ) -> None:
+        compiled = statement.compile(dialect=postgresql_asyncpg.dialect(), column_keys=column_keys)
         self.sql = str(compiled)
         self.names = list(compiled.positiontup or ())  # type: ignore[attr-defined]
+        # An INSERT also binds the columns that have a scalar default in the model.
+        self.defaults = {
+            c.name: c.default.arg
+            for c in (table.c if table is not None else ())
+            if c.default is not None and c.default.is_scalar
+        }
 
     def arguments(self, parameters: dict[str, Any]) -> list[Any]:
-        return [parameters[name] for name in self.names]
+        return [
+            parameters[name] if name in parameters else self.defaults[name] for name in self.names
+        ]
 
 
 class RecordRow:

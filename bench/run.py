@@ -55,29 +55,31 @@ def ensure_wrk() -> str:
     return shutil.which("wrk") or "wrk"
 
 
-async def prepare_database(base: str, name: str, tasks: int, reuse: bool) -> str:
-    server = await asyncpg.connect(base)
+async def _count_tasks(dsn: str) -> int:
     try:
-        exists = await server.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
-        if exists and not reuse:
-            await server.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-            exists = False
-        if not exists:
-            await server.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await server.close()
-    parsed = urlparse(base)
-    dsn = parsed._replace(path=f"/{name}").geturl()
-    loaded = 0
-    if exists:
         conn = await asyncpg.connect(dsn)
+    except asyncpg.InvalidCatalogNameError:
+        return -1
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM tasks WHERE deleted_at IS NULL"))
+    except asyncpg.UndefinedTableError:
+        return 0
+    finally:
+        await conn.close()
+
+
+async def prepare_database(base: str, name: str, tasks: int, reuse: bool) -> str:
+    """A database holding exactly the benchmark's data: reused when asked and complete,
+    otherwise created afresh."""
+    dsn = urlparse(base)._replace(path=f"/{name}").geturl()
+    found = await _count_tasks(dsn)
+    if not (reuse and found == tasks):
+        server = await asyncpg.connect(base)
         try:
-            loaded = await conn.fetchval("SELECT count(*) FROM tasks") or 0
-        except asyncpg.UndefinedTableError:
-            loaded = 0
+            await server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await server.execute(f'CREATE DATABASE "{name}"')
         finally:
-            await conn.close()
-    if loaded < tasks:
+            await server.close()
         from app.migrate import upgrade
 
         await asyncio.to_thread(upgrade, dsn)

@@ -20,6 +20,9 @@ from app.services.listing import ListParams, Page, fetch_page, parse_sort
 _t = HISTORY.c
 
 
+INSERT = insert(HISTORY)  # compiled once; the values come with each execution
+
+
 def jsonable(value: Any) -> Any:
     if isinstance(value, (uuid.UUID,)):
         return str(value)
@@ -55,19 +58,20 @@ async def record(
     comment: str | None = None,
 ) -> None:
     await conn.execute(
-        insert(HISTORY).values(  # type: ignore[arg-type]
-            id=uuid7(),
-            resource_type=resource_type,
-            resource_id=resource_id,
-            action=action,
-            actor_id=caller.key_id,
-            actor_name=caller.name,
-            actor_role=caller.role.value,
-            request_id=request_id_var.get(),
-            comment=comment,
-            changes=changes or {},
-            occurred_at=utcnow(),
-        )
+        INSERT,
+        {
+            "id": uuid7(),
+            "resource_type": resource_type,
+            "resource_id": resource_id,
+            "action": action,
+            "actor_id": caller.key_id,
+            "actor_name": caller.name,
+            "actor_role": caller.role.value,
+            "request_id": request_id_var.get(),
+            "comment": comment,
+            "changes": changes or {},
+            "occurred_at": utcnow(),
+        },
     )
 
 

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from enum import Enum
 from functools import cache
 from typing import Any
 
@@ -27,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.auth import Caller
+from app.db import RawQuery, raw_fetchrow
 from app.enums import Role
 from app.errors import (
     Conflict,
@@ -293,16 +295,11 @@ async def create(
         created_at=now,
         updated_at=now,
     )
+    plain = {k: v.value if isinstance(v, Enum) else v for k, v in values.items()}
     for _ in range(10):
         code = given_code or await codes.next_code(conn, RESOURCE, values["year"])
-        row = (
-            await conn.execute(
-                insert(TASKS)
-                .values(id=uuid7(), code=code, **values)
-                .on_conflict_do_nothing(index_elements=[t.code])
-                .returning(*COLUMNS)
-            )
-        ).first()
+        params = {"id": uuid7(), "code": code, **plain}
+        row = await raw_fetchrow(conn, _insert_query(tuple(params)), params)
         if row is not None:
             break
         if given_code:
@@ -330,6 +327,15 @@ async def get(
     include_deleted: bool = False,
 ) -> dict[str, Any]:
     return to_body(caller, await load(conn, caller, task_id, include_deleted=include_deleted), day)
+
+
+@cache
+def _insert_query(keys: tuple[str, ...]) -> RawQuery:
+    """INSERT … ON CONFLICT (code) DO NOTHING RETURNING, compiled once per set of columns:
+    SQLAlchemy does not cache PostgreSQL-dialect inserts, and compiling this one cost 2 ms
+    per creation."""
+    statement = insert(TASKS).on_conflict_do_nothing(index_elements=[t.code]).returning(*COLUMNS)
+    return RawQuery(statement, column_keys=list(keys), table=TASKS)
 
 
 @dataclass
