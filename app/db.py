@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
 from sqlalchemy import ClauseElement, Executable, Result
 from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
+from sqlalchemy.exc import NoResultFound
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from app.config import Settings, get_settings
@@ -79,8 +80,8 @@ class ReadDB:
 
     async def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]:
         async with self.engine.connect() as conn:
-            frozen = (await conn.execute(statement, parameters)).freeze()
-        return frozen()
+            rows = (await conn.execute(statement, parameters)).all()
+        return cast(Result[Any], Rows(rows))
 
     async def fetchrow(self, query: RawQuery, parameters: dict[str, Any]) -> RecordRow | None:
         """The hot single-row reads: SQL compiled once, run on the driver connection with its
@@ -98,6 +99,32 @@ async def raw_fetchrow(
     raw = await conn.get_raw_connection()
     record = await raw.driver_connection.fetchrow(query.sql, *query.arguments(parameters))  # type: ignore[union-attr]
     return None if record is None else RecordRow(record)
+
+
+class Rows:
+    """Rows already fetched, read like a SQLAlchemy result after the connection went back."""
+
+    __slots__ = ("rows",)
+
+    def __init__(self, rows: Sequence[Any]) -> None:
+        self.rows = rows
+
+    def all(self) -> Sequence[Any]:
+        return self.rows
+
+    def first(self) -> Any:
+        return self.rows[0] if self.rows else None
+
+    def one(self) -> Any:
+        if len(self.rows) != 1:
+            raise NoResultFound("expected exactly one row")
+        return self.rows[0]
+
+    def scalar(self) -> Any:
+        return self.rows[0][0] if self.rows else None
+
+    def scalar_one(self) -> Any:
+        return self.one()[0]
 
 
 class RawQuery:

@@ -217,16 +217,16 @@ wrk.body = [[{body}]]
                 "transition",
                 f"""
 local ids = {lua_table(part)}
-local counter = 0
-local thread_id = 0
-local threads = 2
+local created = 0
+local sent = 0
+thread_id = 0  -- a global, so that thread:set reaches it
 setup = function(thread)
-  thread:set("thread_id", counter)
-  counter = counter + 1
+  thread:set("thread_id", created)
+  created = created + 1
 end
 request = function()
-  counter = counter + 1
-  local task = ids[(counter * threads + thread_id) % #ids + 1]
+  sent = sent + 1
+  local task = ids[(sent * 2 + thread_id) % #ids + 1]
   return wrk.format("POST", "/api/v1/tasks/" .. task .. "/transitions", nil, '{{"action": "pause", "comment": "Tạm dừng chờ vốn"}}')
 end
 """,

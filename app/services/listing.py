@@ -146,12 +146,14 @@ async def fetch_page(
     keys: list[SortKey],
     id_col: ColumnElement[Any],
     params: ListParams,
+    bind: dict[str, Any] | None = None,
 ) -> Page:
-    """Run a list query with keyset pagination; count only when asked."""
+    """Run a list query with keyset pagination; count only when asked. `bind` gives the
+    values of named bound parameters the statement carries."""
     total = None
     if params.count:
         count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery())
-        total = (await conn.execute(count_stmt)).scalar_one()
+        total = (await conn.execute(count_stmt, bind)).scalar_one()
     page_stmt = stmt
     if params.cursor:
         page_stmt = page_stmt.where(_after(keys, id_col, decode_cursor(params.cursor, keys)))
@@ -159,7 +161,7 @@ async def fetch_page(
     # The id breaks ties in the direction of the last key, so one index serves both ways.
     tie = id_col.desc() if keys[-1].descending else id_col.asc()
     page_stmt = page_stmt.order_by(*order, tie).limit(params.limit + 1)
-    rows = list((await conn.execute(page_stmt)).all())
+    rows = list((await conn.execute(page_stmt, bind)).all())
     next_cursor = None
     if len(rows) > params.limit:
         rows = rows[: params.limit]

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     Date,
+    Integer,
     Row,
     Select,
     Uuid,
@@ -73,6 +74,14 @@ SORT_KEYS: dict[str, ColumnElement[Any]] = {
 }
 SORT_FIELDS = {"due_date": "due_sort", "priority": "priority_rank"}
 HIDDEN = {"due_sort", "priority_rank", "timeliness_sql", "days_overdue_sql"}
+# Lists compute timeliness in SQL from two bound parameters, built once.
+TODAY = bindparam("today", type_=Date)
+SOON = bindparam("soon_days", type_=Integer)
+TIMELINESS = timeliness_sql(t.status, t.due_date, t.completed_on, TODAY, SOON)
+LIST_EXTRA = (
+    TIMELINESS.label("timeliness_sql"),
+    days_overdue_sql(t.status, t.due_date, t.completed_on, TODAY).label("days_overdue_sql"),
+)
 
 
 @dataclass(frozen=True)
@@ -156,9 +165,11 @@ def to_body(caller: Caller, row: Any, day: Day) -> dict[str, Any]:
 
 def list_body(caller: Caller, row: Any) -> dict[str, Any]:
     """A list row: timeliness was computed by the database with the same rule."""
-    body = {k: v for k, v in row._mapping.items() if k not in HIDDEN}
-    body["timeliness"] = row.timeliness_sql
-    body["days_overdue"] = row.days_overdue_sql
+    body = dict(row._mapping)
+    body["timeliness"] = body.pop("timeliness_sql")
+    body["days_overdue"] = body.pop("days_overdue_sql")
+    body.pop("due_sort", None)
+    body.pop("priority_rank", None)
     body["allowed_actions"] = allowed_actions(caller, row)
     return body
 
@@ -393,8 +404,7 @@ def _where(
     if f.due_to is not None:
         clauses.append(t.due_date <= f.due_to)
     if f.timeliness:
-        rule = timeliness_sql(t.status, t.due_date, t.completed_on, day.today, day.soon_days)
-        clauses.append(rule.in_(list(f.timeliness)))
+        clauses.append(TIMELINESS.in_(list(f.timeliness)))
     if f.q is not None:
         match = text_search(t.search, f.q)
         if match is not None:
@@ -417,7 +427,8 @@ async def list_(
     if any(k.name == "priority" for k in keys):
         extra.append(PRIORITY_RANK)
     stmt = select(*COLUMNS, *extra).where(*_where(caller, filters, params, day))
-    page = await fetch_page(conn, stmt, keys, t.id, params)
+    bind = {"today": day.today, "soon_days": day.soon_days}
+    page = await fetch_page(conn, stmt, keys, t.id, params, bind)
     return page, [list_body(caller, r) for r in page.rows]
 
 

@@ -26,11 +26,18 @@ def _as_of(status: str, completed_on: date | None, today: date) -> str:
     return status
 
 
+Day = date | ColumnElement[Any]  # a day, or a bound parameter standing for one
+
+
+def _day(today: Day) -> ColumnElement[Any]:
+    return literal(today) if isinstance(today, date) else today
+
+
 def _status_sql(
-    status: ColumnElement[Any], completed_on: ColumnElement[Any], today: date
+    status: ColumnElement[Any], completed_on: ColumnElement[Any], today: Day
 ) -> ColumnElement[Any]:
     return case(
-        (and_(status == "completed", completed_on > literal(today)), "in_progress"),
+        (and_(status == "completed", completed_on > _day(today)), "in_progress"),
         else_=status,
     )
 
@@ -75,10 +82,10 @@ def timeliness_sql(
     status: ColumnElement[Any],
     due_date: ColumnElement[Any],
     completed_on: ColumnElement[Any],
-    today: date,
-    soon_days: int,
+    today: Day,
+    soon_days: int | ColumnElement[Any],
 ) -> ColumnElement[Any]:
-    today_ = literal(today)
+    today_ = _day(today)
     status = _status_sql(status, completed_on, today)
     return case(
         (
@@ -101,9 +108,9 @@ def days_overdue_sql(
     status: ColumnElement[Any],
     due_date: ColumnElement[Any],
     completed_on: ColumnElement[Any],
-    today: date,
+    today: Day,
 ) -> ColumnElement[Any]:
-    today_ = literal(today)
+    today_ = _day(today)
     status = _status_sql(status, completed_on, today)
     return case(
         (due_date.is_(None), null()),
