@@ -82,6 +82,7 @@ LIST_EXTRA = (
     TIMELINESS.label("timeliness_sql"),
     days_overdue_sql(t.status, t.due_date, t.completed_on, TODAY).label("days_overdue_sql"),
 )
+LIST_BASE = select(*COLUMNS, *LIST_EXTRA)
 
 
 @dataclass(frozen=True)
@@ -141,16 +142,25 @@ def may_take(caller: Caller, action: Transition, row: Any) -> bool:
 
 
 def allowed_actions(caller: Caller, row: Any) -> list[str]:
-    if row.deleted_at is not None:
-        return ["restore"] if caller.has_role(*EDITORS) else []
+    return list(_actions(caller.role, row.status, row.deleted_at is not None, is_lead(caller, row)))
+
+
+@cache
+def _actions(role: Role, status: str, deleted: bool, lead: bool) -> tuple[str, ...]:
+    """What a role may do to a task in a status: the same for every row of a list, so it
+    is worked out once per combination."""
+    editor = role in (Role.admin, *EDITORS)
+    if deleted:
+        return ("restore",) if editor else ()
     actions = [
         name
         for name, action in TRANSITIONS.items()
-        if row.status in action.sources and may_take(caller, action, row)
+        if status in action.sources
+        and (role == Role.admin or role in action.roles or (action.lead and lead))
     ]
-    if caller.has_role(*EDITORS):
+    if editor:
         actions += ["update", "delete"]
-    return actions
+    return tuple(actions)
 
 
 def to_body(caller: Caller, row: Any, day: Day) -> dict[str, Any]:
