@@ -95,6 +95,61 @@ class ReminderChannel(StrEnum):
     sms = "sms"
 
 
+class ProposalCategory(StrEnum):
+    direction = "direction"
+    policy_approval = "policy_approval"
+    funding = "funding"
+    deadline_extension = "deadline_extension"
+    personnel_training = "personnel_training"
+    other = "other"
+
+
+class ProposalStatus(StrEnum):
+    draft = "draft"
+    submitted = "submitted"
+    under_review = "under_review"
+    resolved = "resolved"
+    withdrawn = "withdrawn"
+
+
+class Resolution(StrEnum):
+    accepted = "accepted"
+    partially_accepted = "partially_accepted"
+    rejected = "rejected"
+    referred = "referred"
+
+
+class ExpenditureType(StrEnum):
+    investment = "investment"
+    recurrent = "recurrent"
+
+
+class BudgetPurpose(StrEnum):
+    capital_shortfall = "capital_shortfall"
+    expert_hiring = "expert_hiring"
+    training = "training"
+    operations = "operations"
+    equipment = "equipment"
+    other = "other"
+
+
+class FundingSource(StrEnum):
+    central = "central"
+    provincial = "provincial"
+    other = "other"
+
+
+class BudgetStatus(StrEnum):
+    draft = "draft"
+    submitted = "submitted"
+    under_appraisal = "under_appraisal"
+    appraised = "appraised"
+    approved = "approved"
+    rejected = "rejected"
+    returned = "returned"
+    closed = "closed"
+
+
 def sql_in(enum: type[StrEnum]) -> str:
     """`IN ('a','b')` list for a CHECK constraint."""
     return "(" + ",".join(f"'{m.value}'" for m in enum) + ")"

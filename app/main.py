@@ -20,7 +20,16 @@ from app.db import ReadDB, create_engine, resolve_database_url
 from app.metrics import Metrics
 from app.middleware import RequestGuard
 from app.migrate import head_revision
-from app.routers import agencies, api_keys, directives, meta, ops, tasks
+from app.routers import (
+    agencies,
+    api_keys,
+    budget_requests,
+    directives,
+    meta,
+    ops,
+    proposals,
+    tasks,
+)
 from app.services import api_keys as api_keys_service
 from app.services import idempotency
 
@@ -87,6 +96,11 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             {"name": "agencies", "description": "Cơ quan, đơn vị"},
             {"name": "directives", "description": "Chỉ đạo, kết luận: what leaders decided"},
             {"name": "tasks", "description": "Nhiệm vụ: assigned work, its progress and deadlines"},
+            {"name": "proposals", "description": "Đề xuất, kiến nghị: what agencies ask for"},
+            {
+                "name": "budget-requests",
+                "description": "Đề nghị bố trí kinh phí: the money, to the đồng",
+            },
             {"name": "api-keys", "description": "Credentials of other systems (admin)"},
             {"name": "meta", "description": "Enumerations and the caller"},
             {"name": "operations", "description": "Health, readiness, metrics"},
@@ -100,7 +114,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     errors.install(app)
     openapi.install(app)
 
-    for module in (agencies, directives, tasks, api_keys, meta):
+    for module in (agencies, directives, tasks, proposals, budget_requests, api_keys, meta):
         app.include_router(module.router)
     app.include_router(ops.router)
     app.mount("/static/docs", StaticFiles(directory=ops.STATIC_DIR), name="docs-assets")

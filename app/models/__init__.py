@@ -2,20 +2,26 @@
 
 from app.models.agencies import Agency
 from app.models.api_keys import ApiKey
+from app.models.budget_requests import BudgetRequest, DeadlineExtension, Disbursement
 from app.models.directives import Directive
 from app.models.history import HistoryEntry
 from app.models.idempotency import IdempotencyRecord
+from app.models.proposals import Proposal
 from app.models.task_activity import ExtensionRequest, ProgressReport, Reminder
 from app.models.tasks import Task
 
 __all__ = [
     "Agency",
     "ApiKey",
+    "BudgetRequest",
+    "DeadlineExtension",
     "Directive",
+    "Disbursement",
     "ExtensionRequest",
     "HistoryEntry",
     "IdempotencyRecord",
     "ProgressReport",
+    "Proposal",
     "Reminder",
     "Task",
 ]

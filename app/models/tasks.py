@@ -57,6 +57,7 @@ class Task(SQLModel, table=True):
         Index("ix_tasks_updated_at_id", "updated_at", "id"),
         Index("ix_tasks_directive", "directive_id"),
         Index("ix_tasks_parent", "parent_id"),
+        Index("ix_tasks_proposal", "proposal_id"),
         Index("ix_tasks_status_due", "status", "due_date"),
     )
 
@@ -67,7 +68,7 @@ class Task(SQLModel, table=True):
     expected_output: str | None = None
     year: int
     directive_id: uuid.UUID | None = Field(default=None, foreign_key="directives.id")
-    proposal_id: uuid.UUID | None = None
+    proposal_id: uuid.UUID | None = Field(default=None, foreign_key="proposals.id")
     parent_id: uuid.UUID | None = Field(default=None, foreign_key="tasks.id")
     is_key_task: bool = False
     pillar: str | None = Field(default=None, max_length=30)

@@ -297,12 +297,15 @@ async def create(
     day: Day,
     *,
     directive_id: uuid.UUID | None = None,
+    proposal_id: uuid.UUID | None = None,
     prefix: str = "",
 ) -> dict[str, Any]:
     caller.require(*EDITORS)
     values = data.model_dump()
     if directive_id is not None:
         values["directive_id"] = directive_id
+    if proposal_id is not None:
+        values["proposal_id"] = proposal_id
     values["assigned_on"] = values["assigned_on"] or day.today
     values["year"] = values["year"] or values["assigned_on"].year
     check_shape(values, prefix)

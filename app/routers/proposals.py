@@ -1,0 +1,244 @@
+"""Proposals (API.md §5): what agencies ask of the committee, and the tasks that handle them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from app.auth import CurrentCaller
+from app.db import ReadConn, WriteConn
+from app.enums import ProposalCategory, ProposalStatus, Resolution
+from app.models.history import HistoryList
+from app.models.proposals import (
+    ProposalCreate,
+    ProposalList,
+    ProposalRead,
+    ProposalTransition,
+    ProposalUpdate,
+)
+from app.models.tasks import DirectiveTasksCreate, TaskRead
+from app.routers.deps import (
+    API_PREFIX,
+    AsOf,
+    IdempotencyKey,
+    IfMatch,
+    Listing,
+    Today,
+    idempotent,
+    json_response,
+    page_response,
+    problems,
+    resource_response,
+    rows_page_response,
+)
+from app.services import proposals
+from app.services.proposals import ProposalFilters
+
+router = APIRouter(prefix=f"{API_PREFIX}/proposals", tags=["proposals"])
+
+
+class TaskItems(BaseModel):
+    items: list[TaskRead]
+
+
+@router.get(
+    "", name="list", summary="List proposals", response_model=ProposalList, responses=problems()
+)
+async def list_proposals(
+    request: Request,
+    caller: CurrentCaller,
+    conn: ReadConn,
+    params: Listing,
+    day: AsOf,
+    status: Annotated[list[ProposalStatus] | None, Query()] = None,
+    resolution: Annotated[list[Resolution] | None, Query()] = None,
+    category: Annotated[list[ProposalCategory] | None, Query()] = None,
+    submitting_agency_id: Annotated[list[uuid.UUID] | None, Query()] = None,
+    directive_id: Annotated[list[uuid.UUID] | None, Query()] = None,
+    response_overdue: Annotated[
+        bool | None, Query(description="Awaiting an answer past `response_due_date`.")
+    ] = None,
+    q: Annotated[str | None, Query(description="Words to find in code, title and content.")] = None,
+) -> Response:
+    """Proposals visible to the caller (an agency sees its own); sort keys: created_at, updated_at, code."""
+    filters = ProposalFilters(
+        status, resolution, category, submitting_agency_id, directive_id, response_overdue, q
+    )
+    page, items = await proposals.list_(conn, caller, params, filters, day)
+    return page_response(request, page, items)
+
+
+@router.post(
+    "",
+    name="create",
+    summary="Make a proposal",
+    status_code=201,
+    response_model=ProposalRead,
+    responses=problems(409, 413, 415),
+)
+async def create_proposal(
+    request: Request,
+    caller: CurrentCaller,
+    conn: WriteConn,
+    data: ProposalCreate,
+    day: Today,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Create a proposal in `draft`; agency staff propose for their own agency."""
+
+    async def produce() -> Response:
+        body = await proposals.create(conn, caller, data, day)
+        return resource_response(body, 201, f"{request.url.path}/{body['id']}")
+
+    return await idempotent(request, conn, caller, idempotency_key, produce)
+
+
+@router.get(
+    "/{proposal_id}",
+    name="get",
+    summary="Get a proposal",
+    response_model=ProposalRead,
+    responses=problems(404),
+)
+async def get_proposal(
+    proposal_id: uuid.UUID,
+    caller: CurrentCaller,
+    conn: ReadConn,
+    day: AsOf,
+    include_deleted: bool = False,
+) -> Response:
+    """One proposal with the tasks and budget requests linked to it."""
+    return resource_response(await proposals.get(conn, caller, proposal_id, day, include_deleted))
+
+
+@router.patch(
+    "/{proposal_id}",
+    name="update",
+    summary="Update a proposal (merge patch)",
+    response_model=ProposalRead,
+    responses=problems(404, 409, 412, 415, 428),
+)
+async def update_proposal(
+    proposal_id: uuid.UUID,
+    caller: CurrentCaller,
+    conn: WriteConn,
+    day: Today,
+    data: Annotated[ProposalUpdate, Body(media_type="application/merge-patch+json")],
+    if_match: IfMatch = None,
+) -> Response:
+    """While in draft; requires If-Match."""
+    return resource_response(
+        await proposals.update_(conn, caller, proposal_id, data, if_match, day)
+    )
+
+
+@router.delete(
+    "/{proposal_id}",
+    name="delete",
+    summary="Delete a proposal (soft)",
+    status_code=204,
+    responses=problems(404, 409, 412),
+)
+async def delete_proposal(
+    proposal_id: uuid.UUID, caller: CurrentCaller, conn: WriteConn, if_match: IfMatch = None
+) -> Response:
+    """While in draft; soft delete."""
+    await proposals.delete(conn, caller, proposal_id, if_match)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{proposal_id}/restore",
+    name="restore",
+    summary="Restore a deleted proposal",
+    response_model=ProposalRead,
+    responses=problems(404, 409, 412),
+)
+async def restore_proposal(
+    request: Request,
+    proposal_id: uuid.UUID,
+    caller: CurrentCaller,
+    conn: WriteConn,
+    day: Today,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Bring a soft-deleted proposal back."""
+
+    async def produce() -> Response:
+        return resource_response(await proposals.restore(conn, caller, proposal_id, if_match, day))
+
+    return await idempotent(request, conn, caller, idempotency_key, produce)
+
+
+@router.post(
+    "/{proposal_id}/transitions",
+    name="transition",
+    summary="Change a proposal's status",
+    response_model=ProposalRead,
+    responses=problems(404, 409, 412),
+)
+async def transition_proposal(
+    request: Request,
+    proposal_id: uuid.UUID,
+    caller: CurrentCaller,
+    conn: WriteConn,
+    day: Today,
+    data: ProposalTransition,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """submit, review, resolve (with `resolution` and `response`), withdraw, reopen."""
+
+    async def produce() -> Response:
+        return resource_response(
+            await proposals.transition(conn, caller, proposal_id, data, if_match, day)
+        )
+
+    return await idempotent(request, conn, caller, idempotency_key, produce)
+
+
+@router.post(
+    "/{proposal_id}/tasks",
+    name="create_tasks",
+    summary="Assign the tasks that handle a proposal",
+    status_code=201,
+    response_model=TaskItems,
+    responses=problems(404, 409, 413, 415),
+)
+async def create_proposal_tasks(
+    request: Request,
+    proposal_id: uuid.UUID,
+    caller: CurrentCaller,
+    conn: WriteConn,
+    day: Today,
+    data: DirectiveTasksCreate,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """All in one transaction; each task carries `proposal_id` (and the proposal's directive)."""
+
+    async def produce() -> Response:
+        items = await proposals.create_tasks(conn, caller, proposal_id, data.tasks, day)
+        return json_response({"items": items}, 201)
+
+    return await idempotent(request, conn, caller, idempotency_key, produce)
+
+
+@router.get(
+    "/{proposal_id}/history",
+    name="history",
+    summary="History of a proposal",
+    response_model=HistoryList,
+    responses=problems(404),
+)
+async def proposal_history(
+    request: Request, proposal_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn, params: Listing
+) -> Response:
+    """Every change and action of the proposal."""
+    return rows_page_response(
+        request, await proposals.history_of(conn, caller, proposal_id, params)
+    )

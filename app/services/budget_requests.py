@@ -1,0 +1,553 @@
+"""Budget requests: the money an agency asks for, its appraisal, approval and disbursement."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Row, and_, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.auth import Caller
+from app.enums import ExpenditureType, Role
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
+from app.ids import uuid7
+from app.models.agencies import AGENCIES
+from app.models.budget_requests import (
+    BUDGET_REQUESTS,
+    DEADLINE_EXTENSIONS,
+    DISBURSEMENTS,
+    BudgetRequestCreate,
+    BudgetRequestUpdate,
+    BudgetTransition,
+    DeadlineExtensionCreate,
+    DisbursementCreate,
+)
+from app.models.common import utcnow
+from app.models.proposals import PROPOSALS
+from app.services import codes, history, lifecycle, versions
+from app.services.lifecycle import Action
+from app.services.listing import ListParams, Page, fetch_page, parse_sort, text_search
+from app.services.tasks import Day
+
+RESOURCE = "budget_request"
+b = BUDGET_REQUESTS.c
+COLUMNS = tuple(c for c in BUDGET_REQUESTS.c if c.name != "search")
+EDITABLE_STATUSES = ("draft", "returned")
+ACTIONS = {
+    "submit": Action(("draft", "returned"), "submitted", (Role.office,), own=True),
+    "start_appraisal": Action(("submitted",), "under_appraisal", (Role.finance,)),
+    "appraise": Action(("under_appraisal",), "appraised", (Role.finance,)),
+    "return": Action(
+        ("submitted", "under_appraisal", "appraised"),
+        "returned",
+        (Role.finance, Role.leader),
+        needs_comment=True,
+    ),
+    "approve": Action(("appraised",), "approved", (Role.leader,)),
+    "reject": Action(("appraised",), "rejected", (Role.leader,), needs_comment=True),
+    "close": Action(("approved",), "closed", (Role.leader, Role.finance)),
+}
+PAYERS = (Role.finance,)
+EXTENDERS = (Role.leader, Role.finance)
+
+
+def default_deadline(expenditure_type: str, fiscal_year: int) -> date | None:
+    """Public investment capital is disbursed by 31 January of the following year."""
+    return date(fiscal_year + 1, 1, 31) if expenditure_type == ExpenditureType.investment else None
+
+
+def latest_extension(fiscal_year: int) -> date:
+    """The Public Investment Law allows extending disbursement to 31 December of the next year."""
+    return date(fiscal_year + 1, 12, 31)
+
+
+def visibility(caller: Caller) -> ColumnElement[bool] | None:
+    return b.requesting_agency_id == caller.agency_id if caller.role == Role.agency else None
+
+
+def owns(caller: Caller, row: Any) -> bool:
+    return caller.role == Role.agency and caller.agency_id == row.requesting_agency_id
+
+
+def may_edit(caller: Caller, row: Any) -> bool:
+    return caller.has_role(Role.office) or owns(caller, row)
+
+
+def allowed_actions(caller: Caller, row: Any) -> list[str]:
+    if row.deleted_at is not None:
+        return ["restore"] if may_edit(caller, row) else []
+    actions = lifecycle.allowed(caller, ACTIONS, row.status, row.requesting_agency_id)
+    if may_edit(caller, row) and row.status in EDITABLE_STATUSES:
+        actions += ["update", "delete"]
+    return actions
+
+
+def to_body(caller: Caller, row: Any) -> dict[str, Any]:
+    body = dict(row._mapping)
+    body["allowed_actions"] = allowed_actions(caller, row)
+    return body
+
+
+async def load(
+    conn: AsyncConnection,
+    caller: Caller,
+    request_id: uuid.UUID,
+    *,
+    lock: bool = False,
+    include_deleted: bool = False,
+) -> Row[Any]:
+    stmt = select(*COLUMNS).where(b.id == request_id)
+    seen = visibility(caller)
+    if seen is not None:
+        stmt = stmt.where(seen)
+    if not include_deleted:
+        stmt = stmt.where(b.deleted_at.is_(None))
+    if lock:
+        stmt = stmt.with_for_update()
+    row = (await conn.execute(stmt)).first()
+    if row is None:
+        raise NotFound(f"No budget request with id {request_id}.")
+    return row
+
+
+async def _check_references(conn: AsyncConnection, caller: Caller, values: dict[str, Any]) -> None:
+    if values.get("requesting_agency_id"):
+        found = (
+            await conn.execute(
+                select(AGENCIES.c.id).where(
+                    AGENCIES.c.id == values["requesting_agency_id"],
+                    AGENCIES.c.status == "active",
+                    AGENCIES.c.deleted_at.is_(None),
+                )
+            )
+        ).first()
+        if found is None:
+            raise field_error(
+                "requesting_agency_id", f"no active agency with id {values['requesting_agency_id']}"
+            )
+    if values.get("proposal_id"):
+        stmt = select(PROPOSALS.c.id).where(
+            PROPOSALS.c.id == values["proposal_id"], PROPOSALS.c.deleted_at.is_(None)
+        )
+        if caller.role == Role.agency:
+            stmt = stmt.where(PROPOSALS.c.submitting_agency_id == caller.agency_id)
+        if (await conn.execute(stmt)).first() is None:
+            raise field_error("proposal_id", f"no proposal with id {values['proposal_id']}")
+
+
+def _check_deadline(values: dict[str, Any]) -> None:
+    deadline = values.get("disbursement_deadline")
+    if deadline is None or values.get("expenditure_type") != ExpenditureType.investment:
+        return
+    if deadline > latest_extension(values["fiscal_year"]):
+        raise field_error(
+            "disbursement_deadline",
+            f"investment capital cannot be disbursed after {latest_extension(values['fiscal_year'])}",
+        )
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.value if hasattr(v, "value") else v for k, v in values.items()}
+
+
+async def create(
+    conn: AsyncConnection, caller: Caller, data: BudgetRequestCreate
+) -> dict[str, Any]:
+    if not caller.has_role(Role.office, Role.agency):
+        raise Forbidden("Budget requests are made by agencies and the office.")
+    values = data.model_dump()
+    if caller.role == Role.agency:
+        if values["requesting_agency_id"] not in (None, caller.agency_id):
+            raise field_error("requesting_agency_id", "staff request for their own agency only")
+        values["requesting_agency_id"] = caller.agency_id
+    elif values["requesting_agency_id"] is None:
+        raise field_error("requesting_agency_id", "required")
+    if values["disbursement_deadline"] is None:
+        values["disbursement_deadline"] = default_deadline(
+            values["expenditure_type"], values["fiscal_year"]
+        )
+    _check_deadline(values)
+    await _check_references(conn, caller, values)
+    given = values.pop("code")
+    code = given or await codes.next_code(conn, RESOURCE, values["fiscal_year"])
+    now = utcnow()
+    row = (
+        await conn.execute(
+            insert(BUDGET_REQUESTS)
+            .values(
+                id=uuid7(),
+                code=code,
+                status="draft",
+                disbursed_vnd=0,
+                created_at=now,
+                updated_at=now,
+                **_plain(values),
+            )
+            .on_conflict_do_nothing(index_elements=[b.code])
+            .returning(*COLUMNS)
+        )
+    ).first()
+    if row is None:
+        raise Conflict(f"A budget request with code '{given}' already exists.", field="code")
+    recorded = {k: v for k, v in values.items() if v is not None}
+    await history.record(
+        conn, caller, RESOURCE, row.id, "created", history.diff({}, {"code": code, **recorded})
+    )
+    return to_body(caller, row)
+
+
+async def get(
+    conn: AsyncConnection, caller: Caller, request_id: uuid.UUID, include_deleted: bool = False
+) -> dict[str, Any]:
+    return to_body(caller, await load(conn, caller, request_id, include_deleted=include_deleted))
+
+
+async def _write(conn: AsyncConnection, request_id: uuid.UUID, values: dict[str, Any]) -> Row[Any]:
+    return (
+        await conn.execute(
+            update(BUDGET_REQUESTS)
+            .where(b.id == request_id)
+            .values(**values, version=b.version + 1, updated_at=utcnow())
+            .returning(*COLUMNS)
+        )
+    ).one()
+
+
+def _require_editable(caller: Caller, row: Any) -> None:
+    if not may_edit(caller, row):
+        raise Forbidden("Budget requests are edited by their agency and the office.")
+    if row.status not in EDITABLE_STATUSES:
+        raise Conflict(
+            f"A {row.status} budget request can no longer be edited.",
+            allowed_actions=allowed_actions(caller, row),
+        )
+
+
+async def update_(
+    conn: AsyncConnection,
+    caller: Caller,
+    request_id: uuid.UUID,
+    patch: BudgetRequestUpdate,
+    if_match: str | None,
+) -> dict[str, Any]:
+    row = await load(conn, caller, request_id, lock=True)
+    _require_editable(caller, row)
+    versions.check(if_match, row.version, required=True)
+    fields = patch.model_dump(exclude_unset=True)
+    current = dict(row._mapping)
+    merged = {**current, **fields}
+    if "disbursement_deadline" not in fields and {"expenditure_type", "fiscal_year"} & set(fields):
+        merged["disbursement_deadline"] = default_deadline(
+            merged["expenditure_type"], merged["fiscal_year"]
+        )
+        fields["disbursement_deadline"] = merged["disbursement_deadline"]
+    _check_deadline(merged)
+    changes = history.diff(current, fields)
+    if not changes:
+        return to_body(caller, row)
+    values = {k: fields[k] for k in changes}
+    await _check_references(conn, caller, values)
+    updated = await _write(conn, request_id, _plain(values))
+    await history.record(conn, caller, RESOURCE, request_id, "updated", changes)
+    return to_body(caller, updated)
+
+
+async def delete(
+    conn: AsyncConnection, caller: Caller, request_id: uuid.UUID, if_match: str | None
+) -> None:
+    row = await load(conn, caller, request_id, lock=True)
+    _require_editable(caller, row)
+    versions.check(if_match, row.version, required=False)
+    now = utcnow()
+    await _write(conn, request_id, {"deleted_at": now})
+    await history.record(
+        conn,
+        caller,
+        RESOURCE,
+        request_id,
+        "deleted",
+        {"deleted_at": {"old": None, "new": now.isoformat()}},
+    )
+
+
+async def restore(
+    conn: AsyncConnection, caller: Caller, request_id: uuid.UUID, if_match: str | None
+) -> dict[str, Any]:
+    row = await load(conn, caller, request_id, lock=True, include_deleted=True)
+    if not may_edit(caller, row):
+        raise Forbidden("Budget requests are restored by their agency and the office.")
+    versions.check(if_match, row.version, required=False)
+    if row.deleted_at is None:
+        raise Conflict(
+            "The budget request is not deleted.", allowed_actions=allowed_actions(caller, row)
+        )
+    restored = await _write(conn, request_id, {"deleted_at": None})
+    await history.record(
+        conn,
+        caller,
+        RESOURCE,
+        request_id,
+        "restored",
+        {"deleted_at": {"old": row.deleted_at.isoformat(), "new": None}},
+    )
+    return to_body(caller, restored)
+
+
+def _needs(data: BudgetTransition, action: str, fields: tuple[str, ...]) -> None:
+    missing = [f for f in fields if getattr(data, f) in (None, "")]
+    if missing:
+        raise ValidationFailed(
+            f"'{action}' needs {', '.join(missing)}.",
+            [{"field": f, "message": f"required for '{action}'"} for f in missing],
+        )
+
+
+async def transition(
+    conn: AsyncConnection,
+    caller: Caller,
+    request_id: uuid.UUID,
+    data: BudgetTransition,
+    if_match: str | None,
+    day: Day,
+) -> dict[str, Any]:
+    row = await load(conn, caller, request_id, lock=True)
+    extra = (
+        ["update", "delete"] if may_edit(caller, row) and row.status in EDITABLE_STATUSES else []
+    )
+    action = lifecycle.check(
+        caller, ACTIONS, data.action, row.status, row.requesting_agency_id, data.comment, extra
+    )
+    versions.check(if_match, row.version, required=False)
+    allowed_fields = {
+        "appraise": {"amount_recommended_vnd", "opinion", "appraised_on"},
+        "approve": {"amount_approved_vnd", "decision"},
+    }
+    for name in (
+        "amount_recommended_vnd",
+        "opinion",
+        "appraised_on",
+        "amount_approved_vnd",
+        "decision",
+    ):
+        if getattr(data, name) is not None and name not in allowed_fields.get(data.action, set()):
+            raise field_error(name, f"not taken by '{data.action}'")
+    values: dict[str, Any] = {"status": action.target}
+    if data.action == "appraise":
+        _needs(data, "appraise", ("amount_recommended_vnd", "opinion"))
+        appraised_on = data.appraised_on or day.today
+        values.update(
+            amount_recommended_vnd=data.amount_recommended_vnd,
+            appraisal={"opinion": data.opinion, "appraised_on": appraised_on.isoformat()},
+        )
+    if data.action == "approve":
+        _needs(data, "approve", ("amount_approved_vnd", "decision"))
+        assert data.amount_approved_vnd is not None and data.decision is not None
+        if data.amount_approved_vnd > row.amount_requested_vnd:
+            raise field_error(
+                "amount_approved_vnd",
+                f"cannot exceed the {row.amount_requested_vnd:,} đồng requested",
+            )
+        decision = data.decision.model_dump(mode="json")
+        decision["decided_on"] = decision["decided_on"] or day.today.isoformat()
+        values.update(amount_approved_vnd=data.amount_approved_vnd, decision=decision)
+    changes = history.diff(dict(row._mapping), values)
+    updated = await _write(conn, request_id, values)
+    await history.record(conn, caller, RESOURCE, request_id, data.action, changes, data.comment)
+    return to_body(caller, updated)
+
+
+async def disburse(
+    conn: AsyncConnection, caller: Caller, request_id: uuid.UUID, data: DisbursementCreate, day: Day
+) -> dict[str, Any]:
+    """Pay part of an approved amount. The request row is locked, so concurrent payments are
+    checked one after another and the total can never pass the approved amount."""
+    row = await load(conn, caller, request_id, lock=True)
+    if not caller.has_role(*PAYERS):
+        raise Forbidden("Disbursements are recorded by the Department of Finance.")
+    if row.status != "approved":
+        raise Conflict(f"Only approved requests are disbursed; this one is {row.status}.")
+    disbursed_on = data.disbursed_on or day.today
+    if row.disbursement_deadline is not None and disbursed_on > row.disbursement_deadline:
+        raise Conflict(
+            f"The disbursement deadline was {row.disbursement_deadline}; extend it first.",
+            field="disbursed_on",
+        )
+    room = (row.amount_approved_vnd or 0) - row.disbursed_vnd
+    if data.amount_vnd > room:
+        raise Conflict(
+            f"Only {room:,} đồng of the approved {row.amount_approved_vnd:,} remain to disburse.",
+            remaining_vnd=room,
+        )
+    record = (
+        await conn.execute(
+            insert(DISBURSEMENTS)
+            .values(
+                id=uuid7(),
+                budget_request_id=request_id,
+                amount_vnd=data.amount_vnd,
+                disbursed_on=disbursed_on,
+                reference=data.reference,
+                actor_id=caller.key_id,
+                actor_name=caller.name,
+                created_at=utcnow(),
+            )
+            .returning(*DISBURSEMENTS.c)
+        )
+    ).one()
+    total = row.disbursed_vnd + data.amount_vnd
+    await _write(conn, request_id, {"disbursed_vnd": total})
+    await history.record(
+        conn,
+        caller,
+        RESOURCE,
+        request_id,
+        "disbursed",
+        {
+            "disbursed_vnd": {"old": row.disbursed_vnd, "new": total},
+            "disbursement_id": {"old": None, "new": str(record.id)},
+        },
+    )
+    return dict(record._mapping)
+
+
+async def extend_deadline(
+    conn: AsyncConnection, caller: Caller, request_id: uuid.UUID, data: DeadlineExtensionCreate
+) -> dict[str, Any]:
+    row = await load(conn, caller, request_id, lock=True)
+    if not caller.has_role(*EXTENDERS):
+        raise Forbidden(
+            "Disbursement deadlines are extended by leaders or the Department of Finance."
+        )
+    if row.status != "approved":
+        raise Conflict(
+            f"Only approved requests have a disbursement deadline to extend; this one is {row.status}."
+        )
+    if row.disbursement_deadline is not None and data.new_deadline <= row.disbursement_deadline:
+        raise field_error(
+            "new_deadline", f"must be later than the current deadline {row.disbursement_deadline}"
+        )
+    if row.expenditure_type == ExpenditureType.investment and data.new_deadline > latest_extension(
+        row.fiscal_year
+    ):
+        raise field_error(
+            "new_deadline",
+            f"investment capital cannot be disbursed after {latest_extension(row.fiscal_year)}",
+        )
+    record = (
+        await conn.execute(
+            insert(DEADLINE_EXTENSIONS)
+            .values(
+                id=uuid7(),
+                budget_request_id=request_id,
+                previous_deadline=row.disbursement_deadline,
+                new_deadline=data.new_deadline,
+                reason=data.reason,
+                decided_by=data.decided_by,
+                decision_number=data.decision_number,
+                actor_id=caller.key_id,
+                actor_name=caller.name,
+                created_at=utcnow(),
+            )
+            .returning(*DEADLINE_EXTENSIONS.c)
+        )
+    ).one()
+    await _write(conn, request_id, {"disbursement_deadline": data.new_deadline})
+    await history.record(
+        conn,
+        caller,
+        RESOURCE,
+        request_id,
+        "deadline_extended",
+        history.diff(
+            {"disbursement_deadline": row.disbursement_deadline},
+            {"disbursement_deadline": data.new_deadline},
+        ),
+        data.reason,
+    )
+    return dict(record._mapping)
+
+
+async def _children(
+    conn: AsyncConnection, caller: Caller, request_id: uuid.UUID, params: ListParams, table: Any
+) -> Page:
+    await load(conn, caller, request_id, include_deleted=True)
+    c = table.c
+    keys = parse_sort(params.sort, {"created_at": c.created_at}, "created_at")
+    return await fetch_page(
+        conn, select(*table.c).where(c.budget_request_id == request_id), keys, c.id, params
+    )
+
+
+async def list_disbursements(
+    conn: AsyncConnection, caller: Caller, request_id: uuid.UUID, params: ListParams
+) -> Page:
+    return await _children(conn, caller, request_id, params, DISBURSEMENTS)
+
+
+async def list_extensions(
+    conn: AsyncConnection, caller: Caller, request_id: uuid.UUID, params: ListParams
+) -> Page:
+    return await _children(conn, caller, request_id, params, DEADLINE_EXTENSIONS)
+
+
+@dataclass
+class BudgetFilters:
+    status: Sequence[str] | None = None
+    fiscal_year: Sequence[int] | None = None
+    expenditure_type: Sequence[str] | None = None
+    purpose: Sequence[str] | None = None
+    funding_source: Sequence[str] | None = None
+    requesting_agency_id: Sequence[uuid.UUID] | None = None
+    proposal_id: Sequence[uuid.UUID] | None = None
+    q: str | None = None
+
+
+async def list_(
+    conn: AsyncConnection, caller: Caller, params: ListParams, f: BudgetFilters
+) -> tuple[Page, list[dict[str, Any]]]:
+    keys = parse_sort(
+        params.sort,
+        {
+            "created_at": b.created_at,
+            "updated_at": b.updated_at,
+            "code": b.code,
+            "amount_requested_vnd": b.amount_requested_vnd,
+        },
+        "-created_at",
+    )
+    clauses: list[ColumnElement[bool]] = []
+    seen = visibility(caller)
+    if seen is not None:
+        clauses.append(seen)
+    if not params.include_deleted:
+        clauses.append(b.deleted_at.is_(None))
+    for values, column in (
+        (f.status, b.status),
+        (f.fiscal_year, b.fiscal_year),
+        (f.expenditure_type, b.expenditure_type),
+        (f.purpose, b.purpose),
+        (f.funding_source, b.funding_source),
+        (f.requesting_agency_id, b.requesting_agency_id),
+        (f.proposal_id, b.proposal_id),
+    ):
+        if values:
+            clauses.append(column.in_(list(values)))
+    if f.q is not None:
+        match = text_search(b.search, f.q)
+        if match is not None:
+            clauses.append(match)
+    page = await fetch_page(conn, select(*COLUMNS).where(and_(*clauses)), keys, b.id, params)
+    return page, [to_body(caller, r) for r in page.rows]
+
+
+async def history_of(
+    conn: AsyncConnection, caller: Caller, request_id: uuid.UUID, params: ListParams
+) -> Page:
+    await load(conn, caller, request_id, include_deleted=True)
+    return await history.list_for(conn, RESOURCE, request_id, params)

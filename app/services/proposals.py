@@ -1,0 +1,420 @@
+"""Proposals: what agencies ask the committee for, and the answers."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Row, and_, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.auth import Caller
+from app.enums import Role
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
+from app.ids import uuid7
+from app.models.agencies import AGENCIES
+from app.models.budget_requests import BUDGET_REQUESTS
+from app.models.common import utcnow
+from app.models.directives import DIRECTIVES
+from app.models.proposals import PROPOSALS, ProposalCreate, ProposalTransition, ProposalUpdate
+from app.models.tasks import TASKS, DirectiveTaskItem
+from app.services import codes, history, lifecycle, tasks, versions
+from app.services.lifecycle import Action
+from app.services.listing import ListParams, Page, fetch_page, parse_sort, text_search
+
+RESOURCE = "proposal"
+p = PROPOSALS.c
+AWAITING = ("submitted", "under_review")
+ACTIONS = {
+    "submit": Action(("draft",), "submitted", (Role.office,), own=True),
+    "review": Action(("submitted",), "under_review", (Role.office,)),
+    "resolve": Action(("under_review",), "resolved", (Role.office, Role.leader)),
+    "withdraw": Action(("draft", "submitted"), "withdrawn", (), own=True),
+    "reopen": Action(("resolved",), "under_review", (Role.office, Role.leader), needs_comment=True),
+}
+TASK_IDS = func.array(
+    select(TASKS.c.id)
+    .where(TASKS.c.proposal_id == p.id, TASKS.c.deleted_at.is_(None))
+    .order_by(TASKS.c.created_at)
+    .scalar_subquery()
+).label("task_ids")
+BUDGET_IDS = func.array(
+    select(BUDGET_REQUESTS.c.id)
+    .where(BUDGET_REQUESTS.c.proposal_id == p.id, BUDGET_REQUESTS.c.deleted_at.is_(None))
+    .order_by(BUDGET_REQUESTS.c.created_at)
+    .scalar_subquery()
+).label("budget_request_ids")
+COLUMNS = (*(c for c in PROPOSALS.c if c.name != "search"), TASK_IDS, BUDGET_IDS)
+EDITABLE_STATUSES = ("draft",)
+
+
+def visibility(caller: Caller) -> ColumnElement[bool] | None:
+    return p.submitting_agency_id == caller.agency_id if caller.role == Role.agency else None
+
+
+def owns(caller: Caller, row: Any) -> bool:
+    return caller.role == Role.agency and caller.agency_id == row.submitting_agency_id
+
+
+def may_edit(caller: Caller, row: Any) -> bool:
+    return caller.has_role(Role.office) or owns(caller, row)
+
+
+def allowed_actions(caller: Caller, row: Any) -> list[str]:
+    if row.deleted_at is not None:
+        return ["restore"] if may_edit(caller, row) else []
+    actions = lifecycle.allowed(caller, ACTIONS, row.status, row.submitting_agency_id)
+    if may_edit(caller, row) and row.status in EDITABLE_STATUSES:
+        actions += ["update", "delete"]
+    return actions
+
+
+def response_overdue(row: Any, today: Any) -> bool:
+    return bool(row.response_due_date and row.status in AWAITING and today > row.response_due_date)
+
+
+def to_body(caller: Caller, row: Any, day: tasks.Day) -> dict[str, Any]:
+    body = dict(row._mapping)
+    body["task_ids"] = body["task_ids"] or []
+    body["budget_request_ids"] = body["budget_request_ids"] or []
+    body["response_overdue"] = response_overdue(row, day.today)
+    body["allowed_actions"] = allowed_actions(caller, row)
+    return body
+
+
+async def load(
+    conn: AsyncConnection,
+    caller: Caller,
+    proposal_id: uuid.UUID,
+    *,
+    lock: bool = False,
+    include_deleted: bool = False,
+) -> Row[Any]:
+    stmt = select(*COLUMNS).where(p.id == proposal_id)
+    seen = visibility(caller)
+    if seen is not None:
+        stmt = stmt.where(seen)
+    if not include_deleted:
+        stmt = stmt.where(p.deleted_at.is_(None))
+    if lock:
+        stmt = stmt.with_for_update(of=PROPOSALS)
+    row = (await conn.execute(stmt)).first()
+    if row is None:
+        raise NotFound(f"No proposal with id {proposal_id}.")
+    return row
+
+
+async def _check_references(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    named: dict[str, list[uuid.UUID]] = {}
+    for name in ("submitting_agency_id", "addressed_to_agency_id"):
+        if values.get(name):
+            named[name] = [values[name]]
+    if values.get("handler_agency_ids"):
+        named["handler_agency_ids"] = list(values["handler_agency_ids"])
+    wanted = {a for ids in named.values() for a in ids}
+    if wanted:
+        rows = (
+            await conn.execute(
+                select(AGENCIES.c.id).where(
+                    AGENCIES.c.id.in_(wanted),
+                    AGENCIES.c.status == "active",
+                    AGENCIES.c.deleted_at.is_(None),
+                )
+            )
+        ).all()
+        active = {r.id for r in rows}
+        for name, ids in named.items():
+            missing = [str(i) for i in ids if i not in active]
+            if missing:
+                raise field_error(name, f"no active agency with id {', '.join(missing)}")
+    if values.get("directive_id"):
+        found = (
+            await conn.execute(
+                select(DIRECTIVES.c.id).where(
+                    DIRECTIVES.c.id == values["directive_id"], DIRECTIVES.c.deleted_at.is_(None)
+                )
+            )
+        ).first()
+        if found is None:
+            raise field_error("directive_id", f"no directive with id {values['directive_id']}")
+
+
+async def create(
+    conn: AsyncConnection, caller: Caller, data: ProposalCreate, day: tasks.Day
+) -> dict[str, Any]:
+    if not caller.has_role(Role.office, Role.agency):
+        raise Forbidden("Proposals are made by agencies and the office.")
+    values = data.model_dump()
+    if caller.role == Role.agency:
+        if values["submitting_agency_id"] not in (None, caller.agency_id):
+            raise field_error("submitting_agency_id", "staff submit for their own agency only")
+        values["submitting_agency_id"] = caller.agency_id
+    elif values["submitting_agency_id"] is None:
+        raise field_error("submitting_agency_id", "required")
+    values["year"] = values["year"] or day.today.year
+    await _check_references(conn, values)
+    given = values.pop("code")
+    code = given or await codes.next_code(conn, RESOURCE, values["year"])
+    now = utcnow()
+    row = (
+        await conn.execute(
+            insert(PROPOSALS)
+            .values(
+                id=uuid7(),
+                code=code,
+                status="draft",
+                created_at=now,
+                updated_at=now,
+                **{k: v.value if hasattr(v, "value") else v for k, v in values.items()},
+            )
+            .on_conflict_do_nothing(index_elements=[p.code])
+            .returning(p.id)
+        )
+    ).first()
+    if row is None:
+        raise Conflict(f"A proposal with code '{given}' already exists.", field="code")
+    recorded = {k: v for k, v in values.items() if v not in (None, [])}
+    await history.record(
+        conn, caller, RESOURCE, row.id, "created", history.diff({}, {"code": code, **recorded})
+    )
+    return to_body(caller, await load(conn, caller, row.id), day)
+
+
+async def get(
+    conn: AsyncConnection,
+    caller: Caller,
+    proposal_id: uuid.UUID,
+    day: tasks.Day,
+    include_deleted: bool = False,
+) -> dict[str, Any]:
+    return to_body(
+        caller, await load(conn, caller, proposal_id, include_deleted=include_deleted), day
+    )
+
+
+def _require_editable(caller: Caller, row: Any) -> None:
+    if not may_edit(caller, row):
+        raise Forbidden("Proposals are edited by their agency and the office.")
+    if row.status not in EDITABLE_STATUSES:
+        raise Conflict(
+            f"A {row.status} proposal can no longer be edited.",
+            allowed_actions=allowed_actions(caller, row),
+        )
+
+
+async def _write(conn: AsyncConnection, proposal_id: uuid.UUID, values: dict[str, Any]) -> None:
+    await conn.execute(
+        update(PROPOSALS)
+        .where(p.id == proposal_id)
+        .values(**values, version=p.version + 1, updated_at=utcnow())
+    )
+
+
+async def update_(
+    conn: AsyncConnection,
+    caller: Caller,
+    proposal_id: uuid.UUID,
+    patch: ProposalUpdate,
+    if_match: str | None,
+    day: tasks.Day,
+) -> dict[str, Any]:
+    row = await load(conn, caller, proposal_id, lock=True)
+    _require_editable(caller, row)
+    versions.check(if_match, row.version, required=True)
+    fields = patch.model_dump(exclude_unset=True)
+    changes = history.diff(dict(row._mapping), fields)
+    if not changes:
+        return to_body(caller, row, day)
+    values = {k: fields[k] for k in changes}
+    await _check_references(conn, values)
+    await _write(
+        conn, proposal_id, {k: v.value if hasattr(v, "value") else v for k, v in values.items()}
+    )
+    await history.record(conn, caller, RESOURCE, proposal_id, "updated", changes)
+    return to_body(caller, await load(conn, caller, proposal_id), day)
+
+
+async def delete(
+    conn: AsyncConnection, caller: Caller, proposal_id: uuid.UUID, if_match: str | None
+) -> None:
+    row = await load(conn, caller, proposal_id, lock=True)
+    _require_editable(caller, row)
+    versions.check(if_match, row.version, required=False)
+    now = utcnow()
+    await _write(conn, proposal_id, {"deleted_at": now})
+    await history.record(
+        conn,
+        caller,
+        RESOURCE,
+        proposal_id,
+        "deleted",
+        {"deleted_at": {"old": None, "new": now.isoformat()}},
+    )
+
+
+async def restore(
+    conn: AsyncConnection,
+    caller: Caller,
+    proposal_id: uuid.UUID,
+    if_match: str | None,
+    day: tasks.Day,
+) -> dict[str, Any]:
+    row = await load(conn, caller, proposal_id, lock=True, include_deleted=True)
+    if not may_edit(caller, row):
+        raise Forbidden("Proposals are restored by their agency and the office.")
+    versions.check(if_match, row.version, required=False)
+    if row.deleted_at is None:
+        raise Conflict("The proposal is not deleted.", allowed_actions=allowed_actions(caller, row))
+    await _write(conn, proposal_id, {"deleted_at": None})
+    await history.record(
+        conn,
+        caller,
+        RESOURCE,
+        proposal_id,
+        "restored",
+        {"deleted_at": {"old": row.deleted_at.isoformat(), "new": None}},
+    )
+    return to_body(caller, await load(conn, caller, proposal_id), day)
+
+
+async def transition(
+    conn: AsyncConnection,
+    caller: Caller,
+    proposal_id: uuid.UUID,
+    data: ProposalTransition,
+    if_match: str | None,
+    day: tasks.Day,
+) -> dict[str, Any]:
+    row = await load(conn, caller, proposal_id, lock=True)
+    extra = (
+        ["update", "delete"] if may_edit(caller, row) and row.status in EDITABLE_STATUSES else []
+    )
+    action = lifecycle.check(
+        caller, ACTIONS, data.action, row.status, row.submitting_agency_id, data.comment, extra
+    )
+    versions.check(if_match, row.version, required=False)
+    values: dict[str, Any] = {"status": action.target}
+    if data.action == "submit":
+        submitted_on = data.submitted_on or day.today
+        if submitted_on > day.today:
+            raise field_error("submitted_on", "cannot be in the future")
+        values["submitted_on"] = submitted_on
+    elif data.submitted_on is not None:
+        raise field_error("submitted_on", "only with 'submit'")
+    if data.action == "resolve":
+        missing = [f for f in ("resolution", "response") if getattr(data, f) is None]
+        if missing:
+            raise ValidationFailed(
+                "'resolve' needs a resolution and a response.",
+                [{"field": f, "message": "required for 'resolve'"} for f in missing],
+            )
+        assert data.response is not None and data.resolution is not None
+        response = data.response.model_dump(mode="json")
+        response["responded_on"] = response["responded_on"] or day.today.isoformat()
+        values.update(resolution=data.resolution.value, response=response)
+    elif data.resolution is not None or data.response is not None:
+        raise field_error(
+            "resolution" if data.resolution is not None else "response", "only with 'resolve'"
+        )
+    if data.action == "reopen":
+        values.update(resolution=None)
+    changes = history.diff(dict(row._mapping), values)
+    await _write(conn, proposal_id, values)
+    await history.record(conn, caller, RESOURCE, proposal_id, data.action, changes, data.comment)
+    return to_body(caller, await load(conn, caller, proposal_id), day)
+
+
+async def create_tasks(
+    conn: AsyncConnection,
+    caller: Caller,
+    proposal_id: uuid.UUID,
+    items: list[DirectiveTaskItem],
+    day: tasks.Day,
+) -> list[dict[str, Any]]:
+    """The tasks that handle a proposal (giao nhiệm vụ cho các ngành liên quan), all or none;
+    each is linked to the proposal and to the directive where it was raised."""
+    row = await load(conn, caller, proposal_id)
+    if not caller.has_role(Role.office, Role.leader):
+        raise Forbidden("Tasks are assigned by the office and leaders.")
+    if row.status in ("draft", "withdrawn"):
+        raise Conflict(f"A {row.status} proposal takes no tasks.")
+    created = []
+    for index, item in enumerate(items):
+        created.append(
+            await tasks.create(
+                conn,
+                caller,
+                item,
+                day,
+                directive_id=row.directive_id,
+                proposal_id=proposal_id,
+                prefix=f"tasks.{index}.",
+            )
+        )
+    await history.record(
+        conn,
+        caller,
+        RESOURCE,
+        proposal_id,
+        "tasks_assigned",
+        {"task_ids": {"old": None, "new": [str(t["id"]) for t in created]}},
+    )
+    return created
+
+
+@dataclass
+class ProposalFilters:
+    status: Sequence[str] | None = None
+    resolution: Sequence[str] | None = None
+    category: Sequence[str] | None = None
+    submitting_agency_id: Sequence[uuid.UUID] | None = None
+    directive_id: Sequence[uuid.UUID] | None = None
+    response_overdue: bool | None = None
+    q: str | None = None
+
+
+async def list_(
+    conn: AsyncConnection, caller: Caller, params: ListParams, f: ProposalFilters, day: tasks.Day
+) -> tuple[Page, list[dict[str, Any]]]:
+    keys = parse_sort(
+        params.sort,
+        {"created_at": p.created_at, "updated_at": p.updated_at, "code": p.code},
+        "-created_at",
+    )
+    clauses: list[ColumnElement[bool]] = []
+    seen = visibility(caller)
+    if seen is not None:
+        clauses.append(seen)
+    if not params.include_deleted:
+        clauses.append(p.deleted_at.is_(None))
+    for values, column in (
+        (f.status, p.status),
+        (f.resolution, p.resolution),
+        (f.category, p.category),
+        (f.submitting_agency_id, p.submitting_agency_id),
+        (f.directive_id, p.directive_id),
+    ):
+        if values:
+            clauses.append(column.in_(list(values)))
+    if f.response_overdue is not None:
+        overdue = and_(p.status.in_(AWAITING), p.response_due_date < literal(day.today))
+        clauses.append(
+            overdue if f.response_overdue else or_(~overdue, p.response_due_date.is_(None))
+        )
+    if f.q is not None:
+        match = text_search(p.search, f.q)
+        if match is not None:
+            clauses.append(match)
+    page = await fetch_page(conn, select(*COLUMNS).where(and_(*clauses)), keys, p.id, params)
+    return page, [to_body(caller, r, day) for r in page.rows]
+
+
+async def history_of(
+    conn: AsyncConnection, caller: Caller, proposal_id: uuid.UUID, params: ListParams
+) -> Page:
+    await load(conn, caller, proposal_id, include_deleted=True)
+    return await history.list_for(conn, RESOURCE, proposal_id, params)
