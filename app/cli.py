@@ -94,7 +94,8 @@ def cmd_demo(args: argparse.Namespace) -> None:
     print(
         "\nĐôn đốc demo\n"
         f"  loaded:    {loaded['agencies']} agencies, {loaded['directives']} directive, "
-        f"{loaded['tasks']} tasks"
+        f"{loaded['tasks']} tasks, {loaded['proposals']} proposals, "
+        f"{loaded['budget_requests']} budget requests"
         f"{'' if loaded['agencies'] else ' (database already had data; nothing loaded)'}\n"
         f"  admin key: {key}\n"
         f"  API docs:  http://{shown}:{args.port}/docs\n"

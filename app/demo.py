@@ -13,12 +13,30 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.auth import Caller
-from app.enums import AgencyKind, DirectiveKind, Pillar, Recurrence, Role
+from app.enums import (
+    AgencyKind,
+    BudgetPurpose,
+    DirectiveKind,
+    ExpenditureType,
+    FundingSource,
+    Pillar,
+    ProposalCategory,
+    Recurrence,
+    Role,
+)
 from app.models.agencies import AgencyCreate
+from app.models.budget_requests import (
+    BudgetRequestCreate,
+    BudgetTransition,
+    DeadlineExtensionCreate,
+    Decision,
+    DisbursementCreate,
+)
 from app.models.directives import DirectiveCreate, DirectiveTransition, Meeting
+from app.models.proposals import ProposalCreate, ProposalTransition
 from app.models.task_activity import ProgressReportCreate
 from app.models.tasks import DirectiveTaskItem, TaskTransition
-from app.services import agencies, directives, task_activity, tasks
+from app.services import agencies, budget_requests, directives, proposals, task_activity, tasks
 
 LOADER = Caller(role=Role.admin, name="demo loader")
 PROVINCE = "000.00.00.H99"
@@ -126,8 +144,36 @@ cơ quan báo chí trên địa bàn tỉnh. Đối với các đề xuất, ki�
 tổng hợp, báo cáo cấp có thẩm quyền xem xét, giải quyết trong thời gian sớm nhất.
 
 Ghi chú dữ liệu minh họa: bài viết nguồn (01/03/2023) không nêu số, ngày ban hành thông báo kết \
-luận và thời hạn của các nhiệm vụ; số 45/TB-UBND, ngày 06/03/2023, các thời hạn và các đơn vị dự \
-họp được điền để minh họa."""
+luận, thời hạn của các nhiệm vụ và số tiền của các đề nghị kinh phí; số 45/TB-UBND, ngày \
+06/03/2023, các thời hạn, các số tiền, số quyết định và các đơn vị dự họp được điền để minh họa."""
+
+ILLUSTRATIVE = "Số tiền, số quyết định và thời hạn là giá trị minh họa (bài viết nguồn không nêu)."
+DATA_CENTRE_PROJECT = (
+    "Dự án Nâng cấp trung tâm tích hợp dữ liệu và số hoá tài liệu các cơ quan Nhà nước"
+)
+# (title, category) — the five recommendations of the department, in the article's order.
+PROPOSALS: list[tuple[str, ProposalCategory]] = [
+    (
+        "UBND tỉnh quan tâm chỉ đạo các sở, ban, ngành, UBND các huyện đẩy nhanh tiến độ triển khai nhiệm vụ về chuyển đổi số",
+        ProposalCategory.direction,
+    ),
+    (
+        "UBND tỉnh cho chủ trương thực hiện một số dự án chuyển đổi số",
+        ProposalCategory.policy_approval,
+    ),
+    (
+        f"Cho phép kéo dài thời gian thực hiện thanh toán và bố trí số vốn còn thiếu cho {DATA_CENTRE_PROJECT}",
+        ProposalCategory.funding,
+    ),
+    (
+        "Quan tâm cấp kinh phí hàng năm để thuê chuyên gia hỗ trợ duy trì vận hành trung tâm dữ liệu tỉnh",
+        ProposalCategory.funding,
+    ),
+    (
+        "Bố trí kinh phí đào tạo, cử cán bộ, công chức tham gia các khoá đào tạo chuyên sâu về an toàn thông tin",
+        ProposalCategory.personnel_training,
+    ),
+]
 
 # (title, lead, cooperating, pillar, field, due date, recurrence) — the department's key tasks
 # for 2023, as the article lists them.
@@ -257,7 +303,7 @@ async def _load_agencies(conn: AsyncConnection) -> dict[str, Any]:
     return ids
 
 
-async def _load_working_session(conn: AsyncConnection, ids: dict[str, Any]) -> int:
+async def _load_working_session(conn: AsyncConnection, ids: dict[str, Any]) -> tuple[Any, int]:
     """The conclusion as an issued directive, with the key tasks and the instructions."""
     soon = 3
     issued = tasks.Day(date(2023, 3, 6), soon)
@@ -355,13 +401,211 @@ async def _load_working_session(conn: AsyncConnection, ids: dict[str, Any]) -> i
         ),
         year_end,
     )
-    return len(made)
+    return directive["id"], len(made)
+
+
+async def _load_recommendations(
+    conn: AsyncConnection, ids: dict[str, Any], directive_id: Any
+) -> tuple[int, int, int]:
+    """The department's five recommendations as proposals raised at the session, the three
+    that ask for money as budget requests, and the tasks that handle them."""
+    raised = tasks.Day(date(2023, 2, 28), 3)
+    made = []
+    for title, category in PROPOSALS:
+        body = await proposals.create(
+            conn,
+            LOADER,
+            ProposalCreate(
+                title=title,
+                category=category,
+                content=ILLUSTRATIVE,
+                submitting_agency_id=ids[ICT],
+                addressed_to_agency_id=ids[PROVINCE],
+                directive_id=directive_id,
+                response_due_date=date(2023, 3, 31),
+                handler_agency_ids=[ids[FINANCE], ids[PLANNING]],
+            ),
+            raised,
+        )
+        await proposals.transition(
+            conn, LOADER, body["id"], ProposalTransition(action="submit"), None, raised
+        )
+        await proposals.transition(
+            conn, LOADER, body["id"], ProposalTransition(action="review"), None, raised
+        )
+        made.append(body)
+    assigned = tasks.Day(date(2023, 3, 6), 3)
+    handling = [
+        (
+            0,
+            OFFICE,
+            [],
+            "Tổng hợp, tham mưu UBND tỉnh chỉ đạo các sở, ngành, địa phương đẩy nhanh chuyển đổi số",
+        ),
+        (
+            1,
+            PLANNING,
+            [FINANCE],
+            "Tổng hợp, báo cáo cấp có thẩm quyền cho chủ trương các dự án chuyển đổi số",
+        ),
+        (
+            2,
+            FINANCE,
+            [PLANNING],
+            f"Tổng hợp, báo cáo cấp có thẩm quyền về vốn còn thiếu và thời hạn thanh toán của {DATA_CENTRE_PROJECT}",
+        ),
+        (
+            3,
+            FINANCE,
+            [ICT],
+            "Tổng hợp, báo cáo cấp có thẩm quyền về kinh phí thuê chuyên gia vận hành trung tâm dữ liệu tỉnh",
+        ),
+        (
+            4,
+            HOME_AFFAIRS,
+            [FINANCE, ICT],
+            "Tổng hợp, báo cáo cấp có thẩm quyền về kinh phí đào tạo an toàn thông tin",
+        ),
+    ]
+    task_count = 0
+    for index, lead, coop, title in handling:
+        created = await proposals.create_tasks(
+            conn,
+            LOADER,
+            made[index]["id"],
+            [
+                DirectiveTaskItem(
+                    title=title,
+                    lead_agency_id=ids[lead],
+                    cooperating_agency_ids=[ids[c] for c in coop],
+                    assigned_on=assigned.today,
+                    due_date=date(2023, 4, 30),
+                    field="Tổng hợp đề xuất",
+                    assigned_by_agency_id=ids[PROVINCE],
+                    assigned_by_name="Nguyễn Văn Chương",
+                    assigned_by_title="Phó Chủ tịch UBND tỉnh",
+                )
+            ],
+            assigned,
+        )
+        task_count += len(created)
+    requests = [
+        (
+            2,
+            DATA_CENTRE_PROJECT,
+            ExpenditureType.investment,
+            BudgetPurpose.capital_shortfall,
+            8_500_000_000,
+        ),
+        (
+            3,
+            "Thuê chuyên gia hỗ trợ duy trì vận hành trung tâm dữ liệu tỉnh",
+            ExpenditureType.recurrent,
+            BudgetPurpose.expert_hiring,
+            1_200_000_000,
+        ),
+        (
+            4,
+            "Đào tạo chuyên sâu về an toàn thông tin cho cán bộ, công chức",
+            ExpenditureType.recurrent,
+            BudgetPurpose.training,
+            450_000_000,
+        ),
+    ]
+    budget = []
+    for index, title, kind, purpose, amount in requests:
+        body = await budget_requests.create(
+            conn,
+            LOADER,
+            BudgetRequestCreate(
+                title=f"Đề nghị bố trí kinh phí: {title}",
+                requesting_agency_id=ids[ICT],
+                proposal_id=made[index]["id"],
+                project_name=title if kind == ExpenditureType.investment else None,
+                expenditure_type=kind,
+                purpose=purpose,
+                funding_source=FundingSource.provincial,
+                fiscal_year=2023,
+                amount_requested_vnd=amount,
+                justification=ILLUSTRATIVE,
+            ),
+        )
+        budget.append(body)
+    spring = tasks.Day(date(2023, 4, 20), 3)
+
+    async def step(request_id: Any, action: str, **fields: Any) -> None:
+        await budget_requests.transition(
+            conn, LOADER, request_id, BudgetTransition(action=action, **fields), None, spring
+        )
+
+    capital, experts, training = (b["id"] for b in budget)
+    for request_id in (capital, experts, training):
+        await step(request_id, "submit")
+        await step(request_id, "start_appraisal")
+    await step(
+        capital,
+        "appraise",
+        amount_recommended_vnd=7_000_000_000,
+        opinion="Đề nghị bố trí phần vốn còn thiếu trong kế hoạch vốn năm 2023",
+    )
+    await step(
+        capital,
+        "approve",
+        amount_approved_vnd=7_000_000_000,
+        decision=Decision(document_number="512/QĐ-UBND", decided_by="Chủ tịch UBND tỉnh"),
+    )
+    await step(
+        training,
+        "appraise",
+        amount_recommended_vnd=400_000_000,
+        opinion="Phù hợp dự toán chi thường xuyên",
+    )
+    await step(
+        training,
+        "approve",
+        amount_approved_vnd=400_000_000,
+        decision=Decision(document_number="530/QĐ-UBND", decided_by="Chủ tịch UBND tỉnh"),
+    )
+    autumn = tasks.Day(date(2023, 11, 15), 3)
+    await budget_requests.disburse(
+        conn,
+        LOADER,
+        capital,
+        DisbursementCreate(amount_vnd=3_000_000_000, reference="Giải ngân đợt 1"),
+        autumn,
+    )
+    await budget_requests.extend_deadline(
+        conn,
+        LOADER,
+        capital,
+        DeadlineExtensionCreate(
+            new_deadline=date(2024, 12, 31),
+            reason="Kéo dài thời gian thực hiện thanh toán của dự án",
+            decided_by="Chủ tịch UBND tỉnh",
+            decision_number="88/QĐ-UBND",
+        ),
+    )
+    await budget_requests.disburse(
+        conn,
+        LOADER,
+        training,
+        DisbursementCreate(amount_vnd=400_000_000, reference="Thanh toán khóa đào tạo"),
+        autumn,
+    )
+    return len(made), len(budget), task_count
 
 
 async def load(conn: AsyncConnection) -> dict[str, int]:
     """Load the demo when the database has no agencies; returns what was created."""
     if await agencies.count(conn) > 0:
-        return {"agencies": 0, "directives": 0, "tasks": 0}
+        return {"agencies": 0, "directives": 0, "tasks": 0, "proposals": 0, "budget_requests": 0}
     ids = await _load_agencies(conn)
-    made = await _load_working_session(conn, ids)
-    return {"agencies": len(AGENCIES), "directives": 1, "tasks": made}
+    directive_id, made = await _load_working_session(conn, ids)
+    raised, budget, handling = await _load_recommendations(conn, ids, directive_id)
+    return {
+        "agencies": len(AGENCIES),
+        "directives": 1,
+        "tasks": made + handling,
+        "proposals": raised,
+        "budget_requests": budget,
+    }

@@ -12,15 +12,18 @@ from app import demo
 async def test_demo_loads_the_province_once(
     client: httpx.AsyncClient, engine: AsyncEngine, office: dict[str, str]
 ) -> None:
-    expected_tasks = len(demo.KEY_TASKS) + len(demo.INSTRUCTIONS)
+    expected_tasks = len(demo.KEY_TASKS) + len(demo.INSTRUCTIONS) + len(demo.PROPOSALS)
     async with engine.begin() as conn:
         assert await demo.load(conn) == {
             "agencies": len(demo.AGENCIES),
             "directives": 1,
             "tasks": expected_tasks,
+            "proposals": len(demo.PROPOSALS),
+            "budget_requests": 3,
         }
+    nothing = {"agencies": 0, "directives": 0, "tasks": 0, "proposals": 0, "budget_requests": 0}
     async with engine.begin() as conn:
-        assert await demo.load(conn) == {"agencies": 0, "directives": 0, "tasks": 0}
+        assert await demo.load(conn) == nothing
     found = (
         await client.get("/api/v1/agencies", params={"q": "so khoa hoc cong nghe"}, headers=office)
     ).json()["items"]
@@ -79,7 +82,7 @@ async def test_demo_shows_the_working_session(
     assert directive["meeting"]["held_on"] == "2023-02-28"
     assert "minh họa" in directive["content"]
     summary = directive["task_summary"]
-    assert summary["assigned"] == len(demo.KEY_TASKS) + len(demo.INSTRUCTIONS)
+    assert summary["assigned"] == len(demo.KEY_TASKS) + len(demo.INSTRUCTIONS) + len(demo.PROPOSALS)
     assert (summary["completed_on_time"], summary["completed_late"]) == (1, 1)
     key = (
         await client.get(
@@ -92,3 +95,44 @@ async def test_demo_shows_the_working_session(
         await client.get("/api/v1/tasks", params={"q": "chuyen doi so"}, headers=office)
     ).json()["items"]
     assert len(search) >= 2
+
+
+async def test_demo_links_the_recommendations_to_the_session(
+    client: httpx.AsyncClient, engine: AsyncEngine, office: dict[str, str]
+) -> None:
+    async with engine.begin() as conn:
+        await demo.load(conn)
+    directive = (
+        await client.get("/api/v1/directives", params={"q": "45/TB-UBND"}, headers=office)
+    ).json()["items"][0]
+    raised = (
+        await client.get(
+            "/api/v1/proposals", params={"directive_id": directive["id"]}, headers=office
+        )
+    ).json()["items"]
+    assert len(raised) == 5 and all(p["status"] == "under_review" for p in raised)
+    assert all(len(p["task_ids"]) == 1 for p in raised)
+    funded = [p for p in raised if p["budget_request_ids"]]
+    assert len(funded) == 3
+    capital = (
+        await client.get(
+            "/api/v1/budget-requests", params={"purpose": "capital_shortfall"}, headers=office
+        )
+    ).json()["items"][0]
+    assert capital["proposal_id"] in {p["id"] for p in funded}
+    assert (capital["status"], capital["amount_approved_vnd"], capital["disbursed_vnd"]) == (
+        "approved",
+        7_000_000_000,
+        3_000_000_000,
+    )
+    assert capital["disbursement_deadline"] == "2024-12-31"
+    extensions = (
+        await client.get(
+            f"/api/v1/budget-requests/{capital['id']}/deadline-extensions", headers=office
+        )
+    ).json()["items"]
+    assert extensions[0]["decision_number"] == "88/QĐ-UBND"
+    handling = (
+        await client.get("/api/v1/tasks", params={"proposal_id": raised[0]["id"]}, headers=office)
+    ).json()["items"]
+    assert handling[0]["directive_id"] == directive["id"]
