@@ -25,6 +25,7 @@ from app.routers import (
     api_keys,
     budget_requests,
     directives,
+    events,
     meta,
     ops,
     proposals,
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
                 "name": "budget-requests",
                 "description": "Đề nghị bố trí kinh phí: the money, to the đồng",
             },
+            {"name": "events", "description": "The change feed, in commit order"},
             {"name": "api-keys", "description": "Credentials of other systems (admin)"},
             {"name": "meta", "description": "Enumerations and the caller"},
             {"name": "operations", "description": "Health, readiness, metrics"},
@@ -114,7 +116,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     errors.install(app)
     openapi.install(app)
 
-    for module in (agencies, directives, tasks, proposals, budget_requests, api_keys, meta):
+    for module in (agencies, directives, tasks, proposals, budget_requests, events, api_keys, meta):
         app.include_router(module.router)
     app.include_router(ops.router)
     app.mount("/static/docs", StaticFiles(directory=ops.STATIC_DIR), name="docs-assets")

@@ -4,6 +4,7 @@ from app.models.agencies import Agency
 from app.models.api_keys import ApiKey
 from app.models.budget_requests import BudgetRequest, DeadlineExtension, Disbursement
 from app.models.directives import Directive
+from app.models.events import Event
 from app.models.history import HistoryEntry
 from app.models.idempotency import IdempotencyRecord
 from app.models.proposals import Proposal
@@ -17,6 +18,7 @@ __all__ = [
     "DeadlineExtension",
     "Directive",
     "Disbursement",
+    "Event",
     "ExtensionRequest",
     "HistoryEntry",
     "IdempotencyRecord",

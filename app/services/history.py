@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import Enum
+from functools import cache
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import DateTime, TextClause, Uuid, bindparam, select, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.auth import Caller
@@ -18,9 +20,6 @@ from app.models.history import HISTORY
 from app.services.listing import ListParams, Page, fetch_page, parse_sort
 
 _t = HISTORY.c
-
-
-INSERT = insert(HISTORY)  # compiled once; the values come with each execution
 
 
 def jsonable(value: Any) -> Any:
@@ -48,6 +47,40 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return changes
 
 
+# The history entry and its event, written by one statement in the change's transaction. The
+# event's audience (the agencies whose staff may see it) is read from the resource as it stands
+# after the change.
+_AUDIENCE = {
+    "task": "(SELECT array_prepend(lead_agency_id, cooperating_agency_ids) FROM tasks WHERE id = :resource_id)",
+    "proposal": "(SELECT ARRAY[submitting_agency_id] FROM proposals WHERE id = :resource_id)",
+    "budget_request": "(SELECT ARRAY[requesting_agency_id] FROM budget_requests WHERE id = :resource_id)",
+}
+_RECORD = """
+WITH entry AS (
+    INSERT INTO history (id, resource_type, resource_id, action, actor_id, actor_name, actor_role,
+                         request_id, comment, changes, occurred_at)
+    VALUES (:id, :resource_type, :resource_id, :action, :actor_id, :actor_name, :actor_role,
+            :request_id, :comment, :changes, :occurred_at)
+)
+INSERT INTO events (type, occurred_at, actor_id, actor_name, actor_role, request_id,
+                    resource_type, resource_id, data, audience, admin_only)
+VALUES (:type, :occurred_at, :actor_id, :actor_name, :actor_role, :request_id,
+        :resource_type, :resource_id, :data, {audience}, :admin_only)
+"""
+
+
+@cache
+def _record_statement(resource_type: str) -> TextClause:
+    return text(_RECORD.format(audience=_AUDIENCE.get(resource_type, "NULL"))).bindparams(
+        bindparam("id", type_=Uuid()),
+        bindparam("resource_id", type_=Uuid()),
+        bindparam("actor_id", type_=Uuid()),
+        bindparam("changes", type_=JSONB()),
+        bindparam("data", type_=JSONB()),
+        bindparam("occurred_at", type_=DateTime(timezone=True)),
+    )
+
+
 async def record(
     conn: AsyncConnection,
     caller: Caller,
@@ -57,8 +90,13 @@ async def record(
     changes: dict[str, dict[str, Any]] | None = None,
     comment: str | None = None,
 ) -> None:
+    """Write the history entry and the event `<resource_type>.<action>` of a change."""
+    changes = changes or {}
+    data: dict[str, Any] = {"action": action, "changes": changes}
+    if comment:
+        data["comment"] = comment
     await conn.execute(
-        INSERT,
+        _record_statement(resource_type),
         {
             "id": uuid7(),
             "resource_type": resource_type,
@@ -69,8 +107,11 @@ async def record(
             "actor_role": caller.role.value,
             "request_id": request_id_var.get(),
             "comment": comment,
-            "changes": changes or {},
+            "changes": changes,
             "occurred_at": utcnow(),
+            "type": f"{resource_type}.{action}",
+            "data": data,
+            "admin_only": resource_type == "api_key",
         },
     )
 

@@ -1,0 +1,131 @@
+"""The change feed: commit order, exactly once under concurrent writers, filters, visibility."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.auth import Caller
+from app.enums import Role
+from app.services import history
+from tests.conftest import World, make_agency
+
+API = "/api/v1/events"
+
+
+async def drain(
+    client: httpx.AsyncClient, headers: dict[str, str], after: str | None = None, **params: object
+) -> tuple[list[dict[str, object]], str]:
+    items: list[dict[str, object]] = []
+    cursor = after
+    while True:
+        query: dict[str, object] = {"limit": 50, **params}
+        if cursor:
+            query["after"] = cursor
+        body = (await client.get(API, params=query, headers=headers)).json()
+        items += body["items"]
+        if not body["items"]:
+            return items, body["next_cursor"]
+        cursor = body["next_cursor"]
+
+
+async def test_every_change_is_an_event(world: World) -> None:
+    task = await world.task()
+    await world.act(task, "office", "start")
+    events, _ = await drain(world.client, world.h["admin"])
+    types = [e["type"] for e in events]
+    assert types.count("agency.created") == 3
+    assert types[-2:] == ["task.created", "task.start"]
+    start = events[-1]
+    assert start["resource_id"] == task["id"] and start["actor"]["role"] == "office"  # type: ignore[index]
+    assert start["data"]["changes"]["status"] == {"old": "new", "new": "in_progress"}  # type: ignore[index]
+    only_tasks, _ = await drain(world.client, world.h["admin"], type="task.*")
+    assert [e["type"] for e in only_tasks] == ["task.created", "task.start"]
+    exact, _ = await drain(world.client, world.h["admin"], type=["task.start", "agency.updated"])
+    assert [e["type"] for e in exact] == ["task.start"]
+
+
+async def test_cursor_continues_where_it_stopped(world: World) -> None:
+    first, cursor = await drain(world.client, world.h["admin"])
+    again, same = await drain(world.client, world.h["admin"], after=cursor)
+    assert again == [] and same == cursor
+    await world.task()
+    later, _ = await drain(world.client, world.h["admin"], after=cursor)
+    assert [e["type"] for e in later] == ["task.created"]
+    assert (
+        await world.client.get(API, params={"after": "garbage!"}, headers=world.h["admin"])
+    ).status_code == 400
+
+
+async def test_agency_staff_see_events_of_what_they_see(world: World) -> None:
+    mine = await world.task()
+    foreign = await world.task(lead_agency_id=world.other["id"], cooperating_agency_ids=[])
+    await world.client.post(
+        "/api/v1/api-keys", json={"name": "x", "role": "viewer"}, headers=world.h["admin"]
+    )
+    seen, _ = await drain(world.client, world.h["coop"])
+    task_events = {e["resource_id"] for e in seen if str(e["type"]).startswith("task.")}
+    assert task_events == {mine["id"]}
+    assert not any(str(e["type"]).startswith("api_key.") for e in seen)
+    assert foreign["id"] not in {e["resource_id"] for e in seen}
+    admin_seen, _ = await drain(world.client, world.h["admin"])
+    assert any(e["type"] == "api_key.created" for e in admin_seen)
+
+
+async def test_a_late_committing_transaction_is_not_skipped(
+    world: World, engine: AsyncEngine, office: dict[str, str]
+) -> None:
+    _, cursor = await drain(world.client, world.h["admin"])
+    agency = await make_agency(world.client, office)
+    slow = await engine.connect()
+    transaction = await slow.begin()
+    # An event takes its place now but commits only after a later one has been read.
+    await history.record(
+        slow, Caller(role=Role.admin, name="slow"), "agency", agency["id"], "updated", {}
+    )  # type: ignore[arg-type]
+    await world.task()  # commits at once, after the slow transaction began
+    held, _ = await drain(world.client, world.h["admin"], after=cursor)
+    assert [e["type"] for e in held] == ["agency.created"]  # the feed waits for the slow one
+    await transaction.commit()
+    await slow.close()
+    rest, _ = await drain(world.client, world.h["admin"], after=held[-1]["cursor"])  # type: ignore[arg-type]
+    assert [e["type"] for e in rest] == ["agency.updated", "task.created"]
+
+
+async def test_eight_concurrent_writers_and_a_polling_reader(world: World) -> None:
+    _, start = await drain(world.client, world.h["admin"])
+    received: list[dict[str, object]] = []
+    writing = True
+
+    async def reader() -> None:
+        cursor = start
+        while True:
+            body = (
+                await world.client.get(
+                    API, params={"after": cursor, "limit": 7}, headers=world.h["admin"]
+                )
+            ).json()
+            received.extend(body["items"])
+            cursor = body["next_cursor"]
+            if not body["items"]:
+                if not writing:
+                    return
+                await asyncio.sleep(0.005)
+
+    async def writer(n: int) -> None:
+        for i in range(6):
+            task = await world.task(title=f"Nhiệm vụ {n}-{i}")
+            await world.act(task, "office", "start")
+
+    poller = asyncio.create_task(reader())
+    await asyncio.gather(*(writer(n) for n in range(8)))
+    writing = False
+    await asyncio.wait_for(poller, timeout=30)
+    ids = [e["id"] for e in received]
+    assert len(ids) == len(set(ids)) == 8 * 6 * 2
+    cursors = [e["cursor"] for e in received]
+    assert len(set(cursors)) == len(cursors)
+    created = [e for e in received if e["type"] == "task.created"]
+    assert len(created) == 48
