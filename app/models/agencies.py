@@ -125,3 +125,28 @@ class AgencyList(SQLModel):
     items: list[AgencyRead]
     next_cursor: str | None = None
     total: int | None = None
+
+
+class SuccessionCreate(InputModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "successor_id": "01a224fa-8c43-72d4-8cab-a119fdd77bf5",
+                    "effective_on": "2025-03-01",
+                    "status": "merged",
+                }
+            ]
+        },
+    )
+
+    successor_id: uuid.UUID
+    effective_on: date
+    status: AgencyStatus = Field(description="merged or dissolved")
+
+
+class SuccessionResult(SQLModel):
+    agency: AgencyRead
+    moved_lead: int = Field(description="Open tasks whose lead moved to the successor.")
+    moved_cooperating: int = Field(description="Open tasks whose cooperating link moved.")

@@ -11,7 +11,14 @@ from fastapi.responses import Response
 from app.auth import CurrentCaller
 from app.db import ReadConn, WriteConn
 from app.enums import AgencyKind, AgencyStatus
-from app.models.agencies import AgencyCreate, AgencyList, AgencyRead, AgencyUpdate
+from app.models.agencies import (
+    AgencyCreate,
+    AgencyList,
+    AgencyRead,
+    AgencyUpdate,
+    SuccessionCreate,
+    SuccessionResult,
+)
 from app.models.history import HistoryList
 from app.routers.deps import (
     API_PREFIX,
@@ -19,12 +26,13 @@ from app.routers.deps import (
     IfMatch,
     Listing,
     idempotent,
+    json_response,
     page_response,
     problems,
     resource_response,
     rows_page_response,
 )
-from app.services import agencies
+from app.services import agencies, succession
 
 router = APIRouter(prefix=f"{API_PREFIX}/agencies", tags=["agencies"])
 
@@ -158,3 +166,27 @@ async def agency_history(
 ) -> Response:
     """Every change: actor, action, time, changed fields, request id."""
     return rows_page_response(request, await agencies.history_of(conn, caller, agency_id, params))
+
+
+@router.post(
+    "/{agency_id}/succession",
+    name="succession",
+    summary="Merge or dissolve an agency into a successor",
+    response_model=SuccessionResult,
+    responses=problems(404, 409, 412),
+)
+async def agency_succession(
+    request: Request,
+    agency_id: uuid.UUID,
+    caller: CurrentCaller,
+    conn: WriteConn,
+    data: SuccessionCreate,
+    if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """The agency becomes inactive; its open tasks (lead and cooperating) move to the successor."""
+
+    async def produce() -> Response:
+        return json_response(await succession.succeed(conn, caller, agency_id, data, if_match))
+
+    return await idempotent(request, conn, caller, idempotency_key, produce)

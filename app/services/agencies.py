@@ -50,7 +50,9 @@ EDITABLE = ("name", "short_name", "kind", "parent_id", "valid_from", "valid_to")
 def allowed_actions(caller: Caller, row: Any) -> list[str]:
     if not caller.has_role(*WRITERS):
         return []
-    return ["restore"] if row.deleted_at is not None else ["update", "delete"]
+    if row.deleted_at is not None:
+        return ["restore"]
+    return ["update", "delete", "succession"] if row.status == "active" else ["update", "delete"]
 
 
 def to_body(caller: Caller, row: Any) -> dict[str, Any]:

@@ -33,7 +33,7 @@ async def test_create_returns_201_location_etag_and_body(
     assert body["version"] == 1
     assert body["status"] == "active"
     assert uuid.UUID(body["id"]).version == 7
-    assert body["allowed_actions"] == ["update", "delete"]
+    assert body["allowed_actions"] == ["update", "delete", "succession"]
     fetched = await client.get(f"{API}/{body['id']}", headers=office)
     assert fetched.status_code == 200
     assert fetched.json()["name"] == "Sở Khoa học và Công nghệ"
