@@ -73,7 +73,28 @@ def cmd_serve(args: argparse.Namespace) -> None:
     url = _database_url()
     if not args.no_migrate:
         _migrate(url)
+    if not args.no_worker:
+        os.environ["DONDOC_WORKER"] = "1"
     _serve(url, args.host, args.port, args.workers)
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    from app.clock import Clock
+    from app.db import create_engine
+    from app.worker import run_worker
+
+    url = _database_url()
+    settings = get_settings()
+
+    async def run() -> None:
+        engine = create_engine(url, settings)
+        try:
+            await run_worker(engine, Clock(settings.tz), settings)
+        finally:
+            await engine.dispose()
+
+    print("worker running (deadline scheduler); Ctrl+C to stop", file=sys.stderr)
+    asyncio.run(run())
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
@@ -102,6 +123,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
         f"  try:       curl -H 'Authorization: Bearer {key}' http://{shown}:{args.port}/api/v1/agencies\n",
         flush=True,
     )
+    os.environ["DONDOC_WORKER"] = "1"
     _serve(url, args.host, args.port, 1)
 
 
@@ -162,6 +184,7 @@ def parser() -> argparse.ArgumentParser:
         if name == "serve":
             s.add_argument("--workers", type=int, default=1)
             s.add_argument("--no-migrate", action="store_true")
+            s.add_argument("--no-worker", action="store_true", help="no background work here")
         s.set_defaults(handler=handler)
     sub.add_parser("migrate", help="bring the schema to the latest migration").set_defaults(
         handler=cmd_migrate

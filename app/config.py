@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     db_connect_timeout_seconds: float = 3.0
     db_statement_timeout_ms: int = 15_000
     api_key_cache_seconds: float = 10.0
+    # Run the background work (the deadline scheduler) inside this process; `dondoc serve`
+    # turns it on unless --no-worker.
+    worker: bool = False
 
     @field_validator("timezone")
     @classmethod

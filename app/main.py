@@ -33,6 +33,7 @@ from app.routers import (
 )
 from app.services import api_keys as api_keys_service
 from app.services import idempotency
+from app.worker import scheduler_loop
 
 log = logging.getLogger("dondoc")
 
@@ -78,9 +79,18 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         app.state.read_engine = create_engine(url, settings, autocommit=True)
         app.state.read_db = ReadDB(app.state.read_engine)
         await _start_up(app.state.engine, settings)
+        stop = asyncio.Event()
+        background = (
+            asyncio.create_task(scheduler_loop(app.state.engine, app.state.clock, settings, stop))
+            if settings.worker
+            else None
+        )
         try:
             yield
         finally:
+            stop.set()
+            if background is not None:
+                await background
             await app.state.engine.dispose()
             await app.state.read_engine.dispose()
 

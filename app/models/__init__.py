@@ -7,6 +7,7 @@ from app.models.directives import Directive
 from app.models.events import Event
 from app.models.history import HistoryEntry
 from app.models.idempotency import IdempotencyRecord
+from app.models.notices import DeadlineNotice
 from app.models.proposals import Proposal
 from app.models.task_activity import ExtensionRequest, ProgressReport, Reminder
 from app.models.tasks import Task
@@ -16,6 +17,7 @@ __all__ = [
     "ApiKey",
     "BudgetRequest",
     "DeadlineExtension",
+    "DeadlineNotice",
     "Directive",
     "Disbursement",
     "Event",

@@ -1,0 +1,112 @@
+"""The deadline scheduler: `task.due_soon` and `task.overdue`, once per task and deadline.
+
+Each run inserts the notices it means to send into `task_deadline_notices`, whose primary key
+(task, kind, deadline) lets only one inserter win: several `serve` processes may run the
+scheduler on one database and nothing is sent twice. A new deadline (an approved extension)
+is a new key, so the notices arm again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Date, Integer, bindparam, insert, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.auth import Caller
+from app.enums import Role
+from app.ids import uuid7
+from app.models.common import utcnow
+from app.models.task_activity import REMINDERS
+from app.services import history
+
+SCHEDULER = Caller(role=Role.admin, name="scheduler")
+BATCH = 1000
+MESSAGES = {
+    "due_soon": "Nhiệm vụ sắp đến hạn ngày {due}: đề nghị đơn vị chủ trì khẩn trương hoàn thành.",
+    "overdue": "Nhiệm vụ đã quá hạn từ ngày {due}: đề nghị đơn vị chủ trì báo cáo tiến độ, nguyên nhân.",
+}
+_CLAIM = text(
+    """
+    INSERT INTO task_deadline_notices (task_id, kind, due_date, created_at)
+    SELECT id, CAST(:kind AS varchar), due_date, now() FROM tasks
+    WHERE deleted_at IS NULL
+      AND status IN ('new', 'in_progress', 'awaiting_confirmation', 'paused')
+      AND due_date IS NOT NULL
+      AND due_date >= :low AND due_date <= :high
+      AND NOT EXISTS (SELECT 1 FROM task_deadline_notices AS n
+                      WHERE n.task_id = tasks.id AND n.kind = CAST(:kind AS varchar)
+                        AND n.due_date = tasks.due_date)
+    ORDER BY due_date, id
+    LIMIT :batch
+    ON CONFLICT DO NOTHING
+    RETURNING task_id, due_date
+    """
+).bindparams(
+    bindparam("low", type_=Date()),
+    bindparam("high", type_=Date()),
+    bindparam("batch", type_=Integer()),
+)
+
+
+def windows(today: date, soon_days: int) -> dict[str, tuple[date, date]]:
+    """The deadlines each kind of notice is for, as seen on `today` in the province."""
+    return {
+        "overdue": (date(1900, 1, 1), today - timedelta(days=1)),
+        "due_soon": (today, today + timedelta(days=soon_days)),
+    }
+
+
+async def tick(conn: AsyncConnection, today: date, soon_days: int) -> dict[str, int]:
+    """One run, in the caller's transaction: returns how many notices of each kind it sent."""
+    sent: dict[str, int] = {}
+    for kind, (low, high) in windows(today, soon_days).items():
+        total = 0
+        while True:
+            claimed = (
+                await conn.execute(_CLAIM, {"kind": kind, "low": low, "high": high, "batch": BATCH})
+            ).all()
+            if not claimed:
+                break
+            await _send(conn, kind, claimed)
+            total += len(claimed)
+            if len(claimed) < BATCH:
+                break
+        sent[kind] = total
+    return sent
+
+
+async def _send(conn: AsyncConnection, kind: str, claimed: Sequence[Any]) -> None:
+    now = utcnow()
+    reminders = [
+        {
+            "id": uuid7(),
+            "task_id": row.task_id,
+            "kind": kind,
+            "channel": "system",
+            "message": MESSAGES[kind].format(due=row.due_date.strftime("%d/%m/%Y")),
+            "document_number": None,
+            "due_date": row.due_date,
+            "actor_id": None,
+            "actor_name": SCHEDULER.name,
+            "created_at": now,
+        }
+        for row in claimed
+    ]
+    await conn.execute(insert(REMINDERS), reminders)
+    entries: list[tuple[uuid.UUID, str, dict[str, dict[str, Any]], str | None]] = [
+        (
+            r["task_id"],
+            kind,
+            {
+                "reminder_id": {"old": None, "new": str(r["id"])},
+                "due_date": {"old": None, "new": r["due_date"].isoformat()},
+            },
+            r["message"],
+        )
+        for r in reminders
+    ]
+    await history.record_many(conn, SCHEDULER, "task", entries)

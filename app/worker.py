@@ -1,0 +1,52 @@
+"""Background work of a `serve` process (or of `dondoc worker` alone): the deadline scheduler."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.clock import Clock
+from app.config import Settings
+from app.errors import is_db_unavailable
+from app.services import scheduler
+
+log = logging.getLogger("dondoc.worker")
+
+
+async def run_scheduler_once(
+    engine: AsyncEngine, clock: Clock, settings: Settings
+) -> dict[str, int]:
+    async with engine.begin() as conn:
+        return await scheduler.tick(conn, clock.today(), settings.due_soon_days)
+
+
+async def scheduler_loop(
+    engine: AsyncEngine, clock: Clock, settings: Settings, stop: asyncio.Event
+) -> None:
+    """Run the scheduler every DONDOC_SCHEDULER_INTERVAL_SECONDS until `stop` is set."""
+    while not stop.is_set():
+        try:
+            sent = await run_scheduler_once(engine, clock, settings)
+            if any(sent.values()):
+                log.info("deadline notices sent: %s", sent)
+        except Exception as exc:  # the loop must outlive an outage
+            if is_db_unavailable(exc):
+                log.warning("scheduler: database unavailable (%r); retrying", exc)
+            else:
+                log.exception("scheduler run failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=settings.scheduler_interval_seconds)
+
+
+async def run_worker(engine: AsyncEngine, clock: Clock, settings: Settings) -> None:
+    """`dondoc worker`: the background work alone, until interrupted."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    import signal
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await scheduler_loop(engine, clock, settings, stop)

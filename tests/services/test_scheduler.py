@@ -1,0 +1,120 @@
+"""The deadline scheduler: once per task and deadline, also with two instances at once."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.config import Settings
+from app.db import create_engine
+from app.services import scheduler
+from tests.conftest import World, stand_at
+
+
+async def count(engine: AsyncEngine, sql: str) -> int:
+    async with engine.connect() as conn:
+        return int((await conn.execute(text(sql))).scalar_one())
+
+
+async def test_notices_once_per_task_and_deadline(world: World, engine: AsyncEngine, app) -> None:  # type: ignore[no-untyped-def]
+    stand_at(app, datetime(2023, 6, 28, 3, 0, tzinfo=UTC))
+    soon = await world.task(due_date="2023-06-30")
+    late = await world.task(due_date="2023-06-15")
+    await world.task(due_date="2023-12-31")  # neither
+    done = await world.task(due_date="2023-06-01")
+    await world.act(done, "office", "cancel", comment="x")
+    async with engine.begin() as conn:
+        sent = await scheduler.tick(conn, date(2023, 6, 28), 3)
+    assert sent == {"overdue": 1, "due_soon": 1}
+    async with engine.begin() as conn:
+        assert await scheduler.tick(conn, date(2023, 6, 28), 3) == {"overdue": 0, "due_soon": 0}
+    reminders = (
+        await world.client.get(f"/api/v1/tasks/{late['id']}/reminders", headers=world.h["lead"])
+    ).json()["items"]
+    assert [(r["kind"], r["due_date"], r["channel"]) for r in reminders] == [
+        ("overdue", "2023-06-15", "system")
+    ]
+    events = (
+        await world.client.get(
+            "/api/v1/events",
+            params={"type": ["task.due_soon", "task.overdue"]},
+            headers=world.h["office"],
+        )
+    ).json()["items"]
+    assert sorted((e["type"], e["resource_id"]) for e in events) == sorted(
+        [("task.due_soon", soon["id"]), ("task.overdue", late["id"])]
+    )
+    # Two days later the due-soon task is overdue: a new kind, sent once.
+    async with engine.begin() as conn:
+        assert await scheduler.tick(conn, date(2023, 7, 1), 3) == {"overdue": 1, "due_soon": 0}
+
+
+async def test_an_extension_arms_the_notices_again(world: World, engine: AsyncEngine, app) -> None:  # type: ignore[no-untyped-def]
+    stand_at(app, datetime(2023, 6, 20, 3, 0, tzinfo=UTC))
+    task = await world.task(due_date="2023-06-15")
+    async with engine.begin() as conn:
+        assert (await scheduler.tick(conn, date(2023, 6, 20), 3))["overdue"] == 1
+    asked = (
+        await world.client.post(
+            f"/api/v1/tasks/{task['id']}/extension-requests",
+            json={"proposed_due_date": "2023-06-22", "reason": "x"},
+            headers=world.h["lead"],
+        )
+    ).json()
+    await world.client.post(
+        f"/api/v1/tasks/{task['id']}/extension-requests/{asked['id']}/decision",
+        json={"approved": True},
+        headers=world.h["leader"],
+    )
+    async with engine.begin() as conn:
+        assert await scheduler.tick(conn, date(2023, 6, 20), 3) == {"overdue": 0, "due_soon": 1}
+    async with engine.begin() as conn:
+        assert await scheduler.tick(conn, date(2023, 6, 23), 3) == {"overdue": 1, "due_soon": 0}
+
+
+async def test_two_instances_never_send_twice(
+    world: World, database_url: str, engine: AsyncEngine
+) -> None:
+    for i in range(30):
+        await world.task(title=f"Nhiệm vụ {i}", due_date="2023-06-10" if i % 2 else "2023-06-29")
+    settings = Settings()
+    first, second = create_engine(database_url, settings), create_engine(database_url, settings)
+
+    async def run(instance: AsyncEngine) -> dict[str, int]:
+        async with instance.begin() as conn:
+            return await scheduler.tick(conn, date(2023, 6, 28), 3)
+
+    try:
+        results = await asyncio.gather(*(run(e) for e in (first, second, first, second)))
+    finally:
+        await first.dispose()
+        await second.dispose()
+    assert sum(r["overdue"] for r in results) == 15 and sum(r["due_soon"] for r in results) == 15
+    assert await count(engine, "SELECT count(*) FROM task_reminders") == 30
+    assert (
+        await count(
+            engine, "SELECT count(*) FROM events WHERE type IN ('task.due_soon', 'task.overdue')"
+        )
+        == 30
+    )
+
+
+async def test_serve_runs_the_scheduler_in_the_background(
+    world: World, database_url: str, engine: AsyncEngine
+) -> None:
+    from app.main import create_app
+
+    await world.task(assigned_on="2020-01-02", due_date="2020-01-31")
+    background = create_app(
+        Settings(worker=True, scheduler_interval_seconds=0.05), database_url=database_url
+    )
+    async with background.router.lifespan_context(background):
+        deadline = asyncio.get_running_loop().time() + 10
+        while (
+            await count(engine, "SELECT count(*) FROM task_reminders WHERE kind = 'overdue'") == 0
+        ):
+            assert asyncio.get_running_loop().time() < deadline, "the scheduler never ran"
+            await asyncio.sleep(0.05)
