@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     webhook_allowed_hosts: str = ""
     webhook_retry_base_seconds: float = 60
     scheduler_interval_seconds: float = 300
+    webhook_poll_seconds: float = 1.0
     db_pool_size: int = Field(default=10, ge=1)
     # Overflow connections are closed when returned: under steady load they would be opened
     # and closed again for every request, so none by default.

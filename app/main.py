@@ -30,10 +30,11 @@ from app.routers import (
     ops,
     proposals,
     tasks,
+    webhooks,
 )
 from app.services import api_keys as api_keys_service
 from app.services import idempotency
-from app.worker import scheduler_loop
+from app.worker import delivery_loop, scheduler_loop
 
 log = logging.getLogger("dondoc")
 
@@ -81,16 +82,21 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         await _start_up(app.state.engine, settings)
         stop = asyncio.Event()
         background = (
-            asyncio.create_task(scheduler_loop(app.state.engine, app.state.clock, settings, stop))
+            [
+                asyncio.create_task(
+                    scheduler_loop(app.state.engine, app.state.clock, settings, stop)
+                ),
+                asyncio.create_task(delivery_loop(app.state.engine, settings, stop)),
+            ]
             if settings.worker
-            else None
+            else []
         )
         try:
             yield
         finally:
             stop.set()
-            if background is not None:
-                await background
+            # In-flight deliveries finish (each is bounded by its 10 s timeout).
+            await asyncio.gather(*background)
             await app.state.engine.dispose()
             await app.state.read_engine.dispose()
 
@@ -113,6 +119,10 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
                 "description": "Đề nghị bố trí kinh phí: the money, to the đồng",
             },
             {"name": "events", "description": "The change feed, in commit order"},
+            {
+                "name": "webhooks",
+                "description": "Signed deliveries of events to other systems (admin)",
+            },
             {"name": "api-keys", "description": "Credentials of other systems (admin)"},
             {"name": "meta", "description": "Enumerations and the caller"},
             {"name": "operations", "description": "Health, readiness, metrics"},
@@ -126,7 +136,17 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     errors.install(app)
     openapi.install(app)
 
-    for module in (agencies, directives, tasks, proposals, budget_requests, events, api_keys, meta):
+    for module in (
+        agencies,
+        directives,
+        tasks,
+        proposals,
+        budget_requests,
+        events,
+        webhooks,
+        api_keys,
+        meta,
+    ):
         app.include_router(module.router)
     app.include_router(ops.router)
     app.mount("/static/docs", StaticFiles(directory=ops.STATIC_DIR), name="docs-assets")

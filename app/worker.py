@@ -1,4 +1,5 @@
-"""Background work of a `serve` process (or of `dondoc worker` alone): the deadline scheduler."""
+"""Background work of a `serve` process (or of `dondoc worker` alone): the deadline scheduler
+and webhook delivery."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ import asyncio
 import contextlib
 import logging
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.clock import Clock
 from app.config import Settings
 from app.errors import is_db_unavailable
-from app.services import scheduler
+from app.services import scheduler, webhooks
 
 log = logging.getLogger("dondoc.worker")
 
@@ -41,6 +43,30 @@ async def scheduler_loop(
             await asyncio.wait_for(stop.wait(), timeout=settings.scheduler_interval_seconds)
 
 
+async def delivery_loop(engine: AsyncEngine, settings: Settings, stop: asyncio.Event) -> None:
+    """Send due webhook deliveries until `stop` is set; a batch under way is finished first."""
+    async with httpx.AsyncClient(
+        timeout=webhooks.TIMEOUT_SECONDS, follow_redirects=False, trust_env=False
+    ) as client:
+        while not stop.is_set():
+            sent = 0
+            try:
+                sent = await webhooks.deliver_due(
+                    engine,
+                    client,
+                    settings.webhook_allowed_hosts,
+                    settings.webhook_retry_base_seconds,
+                )
+            except Exception as exc:
+                if is_db_unavailable(exc):
+                    log.warning("deliveries: database unavailable (%r); retrying", exc)
+                else:
+                    log.exception("delivery run failed")
+            if not sent:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=settings.webhook_poll_seconds)
+
+
 async def run_worker(engine: AsyncEngine, clock: Clock, settings: Settings) -> None:
     """`dondoc worker`: the background work alone, until interrupted."""
     stop = asyncio.Event()
@@ -49,4 +75,6 @@ async def run_worker(engine: AsyncEngine, clock: Clock, settings: Settings) -> N
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await scheduler_loop(engine, clock, settings, stop)
+    await asyncio.gather(
+        scheduler_loop(engine, clock, settings, stop), delivery_loop(engine, settings, stop)
+    )

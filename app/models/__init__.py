@@ -11,6 +11,7 @@ from app.models.notices import DeadlineNotice
 from app.models.proposals import Proposal
 from app.models.task_activity import ExtensionRequest, ProgressReport, Reminder
 from app.models.tasks import Task
+from app.models.webhooks import Delivery, Webhook
 
 __all__ = [
     "Agency",
@@ -18,6 +19,7 @@ __all__ = [
     "BudgetRequest",
     "DeadlineExtension",
     "DeadlineNotice",
+    "Delivery",
     "Directive",
     "Disbursement",
     "Event",
@@ -28,4 +30,5 @@ __all__ = [
     "Proposal",
     "Reminder",
     "Task",
+    "Webhook",
 ]

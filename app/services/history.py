@@ -61,11 +61,28 @@ WITH entry AS (
                          request_id, comment, changes, occurred_at)
     VALUES (:id, :resource_type, :resource_id, :action, :actor_id, :actor_name, :actor_role,
             :request_id, :comment, :changes, :occurred_at)
+), event AS (
+    INSERT INTO events (type, occurred_at, actor_id, actor_name, actor_role, request_id,
+                        resource_type, resource_id, data, audience, admin_only)
+    VALUES (:type, :occurred_at, :actor_id, :actor_name, :actor_role, :request_id,
+            :resource_type, :resource_id, :data, {audience}, :admin_only)
+    RETURNING id, type
 )
-INSERT INTO events (type, occurred_at, actor_id, actor_name, actor_role, request_id,
-                    resource_type, resource_id, data, audience, admin_only)
-VALUES (:type, :occurred_at, :actor_id, :actor_name, :actor_role, :request_id,
-        :resource_type, :resource_id, :data, {audience}, :admin_only)
+INSERT INTO webhook_deliveries (id, webhook_id, event_id, message_id, event_type, payload, status,
+                                attempts, next_attempt_at, created_at)
+SELECT gen_random_uuid(), w.id, event.id, 'evt_' || event.id, event.type,
+       jsonb_build_object(
+           'type', event.type,
+           'timestamp', :occurred_at,
+           'data', jsonb_build_object(
+               'id', event.id, 'resource_type', :resource_type, 'resource_id', :resource_id,
+               'actor', jsonb_build_object('id', :actor_id, 'name', :actor_name, 'role', :actor_role),
+               'request_id', :request_id, 'changes', :changes, 'comment', :comment)),
+       'pending', 0, :occurred_at, :occurred_at
+FROM event JOIN webhooks AS w
+  ON w.active AND w.deleted_at IS NULL AND NOT :admin_only
+ AND EXISTS (SELECT 1 FROM unnest(w.event_types) AS p(pattern)
+             WHERE event.type = p.pattern OR event.type LIKE replace(p.pattern, '*', '%'))
 """
 
 
