@@ -1,0 +1,289 @@
+"""Webhooks against a receiver on 127.0.0.1: signatures, retries after failures, targets."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from standardwebhooks.webhooks import Webhook as Verifier
+
+from app.services import webhook_targets, webhooks
+from tests.conftest import World
+
+API = "/api/v1/webhooks"
+
+
+class Receiver:
+    """A tiny HTTP server that records requests and answers with the next planned status."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[dict[str, str], bytes]] = []
+        self.plan: list[int] = []
+        self.server: asyncio.Server | None = None
+        self.url = ""
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        self.url = f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}/hook"
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        lines = head.decode().split("\r\n")[1:]
+        headers = {
+            k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines if line)
+        }
+        body = await reader.readexactly(int(headers.get("content-length", "0")))
+        self.requests.append((headers, body))
+        status = self.plan.pop(0) if self.plan else 204
+        writer.write(
+            f"HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".encode()
+        )
+        await writer.drain()
+        writer.close()
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    r = Receiver()
+    await r.start()
+    yield r
+    assert r.server is not None
+    r.server.close()
+
+
+@pytest.fixture
+def allow_loopback(app) -> AsyncIterator[None]:  # type: ignore[no-untyped-def]
+    settings = app.state.settings
+    before = settings.webhook_allowed_hosts
+    settings.webhook_allowed_hosts = "127.0.0.1"
+    yield
+    settings.webhook_allowed_hosts = before
+
+
+async def deliver(engine: AsyncEngine, allowed: str = "127.0.0.1", base: float = 60) -> int:
+    async with httpx.AsyncClient(
+        timeout=webhooks.TIMEOUT_SECONDS, follow_redirects=False, trust_env=False
+    ) as client:
+        return await webhooks.deliver_due(engine, client, allowed, base)
+
+
+async def test_signed_delivery_of_matching_events(
+    world: World, receiver: Receiver, engine: AsyncEngine, allow_loopback: None
+) -> None:
+    created = await world.client.post(
+        API, json={"url": receiver.url, "event_types": ["task.*"]}, headers=world.h["admin"]
+    )
+    assert created.status_code == 201, created.text
+    hook = created.json()
+    secret = hook["secret"]
+    assert secret.startswith("whsec_")
+    shown = (await world.client.get(f"{API}/{hook['id']}", headers=world.h["admin"])).json()
+    assert "secret" not in shown
+    task = await world.task()
+    await world.client.post(
+        "/api/v1/agencies",
+        json={"code": "W1", "name": "x", "kind": "other"},
+        headers=world.h["office"],
+    )
+    assert await deliver(engine) == 1  # the task event only, not the agency one
+    headers, body = receiver.requests[0]
+    payload = Verifier(secret).verify(
+        body, {k: headers[k] for k in ("webhook-id", "webhook-timestamp", "webhook-signature")}
+    )
+    assert payload["type"] == "task.created" and payload["data"]["resource_id"] == task["id"]
+    assert headers["webhook-id"].startswith("evt_")
+    with pytest.raises(Exception):
+        Verifier(webhooks.new_secret()).verify(
+            body, {k: headers[k] for k in ("webhook-id", "webhook-timestamp", "webhook-signature")}
+        )
+    log = (
+        await world.client.get(f"{API}/{hook['id']}/deliveries", headers=world.h["admin"])
+    ).json()["items"]
+    assert [(e["status"], e["attempts"], e["last_status_code"]) for e in log] == [
+        ("delivered", 1, 204)
+    ]
+
+
+async def test_a_failing_receiver_is_retried_with_backoff(
+    world: World, receiver: Receiver, engine: AsyncEngine, allow_loopback: None
+) -> None:
+    hook = (
+        await world.client.post(
+            API,
+            json={"url": receiver.url, "event_types": ["task.created"]},
+            headers=world.h["admin"],
+        )
+    ).json()
+    receiver.plan = [500, 503]
+    await world.task()
+    assert await deliver(engine, base=60) == 1
+    log = (
+        await world.client.get(f"{API}/{hook['id']}/deliveries", headers=world.h["admin"])
+    ).json()["items"]
+    assert (log[0]["status"], log[0]["attempts"], log[0]["last_status_code"]) == ("pending", 1, 500)
+    assert (await world.client.get(f"{API}/{hook['id']}", headers=world.h["admin"])).json()[
+        "failing_since"
+    ] is not None
+    assert await deliver(engine) == 0  # not due yet: the back-off holds it
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE webhook_deliveries SET next_attempt_at = now()"))
+    assert await deliver(engine) == 1
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE webhook_deliveries SET next_attempt_at = now()"))
+    assert await deliver(engine) == 1
+    log = (
+        await world.client.get(f"{API}/{hook['id']}/deliveries", headers=world.h["admin"])
+    ).json()["items"]
+    assert (log[0]["status"], log[0]["attempts"], log[0]["last_status_code"]) == (
+        "delivered",
+        3,
+        204,
+    )
+    assert len({h["webhook-id"] for h, _ in receiver.requests}) == 1  # the same message each time
+    assert (await world.client.get(f"{API}/{hook['id']}", headers=world.h["admin"])).json()[
+        "failing_since"
+    ] is None
+
+
+async def test_after_24_hours_a_delivery_is_given_up(
+    world: World, receiver: Receiver, engine: AsyncEngine, allow_loopback: None
+) -> None:
+    hook = (
+        await world.client.post(
+            API, json={"url": receiver.url, "event_types": ["*"]}, headers=world.h["admin"]
+        )
+    ).json()
+    receiver.plan = [500]
+    await world.task()
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE webhook_deliveries SET created_at = now() - interval '25 hours'")
+        )
+    await deliver(engine)
+    log = (
+        await world.client.get(f"{API}/{hook['id']}/deliveries", headers=world.h["admin"])
+    ).json()["items"]
+    assert log[0]["status"] == "failed"
+
+
+def test_backoff_doubles() -> None:
+    assert [webhooks.backoff(n, 60) for n in (1, 2, 3)] == [
+        timedelta(seconds=60),
+        timedelta(seconds=120),
+        timedelta(seconds=240),
+    ]
+    assert webhooks.backoff(30, 60) == timedelta(hours=6)
+
+
+async def test_targets_are_checked(world: World) -> None:
+    for url, why in (
+        ("ftp://example.com/x", "http"),
+        ("http://127.0.0.1:9/x", "internal"),
+        ("http://localhost/x", "internal"),
+        ("http://10.1.2.3/x", "internal"),
+        ("http://169.254.169.254/latest", "internal"),
+        ("http://user:pw@example.com/", "credentials"),
+    ):
+        response = await world.client.post(
+            API, json={"url": url, "event_types": ["task.*"]}, headers=world.h["admin"]
+        )
+        assert response.status_code == 422, url
+        assert why in response.json()["errors"][0]["message"], (url, response.text)
+    bad_pattern = await world.client.post(
+        API,
+        json={"url": "http://127.0.0.1/x", "event_types": ["task.**"]},
+        headers=world.h["admin"],
+    )
+    assert bad_pattern.status_code == 422
+    assert (
+        await world.client.post(
+            API, json={"url": "http://127.0.0.1/x", "event_types": ["*"]}, headers=world.h["office"]
+        )
+    ).status_code == 403
+
+
+async def test_allowed_hosts_limit_targets() -> None:
+    with pytest.raises(webhook_targets.TargetRefused):
+        await webhook_targets.check("http://127.0.0.1/x", "lgsp.example.vn")
+    await webhook_targets.check("http://127.0.0.1/x", "127.0.0.1")
+    with pytest.raises(webhook_targets.TargetRefused):
+        await webhook_targets.check("http://127.0.0.1/x", "")
+
+
+async def test_delivery_rechecks_the_target(
+    world: World, receiver: Receiver, engine: AsyncEngine, allow_loopback: None
+) -> None:
+    hook = (
+        await world.client.post(
+            API, json={"url": receiver.url, "event_types": ["*"]}, headers=world.h["admin"]
+        )
+    ).json()
+    await world.task()
+    await deliver(engine, allowed="")  # the setting no longer lists 127.0.0.1
+    log = (
+        await world.client.get(f"{API}/{hook['id']}/deliveries", headers=world.h["admin"])
+    ).json()["items"]
+    assert log[0]["status"] == "pending" and "refused" in log[0]["last_error"]
+    assert receiver.requests == []
+
+
+async def test_test_ping_and_the_background_worker(
+    world: World, receiver: Receiver, database_url: str, allow_loopback: None
+) -> None:
+    from app.config import Settings
+    from app.main import create_app
+
+    hook = (
+        await world.client.post(
+            API, json={"url": receiver.url, "event_types": ["agency.*"]}, headers=world.h["admin"]
+        )
+    ).json()
+    ping = await world.client.post(f"{API}/{hook['id']}/test", headers=world.h["admin"])
+    assert ping.status_code == 202
+    background = create_app(
+        Settings(
+            worker=True,
+            webhook_allowed_hosts="127.0.0.1",
+            webhook_poll_seconds=0.05,
+            scheduler_interval_seconds=60,
+        ),
+        database_url=database_url,
+    )
+    async with background.router.lifespan_context(background):
+        deadline = asyncio.get_running_loop().time() + 10
+        while not receiver.requests:
+            assert asyncio.get_running_loop().time() < deadline, "nothing was delivered"
+            await asyncio.sleep(0.05)
+    headers, body = receiver.requests[0]
+    assert (
+        Verifier(hook["secret"]).verify(
+            body, {k: headers[k] for k in ("webhook-id", "webhook-timestamp", "webhook-signature")}
+        )["type"]
+        == "webhook.test"
+    )
+
+
+async def test_two_workers_deliver_each_message_once(
+    world: World, receiver: Receiver, database_url: str, engine: AsyncEngine, allow_loopback: None
+) -> None:
+    from app.config import Settings
+    from app.db import create_engine
+
+    await world.client.post(
+        API, json={"url": receiver.url, "event_types": ["task.created"]}, headers=world.h["admin"]
+    )
+    for _ in range(12):
+        await world.task()
+    first, second = create_engine(database_url, Settings()), create_engine(database_url, Settings())
+    try:
+        await asyncio.gather(deliver(first), deliver(second), deliver(first), deliver(second))
+    finally:
+        await first.dispose()
+        await second.dispose()
+    ids = [h["webhook-id"] for h, _ in receiver.requests]
+    assert len(ids) == len(set(ids)) == 12
