@@ -55,6 +55,9 @@ _AUDIENCE = {
     "proposal": "(SELECT ARRAY[submitting_agency_id] FROM proposals WHERE id = :resource_id)",
     "budget_request": "(SELECT ARRAY[requesting_agency_id] FROM budget_requests WHERE id = :resource_id)",
 }
+# Credentials and subscriptions are administrators' business: their events are neither shown
+# to other callers nor delivered to webhooks.
+ADMIN_ONLY = frozenset({"api_key", "webhook"})
 _RECORD = """
 WITH entry AS (
     INSERT INTO history (id, resource_type, resource_id, action, actor_id, actor_name, actor_role,
@@ -124,7 +127,7 @@ def _params(
         "occurred_at": utcnow(),
         "type": f"{resource_type}.{action}",
         "data": data,
-        "admin_only": resource_type == "api_key",
+        "admin_only": resource_type in ADMIN_ONLY,
     }
 
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from standardwebhooks.webhooks import Webhook as Verifier
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from app.services import webhook_targets, webhooks
 from tests.conftest import World
@@ -97,7 +98,7 @@ async def test_signed_delivery_of_matching_events(
     )
     assert payload["type"] == "task.created" and payload["data"]["resource_id"] == task["id"]
     assert headers["webhook-id"].startswith("evt_")
-    with pytest.raises(Exception):
+    with pytest.raises(WebhookVerificationError):
         Verifier(webhooks.new_secret()).verify(
             body, {k: headers[k] for k in ("webhook-id", "webhook-timestamp", "webhook-signature")}
         )
