@@ -288,3 +288,48 @@ async def test_two_workers_deliver_each_message_once(
         await second.dispose()
     ids = [h["webhook-id"] for h, _ in receiver.requests]
     assert len(ids) == len(set(ids)) == 12
+
+
+async def test_inactive_webhooks_get_nothing_and_redirects_are_not_followed(
+    world: World, receiver: Receiver, engine: AsyncEngine, allow_loopback: None
+) -> None:
+    hook = (
+        await world.client.post(
+            API,
+            json={"url": receiver.url, "event_types": ["task.*"], "active": False},
+            headers=world.h["admin"],
+        )
+    ).json()
+    await world.task()
+    assert await deliver(engine) == 0
+    await world.client.patch(
+        f"{API}/{hook['id']}",
+        json={"active": True},
+        headers={**world.h["admin"], "If-Match": '"1"'},
+    )
+    receiver.plan = [302]
+    await world.task()
+    assert await deliver(engine) == 1
+    log = (
+        await world.client.get(f"{API}/{hook['id']}/deliveries", headers=world.h["admin"])
+    ).json()["items"]
+    assert (log[0]["status"], log[0]["last_status_code"]) == ("pending", 302)
+    assert len(receiver.requests) == 1  # the Location was not followed
+
+
+async def test_a_delivery_interrupted_by_a_crash_is_sent_again(
+    world: World, receiver: Receiver, engine: AsyncEngine, allow_loopback: None
+) -> None:
+    await world.client.post(
+        API, json={"url": receiver.url, "event_types": ["task.created"]}, headers=world.h["admin"]
+    )
+    await world.task()
+    claimed = await webhooks.claim(
+        engine
+    )  # the worker took it … and died before recording anything
+    assert len(claimed) == 1
+    assert await deliver(engine) == 0  # leased: nobody else takes it meanwhile
+    async with engine.begin() as conn:  # the lease runs out
+        await conn.execute(text("UPDATE webhook_deliveries SET next_attempt_at = now()"))
+    assert await deliver(engine) == 1
+    assert len(receiver.requests) == 1
