@@ -189,6 +189,9 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="bring the schema to the latest migration").set_defaults(
         handler=cmd_migrate
     )
+    sub.add_parser(
+        "worker", help="run the background work (deadline scheduler, webhook delivery) alone"
+    ).set_defaults(handler=cmd_worker)
     k = sub.add_parser("apikey", help="create, list or revoke API keys")
     ks = k.add_subparsers(dest="action", required=True)
     c = ks.add_parser("create")

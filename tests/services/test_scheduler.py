@@ -118,3 +118,34 @@ async def test_serve_runs_the_scheduler_in_the_background(
         ):
             assert asyncio.get_running_loop().time() < deadline, "the scheduler never ran"
             await asyncio.sleep(0.05)
+
+
+async def test_dondoc_worker_runs_alone_and_stops_on_sigterm(
+    world: World, database_url: str, engine: AsyncEngine
+) -> None:
+    import os
+    import signal
+    import sys
+
+    await world.task(assigned_on="2020-01-02", due_date="2020-01-31")
+    env = {**os.environ, "DATABASE_URL": database_url, "DONDOC_SCHEDULER_INTERVAL_SECONDS": "0.1"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "app",
+        "worker",
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        deadline = asyncio.get_running_loop().time() + 20
+        while (
+            await count(engine, "SELECT count(*) FROM task_reminders WHERE kind = 'overdue'") == 0
+        ):
+            assert asyncio.get_running_loop().time() < deadline, "the worker never ran"
+            await asyncio.sleep(0.1)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), timeout=15)
+    assert code == 0
