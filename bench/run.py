@@ -27,6 +27,7 @@ from urllib.parse import urlparse
 import asyncpg
 import httpx
 
+from app.migrate import upgrade
 from bench.dataset import load
 from bench.statements import CountingProxy
 
@@ -80,12 +81,12 @@ async def prepare_database(base: str, name: str, tasks: int, reuse: bool) -> str
             await server.execute(f'CREATE DATABASE "{name}"')
         finally:
             await server.close()
-        from app.migrate import upgrade
-
         await asyncio.to_thread(upgrade, dsn)
         print(f"loading {tasks:,} tasks…", flush=True)
         seconds = await load(dsn, tasks)
         print(f"loaded in {seconds:.0f} s", flush=True)
+    # A reused database is brought to the latest schema like any other.
+    await asyncio.to_thread(upgrade, dsn)
     conn = await asyncpg.connect(dsn)
     try:
         from app.auth import hash_key
