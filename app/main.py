@@ -29,6 +29,7 @@ from app.routers import (
     meta,
     ops,
     proposals,
+    reports,
     tasks,
     webhooks,
 )
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
                 "name": "budget-requests",
                 "description": "Đề nghị bố trí kinh phí: the money, to the đồng",
             },
+            {"name": "reports", "description": "Báo cáo: the quarterly grid, downloadable"},
             {"name": "events", "description": "The change feed, in commit order"},
             {
                 "name": "webhooks",
@@ -142,6 +144,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         tasks,
         proposals,
         budget_requests,
+        reports,
         events,
         webhooks,
         api_keys,

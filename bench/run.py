@@ -437,7 +437,14 @@ def main() -> None:
     env.pop("DONDOC_BOOTSTRAP_ADMIN_KEY", None)
     bin_dir = Path(sys.executable).parent
     service = start(
-        [str(bin_dir / "dondoc"), "serve", "--no-migrate", "--port", str(SERVICE_PORT)],
+        [
+            str(bin_dir / "dondoc"),
+            "serve",
+            "--no-migrate",
+            "--no-worker",
+            "--port",
+            str(SERVICE_PORT),
+        ],
         env,
         tmp / "service.log",
     )

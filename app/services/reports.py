@@ -69,7 +69,9 @@ class TaskReportQuery:
     period: str | None = None
 
 
-def window(start: date | None, end: date | None, period: str | None, calendar: bool) -> tuple[date | None, date | None]:
+def window(
+    start: date | None, end: date | None, period: str | None, calendar: bool
+) -> tuple[date | None, date | None]:
     if period is None:
         return start, end
     if start is not None or end is not None:
@@ -89,10 +91,23 @@ def on_time_rate(row: dict[str, Any]) -> float | None:
 def _group(group_by: str) -> tuple[ColumnElement[Any], ColumnElement[Any], Any]:
     """(key, label, FROM clause) of a grouping; labels resolved in the same query."""
     if group_by == "lead_agency":
-        return t.lead_agency_id, AGENCIES.c.name, TASKS.join(AGENCIES, AGENCIES.c.id == t.lead_agency_id)
+        return (
+            t.lead_agency_id,
+            AGENCIES.c.name,
+            TASKS.join(AGENCIES, AGENCIES.c.id == t.lead_agency_id),
+        )
     if group_by == "directive":
-        return t.directive_id, DIRECTIVES.c.code, TASKS.outerjoin(DIRECTIVES, DIRECTIVES.c.id == t.directive_id)
-    column = {"pillar": t.pillar, "field": t.field, "priority": t.priority, "assigned_by_name": t.assigned_by_name}[group_by]
+        return (
+            t.directive_id,
+            DIRECTIVES.c.code,
+            TASKS.outerjoin(DIRECTIVES, DIRECTIVES.c.id == t.directive_id),
+        )
+    column = {
+        "pillar": t.pillar,
+        "field": t.field,
+        "priority": t.priority,
+        "assigned_by_name": t.assigned_by_name,
+    }[group_by]
     return column, column, TASKS
 
 
@@ -105,7 +120,10 @@ async def task_report(conn: AsyncConnection, caller: Caller, q: TaskReportQuery)
         key.label("key"),
         label.label("label"),
         func.count().label("assigned"),
-        *(cast(func.count().filter(rule == bucket), Integer).label(name) for name, bucket in BUCKETS),
+        *(
+            cast(func.count().filter(rule == bucket), Integer).label(name)
+            for name, bucket in BUCKETS
+        ),
     ]
     clauses: list[ColumnElement[bool]] = [
         t.deleted_at.is_(None),
@@ -124,10 +142,20 @@ async def task_report(conn: AsyncConnection, caller: Caller, q: TaskReportQuery)
     if q.is_key_task is not None:
         clauses.append(t.is_key_task.is_(q.is_key_task))
     if q.agency_id:
-        clauses.append(or_(t.lead_agency_id.in_(q.agency_id), t.cooperating_agency_ids.overlap(q.agency_id)))
-    stmt = select(*columns).select_from(source).where(and_(*clauses)).group_by(key, label).order_by(label.asc().nulls_last())
+        clauses.append(
+            or_(t.lead_agency_id.in_(q.agency_id), t.cooperating_agency_ids.overlap(q.agency_id))
+        )
+    stmt = (
+        select(*columns)
+        .select_from(source)
+        .where(and_(*clauses))
+        .group_by(key, label)
+        .order_by(label.asc().nulls_last())
+    )
     rows = [dict(r._mapping) for r in (await conn.execute(stmt)).all()]
-    labels = LABELS.get({"pillar": "task_pillar", "priority": "task_priority"}.get(q.group_by, ""), {})
+    labels = LABELS.get(
+        {"pillar": "task_pillar", "priority": "task_priority"}.get(q.group_by, ""), {}
+    )
     for row in rows:
         if row["key"] in labels:
             row["label"] = labels[row["key"]][0]

@@ -60,22 +60,22 @@ def windows(today: date, soon_days: int) -> dict[str, tuple[date, date]]:
     }
 
 
-async def tick(conn: AsyncConnection, today: date, soon_days: int) -> dict[str, int]:
-    """One run, in the caller's transaction: returns how many notices of each kind it sent."""
+async def tick(
+    conn: AsyncConnection, today: date, soon_days: int, batch: int = BATCH
+) -> dict[str, int]:
+    """One batch of each kind, in the caller's transaction: returns how many were sent. The
+    worker repeats it in short transactions until nothing is left, so that no run holds locks
+    on many tasks for long."""
     sent: dict[str, int] = {}
     for kind, (low, high) in windows(today, soon_days).items():
-        total = 0
-        while True:
-            claimed = (
-                await conn.execute(_CLAIM, {"kind": kind, "low": low, "high": high, "batch": BATCH})
-            ).all()
-            if not claimed:
-                break
+        claimed = (
+            await conn.execute(
+                _CLAIM, {"kind": kind, "low": low, "high": high, "batch": batch or BATCH}
+            )
+        ).all()
+        if claimed:
             await _send(conn, kind, claimed)
-            total += len(claimed)
-            if len(claimed) < BATCH:
-                break
-        sent[kind] = total
+        sent[kind] = len(claimed)
     return sent
 
 

@@ -149,3 +149,21 @@ async def test_dondoc_worker_runs_alone_and_stops_on_sigterm(
         process.send_signal(signal.SIGTERM)
         code = await asyncio.wait_for(process.wait(), timeout=15)
     assert code == 0
+
+
+async def test_large_backlogs_go_out_in_short_batches(world: World, engine: AsyncEngine) -> None:
+    from app.clock import FixedClock
+    from app.worker import run_scheduler_once
+
+    for i in range(5):
+        await world.task(title=f"Nhiệm vụ {i}", due_date="2023-06-10")
+    async with engine.begin() as conn:
+        assert (await scheduler.tick(conn, date(2023, 6, 28), 3, batch=2))["overdue"] == 2
+    settings = Settings()
+    clock = FixedClock(settings.tz, datetime(2023, 6, 28, 3, 0, tzinfo=UTC))
+    original = scheduler.BATCH
+    scheduler.BATCH = 2
+    try:
+        assert await run_scheduler_once(engine, clock, settings) == {"overdue": 3, "due_soon": 0}
+    finally:
+        scheduler.BATCH = original

@@ -1,0 +1,149 @@
+"""Reports (API.md §7): the task grid by agency and other groupings, reporting periods."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from app import exports
+from app.auth import CurrentCaller
+from app.db import ReadConn
+from app.routers.deps import API_PREFIX, json_response, problems
+from app.services import periods, reports
+
+router = APIRouter(prefix=f"{API_PREFIX}/reports", tags=["reports"])
+DOWNLOADS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {exports.CSV: {}, exports.XLSX: {}},
+        "description": "JSON, or a download when `Accept` asks for text/csv or xlsx.",
+    }
+}
+Mode = Annotated[
+    Literal["decree_09", "calendar"],
+    Query(description="Nghị định 09/2019 periods (default) or calendar ones."),
+]
+
+
+class PeriodItem(BaseModel):
+    key: str
+    kind: str
+    start: date
+    end: date
+
+
+class PeriodList(BaseModel):
+    items: list[dict[str, Any]]
+
+
+class ReportRow(BaseModel):
+    key: Any
+    label: str | None
+    assigned: int
+    completed_on_time: int
+    completed_late: int
+    completed_no_deadline: int
+    open_on_track: int
+    open_due_soon: int
+    open_overdue: int
+    open_no_deadline: int
+    on_time_rate: float | None
+
+
+class TaskReport(BaseModel):
+    group_by: str
+    period: str | None
+    as_of: date
+    items: list[ReportRow]
+    totals: ReportRow
+
+
+@router.get(
+    "/periods",
+    name="periods",
+    summary="Reporting periods",
+    response_model=PeriodList,
+    responses=problems(),
+)
+async def list_periods(
+    caller: CurrentCaller,
+    kind: Annotated[Literal["month", "quarter", "half", "year"], Query()],
+    year: Annotated[int, Query(ge=1990, le=2999)],
+    period_mode: Mode = "decree_09",
+) -> Response:
+    """The periods of a year: a month runs from the 15th of the previous month to the 14th; Q1
+    from 15 December to 14 March; the year from 15 December to 14 December."""
+    items = [
+        {"key": p.key, "kind": p.kind, "from": p.start, "to": p.end}
+        for p in periods.periods(kind, year, period_mode == "calendar")
+    ]
+    return json_response({"items": items})
+
+
+@router.get(
+    "/tasks",
+    name="tasks",
+    summary="Tasks by timeliness, grouped",
+    response_model=TaskReport,
+    responses={**problems(), **DOWNLOADS},
+)
+async def task_report(
+    request: Request,
+    caller: CurrentCaller,
+    conn: ReadConn,
+    group_by: Annotated[
+        Literal["lead_agency", "pillar", "field", "directive", "priority", "assigned_by_name"],
+        Query(),
+    ] = "lead_agency",
+    start: Annotated[
+        date | None, Query(alias="from", description="First assignment day counted.")
+    ] = None,
+    end: Annotated[
+        date | None, Query(alias="to", description="Last assignment day counted.")
+    ] = None,
+    period: Annotated[
+        str | None, Query(description="Instead of from/to: 2023, 2023-03, 2023-Q1, 2023-H1.")
+    ] = None,
+    period_mode: Mode = "decree_09",
+    as_of: Annotated[
+        date | None, Query(description="Judge deadlines as of this day (default today).")
+    ] = None,
+    year: Annotated[list[int] | None, Query()] = None,
+    is_key_task: bool | None = None,
+    agency_id: Annotated[list[uuid.UUID] | None, Query(description="Lead or cooperating.")] = None,
+) -> Response:
+    """Per group: assigned, completed on time / late / without deadline, open on track / due soon /
+    overdue / without deadline, and the on-time rate of what fell due; with a totals row."""
+    state = request.app.state
+    today = state.clock.today()
+    start, end = reports.window(start, end, period, period_mode == "calendar")
+    query = reports.TaskReportQuery(
+        group_by,
+        start,
+        end,
+        as_of or today,
+        state.settings.due_soon_days,
+        year,
+        is_key_task,
+        agency_id,
+        period,
+    )
+    body = await reports.task_report(conn, caller, query)
+    kind = exports.wanted(request)
+    if kind is None:
+        return json_response(body)
+    names = ["label", *reports.COUNTS, "on_time_rate"]
+    rows = [[row[n] for n in names] for row in [*body["items"], body["totals"]]]
+    span = period or (f"{start:%d/%m/%Y} – {end:%d/%m/%Y}" if start and end else "toàn bộ")
+    title = [
+        f"Báo cáo tình hình thực hiện nhiệm vụ theo {reports.GROUP_TITLES[group_by]}",
+        f"Kỳ báo cáo: {span}; số liệu tính đến ngày {query.as_of:%d/%m/%Y}",
+        exports.made_on(today),
+    ]
+    return exports.download(
+        kind, f"bao-cao-nhiem-vu-{query.as_of}", title, [reports.HEADERS_VI[n] for n in names], rows
+    )

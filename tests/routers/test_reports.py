@@ -1,0 +1,233 @@
+"""Reports on a dataset whose counts are known by construction; periods; downloads."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.conftest import World, stand_at
+
+API = "/api/v1/reports"
+
+
+@pytest.fixture
+async def dataset(world: World, app) -> World:  # type: ignore[no-untyped-def]
+    stand_at(app, datetime(2023, 4, 20, 3, 0, tzinfo=UTC))
+
+    async def task(
+        agency: dict[str, object],
+        assigned: str,
+        due: str | None,
+        completed: str | None = None,
+        cancel: bool = False,
+    ) -> None:
+        made = await world.task(
+            lead_agency_id=agency["id"],
+            cooperating_agency_ids=[],
+            assigned_on=assigned,
+            due_date=due,
+        )
+        if completed:
+            await world.act(made, "office", "start")
+            await world.act(made, "office", "submit", result="Xong", completed_on=completed)
+            await world.act(made, "office", "confirm")
+        if cancel:
+            await world.act(made, "office", "cancel", comment="Không còn phù hợp")
+
+    a, c = world.lead, world.other
+    await task(a, "2023-03-01", "2023-03-10", "2023-03-05")  # completed on time
+    await task(a, "2023-03-01", "2023-03-10", "2023-03-20")  # completed late
+    await task(a, "2023-02-01", None, "2023-03-01")  # completed, no deadline
+    await task(a, "2023-03-02", "2023-06-30")  # open, on track
+    await task(a, "2023-03-02", "2023-04-03")  # open, due soon on 1 April
+    await task(a, "2023-03-02", "2023-03-15")  # open, overdue
+    await task(a, "2023-03-20", None)  # open, no deadline
+    await task(c, "2023-03-01", "2023-03-31", cancel=True)  # cancelled: not counted
+    await task(c, "2023-04-05", "2023-05-01")  # assigned after as_of: left out
+    await task(c, "2023-03-01", "2023-03-20", "2023-04-10")  # completed after as_of: overdue on it
+    return world
+
+
+async def test_the_grid_by_lead_agency_as_of_a_day(dataset: World) -> None:
+    body = (
+        await dataset.client.get(
+            f"{API}/tasks",
+            params={"group_by": "lead_agency", "as_of": "2023-04-01"},
+            headers=dataset.h["office"],
+        )
+    ).json()
+    rows = {r["key"]: r for r in body["items"]}
+    a = rows[dataset.lead["id"]]
+    assert a["label"] == "Sở Thông tin và Truyền thông"
+    assert {
+        k: a[k]
+        for k in (
+            "assigned",
+            "completed_on_time",
+            "completed_late",
+            "completed_no_deadline",
+            "open_on_track",
+            "open_due_soon",
+            "open_overdue",
+            "open_no_deadline",
+        )
+    } == {
+        "assigned": 7,
+        "completed_on_time": 1,
+        "completed_late": 1,
+        "completed_no_deadline": 1,
+        "open_on_track": 1,
+        "open_due_soon": 1,
+        "open_overdue": 1,
+        "open_no_deadline": 1,
+    }
+    assert a["on_time_rate"] == pytest.approx(1 / 3, abs=1e-4)
+    c = rows[dataset.other["id"]]
+    assert (c["assigned"], c["open_overdue"], c["on_time_rate"]) == (1, 1, 0.0)
+    totals = body["totals"]
+    assert (totals["assigned"], totals["open_overdue"], totals["on_time_rate"]) == (8, 2, 0.25)
+    today = (await dataset.client.get(f"{API}/tasks", headers=dataset.h["office"])).json()
+    c_today = {r["key"]: r for r in today["items"]}[dataset.other["id"]]
+    assert (c_today["assigned"], c_today["completed_late"], c_today["open_due_soon"]) == (2, 1, 0)
+
+
+async def test_other_groupings_and_filters(dataset: World) -> None:
+    by_priority = (
+        await dataset.client.get(
+            f"{API}/tasks",
+            params={"group_by": "priority", "as_of": "2023-04-01"},
+            headers=dataset.h["office"],
+        )
+    ).json()
+    assert [(r["key"], r["label"], r["assigned"]) for r in by_priority["items"]] == [
+        ("normal", "Thường", 8)
+    ]
+    quarter = (
+        await dataset.client.get(
+            f"{API}/tasks",
+            params={"period": "2023-Q1", "as_of": "2023-04-01"},
+            headers=dataset.h["office"],
+        )
+    ).json()
+    assert quarter["totals"]["assigned"] == 7  # assigned 15 Dec – 14 Mar
+    calendar = (
+        await dataset.client.get(
+            f"{API}/tasks",
+            params={"period": "2023-Q1", "period_mode": "calendar", "as_of": "2023-04-01"},
+            headers=dataset.h["office"],
+        )
+    ).json()
+    assert calendar["totals"]["assigned"] == 8
+    window = (
+        await dataset.client.get(
+            f"{API}/tasks",
+            params={"from": "2023-03-02", "to": "2023-03-31", "as_of": "2023-04-01"},
+            headers=dataset.h["office"],
+        )
+    ).json()
+    assert window["totals"]["assigned"] == 4
+    both = await dataset.client.get(
+        f"{API}/tasks",
+        params={"period": "2023-Q1", "from": "2023-01-01"},
+        headers=dataset.h["office"],
+    )
+    assert both.status_code == 400
+    assert (
+        await dataset.client.get(
+            f"{API}/tasks", params={"period": "2023-Q5"}, headers=dataset.h["office"]
+        )
+    ).status_code == 400
+    assert (
+        await dataset.client.get(
+            f"{API}/tasks", params={"group_by": "colour"}, headers=dataset.h["office"]
+        )
+    ).status_code == 400
+
+
+async def test_agency_staff_count_only_their_tasks(dataset: World) -> None:
+    body = (
+        await dataset.client.get(
+            f"{API}/tasks", params={"as_of": "2023-04-01"}, headers=dataset.h["lead"]
+        )
+    ).json()
+    assert [r["key"] for r in body["items"]] == [dataset.lead["id"]]
+    assert body["totals"]["assigned"] == 7
+
+
+async def test_csv_download_reads_back(dataset: World) -> None:
+    response = await dataset.client.get(
+        f"{API}/tasks",
+        params={"as_of": "2023-04-01", "period": "2023"},
+        headers={**dataset.h["office"], "Accept": "text/csv"},
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][0].startswith("Báo cáo tình hình thực hiện nhiệm vụ")
+    assert "2023" in rows[1][0] and "01/04/2023" in rows[1][0]
+    assert rows[2][0] == "Ngày lập: 20/04/2023"
+    header = rows[4]
+    assert header[:3] == ["Nhóm", "Số nhiệm vụ được giao", "Hoàn thành đúng hạn"]
+    assert rows[-1][0] == "Tổng cộng" and rows[-1][1] == "8"
+
+
+async def test_xlsx_download_reads_back(dataset: World) -> None:
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = await dataset.client.get(
+        f"{API}/tasks",
+        params={"as_of": "2023-04-01"},
+        headers={**dataset.h["office"], "Accept": xlsx},
+    )
+    assert response.status_code == 200 and response.headers["content-type"] == xlsx
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert str(values[0][0]).startswith("Báo cáo")
+    totals = values[-1]
+    assert totals[0] == "Tổng cộng" and totals[1] == 8 and isinstance(totals[1], int)
+
+
+async def test_reporting_periods(world: World) -> None:
+    quarters = (
+        await world.client.get(
+            f"{API}/periods", params={"kind": "quarter", "year": 2023}, headers=world.h["viewer"]
+        )
+    ).json()["items"]
+    assert [(q["key"], q["from"], q["to"]) for q in quarters] == [
+        ("2023-Q1", "2022-12-15", "2023-03-14"),
+        ("2023-Q2", "2023-03-15", "2023-06-14"),
+        ("2023-Q3", "2023-06-15", "2023-09-14"),
+        ("2023-Q4", "2023-09-15", "2023-12-14"),
+    ]
+    months = (
+        await world.client.get(
+            f"{API}/periods", params={"kind": "month", "year": 2023}, headers=world.h["viewer"]
+        )
+    ).json()["items"]
+    assert (months[0]["from"], months[0]["to"], months[2]["from"], months[2]["to"]) == (
+        "2022-12-15",
+        "2023-01-14",
+        "2023-02-15",
+        "2023-03-14",
+    )
+    halves = (
+        await world.client.get(
+            f"{API}/periods", params={"kind": "half", "year": 2023}, headers=world.h["viewer"]
+        )
+    ).json()["items"]
+    assert [(h["from"], h["to"]) for h in halves] == [
+        ("2022-12-15", "2023-06-14"),
+        ("2023-06-15", "2023-12-14"),
+    ]
+    year = (
+        await world.client.get(
+            f"{API}/periods",
+            params={"kind": "year", "year": 2023, "period_mode": "calendar"},
+            headers=world.h["viewer"],
+        )
+    ).json()["items"]
+    assert (year[0]["from"], year[0]["to"]) == ("2023-01-01", "2023-12-31")
