@@ -147,3 +147,69 @@ async def task_report(
     return exports.download(
         kind, f"bao-cao-nhiem-vu-{query.as_of}", title, [reports.HEADERS_VI[n] for n in names], rows
     )
+
+
+@router.get(
+    "/budget",
+    name="budget",
+    summary="Budget requests and money, grouped",
+    responses={**problems(), **DOWNLOADS},
+)
+async def budget_report(
+    request: Request,
+    caller: CurrentCaller,
+    conn: ReadConn,
+    group_by: Annotated[
+        Literal["agency", "funding_source", "expenditure_type", "purpose"], Query()
+    ] = "agency",
+    fiscal_year: Annotated[list[int] | None, Query()] = None,
+) -> Response:
+    """Per group: number of requests, đồng requested, recommended, approved and disbursed, and
+    the count in each status; with a totals row."""
+    body = await reports.budget_report(conn, caller, group_by, fiscal_year)
+    kind = exports.wanted(request)
+    if kind is None:
+        return json_response(body)
+    names = ["label", "count", *reports.MONEY]
+    rows = [[row[n] for n in names] for row in [*body["items"], body["totals"]]]
+    years = ", ".join(str(y) for y in fiscal_year) if fiscal_year else "tất cả"
+    title = [
+        "Báo cáo tình hình bố trí và giải ngân kinh phí",
+        f"Năm ngân sách: {years}",
+        exports.made_on(request.app.state.clock.today()),
+    ]
+    return exports.download(
+        kind, "bao-cao-kinh-phi", title, [reports.BUDGET_HEADERS_VI[n] for n in names], rows
+    )
+
+
+@router.get(
+    "/proposals",
+    name="proposals",
+    summary="Proposals and their answers, grouped",
+    responses=problems(),
+)
+async def proposal_report(
+    request: Request,
+    caller: CurrentCaller,
+    conn: ReadConn,
+    group_by: Annotated[Literal["agency", "category"], Query()] = "agency",
+    start: Annotated[
+        date | None, Query(alias="from", description="First submission day counted.")
+    ] = None,
+    end: Annotated[
+        date | None, Query(alias="to", description="Last submission day counted.")
+    ] = None,
+    period: Annotated[
+        str | None, Query(description="Instead of from/to: 2023, 2023-03, 2023-Q1, 2023-H1.")
+    ] = None,
+    period_mode: Mode = "decree_09",
+    as_of: Annotated[
+        date | None, Query(description="Overdue answers as of this day (default today).")
+    ] = None,
+) -> Response:
+    """Per group: proposals by status and resolution, average days from submission to answer,
+    and answers overdue."""
+    start, end = reports.window(start, end, period, period_mode == "calendar")
+    day = as_of or request.app.state.clock.today()
+    return json_response(await reports.proposal_report(conn, caller, group_by, day, start, end))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, and_, cast, func, literal, or_, select
+from sqlalchemy import BigInteger, Date, Integer, and_, cast, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -173,3 +173,195 @@ async def task_report(conn: AsyncConnection, caller: Caller, q: TaskReportQuery)
         "items": rows,
         "totals": totals,
     }
+
+
+# --- budget ------------------------------------------------------------------------------
+
+
+BUDGET_GROUPS = ("agency", "funding_source", "expenditure_type", "purpose")
+BUDGET_STATUSES = (
+    "draft",
+    "submitted",
+    "under_appraisal",
+    "appraised",
+    "approved",
+    "rejected",
+    "returned",
+    "closed",
+)
+MONEY = ("requested_vnd", "recommended_vnd", "approved_vnd", "disbursed_vnd")
+BUDGET_HEADERS_VI = {
+    "label": "Nhóm",
+    "count": "Số đề nghị",
+    "requested_vnd": "Đề nghị (đồng)",
+    "recommended_vnd": "Thẩm định đề xuất (đồng)",
+    "approved_vnd": "Được phê duyệt (đồng)",
+    "disbursed_vnd": "Đã giải ngân (đồng)",
+}
+
+
+async def budget_report(
+    conn: AsyncConnection, caller: Caller, group_by: str, fiscal_year: list[int] | None
+) -> dict[str, Any]:
+    from app.models.budget_requests import BUDGET_REQUESTS
+    from app.services import budget_requests
+
+    b = BUDGET_REQUESTS.c
+    if group_by == "agency":
+        key, label, source = (
+            b.requesting_agency_id,
+            AGENCIES.c.name,
+            BUDGET_REQUESTS.join(AGENCIES, AGENCIES.c.id == b.requesting_agency_id),
+        )
+    else:
+        column = {
+            "funding_source": b.funding_source,
+            "expenditure_type": b.expenditure_type,
+            "purpose": b.purpose,
+        }[group_by]
+        key, label, source = column, column, BUDGET_REQUESTS
+    money = {
+        "requested_vnd": b.amount_requested_vnd,
+        "recommended_vnd": b.amount_recommended_vnd,
+        "approved_vnd": b.amount_approved_vnd,
+        "disbursed_vnd": b.disbursed_vnd,
+    }
+    columns = [
+        key.label("key"),
+        label.label("label"),
+        func.count().label("count"),
+        *(
+            cast(func.coalesce(func.sum(col), 0), BigInteger).label(name)
+            for name, col in money.items()
+        ),
+        *(
+            cast(func.count().filter(b.status == s), Integer).label(f"status_{s}")
+            for s in BUDGET_STATUSES
+        ),
+    ]
+    clauses: list[ColumnElement[bool]] = [b.deleted_at.is_(None)]
+    seen = budget_requests.visibility(caller)
+    if seen is not None:
+        clauses.append(seen)
+    if fiscal_year:
+        clauses.append(b.fiscal_year.in_(fiscal_year))
+    stmt = (
+        select(*columns)
+        .select_from(source)
+        .where(and_(*clauses))
+        .group_by(key, label)
+        .order_by(label.asc().nulls_last())
+    )
+    labels = LABELS.get(
+        {
+            "funding_source": "funding_source",
+            "expenditure_type": "expenditure_type",
+            "purpose": "budget_purpose",
+        }.get(group_by, ""),
+        {},
+    )
+    rows = []
+    for r in (await conn.execute(stmt)).all():
+        m = dict(r._mapping)
+        row = {
+            "key": m["key"],
+            "label": labels[m["key"]][0] if m["key"] in labels else m["label"],
+            "count": m["count"],
+        }
+        row.update({name: int(m[name]) for name in MONEY})
+        row["by_status"] = {s: m[f"status_{s}"] for s in BUDGET_STATUSES if m[f"status_{s}"]}
+        rows.append(row)
+    totals: dict[str, Any] = {
+        "key": None,
+        "label": "Tổng cộng",
+        "count": sum(r["count"] for r in rows),
+    }
+    totals.update({name: sum(r[name] for r in rows) for name in MONEY})
+    totals["by_status"] = {
+        s: n for s in BUDGET_STATUSES if (n := sum(r["by_status"].get(s, 0) for r in rows))
+    }
+    return {"group_by": group_by, "fiscal_year": fiscal_year, "items": rows, "totals": totals}
+
+
+# --- proposals ---------------------------------------------------------------------------
+
+
+PROPOSAL_GROUPS = ("agency", "category")
+PROPOSAL_STATUSES = ("draft", "submitted", "under_review", "resolved", "withdrawn")
+RESOLUTIONS = ("accepted", "partially_accepted", "rejected", "referred")
+
+
+async def proposal_report(
+    conn: AsyncConnection,
+    caller: Caller,
+    group_by: str,
+    as_of: date,
+    start: date | None,
+    end: date | None,
+) -> dict[str, Any]:
+    from app.models.proposals import PROPOSALS
+    from app.services import proposals
+
+    p = PROPOSALS.c
+    if group_by == "agency":
+        key, label, source = (
+            p.submitting_agency_id,
+            AGENCIES.c.name,
+            PROPOSALS.join(AGENCIES, AGENCIES.c.id == p.submitting_agency_id),
+        )
+    else:
+        key, label, source = p.category, p.category, PROPOSALS
+    responded = cast(p.response["responded_on"].astext, Date)
+    days = responded - p.submitted_on
+    awaiting = p.status.in_(("submitted", "under_review"))
+    columns = [
+        key.label("key"),
+        label.label("label"),
+        func.count().label("count"),
+        *(
+            cast(func.count().filter(p.status == s), Integer).label(f"status_{s}")
+            for s in PROPOSAL_STATUSES
+        ),
+        *(
+            cast(func.count().filter(p.resolution == r), Integer).label(f"resolution_{r}")
+            for r in RESOLUTIONS
+        ),
+        func.avg(days).filter(p.status == "resolved").label("average_days_to_respond"),
+        cast(func.count().filter(awaiting, p.response_due_date < literal(as_of)), Integer).label(
+            "overdue_responses"
+        ),
+    ]
+    clauses: list[ColumnElement[bool]] = [p.deleted_at.is_(None)]
+    seen = proposals.visibility(caller)
+    if seen is not None:
+        clauses.append(seen)
+    if start is not None:
+        clauses.append(p.submitted_on >= start)
+    if end is not None:
+        clauses.append(p.submitted_on <= end)
+    stmt = (
+        select(*columns)
+        .select_from(source)
+        .where(and_(*clauses))
+        .group_by(key, label)
+        .order_by(label.asc().nulls_last())
+    )
+    labels = LABELS["proposal_category"] if group_by == "category" else {}
+    rows = []
+    for r in (await conn.execute(stmt)).all():
+        m = dict(r._mapping)
+        average = m["average_days_to_respond"]
+        rows.append(
+            {
+                "key": m["key"],
+                "label": labels[m["key"]][0] if m["key"] in labels else m["label"],
+                "count": m["count"],
+                "by_status": {s: m[f"status_{s}"] for s in PROPOSAL_STATUSES if m[f"status_{s}"]},
+                "by_resolution": {
+                    x: m[f"resolution_{x}"] for x in RESOLUTIONS if m[f"resolution_{x}"]
+                },
+                "average_days_to_respond": None if average is None else round(float(average), 1),
+                "overdue_responses": m["overdue_responses"],
+            }
+        )
+    return {"group_by": group_by, "as_of": as_of, "items": rows}

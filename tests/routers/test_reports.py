@@ -231,3 +231,128 @@ async def test_reporting_periods(world: World) -> None:
         )
     ).json()["items"]
     assert (year[0]["from"], year[0]["to"]) == ("2023-01-01", "2023-12-31")
+
+
+async def test_budget_report(world: World, app) -> None:  # type: ignore[no-untyped-def]
+    stand_at(app, datetime(2023, 6, 1, 3, 0, tzinfo=UTC))
+    base = {
+        "expenditure_type": "recurrent",
+        "purpose": "training",
+        "funding_source": "provincial",
+        "fiscal_year": 2023,
+    }
+    ids = []
+    for agency, amount in (("lead", 1_000), ("lead", 500), ("coop", 300)):
+        made = await world.client.post(
+            "/api/v1/budget-requests",
+            json={**base, "title": "x", "amount_requested_vnd": amount},
+            headers=world.h[agency],
+        )
+        ids.append(made.json()["id"])
+    steps = [
+        ("lead", "submit", {}),
+        ("finance", "start_appraisal", {}),
+        ("finance", "appraise", {"amount_recommended_vnd": 900, "opinion": "Ổn"}),
+        (
+            "leader",
+            "approve",
+            {
+                "amount_approved_vnd": 800,
+                "decision": {"document_number": "1/QĐ", "decided_by": "Chủ tịch"},
+            },
+        ),
+    ]
+    for role, action, fields in steps:
+        assert (
+            await world.client.post(
+                f"/api/v1/budget-requests/{ids[0]}/transitions",
+                json={"action": action, **fields},
+                headers=world.h[role],
+            )
+        ).status_code == 200
+    await world.client.post(
+        f"/api/v1/budget-requests/{ids[0]}/disbursements",
+        json={"amount_vnd": 250},
+        headers=world.h["finance"],
+    )
+    body = (
+        await world.client.get(
+            f"{API}/budget", params={"fiscal_year": 2023}, headers=world.h["finance"]
+        )
+    ).json()
+    lead = {r["key"]: r for r in body["items"]}[world.lead["id"]]
+    assert (
+        lead["count"],
+        lead["requested_vnd"],
+        lead["recommended_vnd"],
+        lead["approved_vnd"],
+        lead["disbursed_vnd"],
+    ) == (2, 1_500, 900, 800, 250)
+    assert lead["by_status"] == {"draft": 1, "approved": 1}
+    assert (body["totals"]["count"], body["totals"]["requested_vnd"]) == (3, 1_800)
+    by_purpose = (
+        await world.client.get(
+            f"{API}/budget", params={"group_by": "purpose"}, headers=world.h["finance"]
+        )
+    ).json()
+    assert [(r["key"], r["label"], r["count"]) for r in by_purpose["items"]] == [
+        ("training", "Đào tạo, bồi dưỡng", 3)
+    ]
+    own = (await world.client.get(f"{API}/budget", headers=world.h["coop"])).json()
+    assert own["totals"]["requested_vnd"] == 300
+    sheet = await world.client.get(
+        f"{API}/budget", headers={**world.h["finance"], "Accept": "text/csv"}
+    )
+    lines = list(csv.reader(io.StringIO(sheet.content.decode("utf-8-sig"))))
+    assert lines[-1][:3] == ["Tổng cộng", "3", "1800"]
+
+
+async def test_proposal_report(world: World, app) -> None:  # type: ignore[no-untyped-def]
+    stand_at(app, datetime(2023, 3, 1, 3, 0, tzinfo=UTC))
+    made = []
+    for due in ("2023-03-10", "2023-04-30", "2023-03-05"):
+        response = await world.client.post(
+            "/api/v1/proposals",
+            json={"title": "x", "category": "funding", "response_due_date": due},
+            headers=world.h["lead"],
+        )
+        made.append(response.json())
+        await world.client.post(
+            f"/api/v1/proposals/{made[-1]['id']}/transitions",
+            json={"action": "submit"},
+            headers=world.h["lead"],
+        )
+    await world.client.post(
+        f"/api/v1/proposals/{made[2]['id']}/transitions",
+        json={"action": "review"},
+        headers=world.h["office"],
+    )
+    stand_at(app, datetime(2023, 3, 8, 3, 0, tzinfo=UTC))
+    await world.client.post(
+        f"/api/v1/proposals/{made[2]['id']}/transitions",
+        json={
+            "action": "resolve",
+            "resolution": "referred",
+            "response": {"text": "Trình cấp có thẩm quyền"},
+        },
+        headers=world.h["leader"],
+    )
+    body = (
+        await world.client.get(
+            f"{API}/proposals", params={"as_of": "2023-03-20"}, headers=world.h["office"]
+        )
+    ).json()
+    row = body["items"][0]
+    assert (row["key"], row["count"], row["by_status"], row["by_resolution"]) == (
+        world.lead["id"],
+        3,
+        {"submitted": 2, "resolved": 1},
+        {"referred": 1},
+    )
+    assert (row["average_days_to_respond"], row["overdue_responses"]) == (7.0, 1)
+    by_category = (
+        await world.client.get(
+            f"{API}/proposals", params={"group_by": "category"}, headers=world.h["office"]
+        )
+    ).json()
+    assert by_category["items"][0]["label"] == "Kinh phí"
