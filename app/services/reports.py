@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Date, Integer, and_, cast, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.expression import FromClause
 
 from app.auth import Caller
 from app.enums import LABELS
@@ -207,6 +208,7 @@ async def budget_report(
     from app.services import budget_requests
 
     b = BUDGET_REQUESTS.c
+    source: FromClause
     if group_by == "agency":
         key, label, source = (
             b.requesting_agency_id,
@@ -303,6 +305,7 @@ async def proposal_report(
     from app.services import proposals
 
     p = PROPOSALS.c
+    source: FromClause
     if group_by == "agency":
         key, label, source = (
             p.submitting_agency_id,
