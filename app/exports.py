@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -105,3 +105,82 @@ def download(
 
 def made_on(today: date) -> str:
     return f"Ngày lập: {today:%d/%m/%Y}"
+
+
+async def _csv_stream(
+    title: list[str], headers: Sequence[str], rows: AsyncIterator[Sequence[Any]]
+) -> AsyncIterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    yield "\ufeff".encode()
+    for text in title:
+        writer.writerow([text])
+    writer.writerow([])
+    writer.writerow(headers)
+    async for row in rows:
+        writer.writerow(
+            [
+                "" if v is None else (v.isoformat() if isinstance(v, (date, datetime)) else v)
+                for v in row
+            ]
+        )
+        if buffer.tell() > 65536:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+async def _xlsx_stream(
+    title: list[str], headers: Sequence[str], rows: AsyncIterator[Sequence[Any]]
+) -> AsyncIterator[bytes]:
+    """openpyxl's write-only mode keeps rows on disk as they come; the finished file is then
+    sent in chunks, so a large export never sits in memory whole."""
+    import tempfile
+
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Danh sách")
+    for i, text in enumerate(title):
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = Font(bold=i == 0)
+        sheet.append([cell])
+    sheet.append([])
+    sheet.append(list(headers))
+    async for row in rows:
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=_cell(value))
+            if isinstance(value, date) and not isinstance(value, datetime):
+                cell.number_format = "DD/MM/YYYY"
+            cells.append(cell)
+        sheet.append(cells)
+    with tempfile.TemporaryFile() as out:
+        book.save(out)
+        out.seek(0)
+        while chunk := out.read(256 * 1024):
+            yield chunk
+
+
+def stream(
+    kind: str,
+    filename: str,
+    title: list[str],
+    headers: Sequence[str],
+    rows: AsyncIterator[Sequence[Any]],
+) -> Response:
+    disposition = {
+        "Content-Disposition": f'attachment; filename="{filename}.{"csv" if kind == CSV else "xlsx"}"'
+    }
+    if kind == CSV:
+        return StreamingResponse(
+            _csv_stream(title, headers, rows),
+            media_type=f"{CSV}; charset=utf-8",
+            headers=disposition,
+        )
+    return StreamingResponse(
+        _xlsx_stream(title, headers, rows), media_type=XLSX, headers=disposition
+    )

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response
 
+from app import exports
 from app.auth import CurrentCaller
 from app.db import ReadConn, WriteConn
 from app.enums import Pillar, Priority, TaskStatus, Timeliness
@@ -47,7 +48,19 @@ router = APIRouter(prefix=f"{API_PREFIX}/tasks", tags=["tasks"])
 Ids = Annotated[list[uuid.UUID] | None, Query()]
 
 
-@router.get("", name="list", summary="List tasks", response_model=TaskList, responses=problems())
+@router.get(
+    "",
+    name="list",
+    summary="List tasks",
+    response_model=TaskList,
+    responses={
+        **problems(),
+        200: {
+            "content": {exports.CSV: {}, exports.XLSX: {}},
+            "description": "JSON, or every matching task as a download when `Accept` asks for CSV or xlsx.",
+        },
+    },
+)
 async def list_tasks(
     request: Request,
     caller: CurrentCaller,
@@ -91,6 +104,17 @@ async def list_tasks(
         due_to,
         q,
     )
+    kind = exports.wanted(request)
+    if kind is not None:
+        # A download holds every matching task, not one page, streamed as it is read.
+        today = request.app.state.clock.today()
+        title = [
+            "Danh sách nhiệm vụ",
+            f"Tình trạng tính đến ngày {day.today:%d/%m/%Y}",
+            exports.made_on(today),
+        ]
+        rows = tasks.export_rows(request.app.state.engine, caller, params, filters, day)
+        return exports.stream(kind, f"nhiem-vu-{day.today}", title, tasks.EXPORT_HEADERS, rows)
     page, items = await tasks.list_(conn, caller, params, filters, day)
     return page_response(request, page, items)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
@@ -593,3 +593,59 @@ def _require_fields(data: TaskTransition, action: Transition) -> None:
             f"'{data.action}' needs {' and '.join(missing)}.",
             [{"field": m, "message": f"required for '{data.action}'"} for m in missing],
         )
+
+
+EXPORT_HEADERS = (
+    "Mã nhiệm vụ",
+    "Nhiệm vụ",
+    "Đơn vị chủ trì",
+    "Ngày giao",
+    "Hạn xử lý",
+    "Trạng thái",
+    "Tình trạng",
+    "Số ngày quá hạn",
+    "Ngày hoàn thành",
+    "Tiến độ (%)",
+    "Nhiệm vụ trọng tâm",
+    "Trụ cột",
+    "Lĩnh vực",
+    "Độ khẩn",
+)
+
+
+async def export_rows(
+    engine: Any, caller: Caller, params: ListParams, filters: TaskFilters, day: Day
+) -> AsyncIterator[list[Any]]:
+    """Every task the list would show (all pages), streamed from a server-side cursor in the
+    list's order, with the agency's name and Vietnamese labels."""
+    from app.enums import LABELS
+
+    keys = parse_sort(params.sort, SORT_KEYS, "-created_at", SORT_FIELDS)
+    stmt = (
+        select(*COLUMNS, *LIST_EXTRA, AGENCIES.c.name.label("lead_name"))
+        .select_from(TASKS.join(AGENCIES, AGENCIES.c.id == t.lead_agency_id))
+        .where(*_where(caller, filters, params, day))
+        .order_by(*(k.column.desc() if k.descending else k.column.asc() for k in keys))
+    )
+    statuses, timeliness_labels = LABELS["task_status"], LABELS["timeliness"]
+    pillars, priorities = LABELS["task_pillar"], LABELS["task_priority"]
+    bind = {"today": day.today, "soon_days": day.soon_days}
+    async with engine.connect() as conn:
+        result = await conn.stream(stmt.execution_options(yield_per=2000), bind)
+        async for row in result:
+            yield [
+                row.code,
+                row.title,
+                row.lead_name,
+                row.assigned_on,
+                row.due_date,
+                statuses[row.status][0],
+                timeliness_labels[row.timeliness_sql][0] if row.timeliness_sql else None,
+                row.days_overdue_sql,
+                row.completed_on,
+                row.progress_percent,
+                "Có" if row.is_key_task else "",
+                pillars[row.pillar][0] if row.pillar else None,
+                row.field,
+                priorities[row.priority][0],
+            ]

@@ -356,3 +356,40 @@ async def test_proposal_report(world: World, app) -> None:  # type: ignore[no-un
         )
     ).json()
     assert by_category["items"][0]["label"] == "Kinh phí"
+
+
+async def test_task_list_downloads_every_matching_task(world: World, app) -> None:  # type: ignore[no-untyped-def]
+    stand_at(app, datetime(2023, 6, 1, 3, 0, tzinfo=UTC))
+    for i in range(60):
+        await world.task(
+            title=f"Nhiệm vụ {i:02d}", due_date="2023-05-01" if i % 2 else "2023-12-31"
+        )
+    await world.task(lead_agency_id=world.other["id"], cooperating_agency_ids=[])
+    response = await world.client.get(
+        "/api/v1/tasks",
+        params={"sort": "code", "lead_agency_id": world.lead["id"]},
+        headers={**world.h["office"], "Accept": "text/csv"},
+    )
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == ["Danh sách nhiệm vụ"] and rows[4][0] == "Mã nhiệm vụ"
+    data = rows[5:]
+    assert len(data) == 60  # every page, not the first 50
+    assert [r[0] for r in data] == sorted(r[0] for r in data)
+    overdue = [r for r in data if r[6] == "Quá hạn"]
+    assert len(overdue) == 30 and all(r[7] == "31" for r in overdue)
+    assert data[0][2] == "Sở Thông tin và Truyền thông" and data[0][5] == "Mới giao"
+    staff = await world.client.get(
+        "/api/v1/tasks", headers={**world.h["other"], "Accept": "text/csv"}
+    )
+    assert len(list(csv.reader(io.StringIO(staff.content.decode("utf-8-sig"))))[5:]) == 1
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    book = await world.client.get(
+        "/api/v1/tasks",
+        params={"timeliness": "overdue"},
+        headers={**world.h["office"], "Accept": xlsx},
+    )
+    sheet = load_workbook(io.BytesIO(book.content)).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert len(values) - 5 == 30
+    assert values[5][4] == datetime(2023, 5, 1)  # dates are dates in the workbook
