@@ -184,3 +184,91 @@ def stream(
     return StreamingResponse(
         _xlsx_stream(title, headers, rows), media_type=XLSX, headers=disposition
     )
+
+
+# Vietnamese column headers of list downloads; a field not named here keeps its API name.
+FIELD_HEADERS_VI = {
+    "id": "ID",
+    "code": "Mã",
+    "name": "Tên",
+    "short_name": "Tên viết tắt",
+    "kind": "Loại",
+    "title": "Trích yếu / tên",
+    "content": "Nội dung",
+    "status": "Trạng thái",
+    "year": "Năm",
+    "parent_id": "Đơn vị cấp trên",
+    "successor_id": "Đơn vị kế thừa",
+    "valid_from": "Hiệu lực từ",
+    "valid_to": "Hiệu lực đến",
+    "issued_on": "Ngày ban hành",
+    "issuer_agency_id": "Cơ quan ban hành",
+    "signer_name": "Người ký",
+    "signer_title": "Chức vụ người ký",
+    "document_number": "Số văn bản",
+    "category": "Loại đề xuất",
+    "submitting_agency_id": "Đơn vị đề xuất",
+    "addressed_to_agency_id": "Gửi tới",
+    "directive_id": "Văn bản chỉ đạo",
+    "submitted_on": "Ngày gửi",
+    "response_due_date": "Hạn trả lời",
+    "resolution": "Kết quả xử lý",
+    "response": "Trả lời",
+    "requesting_agency_id": "Đơn vị đề nghị",
+    "proposal_id": "Đề xuất",
+    "project_name": "Dự án",
+    "expenditure_type": "Loại chi",
+    "purpose": "Mục đích",
+    "funding_source": "Nguồn vốn",
+    "fiscal_year": "Năm ngân sách",
+    "amount_requested_vnd": "Số đề nghị (đồng)",
+    "amount_recommended_vnd": "Số thẩm định (đồng)",
+    "amount_approved_vnd": "Số phê duyệt (đồng)",
+    "disbursed_vnd": "Đã giải ngân (đồng)",
+    "disbursement_deadline": "Hạn giải ngân",
+    "amount_vnd": "Số tiền (đồng)",
+    "disbursed_on": "Ngày giải ngân",
+    "reference": "Chứng từ",
+    "reported_on": "Ngày báo cáo",
+    "progress_percent": "Tiến độ (%)",
+    "results": "Kết quả",
+    "difficulties": "Khó khăn",
+    "recommendations": "Kiến nghị",
+    "reason": "Lý do",
+    "proposed_due_date": "Hạn đề nghị",
+    "approved_due_date": "Hạn được chấp thuận",
+    "message": "Nội dung đôn đốc",
+    "channel": "Hình thức",
+    "action": "Thao tác",
+    "actor_name": "Người thực hiện",
+    "occurred_at": "Thời điểm",
+    "changes": "Thay đổi",
+    "comment": "Ghi chú",
+    "created_at": "Ngày tạo",
+    "updated_at": "Ngày cập nhật",
+    "deleted_at": "Ngày xóa",
+    "version": "Phiên bản",
+    "allowed_actions": "Thao tác được phép",
+}
+
+
+def plain(value: Any) -> Any:
+    """A cell value: lists and objects as JSON text, identifiers as text."""
+    if isinstance(value, (list, dict)):
+        import orjson
+
+        return orjson.dumps(value, default=str).decode()
+    if value is not None and not isinstance(value, (str, int, float, bool, date, datetime)):
+        return str(value)
+    return value
+
+
+def list_download(kind: str, path: str, today: date, items: list[dict[str, Any]]) -> Response:
+    """Any collection as a download: every field, Vietnamese headers where known."""
+    resource = path.rstrip("/").rsplit("/", 1)[-1]
+    fields = [f for f in (items[0].keys() if items else ["id"]) if f != "allowed_actions"]
+    title = [f"Danh sách: {resource}", f"Số liệu tại ngày {today:%d/%m/%Y}", made_on(today)]
+    rows = ([plain(item.get(f)) for f in fields] for item in items)
+    return download(
+        kind, f"{resource}-{today}", title, [FIELD_HEADERS_VI.get(f, f) for f in fields], rows
+    )

@@ -13,6 +13,7 @@ from fastapi import Depends, Header, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app import exports
 from app.auth import Caller
 from app.services import idempotency, versions
 from app.services.listing import DEFAULT_LIMIT, MAX_LIMIT, ListParams, Page
@@ -21,7 +22,11 @@ from app.services.tasks import Day
 API_PREFIX = "/api/v1"
 
 
+EXPORT_LIMIT = 100_000  # a download holds every row, not one page
+
+
 async def list_params(
+    request: Request,
     limit: Annotated[
         int,
         Query(
@@ -35,6 +40,8 @@ async def list_params(
     count: Annotated[bool, Query(description="Also return `total`.")] = False,
     include_deleted: Annotated[bool, Query(description="Include soft-deleted items.")] = False,
 ) -> ListParams:
+    if exports.wanted(request) is not None:
+        return ListParams(EXPORT_LIMIT, None, sort, False, include_deleted)
     return ListParams(min(limit, MAX_LIMIT), cursor, sort, count, include_deleted)
 
 
@@ -99,6 +106,9 @@ def resource_response(
 
 
 def page_response(request: Request, page: Page, items: list[Any]) -> Response:
+    kind = exports.wanted(request)
+    if kind is not None:
+        return exports.list_download(kind, request.url.path, request.app.state.clock.today(), items)
     body: dict[str, Any] = {"items": items, "next_cursor": page.next_cursor}
     headers = {}
     if page.total is not None:

@@ -393,3 +393,31 @@ async def test_task_list_downloads_every_matching_task(world: World, app) -> Non
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert len(values) - 5 == 30
     assert values[5][4] == datetime(2023, 5, 1)  # dates are dates in the workbook
+
+
+async def test_every_collection_downloads(world: World, office: dict[str, str]) -> None:
+    from tests.conftest import make_agency
+
+    for i in range(55):
+        await make_agency(world.client, office, code=f"DL{i:02d}", name=f"Đơn vị {i:02d}")
+    response = await world.client.get(
+        "/api/v1/agencies", params={"sort": "code"}, headers={**office, "Accept": "text/csv"}
+    )
+    assert response.status_code == 200 and response.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == ["Danh sách: agencies"]
+    header, data = rows[4], rows[5:]
+    assert "Mã" in header and "Tên" in header
+    assert len(data) == 55 + 3  # every agency, past the page size
+    assert any(r[header.index("Tên")] == "Đơn vị 00" for r in data)
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    agency = data[0][header.index("ID")]
+    history = await world.client.get(
+        f"/api/v1/agencies/{agency}/history", headers={**office, "Accept": xlsx}
+    )
+    sheet = load_workbook(io.BytesIO(history.content)).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert (
+        values[4][values[4].index("Thao tác")] == "Thao tác"
+        and values[5][values[4].index("Thao tác")] == "created"
+    )
