@@ -28,6 +28,7 @@ import asyncpg
 import httpx
 
 from app.migrate import upgrade
+from bench import reports as bench_reports
 from bench.dataset import load
 from bench.statements import CountingProxy
 
@@ -401,9 +402,9 @@ async def explain(dsn: str, statement: str, parameters: Any) -> str:
     return " → ".join(nodes)
 
 
-def write_readme(table: str, meta: str) -> None:
+def write_readme(table: str, meta: str, marker: str = "results") -> None:
     text = README.read_text()
-    start, end = "<!-- results -->", "<!-- /results -->"
+    start, end = f"<!-- {marker} -->", f"<!-- /{marker} -->"
     before, rest = text.split(start, 1)
     after = rest.split(end, 1)[1]
     README.write_text(f"{before}{start}\n{meta}\n\n{table}\n{end}{after}")
@@ -424,6 +425,10 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--reuse", action="store_true", help="keep an already loaded database")
     parser.add_argument("--no-readme", action="store_true")
+    parser.add_argument(
+        "--no-reports", dest="reports", action="store_false", help="skip the report figures"
+    )
+    parser.add_argument("--only-reports", action="store_true", help="only the report figures")
     args = parser.parse_args()
 
     binary = ensure_wrk()
@@ -462,13 +467,26 @@ def main() -> None:
         tmp / "baseline.log",
     )
     results: dict[str, dict[str, Result]] = {}
+    report_figures: dict[str, Any] = {}
     try:
         wait_ready(SERVICE_PORT, "/readyz")
         wait_ready(BASELINE_PORT, "/api/v1/tasks/00000000-0000-0000-0000-000000000000")
         for process, log in ((service, "service.log"), (baseline, "baseline.log")):
             if process.poll() is not None:  # e.g. the port was taken by another process
                 raise SystemExit(f"{process.args[0]} exited:\n{(tmp / log).read_text()}")
-        for name, files in lua.items():
+        if args.reports:
+            # About 100,000 tasks: the first seven of the sixty agencies lead a seventh of all.
+            report_figures = bench_reports.measure(
+                dsn,
+                SERVICE_PORT,
+                KEY,
+                service.pid,
+                data["agencies"][:6],
+                time.strftime("%Y-%m-%d"),
+                "2023-06-30",
+            )
+            print(bench_reports.table(report_figures), flush=True)
+        for name, files in lua.items() if not args.only_reports else []:
             results[name] = {"service": Result(), "baseline": Result()}
             wrk(binary, SERVICE_PORT, files[-1], 2, args.connections)  # warm-up
             wrk(binary, BASELINE_PORT, files[-1], 2, args.connections)
@@ -519,9 +537,17 @@ def main() -> None:
     table = (
         "\n".join(rows) + "\n\nPlans of the list queries at this size (EXPLAIN):\n\n" + plan_lines
     )
-    print("\n" + meta + "\n\n" + table)
-    if not args.no_readme:
-        write_readme(table, meta)
+    if not args.only_reports:
+        print("\n" + meta + "\n\n" + table)
+        if not args.no_readme:
+            write_readme(table, meta)
+    if report_figures and not args.no_readme:
+        write_readme(
+            bench_reports.table(report_figures),
+            f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: `uv run python -m bench.run --only-reports --reuse`"
+            f" ({args.tasks:,} tasks; the report as of today and as of 2023-06-30; psql times include starting psql).",
+            marker="report-results",
+        )
 
 
 if __name__ == "__main__":

@@ -117,15 +117,6 @@ async def task_report(conn: AsyncConnection, caller: Caller, q: TaskReportQuery)
         raise BadRequest(f"group_by must be one of {', '.join(GROUPS)}.")
     key, label, source = _group(q.group_by)
     rule = timeliness_sql(t.status, t.due_date, t.completed_on, q.as_of, q.soon_days)
-    columns = [
-        key.label("key"),
-        label.label("label"),
-        func.count().label("assigned"),
-        *(
-            cast(func.count().filter(rule == bucket), Integer).label(name)
-            for name, bucket in BUCKETS
-        ),
-    ]
     clauses: list[ColumnElement[bool]] = [
         t.deleted_at.is_(None),
         t.status != "cancelled",
@@ -146,14 +137,28 @@ async def task_report(conn: AsyncConnection, caller: Caller, q: TaskReportQuery)
         clauses.append(
             or_(t.lead_agency_id.in_(q.agency_id), t.cooperating_agency_ids.overlap(q.agency_id))
         )
-    stmt = (
-        select(*columns)
+    # The timeliness of each task is worked out once, then counted into the buckets.
+    judged = (
+        select(key.label("key"), label.label("label"), rule.label("timeliness"))
         .select_from(source)
         .where(and_(*clauses))
-        .group_by(key, label)
-        .order_by(label.asc().nulls_last())
+        .subquery()
     )
-    rows = [dict(r._mapping) for r in (await conn.execute(stmt)).all()]
+    stmt = (
+        select(
+            judged.c.key,
+            judged.c.label,
+            func.count().label("assigned"),
+            *(
+                cast(func.count().filter(judged.c.timeliness == bucket), Integer).label(name)
+                for name, bucket in BUCKETS
+            ),
+        )
+        .group_by(judged.c.key, judged.c.label)
+        .order_by(judged.c.label.asc().nulls_last())
+    )
+    # Column names of a subquery come back as SQLAlchemy's str subclass, which orjson refuses.
+    rows = [{str(k): v for k, v in r._mapping.items()} for r in (await conn.execute(stmt)).all()]
     labels = LABELS.get(
         {"pillar": "task_pillar", "priority": "task_priority"}.get(q.group_by, ""), {}
     )

@@ -1,0 +1,120 @@
+"""Report and export figures: the task report over all tasks against the raw SQL aggregate run
+with psql in the same run, the same report as of a past day, and an xlsx export of about
+100,000 tasks with the service's memory watched while it streams."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+RAW_REPORT = """
+SELECT t.lead_agency_id, a.name, count(*) AS assigned,
+  count(*) FILTER (WHERE st = 'completed' AND due_date IS NOT NULL AND completed_on <= due_date) AS completed_on_time,
+  count(*) FILTER (WHERE st = 'completed' AND due_date IS NOT NULL AND NOT (completed_on <= due_date)) AS completed_late,
+  count(*) FILTER (WHERE st = 'completed' AND due_date IS NULL) AS completed_no_deadline,
+  count(*) FILTER (WHERE st <> 'completed' AND due_date > DATE '{day}' + 3) AS open_on_track,
+  count(*) FILTER (WHERE st <> 'completed' AND due_date BETWEEN DATE '{day}' AND DATE '{day}' + 3) AS open_due_soon,
+  count(*) FILTER (WHERE st <> 'completed' AND due_date < DATE '{day}') AS open_overdue,
+  count(*) FILTER (WHERE st <> 'completed' AND due_date IS NULL) AS open_no_deadline
+FROM (SELECT *, CASE WHEN status = 'completed' AND completed_on > DATE '{day}' THEN 'in_progress' ELSE status END AS st
+      FROM tasks WHERE deleted_at IS NULL AND status <> 'cancelled' AND assigned_on <= DATE '{day}') AS t
+JOIN agencies AS a ON a.id = t.lead_agency_id
+GROUP BY t.lead_agency_id, a.name ORDER BY a.name
+"""
+
+
+def _rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _timed(call: Any, times: int) -> float:
+    samples = []
+    for _ in range(times):
+        started = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def measure(
+    dsn: str, port: int, key: str, pid: int, agencies: list[str], today: str, past: str
+) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {key}"}
+    base = f"http://127.0.0.1:{port}/api/v1"
+    with httpx.Client(timeout=120, headers=headers) as client:
+
+        def report(day: str) -> None:
+            response = client.get(
+                f"{base}/reports/tasks", params={"group_by": "lead_agency", "as_of": day}
+            )
+            response.raise_for_status()
+
+        def psql(day: str) -> None:
+            subprocess.run(
+                ["psql", dsn, "-Atq", "-c", RAW_REPORT.format(day=day)],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+
+        report(today)  # warm the caches of both
+        psql(today)
+        figures: dict[str, Any] = {
+            "report_today_s": _timed(lambda: report(today), 5),
+            "psql_today_s": _timed(lambda: psql(today), 5),
+            "report_past_s": _timed(lambda: report(past), 5),
+            "psql_past_s": _timed(lambda: psql(past), 5),
+        }
+        params = [("lead_agency_id", a) for a in agencies] + [("sort", "code")]
+        before = _rss_kib(pid)
+        peak = [before]
+        done = threading.Event()
+
+        def watch() -> None:
+            while not done.is_set():
+                peak[0] = max(peak[0], _rss_kib(pid))
+                time.sleep(0.02)
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        started = time.perf_counter()
+        size = 0
+        rows = 0
+        with client.stream(
+            "GET", f"{base}/tasks", params=params, headers={"Accept": XLSX}
+        ) as response:
+            response.raise_for_status()
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+        figures["xlsx_s"] = time.perf_counter() - started
+        done.set()
+        watcher.join()
+        count = client.get(
+            f"{base}/tasks", params=[*params, ("count", "true"), ("limit", "1")]
+        ).json()["total"]
+        rows = int(count)
+    figures.update(xlsx_rows=rows, xlsx_mb=size / 1e6, rss_growth_mb=(peak[0] - before) / 1024)
+    return figures
+
+
+def table(f: dict[str, Any]) -> str:
+    ratio_today = f["report_today_s"] / f["psql_today_s"]
+    ratio_past = f["report_past_s"] / f["psql_past_s"]
+    return "\n".join(
+        [
+            "| measurement | service | raw SQL via psql | ratio | target |",
+            "|---|---:|---:|---:|---|",
+            f"| `GET /reports/tasks?group_by=lead_agency` (as of today), median of 5 | {f['report_today_s'] * 1000:.0f} ms | {f['psql_today_s'] * 1000:.0f} ms | **{ratio_today:.2f}** | ≤ 1.3 and < 1 s |",
+            f"| the same `as_of` a past day | {f['report_past_s'] * 1000:.0f} ms | {f['psql_past_s'] * 1000:.0f} ms | **{ratio_past:.2f}** | ≤ 1.3 and < 1 s |",
+            f"| xlsx download of {f['xlsx_rows']:,} tasks ({f['xlsx_mb']:.1f} MB) | {f['xlsx_s']:.1f} s, service memory grew by **{f['rss_growth_mb']:.0f} MB** | | | growth < 150 MB |",
+        ]
+    )
