@@ -211,5 +211,36 @@ async def proposal_report(
     """Per group: proposals by status and resolution, average days from submission to answer,
     and answers overdue."""
     start, end = reports.window(start, end, period, period_mode == "calendar")
-    day = as_of or request.app.state.clock.today()
-    return json_response(await reports.proposal_report(conn, caller, group_by, day, start, end))
+    today = request.app.state.clock.today()
+    day = as_of or today
+    body = await reports.proposal_report(conn, caller, group_by, day, start, end)
+    kind = exports.wanted(request)
+    if kind is None:
+        return json_response(body)
+    statuses, resolutions = reports.PROPOSAL_STATUSES, reports.RESOLUTIONS
+    headers = [
+        "Nhóm",
+        "Số đề xuất",
+        *(f"Trạng thái: {s}" for s in statuses),
+        *(f"Kết quả: {r}" for r in resolutions),
+        "Số ngày trả lời bình quân",
+        "Quá hạn trả lời",
+    ]
+    rows = [
+        [
+            row["label"],
+            row["count"],
+            *(row["by_status"].get(s, 0) for s in statuses),
+            *(row["by_resolution"].get(r, 0) for r in resolutions),
+            row["average_days_to_respond"],
+            row["overdue_responses"],
+        ]
+        for row in body["items"]
+    ]
+    span = period or (f"{start:%d/%m/%Y} – {end:%d/%m/%Y}" if start and end else "toàn bộ")
+    title = [
+        "Báo cáo tình hình xử lý đề xuất, kiến nghị",
+        f"Kỳ báo cáo: {span}; số liệu tính đến ngày {day:%d/%m/%Y}",
+        exports.made_on(today),
+    ]
+    return exports.download(kind, f"bao-cao-de-xuat-{day}", title, headers, rows)

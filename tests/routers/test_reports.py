@@ -421,3 +421,19 @@ async def test_every_collection_downloads(world: World, office: dict[str, str]) 
         values[4][values[4].index("Thao tác")] == "Thao tác"
         and values[5][values[4].index("Thao tác")] == "created"
     )
+
+
+async def test_proposal_report_downloads(world: World) -> None:
+    await world.client.post(
+        "/api/v1/proposals", json={"title": "x", "category": "funding"}, headers=world.h["lead"]
+    )
+    response = await world.client.get(
+        f"{API}/proposals", headers={**world.h["office"], "Accept": "text/csv"}
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][0].startswith("Báo cáo tình hình xử lý đề xuất")
+    assert rows[4][:2] == ["Nhóm", "Số đề xuất"] and rows[5][:3] == [
+        "Sở Thông tin và Truyền thông",
+        "1",
+        "1",
+    ]
