@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.enums import Role
-from app.errors import Forbidden, Unauthorized
+from app.errors import Forbidden, TooManyRequests, Unauthorized
 from app.models.api_keys import API_KEYS
 from app.models.common import utcnow
 
@@ -121,6 +121,31 @@ async def _touch(engine: AsyncEngine, key_id: uuid.UUID) -> None:
         log.warning("could not record last use of key %s", key_id, exc_info=True)
 
 
+class RateLimiter:
+    """At most `per_minute` requests per credential and calendar minute, in this process (with
+    several processes each keeps its own count)."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self.windows: dict[uuid.UUID, tuple[int, int]] = {}
+
+    def hit(self, key_id: uuid.UUID) -> None:
+        now = time.time()
+        minute = int(now // 60)
+        start, count = self.windows.get(key_id, (minute, 0))
+        if start != minute:
+            start, count = minute, 0
+        count += 1
+        self.windows[key_id] = (start, count)
+        if len(self.windows) > 100_000:
+            self.windows = {k: v for k, v in self.windows.items() if v[0] == minute}
+        if count > self.per_minute:
+            retry = max(1, int((minute + 1) * 60 - now) + 1)
+            raise TooManyRequests(
+                f"More than {self.per_minute} requests a minute with this credential.", retry
+            )
+
+
 _background: set[asyncio.Task[None]] = set()
 
 
@@ -147,6 +172,10 @@ async def authenticate(request: Request) -> Caller:
             raise Unauthorized("Invalid or revoked API key.")
         cache.put(key_hash, caller)
     assert caller.key_id is not None
+    limiter: RateLimiter | None = request.app.state.rate_limiter
+    if limiter is not None:
+        limiter.hit(caller.key_id)
+    request.state.caller = caller
     if cache.due_for_touch(caller.key_id):
         task = asyncio.create_task(_touch(request.app.state.engine, caller.key_id))
         _background.add(task)

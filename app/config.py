@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     # Run the background work (the deadline scheduler) inside this process; `dondoc serve`
     # turns it on unless --no-worker.
     worker: bool = False
+    # Comma list of origins allowed to call the API from a browser; none: CORS stays off.
+    cors_origins: str = ""
+    # Requests per minute and credential, per process; 0 turns the limit off.
+    rate_limit_per_minute: int = Field(default=600, ge=0)
 
     @field_validator("timezone")
     @classmethod
@@ -46,6 +50,24 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+class UnsafeSettings(RuntimeError):
+    pass
+
+
+def check_production(settings: Settings) -> None:
+    """Production mode refuses to start on the embedded database or with a short bootstrap key."""
+    if settings.env != "production":
+        return
+    if not settings.database_url:
+        raise UnsafeSettings(
+            "DONDOC_ENV=production needs DATABASE_URL: the embedded PostgreSQL is for development"
+        )
+    if settings.bootstrap_admin_key is not None and len(settings.bootstrap_admin_key) < 32:
+        raise UnsafeSettings(
+            "DONDOC_BOOTSTRAP_ADMIN_KEY must have at least 32 characters in production"
+        )
 
 
 @lru_cache

@@ -8,14 +8,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import errors, openapi
-from app.auth import KeyCache
+from app.auth import KeyCache, RateLimiter
 from app.clock import Clock
-from app.config import Settings, get_settings
+from app.config import Settings, check_production, get_settings
 from app.db import ReadDB, create_engine, resolve_database_url
 from app.metrics import Metrics
 from app.middleware import RequestGuard
@@ -72,6 +73,7 @@ async def _start_up(engine: AsyncEngine, settings: Settings) -> None:
 
 def create_app(settings: Settings | None = None, database_url: str | None = None) -> FastAPI:
     settings = settings or get_settings()
+    check_production(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -133,6 +135,9 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.state.settings = settings
     app.state.key_cache = KeyCache(ttl=settings.api_key_cache_seconds)
     app.state.clock = Clock(settings.tz)
+    app.state.rate_limiter = (
+        RateLimiter(settings.rate_limit_per_minute) if settings.rate_limit_per_minute else None
+    )
     app.state.head_revision = head_revision()
     app.state.metrics = Metrics(app.state)
     errors.install(app)
@@ -153,6 +158,28 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         app.include_router(module.router)
     app.include_router(ops.router)
     app.mount("/static/docs", StaticFiles(directory=ops.STATIC_DIR), name="docs-assets")
+    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "Idempotency-Key",
+                "X-Request-ID",
+            ],
+            expose_headers=[
+                "ETag",
+                "Location",
+                "Link",
+                "X-Request-ID",
+                "Idempotent-Replayed",
+                "Retry-After",
+            ],
+        )
     app.add_middleware(
         RequestGuard, max_body_bytes=settings.max_body_bytes, metrics=app.state.metrics
     )

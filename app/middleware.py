@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from typing import Any
 
+import orjson
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -14,6 +16,18 @@ from app.errors import problem_response
 from app.metrics import Metrics
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
+access_log = logging.getLogger("dondoc.access")
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+)
+# API answers are data, never pages: nothing to run, embed or cache.
+API_HEADERS = (
+    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
+    (b"cache-control", b"no-store"),
+)
 JSON_TYPES = {"application/json", "application/merge-patch+json"}
 
 
@@ -49,6 +63,8 @@ class RequestGuard:
                 message["headers"] = [
                     *message.get("headers", []),
                     (b"x-request-id", request_id.encode()),
+                    *SECURITY_HEADERS,
+                    *(API_HEADERS if scope["path"].startswith("/api/") else ()),
                 ]
             await send(message)
 
@@ -67,8 +83,23 @@ class RequestGuard:
             request_id_var.reset(token)
             route = scope.get("route")
             path = getattr(route, "path", None) or "unmatched"
-            self.metrics.observe(
-                scope["method"], path, status_holder["status"], time.perf_counter() - started
+            elapsed = time.perf_counter() - started
+            self.metrics.observe(scope["method"], path, status_holder["status"], elapsed)
+            caller = scope.get("state", {}).get("caller")
+            # One JSON line per request: never a credential, a query string or a body.
+            access_log.info(
+                orjson.dumps(
+                    {
+                        "request_id": request_id,
+                        "method": scope["method"],
+                        "route": path,
+                        "status": status_holder["status"],
+                        "duration_ms": round(elapsed * 1000, 2),
+                        "caller": None
+                        if caller is None
+                        else {"key_id": str(caller.key_id), "role": caller.role.value},
+                    }
+                ).decode()
             )
 
     def _too_large(self, scope: Scope) -> Any:

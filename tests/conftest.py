@@ -83,7 +83,9 @@ def database_url() -> str:
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    return Settings(bootstrap_admin_key=BOOTSTRAP_KEY, api_key_cache_seconds=30)
+    return Settings(
+        bootstrap_admin_key=BOOTSTRAP_KEY, api_key_cache_seconds=30, rate_limit_per_minute=0
+    )
 
 
 @pytest.fixture(scope="session")
