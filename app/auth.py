@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import hmac
 import logging
 import secrets
 import time
@@ -162,7 +161,56 @@ async def authenticate(request: Request) -> Caller:
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("Send 'Authorization: Bearer <credential>'.")
     if token.count(".") == 2:
+        caller = await _token_caller(request, token)
+    else:
+        caller = await _key_caller(request, token)
+    assert caller.key_id is not None
+    limiter: RateLimiter | None = request.app.state.rate_limiter
+    if limiter is not None:
+        limiter.hit(caller.key_id)
+    request.state.caller = caller
+    return caller
+
+
+async def _token_caller(request: Request, token: str) -> Caller:
+    """A signed-in user: role and agency from the token's claims."""
+    from app.oidc import claim, role_of, subject_id
+
+    verifier = request.app.state.oidc
+    if not verifier.enabled:
         raise Unauthorized("Bearer tokens (OIDC) are not accepted by this deployment.")
+    claims = await verifier.claims(token)
+    settings = request.app.state.settings
+    role = role_of(claims, settings.oidc_roles_claim)
+    agency_id = None
+    if role == Role.agency:
+        code = claim(claims, settings.oidc_agency_claim)
+        agency_id = await _agency_by_code(request, code) if isinstance(code, str) else None
+        if agency_id is None:
+            raise Forbidden("The token names no active agency of this service.")
+    name = claims.get("name") or claims.get("preferred_username")
+    return Caller(
+        role=role,
+        agency_id=agency_id,
+        key_id=subject_id(claims["iss"], claims["sub"]),
+        name=f"{name} ({claims['sub']})" if name else str(claims["sub"]),
+    )
+
+
+async def _agency_by_code(request: Request, code: str) -> uuid.UUID | None:
+    from app.models.agencies import AGENCIES
+
+    a = AGENCIES.c
+    async with request.app.state.engine.connect() as conn:
+        row = (
+            await conn.execute(
+                select(a.id).where(a.code == code, a.status == "active", a.deleted_at.is_(None))
+            )
+        ).first()
+    return None if row is None else row.id
+
+
+async def _key_caller(request: Request, token: str) -> Caller:
     key_hash = hash_key(token)
     cache: KeyCache = request.app.state.key_cache
     caller = cache.get(key_hash)
@@ -172,19 +220,11 @@ async def authenticate(request: Request) -> Caller:
             raise Unauthorized("Invalid or revoked API key.")
         cache.put(key_hash, caller)
     assert caller.key_id is not None
-    limiter: RateLimiter | None = request.app.state.rate_limiter
-    if limiter is not None:
-        limiter.hit(caller.key_id)
-    request.state.caller = caller
     if cache.due_for_touch(caller.key_id):
         task = asyncio.create_task(_touch(request.app.state.engine, caller.key_id))
         _background.add(task)
         task.add_done_callback(_background.discard)
     return caller
-
-
-def constant_time_equal(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode(), b.encode())
 
 
 CurrentCaller = Annotated[Caller, Depends(authenticate)]

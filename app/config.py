@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     # Run the background work (the deadline scheduler) inside this process; `dondoc serve`
     # turns it on unless --no-worker.
     worker: bool = False
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_jwks_url: str | None = None
+    oidc_roles_claim: str = "realm_access.roles"
+    oidc_agency_claim: str = "agency_code"
     # Comma list of origins allowed to call the API from a browser; none: CORS stays off.
     cors_origins: str = ""
     # Requests per minute and credential, per process; 0 turns the limit off.

@@ -21,6 +21,7 @@ from app.db import ReadDB, create_engine, resolve_database_url
 from app.metrics import Metrics
 from app.middleware import RequestGuard
 from app.migrate import head_revision
+from app.oidc import Verifier
 from app.routers import (
     agencies,
     api_keys,
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.state.settings = settings
     app.state.key_cache = KeyCache(ttl=settings.api_key_cache_seconds)
     app.state.clock = Clock(settings.tz)
+    app.state.oidc = Verifier(settings)
     app.state.rate_limiter = (
         RateLimiter(settings.rate_limit_per_minute) if settings.rate_limit_per_minute else None
     )

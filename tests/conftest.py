@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 import app.models
 from app.auth import Caller
@@ -114,12 +114,18 @@ async def _clean(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     yield
     if "database_url" not in request.fixturenames:
         return  # a test that never touched the database
-    app = request.getfixturevalue("app")
-    app.state.key_cache.entries.clear()
-    app.state.clock = Clock(app.state.settings.tz)
-    async with app.state.engine.begin() as conn:
+    if "app" in request.fixturenames:
+        app = request.getfixturevalue("app")
+        app.state.key_cache.entries.clear()
+        app.state.clock = Clock(app.state.settings.tz)
+        engine = app.state.engine
+    else:  # the test made its own app: empty the tables through a connection of our own
+        engine = create_async_engine(request.getfixturevalue("database_url"))
+    async with engine.begin() as conn:
         await conn.execute(text(f"TRUNCATE {TABLES} CASCADE"))
         await conn.execute(text(DROP_CODE_SEQUENCES))
+    if "app" not in request.fixturenames:
+        await engine.dispose()
     codes.forget_sequences()
 
 
