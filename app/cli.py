@@ -65,7 +65,8 @@ def _serve(url: str, host: str, port: int, workers: int) -> None:
         workers=workers,
         proxy_headers=True,
         log_level="info",
-        access_log=False,  # one line per request costs more than some requests; see /metrics
+        access_log=False,  # the service writes its own JSON line per request (dondoc.access)
+        timeout_graceful_shutdown=get_settings().shutdown_timeout_seconds,
     )
 
 
