@@ -66,7 +66,7 @@ def _serve(url: str, host: str, port: int, workers: int) -> None:
         proxy_headers=True,
         log_level="info",
         access_log=False,  # the service writes its own JSON line per request (dondoc.access)
-        timeout_graceful_shutdown=get_settings().shutdown_timeout_seconds,
+        timeout_graceful_shutdown=int(get_settings().shutdown_timeout_seconds),
     )
 
 

@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     oidc_roles_claim: str = "realm_access.roles"
     oidc_agency_claim: str = "agency_code"
     # On SIGTERM, in-flight requests get this long to finish before connections are closed.
-    shutdown_timeout_seconds: float = Field(default=30, gt=0)
+    shutdown_timeout_seconds: int = Field(default=30, gt=0)
     # Comma list of origins allowed to call the API from a browser; none: CORS stays off.
     cors_origins: str = ""
     # Requests per minute and credential, per process; 0 turns the limit off.
