@@ -1,0 +1,67 @@
+"""A PostgreSQL outage: requests answer 503 quickly, /readyz 503, /healthz 200, and the service
+recovers by itself once the database is back — no restart."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import httpx
+import pgserver
+
+from app.config import Settings
+from app.embedded import embedded_database_url
+from app.main import create_app
+from app.migrate import upgrade
+
+
+async def test_outage_and_recovery(tmp_path: Path) -> None:
+    data_dir = tmp_path / "pg"
+    url = await asyncio.to_thread(embedded_database_url, data_dir, "outage")
+    await asyncio.to_thread(upgrade, url)
+    app = create_app(
+        Settings(
+            bootstrap_admin_key="ddk_outage_admin_key_0123456789abcdef",
+            db_connect_timeout_seconds=2,
+        ),
+        database_url=url,
+    )
+    headers = {"Authorization": "Bearer ddk_outage_admin_key_0123456789abcdef"}
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    pgdata = (data_dir / "pgdata").resolve()
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://t") as client,
+    ):
+        assert (await client.get("/api/v1/agencies", headers=headers)).status_code == 200
+        server = pgserver.get_server(pgdata)
+        await asyncio.to_thread(server.cleanup)  # PostgreSQL stops
+        for path in ("/api/v1/agencies", "/api/v1/directives"):
+            started = time.monotonic()
+            response = await client.get(path, headers=headers)
+            assert time.monotonic() - started < 5
+            assert (
+                response.status_code == 503
+                and response.headers["content-type"] == "application/problem+json"
+            )
+        written = await client.post(
+            "/api/v1/agencies", json={"code": "OUT1", "name": "x", "kind": "other"}, headers=headers
+        )
+        assert written.status_code == 503
+        assert (await client.get("/readyz")).status_code == 503
+        assert (await client.get("/healthz")).status_code == 200
+
+        await asyncio.to_thread(pgserver.get_server, pgdata)  # PostgreSQL is back
+        deadline = time.monotonic() + 15
+        while True:
+            response = await client.get("/api/v1/agencies", headers=headers)
+            if response.status_code == 200:
+                break
+            assert time.monotonic() < deadline, "the service did not recover"
+            await asyncio.sleep(0.2)
+        assert (await client.get("/readyz")).status_code == 200
+        created = await client.post(
+            "/api/v1/agencies", json={"code": "OUT2", "name": "x", "kind": "other"}, headers=headers
+        )
+        assert created.status_code == 201
