@@ -6,6 +6,7 @@ import logging
 import os
 import time
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 from fastapi import HTTPException
@@ -14,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.context import request_id_var
 from app.errors import problem_response
 from app.metrics import Metrics
+from app.text import TextError, clean_text
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 access_log = logging.getLogger("dondoc.access")
@@ -35,6 +37,21 @@ def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope["headers"]:
         if key == name:
             return str(value.decode("latin-1"))
+    return None
+
+
+def _bad_query(query: bytes) -> str | None:
+    """The name of a query parameter holding a control character (NUL among them: PostgreSQL
+    refuses it in text) or text that is not UTF-8; refused here, once, for every parameter."""
+    try:
+        pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        return "query"
+    for name, value in pairs:
+        try:
+            clean_text(value)
+        except TextError:
+            return name
     return None
 
 
@@ -112,6 +129,18 @@ class RequestGuard:
         )
 
     def _refuse(self, scope: Scope) -> Any:
+        query = scope.get("query_string", b"")
+        bad = _bad_query(query) if query else None
+        if bad is not None:
+            message = "control characters and non-UTF-8 text are not allowed"
+            return problem_response(
+                scope["path"],
+                400,
+                "bad-request",
+                "Bad request",
+                f"{bad}: {message}",
+                {"errors": [{"field": bad, "message": message}]},
+            )
         if scope["method"] not in BODY_METHODS:
             return None
         length = _header(scope, b"content-length")

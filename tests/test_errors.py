@@ -149,3 +149,30 @@ async def test_control_characters_in_q_are_400(
 ) -> None:
     body = assert_problem(await client.get(API, params={"q": "a\x8bb"}, headers=office), 400)
     assert body["errors"] == [{"field": "q", "message": body["errors"][0]["message"]}]  # type: ignore[index]
+
+
+async def test_numbers_beyond_the_database_are_refused(
+    client: httpx.AsyncClient, office: dict[str, str]
+) -> None:
+    import base64
+
+    for path, params in (
+        ("/api/v1/tasks", {"year": "4294967295"}),
+        ("/api/v1/directives", {"year": "-9999999999999999999"}),
+        ("/api/v1/budget-requests", {"fiscal_year": "99999999999"}),
+        ("/api/v1/reports/tasks", {"year": "4294967295"}),
+        ("/api/v1/events", {"after": base64.urlsafe_b64encode(b"99999999999999999999:1").decode()}),
+    ):
+        response = await client.get(path, params=params, headers=office)
+        assert response.status_code == 400, (path, response.status_code)
+
+
+async def test_control_characters_in_any_query_parameter_are_400(
+    client: httpx.AsyncClient, office: dict[str, str]
+) -> None:
+    for query in ("field=a%00b", "field=%1B", "q=x%00"):
+        response = await client.get(f"/api/v1/tasks?{query}", headers=office)
+        assert response.status_code == 400, query
+    assert (
+        await client.get("/api/v1/tasks?field=L%C4%A9nh%20v%E1%BB%B1c", headers=office)
+    ).status_code == 200

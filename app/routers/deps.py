@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import orjson
 from fastapi import Depends, Header, Query, Request
 from fastapi.responses import Response
+from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app import exports
@@ -22,6 +23,8 @@ from app.services.tasks import Day
 API_PREFIX = "/api/v1"
 
 
+# A year in a filter: the domain's years (and within PostgreSQL's integer).
+Year = Annotated[int, Field(ge=1900, le=2999)]
 EXPORT_LIMIT = 100_000  # a download holds every row, not one page
 
 

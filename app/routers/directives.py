@@ -28,6 +28,7 @@ from app.routers.deps import (
     IfMatch,
     Listing,
     Today,
+    Year,
     idempotent,
     json_response,
     page_response,
@@ -57,7 +58,7 @@ async def list_directives(
     status: Annotated[list[DirectiveStatus] | None, Query()] = None,
     kind: Annotated[list[DirectiveKind] | None, Query()] = None,
     issuer_agency_id: Annotated[list[uuid.UUID] | None, Query()] = None,
-    year: Annotated[list[int] | None, Query()] = None,
+    year: Annotated[list[Year] | None, Query()] = None,
     q: Annotated[
         str | None, Query(description="Words to find in code, number, title, content.")
     ] = None,

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from app import exports
 from app.auth import CurrentCaller
 from app.db import ReadConn
-from app.routers.deps import API_PREFIX, json_response, problems
+from app.routers.deps import API_PREFIX, Year, json_response, problems
 from app.services import periods, reports
 
 router = APIRouter(prefix=f"{API_PREFIX}/reports", tags=["reports"])
@@ -112,7 +112,7 @@ async def task_report(
     as_of: Annotated[
         date | None, Query(description="Judge deadlines as of this day (default today).")
     ] = None,
-    year: Annotated[list[int] | None, Query()] = None,
+    year: Annotated[list[Year] | None, Query()] = None,
     is_key_task: bool | None = None,
     agency_id: Annotated[list[uuid.UUID] | None, Query(description="Lead or cooperating.")] = None,
 ) -> Response:
@@ -162,7 +162,7 @@ async def budget_report(
     group_by: Annotated[
         Literal["agency", "funding_source", "expenditure_type", "purpose"], Query()
     ] = "agency",
-    fiscal_year: Annotated[list[int] | None, Query()] = None,
+    fiscal_year: Annotated[list[Year] | None, Query()] = None,
 ) -> Response:
     """Per group: number of requests, đồng requested, recommended, approved and disbursed, and
     the count in each status; with a totals row."""

@@ -34,6 +34,7 @@ from app.routers.deps import (
     IfMatch,
     Listing,
     Today,
+    Year,
     idempotent,
     json_response,
     page_response,
@@ -78,7 +79,7 @@ async def list_tasks(
     field: Annotated[list[str] | None, Query()] = None,
     priority: Annotated[list[Priority] | None, Query()] = None,
     is_key_task: bool | None = None,
-    year: Annotated[list[int] | None, Query()] = None,
+    year: Annotated[list[Year] | None, Query()] = None,
     due_from: date | None = None,
     due_to: date | None = None,
     q: Annotated[

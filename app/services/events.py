@@ -31,8 +31,10 @@ def decode(cursor: str | None) -> tuple[int, int]:
         return 0, 0
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        txid, event_id = raw.split(":")
-        return int(txid), int(event_id)
+        txid, event_id = (int(part) for part in raw.split(":"))
+        if not (0 <= txid < 2**63 and 0 <= event_id < 2**63):
+            raise ValueError("out of range")
+        return txid, event_id
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(
             "Invalid cursor: pass the `cursor` of the last event you received."

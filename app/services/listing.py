@@ -91,6 +91,8 @@ def _decode(value: Any, column: ColumnElement[Any]) -> Any:
         return date.fromisoformat(value)
     if isinstance(kind, Uuid):
         return uuid.UUID(value)
+    if isinstance(value, int) and not -(2**31) <= value < 2**31:
+        raise ValueError("out of range")
     return value
 
 
