@@ -4,6 +4,7 @@ acknowledged, and leaves no half-done change (every change has its history entry
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import signal
 import socket
@@ -138,3 +139,40 @@ async def test_sigkill_under_load_loses_nothing_acknowledged(
     # so the exit status names SIGTERM).
     assert restarted.returncode in (0, -signal.SIGTERM)
     assert b"Application shutdown complete" in stderr
+
+
+async def test_sigterm_lets_a_request_in_flight_finish(
+    database_url: str, engine: AsyncEngine
+) -> None:
+    log = tempfile.TemporaryFile()
+    process, base = await serve(database_url, log=log)
+    headers = {"Authorization": f"Bearer {KEY}"}
+    async with engine.begin() as conn:  # enough tasks for a download that takes a while
+        await conn.execute(
+            text(
+                "INSERT INTO agencies (id, code, name, kind, status, version, created_at, updated_at) VALUES (gen_random_uuid(), 'SLOW1', 'Sở Chậm', 'department', 'active', 1, now(), now())"
+            )
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO tasks (id, code, title, year, lead_agency_id, cooperating_agency_ids, assigned_on, status,"
+                " progress_percent, priority, recurrence, requires_confirmation, is_key_task, version, created_at, updated_at)"
+                " SELECT gen_random_uuid(), 'SLOW-' || i, 'Nhiệm vụ ' || i, 2023, (SELECT id FROM agencies WHERE code = 'SLOW1'),"
+                " '{}', DATE '2023-01-01', 'new', 0, 'normal', 'none', true, false, 1, now(), now() FROM generate_series(1, 20000) AS i"
+            )
+        )
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as client:
+        download = asyncio.create_task(client.get("/api/v1/tasks", headers={"Accept": xlsx}))
+        await asyncio.sleep(0.5)  # the download is under way
+        assert not download.done()
+        process.send_signal(signal.SIGTERM)
+        response = await download
+    await asyncio.wait_for(process.wait(), timeout=40)
+    assert response.status_code == 200
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
+    assert sum(1 for _ in sheet.iter_rows()) - 5 == 20000  # the whole file arrived
+    log.seek(0)
+    assert b"Application shutdown complete" in log.read()
