@@ -255,3 +255,21 @@ async def exists_active(conn: AsyncConnection, agency_id: uuid.UUID) -> bool:
 
 async def count(conn: AsyncConnection) -> int:
     return (await conn.execute(select(func.count()).select_from(AGENCIES))).scalar_one()  # type: ignore[arg-type]
+
+
+async def require_active(conn: AsyncConnection, named: dict[str, list[uuid.UUID]]) -> None:
+    """Every agency named (field → ids) exists and is active; 422 naming the field otherwise.
+    One query for all of them."""
+    wanted = {a for ids in named.values() for a in ids}
+    if not wanted:
+        return
+    rows = (
+        await conn.execute(
+            select(t.id).where(t.id.in_(wanted), t.status == "active", t.deleted_at.is_(None))
+        )
+    ).all()
+    active = {r.id for r in rows}
+    for name, ids in named.items():
+        missing = [str(i) for i in ids if i not in active]
+        if missing:
+            raise field_error(name, f"no active agency with id {', '.join(missing)}")

@@ -17,7 +17,6 @@ from app.auth import Caller
 from app.enums import ExpenditureType, Role
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from app.ids import uuid7
-from app.models.agencies import AGENCIES
 from app.models.budget_requests import (
     BUDGET_REQUESTS,
     DEADLINE_EXTENSIONS,
@@ -30,7 +29,7 @@ from app.models.budget_requests import (
 )
 from app.models.common import utcnow
 from app.models.proposals import PROPOSALS
-from app.services import codes, history, lifecycle, versions
+from app.services import agencies, codes, history, lifecycle, versions
 from app.services.lifecycle import Action
 from app.services.listing import ListParams, Page, fetch_page, parse_sort, text_search
 from app.services.tasks import Day
@@ -118,19 +117,9 @@ async def load(
 
 async def _check_references(conn: AsyncConnection, caller: Caller, values: dict[str, Any]) -> None:
     if values.get("requesting_agency_id"):
-        found = (
-            await conn.execute(
-                select(AGENCIES.c.id).where(
-                    AGENCIES.c.id == values["requesting_agency_id"],
-                    AGENCIES.c.status == "active",
-                    AGENCIES.c.deleted_at.is_(None),
-                )
-            )
-        ).first()
-        if found is None:
-            raise field_error(
-                "requesting_agency_id", f"no active agency with id {values['requesting_agency_id']}"
-            )
+        await agencies.require_active(
+            conn, {"requesting_agency_id": [values["requesting_agency_id"]]}
+        )
     if values.get("proposal_id"):
         stmt = select(PROPOSALS.c.id).where(
             PROPOSALS.c.id == values["proposal_id"], PROPOSALS.c.deleted_at.is_(None)

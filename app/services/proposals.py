@@ -16,13 +16,12 @@ from app.auth import Caller
 from app.enums import Role
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from app.ids import uuid7
-from app.models.agencies import AGENCIES
 from app.models.budget_requests import BUDGET_REQUESTS
 from app.models.common import utcnow
 from app.models.directives import DIRECTIVES
 from app.models.proposals import PROPOSALS, ProposalCreate, ProposalTransition, ProposalUpdate
 from app.models.tasks import TASKS, DirectiveTaskItem
-from app.services import codes, history, lifecycle, tasks, versions
+from app.services import agencies, codes, history, lifecycle, tasks, versions
 from app.services.lifecycle import Action
 from app.services.listing import ListParams, Page, fetch_page, parse_sort, text_search
 
@@ -115,22 +114,7 @@ async def _check_references(conn: AsyncConnection, values: dict[str, Any]) -> No
             named[name] = [values[name]]
     if values.get("handler_agency_ids"):
         named["handler_agency_ids"] = list(values["handler_agency_ids"])
-    wanted = {a for ids in named.values() for a in ids}
-    if wanted:
-        rows = (
-            await conn.execute(
-                select(AGENCIES.c.id).where(
-                    AGENCIES.c.id.in_(wanted),
-                    AGENCIES.c.status == "active",
-                    AGENCIES.c.deleted_at.is_(None),
-                )
-            )
-        ).all()
-        active = {r.id for r in rows}
-        for name, ids in named.items():
-            missing = [str(i) for i in ids if i not in active]
-            if missing:
-                raise field_error(name, f"no active agency with id {', '.join(missing)}")
+    await agencies.require_active(conn, named)
     if values.get("directive_id"):
         found = (
             await conn.execute(

@@ -44,7 +44,7 @@ from app.models.agencies import AGENCIES
 from app.models.common import utcnow
 from app.models.directives import DIRECTIVES
 from app.models.tasks import NO_DEADLINE, TASKS, TaskFields, TaskTransition, TaskUpdate
-from app.services import codes, history, versions
+from app.services import agencies, codes, history, versions
 from app.services.listing import ListParams, Page, fetch_page, parse_sort, text_search
 from app.services.timeliness import (
     OPEN_STATUSES,
@@ -233,22 +233,7 @@ async def check_references(conn: AsyncConnection, values: dict[str, Any], prefix
             agency_fields[name] = [values[name]]
     if values.get("cooperating_agency_ids"):
         agency_fields["cooperating_agency_ids"] = list(values["cooperating_agency_ids"])
-    wanted = {a for ids in agency_fields.values() for a in ids}
-    if wanted:
-        rows = (
-            await conn.execute(
-                select(AGENCIES.c.id).where(
-                    AGENCIES.c.id.in_(wanted),
-                    AGENCIES.c.status == "active",
-                    AGENCIES.c.deleted_at.is_(None),
-                )
-            )
-        ).all()
-        active = {r.id for r in rows}
-        for name, ids in agency_fields.items():
-            missing = [str(i) for i in ids if i not in active]
-            if missing:
-                raise field_error(prefix + name, f"no active agency with id {', '.join(missing)}")
+    await agencies.require_active(conn, {prefix + k: v for k, v in agency_fields.items()})
     if values.get("directive_id") is not None:
         directive = (
             await conn.execute(
