@@ -91,10 +91,6 @@ class TooManyRequests(DomainError):
         self.headers = {"Retry-After": str(retry_after)}
 
 
-class ServiceUnavailable(DomainError):
-    status, slug, title = 503, "service-unavailable", "Service unavailable"
-
-
 def field_error(field: str, message: str) -> ValidationFailed:
     return ValidationFailed(f"{field}: {message}", [{"field": field, "message": message}])
 

@@ -46,8 +46,3 @@ class InputModel(SQLModel):
             if not (EARLIEST <= value <= LATEST):
                 raise ValueError(f"must be between {EARLIEST} and {LATEST}")
         return value
-
-
-class ListMeta(SQLModel):
-    next_cursor: str | None = None
-    total: int | None = None

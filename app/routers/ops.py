@@ -10,9 +10,9 @@ from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 
 from app.errors import problem_response
+from app.migrate import current_revision
 
 router = APIRouter(tags=["operations"])
 STATIC_DIR = Path(fastapi_offline.__file__).parent / "static"
@@ -35,11 +35,7 @@ async def readyz(request: Request) -> Response:
     expected: str = request.app.state.head_revision
     try:
         async with asyncio.timeout(5):
-            async with request.app.state.engine.connect() as conn:
-                await conn.execution_options(isolation_level="AUTOCOMMIT")
-                current = (
-                    await conn.execute(text("SELECT version_num FROM alembic_version"))
-                ).scalar()
+            current = await current_revision(request.app.state.engine)
     except Exception as exc:  # any failure means not ready
         return problem_response(
             request.url.path,
