@@ -74,16 +74,18 @@ async def read(
         where.append("(audience IS NULL OR :agency = ANY(audience))")
         params["agency"] = caller.agency_id
     statement = text(
-        "SELECT id, txid::text AS txid, type, occurred_at, actor_id, actor_name, actor_role,"
-        " request_id, resource_type, resource_id, data FROM events"
-        f" WHERE {' AND '.join(where)} ORDER BY txid, id LIMIT :limit"
+        # The text form of the transaction id gets its own name: ordering by an output column
+        # named `txid` would sort "1000" before "999".
+        "SELECT id, txid::text AS txid_text, type, occurred_at, actor_id, actor_name,"
+        " actor_role, request_id, resource_type, resource_id, data FROM events"
+        f" WHERE {' AND '.join(where)} ORDER BY events.txid, events.id LIMIT :limit"
     ).bindparams(bindparam("limit", type_=Integer()))
     if "agency" in params:
         statement = statement.bindparams(bindparam("agency", type_=Uuid()))
     rows = (await conn.execute(statement, params)).all()
     items = []
     for row in rows:
-        cursor = encode(int(row.txid), row.id)
+        cursor = encode(int(row.txid_text), row.id)
         items.append(
             {
                 "id": row.id,

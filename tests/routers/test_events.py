@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 
 import httpx
+import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.auth import Caller
@@ -21,7 +24,8 @@ async def drain(
     items: list[dict[str, object]] = []
     cursor = after
     while True:
-        query: dict[str, object] = {"limit": 50, **params}
+        query: dict[str, object] = {"limit": 50}
+        query.update(params)
         if cursor:
             query["after"] = cursor
         body = (await client.get(API, params=query, headers=headers)).json()
@@ -129,3 +133,78 @@ async def test_eight_concurrent_writers_and_a_polling_reader(world: World) -> No
     assert len(set(cursors)) == len(cursors)
     created = [e for e in received if e["type"] == "task.created"]
     assert len(created) == 48
+
+
+BURN = (
+    "DO $$ BEGIN FOR i IN 1..{n} LOOP"
+    " BEGIN INSERT INTO xid_burn VALUES (i); EXCEPTION WHEN others THEN NULL; END;"
+    " END LOOP; END $$"
+)
+
+
+async def burn_xids_to_boundary(engine: AsyncEngine, margin: int) -> int:
+    """Consume transaction ids (one per subtransaction that writes) until the next one is
+    `margin` below a power of ten, where the number of digits changes; return that power."""
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        current = int((await conn.execute(text("SELECT pg_current_xact_id()::text"))).scalar())
+        boundary = 10 ** len(str(current))
+        if boundary - current < 4 * margin:
+            boundary *= 10
+        await conn.execute(text("CREATE TEMP TABLE IF NOT EXISTS xid_burn (i int)"))
+        while True:
+            current = int((await conn.execute(text("SELECT pg_current_xact_id()::text"))).scalar())
+            need = boundary - margin - current
+            if need <= 1:
+                return boundary
+            await conn.execute(text(BURN.format(n=min(need - 1, 200_000))))
+
+
+def txid_of(cursor: str) -> int:
+    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    return int(raw.split(":")[0])
+
+
+@pytest.mark.parametrize("limit", [3, 200])
+async def test_exactly_once_across_a_power_of_ten_in_transaction_ids(
+    world: World, engine: AsyncEngine, limit: int
+) -> None:
+    # Transaction ids 999 → 1000 (or 9,999 → 10,000, …) in the middle of concurrent writes.
+    _, start = await drain(world.client, world.h["admin"])
+    boundary = await burn_xids_to_boundary(engine, margin=20)
+    received: list[dict[str, object]] = []
+    writing = True
+
+    async def reader() -> None:
+        cursor = start
+        while True:
+            body = (
+                await world.client.get(
+                    API, params={"after": cursor, "limit": limit}, headers=world.h["admin"]
+                )
+            ).json()
+            received.extend(body["items"])
+            cursor = body["next_cursor"]
+            if not body["items"]:
+                if not writing:
+                    return
+                await asyncio.sleep(0.002)
+
+    async def writer(n: int) -> None:
+        for i in range(5):
+            task = await world.task(title=f"Nhiệm vụ {n}-{i}")
+            await world.act(task, "office", "start")
+
+    poller = asyncio.create_task(reader())
+    await asyncio.gather(*(writer(n) for n in range(6)))
+    writing = False
+    await asyncio.wait_for(poller, timeout=60)
+    txids = [txid_of(str(e["cursor"])) for e in received]
+    assert min(txids) < boundary <= max(txids), "the writes did not cross the boundary"
+    assert txids == sorted(txids)
+    ids = [e["id"] for e in received]
+    assert len(ids) == len(set(ids)) == 6 * 5 * 2
+    assert sum(e["type"] == "task.created" for e in received) == 30
+    # A consumer starting over reads the same sequence, page by page.
+    again, _ = await drain(world.client, world.h["admin"], after=start, limit=limit)
+    assert [e["id"] for e in again] == ids
