@@ -167,6 +167,41 @@ def is_db_unavailable(exc: BaseException) -> bool:
     return cause is not None and cause is not exc and is_db_unavailable(cause)
 
 
+def is_pool_exhausted(exc: BaseException) -> bool:
+    """Every connection of a pool is in use: the database is up, the service is busy."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    cause = exc.__cause__ or exc.__context__
+    return cause is not None and cause is not exc and is_pool_exhausted(cause)
+
+
+def unavailable_response(path: str, request_id: str, exc: BaseException) -> Response | None:
+    """The 503 for an exhausted pool or an unreachable database; None for any other error."""
+    if is_pool_exhausted(exc):
+        log.warning("no database connection free (request %s)", request_id)
+        return problem_response(
+            path,
+            503,
+            "busy",
+            "Service busy",
+            "Every database connection is in use; retry in a moment.",
+            {"request_id": request_id},
+            {"Retry-After": "1"},
+        )
+    if is_db_unavailable(exc):
+        log.warning("database unavailable (request %s): %r", request_id, exc)
+        return problem_response(
+            path,
+            503,
+            "database-unavailable",
+            "Service unavailable",
+            "The database is unreachable; retry later.",
+            {"request_id": request_id},
+            {"Retry-After": "5"},
+        )
+    return None
+
+
 def install(app: FastAPI) -> None:
     """Every error path renders problem+json."""
 
@@ -217,18 +252,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> Response:
+        # Reached only for what RequestGuard did not answer (it answers database outages and
+        # exhausted pools itself, so they never pass through Starlette's crash path).
         request_id = getattr(request.state, "request_id", "-")
-        if is_db_unavailable(exc):
-            log.warning("database unavailable (request %s): %r", request_id, exc)
-            return problem_response(
-                request.url.path,
-                503,
-                "database-unavailable",
-                "Service unavailable",
-                "The database is unreachable; retry later.",
-                {"request_id": request_id},
-                {"Retry-After": "5"},
-            )
+        unavailable = unavailable_response(request.url.path, request_id, exc)
+        if unavailable is not None:
+            return unavailable
         log.exception("unhandled error (request %s)", request_id)
         return problem_response(
             request.url.path,

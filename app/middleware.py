@@ -13,7 +13,7 @@ from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.context import request_id_var
-from app.errors import problem_response
+from app.errors import problem_response, unavailable_response
 from app.metrics import Metrics
 from app.text import TextError, clean_text
 
@@ -72,11 +72,12 @@ class RequestGuard:
         request_id = incoming if incoming and len(incoming) <= 100 else os.urandom(16).hex()
         token = request_id_var.set(request_id)
         scope.setdefault("state", {})["request_id"] = request_id
-        status_holder = {"status": 500}
+        status_holder = {"status": 500, "started": False}
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
+                status_holder["started"] = True
                 message["headers"] = [
                     *message.get("headers", []),
                     (b"x-request-id", request_id.encode()),
@@ -96,6 +97,19 @@ class RequestGuard:
                 await self.app(scope, receive, send_wrapper)
             except _BodyTooLarge:
                 await self._too_large(scope)(scope, receive, send_wrapper)
+            except Exception as exc:
+                # An unreachable database or an exhausted pool is an expected answer (503),
+                # not a crash: answered here, the exception never reaches Starlette's
+                # ServerErrorMiddleware, which would re-raise it and make the server log a
+                # traceback and drop the client's keep-alive connection.
+                unavailable = (
+                    None
+                    if status_holder["started"]
+                    else unavailable_response(scope["path"], request_id, exc)
+                )
+                if unavailable is None:
+                    raise
+                await unavailable(scope, receive, send_wrapper)
         finally:
             request_id_var.reset(token)
             route = scope.get("route")

@@ -5,59 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
 import signal
-import socket
-import sys
 import tempfile
-from typing import Any
 
 import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-KEY = "ddk_crash_test_admin_key_0123456789abcdef"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-async def serve(database_url: str, log: Any = None) -> tuple[asyncio.subprocess.Process, str]:
-    """`dondoc serve` in its own process; its log goes to the file `log` when given."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DONDOC_BOOTSTRAP_ADMIN_KEY": KEY,
-        "DONDOC_RATE_LIMIT_PER_MINUTE": "0",
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "app",
-        "serve",
-        "--no-migrate",
-        "--no-worker",
-        "--port",
-        str(port),
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=log if log is not None else asyncio.subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = asyncio.get_running_loop().time() + 30
-    async with httpx.AsyncClient() as client:
-        while True:
-            try:
-                if (await client.get(f"{base}/readyz")).status_code == 200:
-                    return process, base
-            except httpx.HTTPError:
-                pass
-            assert asyncio.get_running_loop().time() < deadline, "the service did not start"
-            await asyncio.sleep(0.1)
+from tests.server import KEY, insert_tasks, serve
 
 
 async def test_sigkill_under_load_loses_nothing_acknowledged(
@@ -148,19 +103,7 @@ async def test_sigterm_lets_a_request_in_flight_finish(
     process, base = await serve(database_url, log=log)
     headers = {"Authorization": f"Bearer {KEY}"}
     async with engine.begin() as conn:  # enough tasks for a download that takes a while
-        await conn.execute(
-            text(
-                "INSERT INTO agencies (id, code, name, kind, status, version, created_at, updated_at) VALUES (gen_random_uuid(), 'SLOW1', 'Sở Chậm', 'department', 'active', 1, now(), now())"
-            )
-        )
-        await conn.execute(
-            text(
-                "INSERT INTO tasks (id, code, title, year, lead_agency_id, cooperating_agency_ids, assigned_on, status,"
-                " progress_percent, priority, recurrence, requires_confirmation, is_key_task, version, created_at, updated_at)"
-                " SELECT gen_random_uuid(), 'SLOW-' || i, 'Nhiệm vụ ' || i, 2023, (SELECT id FROM agencies WHERE code = 'SLOW1'),"
-                " '{}', DATE '2023-01-01', 'new', 0, 'normal', 'none', true, false, 1, now(), now() FROM generate_series(1, 20000) AS i"
-            )
-        )
+        await insert_tasks(conn, "SLOW1", 20000)
     xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as client:
         download = asyncio.create_task(client.get("/api/v1/tasks", headers={"Accept": xlsx}))

@@ -8,7 +8,7 @@ import signal
 
 import httpx
 
-from tests.test_crash import KEY, serve
+from tests.server import KEY, serve
 
 
 async def test_two_instances_share_one_database(database_url: str) -> None:

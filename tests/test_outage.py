@@ -4,16 +4,20 @@ recovers by itself once the database is back — no restart."""
 from __future__ import annotations
 
 import asyncio
+import signal
+import tempfile
 import time
 from pathlib import Path
 
 import httpx
+import orjson
 import pgserver
 
 from app.config import Settings
 from app.embedded import embedded_database_url
 from app.main import create_app
 from app.migrate import upgrade
+from tests.server import Connection, serve
 
 
 async def test_outage_and_recovery(tmp_path: Path) -> None:
@@ -65,3 +69,44 @@ async def test_outage_and_recovery(tmp_path: Path) -> None:
             "/api/v1/agencies", json={"code": "OUT2", "name": "x", "kind": "other"}, headers=headers
         )
         assert created.status_code == 201
+
+
+async def test_a_real_server_keeps_the_connection_through_an_outage(tmp_path: Path) -> None:
+    # Under uvicorn, not in-process: a 503 that went through Starlette's crash path made the
+    # server log a traceback, count a 500 and drop the client's keep-alive connection.
+    data_dir = tmp_path / "pg"
+    url = await asyncio.to_thread(embedded_database_url, data_dir, "outage")
+    await asyncio.to_thread(upgrade, url)
+    log = tempfile.TemporaryFile()
+    process, base = await serve(url, log, {"DONDOC_DB_CONNECT_TIMEOUT_SECONDS": "2"})
+    pgdata = (data_dir / "pgdata").resolve()
+    connection = await Connection.open(base)
+    try:
+        assert (await connection.request("GET", "/api/v1/agencies"))[0] == 200
+        await asyncio.to_thread(pgserver.get_server(pgdata).cleanup)  # PostgreSQL stops
+        for _ in range(2):  # the same socket, again and again
+            status, headers, body = await connection.request("GET", "/api/v1/agencies")
+            assert status == 503 and headers["content-type"] == "application/problem+json"
+            assert headers.get("connection") != "close"
+            assert orjson.loads(body)["type"] == "/problems/database-unavailable"
+        assert (await connection.request("GET", "/healthz"))[0] == 200
+        status, _, metrics = await connection.request("GET", "/metrics")
+        assert status == 200
+        assert (
+            b'dondoc_http_requests_total{method="GET",route="/api/v1/agencies",status="503"} 2.0'
+            in metrics
+        )
+        assert b'route="/api/v1/agencies",status="500"' not in metrics
+
+        await asyncio.to_thread(pgserver.get_server, pgdata)  # PostgreSQL is back
+        deadline = time.monotonic() + 15
+        while (await connection.request("GET", "/api/v1/agencies"))[0] != 200:
+            assert time.monotonic() < deadline, "the service did not recover"
+            await asyncio.sleep(0.2)
+    finally:
+        connection.close()
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), timeout=30)
+    log.seek(0)
+    output = log.read()
+    assert b"Traceback" not in output and b"Exception in ASGI application" not in output

@@ -1,0 +1,136 @@
+"""A real `dondoc serve` process for the tests of what only a server shows (signals,
+keep-alive connections, slow clients), a raw HTTP/1.1 connection to talk to it, and bulk rows."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+KEY = "ddk_crash_test_admin_key_0123456789abcdef"
+AUTH = {"Authorization": f"Bearer {KEY}"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def serve(
+    database_url: str,
+    log: Any = None,
+    env: dict[str, str] | None = None,
+    args: tuple[str, ...] = (),
+) -> tuple[asyncio.subprocess.Process, str]:
+    """`dondoc serve` in its own process; its log goes to the file `log` when given."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DONDOC_BOOTSTRAP_ADMIN_KEY": KEY,
+        "DONDOC_RATE_LIMIT_PER_MINUTE": "0",
+        **(env or {}),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "app",
+        "serve",
+        "--no-migrate",
+        "--no-worker",
+        "--port",
+        str(port),
+        *args,
+        env=environment,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=log if log is not None else asyncio.subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = asyncio.get_running_loop().time() + 30
+    async with httpx.AsyncClient() as client:
+        while True:
+            try:
+                if (await client.get(f"{base}/readyz")).status_code == 200:
+                    return process, base
+            except httpx.HTTPError:
+                pass
+            assert process.returncode is None, "the service exited"
+            assert asyncio.get_running_loop().time() < deadline, "the service did not start"
+            await asyncio.sleep(0.1)
+
+
+class Connection:
+    """One kept-alive HTTP/1.1 connection: every request goes over the same socket, so a
+    server that closes it after an answer is seen (the next read ends early)."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, base: str, receive_buffer: int | None = None) -> Connection:
+        host, port = base.removeprefix("http://").split(":")
+        sock = socket.socket()
+        if receive_buffer is not None:  # a small window, so that an unread answer stalls
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, (host, int(port)))
+        reader, writer = await asyncio.open_connection(sock=sock)
+        return cls(reader, writer)
+
+    async def send(self, method: str, path: str, headers: dict[str, str] | None = None) -> None:
+        lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", *AUTH_LINES]
+        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+        await self.writer.drain()
+
+    async def response(self) -> tuple[int, dict[str, str], bytes]:
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        headers = {}
+        for line in header_lines:
+            if line:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+        body = await self.reader.readexactly(int(headers.get("content-length", "0")))
+        return int(status_line.split()[1]), headers, body
+
+    async def request(
+        self, method: str, path: str, headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        await self.send(method, path, headers)
+        return await self.response()
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+AUTH_LINES = [f"{k}: {v}" for k, v in AUTH.items()]
+
+
+async def insert_tasks(conn: AsyncConnection, agency_code: str, count: int) -> None:
+    """An agency and `count` tasks it leads, written straight into the tables."""
+    await conn.execute(
+        text(
+            "INSERT INTO agencies (id, code, name, kind, status, version, created_at, updated_at)"
+            " VALUES (gen_random_uuid(), :code, 'Sở Chậm', 'department', 'active', 1, now(), now())"
+        ),
+        {"code": agency_code},
+    )
+    await conn.execute(
+        text(
+            "INSERT INTO tasks (id, code, title, year, lead_agency_id, cooperating_agency_ids,"
+            " assigned_on, status, progress_percent, priority, recurrence, requires_confirmation,"
+            " is_key_task, version, created_at, updated_at)"
+            " SELECT gen_random_uuid(), :code || '-' || i, 'Nhiệm vụ số ' || i, 2023,"
+            " (SELECT id FROM agencies WHERE code = :code), '{}', DATE '2023-01-01', 'new', 0,"
+            " 'normal', 'none', true, false, 1, now(), now() FROM generate_series(1, :n) AS i"
+        ),
+        {"code": agency_code, "n": count},
+    )
