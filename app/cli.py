@@ -6,12 +6,14 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app import embedded
 from app.config import get_settings
 from app.embedded import EmbeddedDatabaseError
 
@@ -210,12 +212,35 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+class _Terminated(Exception):
+    """SIGTERM arrived (uvicorn re-raises it once it has shut down gracefully)."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated()
+
+
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("pgserver").setLevel(logging.WARNING)
     args = parser().parse_args(argv)
+    # The default action of SIGTERM ends the process without running exit handlers, which
+    # would leave the embedded PostgreSQL running: turn it into an exception instead.
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    already = embedded.joined()  # a caller in this process (a test) keeps its own server
     try:
         args.handler(args)
     except EmbeddedDatabaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc
+    except _Terminated:
+        embedded.release(already)
+        # End as a process killed by SIGTERM does, so supervisors read the same status.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+    except KeyboardInterrupt:
+        embedded.release(already)
+        raise SystemExit(130) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    embedded.release(already)

@@ -16,6 +16,7 @@ log = logging.getLogger("dondoc.embedded")
 
 DATABASE_NAME = "dondoc"
 _started: dict[Path, str] = {}
+_servers: dict[Path, object] = {}
 
 
 class EmbeddedDatabaseError(RuntimeError):
@@ -55,6 +56,7 @@ def server_socket_url(data_dir: Path) -> tuple[str, str]:
         if (data_dir / "pgdata").exists():
             _forget_dead_handles(data_dir / "pgdata")
         server = pgserver.get_server(data_dir / "pgdata", cleanup_mode="stop")
+        _servers[data_dir] = server
         uri = urlparse(server.get_uri())
     except Exception as exc:  # any failure here is reported the same way
         raise EmbeddedDatabaseError(
@@ -99,3 +101,24 @@ def embedded_database_url(data_dir: Path, database: str = DATABASE_NAME) -> str:
         log.info("embedded PostgreSQL ready: %s", url)
         _started[key] = url
     return _started[key]
+
+
+def joined() -> set[Path]:
+    """The data directories whose embedded server this process uses."""
+    return set(_servers)
+
+
+def release(keep: set[Path] | None = None) -> None:
+    """This process stops using the embedded servers it joined (but those in `keep`); the
+    last user stops each one.
+
+    pgserver does the same at interpreter exit, which a process killed by a signal never
+    reaches: the command calls this when it ends, on SIGTERM and on SIGINT."""
+    for data_dir in set(_servers) - (keep or set()):
+        server = _servers.pop(data_dir)
+        for key in [k for k in _started if k.parent == data_dir]:
+            del _started[key]
+        try:
+            server.cleanup()  # type: ignore[attr-defined]
+        except Exception:
+            log.warning("could not stop the embedded PostgreSQL", exc_info=True)

@@ -23,13 +23,42 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+async def run_command(
+    *args: str, env: dict[str, str], log: Any = None
+) -> asyncio.subprocess.Process:
+    """`dondoc <args>` in its own process, with exactly the environment `env`."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "app",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=log if log is not None else asyncio.subprocess.DEVNULL,
+    )
+
+
+async def wait_ready(process: asyncio.subprocess.Process, base: str, seconds: float = 60) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    async with httpx.AsyncClient() as client:
+        while True:
+            try:
+                if (await client.get(f"{base}/readyz")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            assert process.returncode is None, "the service exited"
+            assert asyncio.get_running_loop().time() < deadline, "the service did not start"
+            await asyncio.sleep(0.1)
+
+
 async def serve(
     database_url: str,
     log: Any = None,
     env: dict[str, str] | None = None,
     args: tuple[str, ...] = (),
 ) -> tuple[asyncio.subprocess.Process, str]:
-    """`dondoc serve` in its own process; its log goes to the file `log` when given."""
+    """`dondoc serve` on `database_url` in its own process; its log goes to the file `log`."""
     port = free_port()
     environment = {
         **os.environ,
@@ -38,32 +67,12 @@ async def serve(
         "DONDOC_RATE_LIMIT_PER_MINUTE": "0",
         **(env or {}),
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "app",
-        "serve",
-        "--no-migrate",
-        "--no-worker",
-        "--port",
-        str(port),
-        *args,
-        env=environment,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=log if log is not None else asyncio.subprocess.DEVNULL,
+    process = await run_command(
+        "serve", "--no-migrate", "--no-worker", "--port", str(port), *args, env=environment, log=log
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = asyncio.get_running_loop().time() + 30
-    async with httpx.AsyncClient() as client:
-        while True:
-            try:
-                if (await client.get(f"{base}/readyz")).status_code == 200:
-                    return process, base
-            except httpx.HTTPError:
-                pass
-            assert process.returncode is None, "the service exited"
-            assert asyncio.get_running_loop().time() < deadline, "the service did not start"
-            await asyncio.sleep(0.1)
+    await wait_ready(process, base, 30)
+    return process, base
 
 
 class Connection:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import signal
 from pathlib import Path
 
+import psutil
 import pytest
 
 from app.embedded import EmbeddedDatabaseError, _forget_dead_handles, embedded_database_url
+from tests.server import free_port, run_command, wait_ready
 
 
 def test_failure_says_how_to_use_an_external_database(tmp_path: Path) -> None:
@@ -27,3 +31,57 @@ def test_processes_that_died_are_forgotten(tmp_path: Path) -> None:
     (pgdata / ".handle_pids.json").write_text(json.dumps([dead, os.getpid()]))
     _forget_dead_handles(pgdata)
     assert json.loads((pgdata / ".handle_pids.json").read_text()) == [os.getpid()]
+
+
+def _postmaster(data_dir: Path) -> int | None:
+    """The pid of the embedded server in `data_dir` while it runs."""
+    pid_file = data_dir / "pgdata" / "postmaster.pid"
+    if not pid_file.exists():
+        return None
+    pid = int(pid_file.read_text().split()[0])
+    return pid if psutil.pid_exists(pid) else None
+
+
+async def _gone(pid: int) -> bool:
+    deadline = asyncio.get_running_loop().time() + 20
+    while psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.1)
+    return True
+
+
+async def test_the_embedded_server_stops_with_the_command(tmp_path: Path) -> None:
+    # SIGTERM is what timeout, systemd, Docker and test harnesses send; its default action
+    # skipped the exit handlers that stop the server.
+    data_dir = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_URL")}
+    env |= {"DONDOC_DATA_DIR": str(data_dir), "DONDOC_RATE_LIMIT_PER_MINUTE": "0"}
+
+    migrate = await run_command("migrate", env=env)
+    assert await migrate.wait() == 0
+    assert _postmaster(data_dir) is None
+
+    try:
+        for command, stop, status in (
+            ("serve", signal.SIGTERM, {-signal.SIGTERM}),
+            ("demo", signal.SIGTERM, {-signal.SIGTERM}),
+            ("serve", signal.SIGINT, {0, 130}),
+        ):
+            port = free_port()
+            process = await run_command(command, "--port", str(port), env=env)
+            await wait_ready(process, f"http://127.0.0.1:{port}")
+            pid = _postmaster(data_dir)
+            assert pid is not None
+            if command == "serve" and stop == signal.SIGTERM:
+                # Another command on the same data directory ends and leaves it to the service.
+                listing = await run_command("apikey", "list", env=env)
+                assert await listing.wait() == 0
+                assert _postmaster(data_dir) == pid
+            process.send_signal(stop)
+            assert await asyncio.wait_for(process.wait(), timeout=40) in status, command
+            assert await _gone(pid), f"PostgreSQL outlived `dondoc {command}` after {stop.name}"
+    finally:  # a server left behind by a failure must not outlive the test either
+        left = _postmaster(data_dir)
+        if left is not None:
+            psutil.Process(left).terminate()
