@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     shutdown_timeout_seconds: int = Field(default=30, gt=0)
     # Comma list of origins allowed to call the API from a browser; none: CORS stays off.
     cors_origins: str = ""
+    # Downloads (CSV, xlsx) running at once per process (also the size of their own pool of
+    # connections) and per credential; a download whose client reads nothing for the timeout
+    # is cut off.
+    downloads_max: int = Field(default=4, ge=1)
+    downloads_per_credential: int = Field(default=2, ge=1)
+    download_send_timeout_seconds: float = Field(default=30, gt=0)
     # Requests per minute and credential, per process; 0 turns the limit off.
     rate_limit_per_minute: int = Field(default=600, ge=0)
 

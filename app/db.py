@@ -11,6 +11,8 @@ from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from app import exports
+from app.auth import CurrentCaller
 from app.config import Settings, get_settings
 
 
@@ -37,14 +39,16 @@ def resolve_database_url(settings: Settings | None = None) -> str:
     return embedded_database_url(settings.data_dir)
 
 
-def create_engine(url: str, settings: Settings, *, autocommit: bool = False) -> AsyncEngine:
+def create_engine(
+    url: str, settings: Settings, *, autocommit: bool = False, pool_size: int | None = None
+) -> AsyncEngine:
     """An engine and its pool. The read engine's connections are in autocommit mode from the
     start, so a read sends its one statement and no BEGIN/ROLLBACK, without switching modes
     at every checkout."""
     return create_async_engine(
         url,
         isolation_level="AUTOCOMMIT" if autocommit else "READ COMMITTED",
-        pool_size=settings.db_pool_size,
+        pool_size=pool_size or settings.db_pool_size,
         max_overflow=settings.db_pool_overflow,
         pool_timeout=settings.db_connect_timeout_seconds + 2,
         pool_recycle=1800,
@@ -166,10 +170,16 @@ class RecordRow:
             raise AttributeError(name) from exc
 
 
-async def read_connection(request: Request) -> AsyncConnection:
+async def read_connection(request: Request, caller: CurrentCaller) -> AsyncConnection:
     """The read side of the database, typed as a connection for the services' sake: services
-    only call `execute` on what they read with."""
-    return cast(AsyncConnection, request.app.state.read_db)
+    only call `execute` on what they read with. A download reads through its own pool, once
+    it has a slot (app/downloads.py), which the request guard gives back when the response
+    has been sent."""
+    state = request.app.state
+    if exports.wanted(request) is None:
+        return cast(AsyncConnection, state.read_db)
+    request.state.download_slot = state.download_gate.acquire(caller.key_id)
+    return cast(AsyncConnection, state.download_db)
 
 
 async def write_connection(request: Request) -> AsyncIterator[AsyncConnection]:

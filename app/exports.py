@@ -3,14 +3,23 @@ workbook, with a title row naming the period and the day the file was made."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+import logging
+import tempfile
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
+from starlette.types import Message, Send
+
+log = logging.getLogger("dondoc.exports")
+T = TypeVar("T")
+Rows = AsyncIterable[Sequence[Any]] | Iterable[Sequence[Any]]
 
 CSV = "text/csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -32,44 +41,78 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _csv_lines(
-    title: list[str], headers: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> Iterator[bytes]:
+# Files are built off the event loop, in one thread per process: requests keep being answered
+# while a workbook is written, and several downloads take turns instead of all contending with
+# the event loop for the interpreter at once.
+_builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dondoc-export")
+BATCH = 1000
+
+
+async def _off_loop(work: Callable[..., T], *args: Any) -> T:
+    return await asyncio.get_running_loop().run_in_executor(_builder, work, *args)
+
+
+async def _batches(rows: Rows) -> AsyncIterator[list[Sequence[Any]]]:
+    batch: list[Sequence[Any]] = []
+    if isinstance(rows, AsyncIterable):
+        async for row in rows:
+            batch.append(row)
+            if len(batch) >= BATCH:
+                yield batch
+                batch = []
+    else:
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= BATCH:
+                yield batch
+                batch = []
+    if batch:
+        yield batch
+
+
+def _csv_text(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
+
+
+def _csv_encode(lines: Iterable[Sequence[Any]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    yield "\ufeff".encode()
-    for line in ([t] for t in title):
-        writer.writerow(line)
-    writer.writerow([])
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow(
-            [
-                "" if v is None else (v.isoformat() if isinstance(v, (date, datetime)) else v)
-                for v in row
-            ]
-        )
-        if buffer.tell() > 65536:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode()
+    for line in lines:
+        writer.writerow([_csv_text(v) for v in line])
+    return buffer.getvalue().encode()
 
 
-def _xlsx(title: list[str], headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+async def _csv(title: list[str], headers: Sequence[str], rows: Rows) -> AsyncIterator[bytes]:
+    yield "\ufeff".encode()  # a BOM, so that Excel reads UTF-8
+    yield _csv_encode([*([t] for t in title), [], headers])
+    async for batch in _batches(rows):
+        yield await _off_loop(_csv_encode, batch)
+
+
+def _new_book(title: list[str], headers: Sequence[str], sheet_name: str) -> tuple[Any, Any]:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("Báo cáo")
-    for text in title:
+    sheet = book.create_sheet(sheet_name)
+    for i, text in enumerate(title):
         cell = WriteOnlyCell(sheet, value=text)
-        cell.font = Font(bold=text == title[0])
+        cell.font = Font(bold=i == 0)
         sheet.append([cell])
     sheet.append([])
-    sheet.append([WriteOnlyCell(sheet, value=h) for h in headers])
-    for row in rows:
+    sheet.append(list(headers))
+    return book, sheet
+
+
+def _append_rows(sheet: Any, batch: list[Sequence[Any]]) -> None:
+    from openpyxl.cell import WriteOnlyCell
+
+    for row in batch:
         cells = []
         for value in row:
             cell = WriteOnlyCell(sheet, value=_cell(value))
@@ -79,111 +122,87 @@ def _xlsx(title: list[str], headers: Sequence[str], rows: Iterable[Sequence[Any]
                 cell.number_format = "#,##0"
             cells.append(cell)
         sheet.append(cells)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
-def download(
+async def _xlsx(
+    title: list[str], headers: Sequence[str], rows: Rows, sheet_name: str
+) -> AsyncIterator[bytes]:
+    """openpyxl's write-only mode keeps rows on disk as they come; the finished file is then
+    sent in chunks, so a large download never sits in memory whole."""
+    book, sheet = await _off_loop(_new_book, title, headers, sheet_name)
+    async for batch in _batches(rows):
+        await _off_loop(_append_rows, sheet, batch)
+    with tempfile.TemporaryFile() as out:
+        await _off_loop(book.save, out)
+        out.seek(0)
+        while chunk := await _off_loop(out.read, 256 * 1024):
+            yield chunk
+
+
+class _Stalled(Exception):
+    pass
+
+
+class DownloadResponse(StreamingResponse):
+    """A streamed file whose client must keep reading: a send that cannot complete within
+    `send_timeout` seconds (the client stopped reading) ends the download and its connection,
+    and the rows being read are let go."""
+
+    def __init__(self, content: AsyncIterator[bytes], send_timeout: float, **kwargs: Any) -> None:
+        super().__init__(content, **kwargs)
+        self.send_timeout = send_timeout
+        self.source = content
+
+    async def stream_response(self, send: Send) -> None:
+        async def timed(message: Message) -> None:
+            try:
+                await asyncio.wait_for(send(message), self.send_timeout)
+            except TimeoutError:
+                raise _Stalled() from None
+
+        try:
+            await super().stream_response(timed)
+        except _Stalled:
+            log.warning(
+                "download cut off: the client read nothing for %s s", f"{self.send_timeout:g}"
+            )
+        finally:
+            aclose = getattr(self.source, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+
+def stream(
+    request: Request,
     kind: str,
     filename: str,
     title: list[str],
     headers: Sequence[str],
-    rows: Iterable[Sequence[Any]],
+    rows: Rows,
+    sheet_name: str = "Danh sách",
 ) -> Response:
+    """Any list or report as a download: rows given as they are read (async) or at hand."""
+    send_timeout = request.app.state.settings.download_send_timeout_seconds
     disposition = {
         "Content-Disposition": f'attachment; filename="{filename}.{"csv" if kind == CSV else "xlsx"}"'
     }
     if kind == CSV:
-        return StreamingResponse(
-            _csv_lines(title, headers, rows),
+        return DownloadResponse(
+            _csv(title, headers, rows),
+            send_timeout,
             media_type=f"{CSV}; charset=utf-8",
             headers=disposition,
         )
-    return Response(_xlsx(title, headers, rows), media_type=XLSX, headers=disposition)
+    return DownloadResponse(
+        _xlsx(title, headers, rows, sheet_name),
+        send_timeout,
+        media_type=XLSX,
+        headers=disposition,
+    )
 
 
 def made_on(today: date) -> str:
     return f"Ngày lập: {today:%d/%m/%Y}"
-
-
-async def _csv_stream(
-    title: list[str], headers: Sequence[str], rows: AsyncIterator[Sequence[Any]]
-) -> AsyncIterator[bytes]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    yield "\ufeff".encode()
-    for text in title:
-        writer.writerow([text])
-    writer.writerow([])
-    writer.writerow(headers)
-    async for row in rows:
-        writer.writerow(
-            [
-                "" if v is None else (v.isoformat() if isinstance(v, (date, datetime)) else v)
-                for v in row
-            ]
-        )
-        if buffer.tell() > 65536:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode()
-
-
-async def _xlsx_stream(
-    title: list[str], headers: Sequence[str], rows: AsyncIterator[Sequence[Any]]
-) -> AsyncIterator[bytes]:
-    """openpyxl's write-only mode keeps rows on disk as they come; the finished file is then
-    sent in chunks, so a large export never sits in memory whole."""
-    import tempfile
-
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Danh sách")
-    for i, text in enumerate(title):
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = Font(bold=i == 0)
-        sheet.append([cell])
-    sheet.append([])
-    sheet.append(list(headers))
-    async for row in rows:
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=_cell(value))
-            if isinstance(value, date) and not isinstance(value, datetime):
-                cell.number_format = "DD/MM/YYYY"
-            cells.append(cell)
-        sheet.append(cells)
-    with tempfile.TemporaryFile() as out:
-        book.save(out)
-        out.seek(0)
-        while chunk := out.read(256 * 1024):
-            yield chunk
-
-
-def stream(
-    kind: str,
-    filename: str,
-    title: list[str],
-    headers: Sequence[str],
-    rows: AsyncIterator[Sequence[Any]],
-) -> Response:
-    disposition = {
-        "Content-Disposition": f'attachment; filename="{filename}.{"csv" if kind == CSV else "xlsx"}"'
-    }
-    if kind == CSV:
-        return StreamingResponse(
-            _csv_stream(title, headers, rows),
-            media_type=f"{CSV}; charset=utf-8",
-            headers=disposition,
-        )
-    return StreamingResponse(
-        _xlsx_stream(title, headers, rows), media_type=XLSX, headers=disposition
-    )
 
 
 # Vietnamese column headers of list downloads; a field not named here keeps its API name.
@@ -263,12 +282,18 @@ def plain(value: Any) -> Any:
     return value
 
 
-def list_download(kind: str, path: str, today: date, items: list[dict[str, Any]]) -> Response:
+def list_download(request: Request, kind: str, items: list[dict[str, Any]]) -> Response:
     """Any collection as a download: every field, Vietnamese headers where known."""
-    resource = path.rstrip("/").rsplit("/", 1)[-1]
+    today = request.app.state.clock.today()
+    resource = request.url.path.rstrip("/").rsplit("/", 1)[-1]
     fields = [f for f in (items[0].keys() if items else ["id"]) if f != "allowed_actions"]
     title = [f"Danh sách: {resource}", f"Số liệu tại ngày {today:%d/%m/%Y}", made_on(today)]
     rows = ([plain(item.get(f)) for f in fields] for item in items)
-    return download(
-        kind, f"{resource}-{today}", title, [FIELD_HEADERS_VI.get(f, f) for f in fields], rows
+    return stream(
+        request,
+        kind,
+        f"{resource}-{today}",
+        title,
+        [FIELD_HEADERS_VI.get(f, f) for f in fields],
+        rows,
     )

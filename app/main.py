@@ -18,6 +18,7 @@ from app.auth import KeyCache, RateLimiter
 from app.clock import Clock
 from app.config import Settings, check_production, get_settings
 from app.db import ReadDB, create_engine, resolve_database_url
+from app.downloads import DownloadGate
 from app.metrics import Metrics
 from app.middleware import RequestGuard
 from app.migrate import head_revision
@@ -83,6 +84,9 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         app.state.engine = create_engine(url, settings)
         app.state.read_engine = create_engine(url, settings, autocommit=True)
         app.state.read_db = ReadDB(app.state.read_engine)
+        # Not autocommit: a download streams from a server-side cursor, inside a transaction.
+        app.state.download_engine = create_engine(url, settings, pool_size=settings.downloads_max)
+        app.state.download_db = ReadDB(app.state.download_engine)
         await _start_up(app.state.engine, settings)
         stop = asyncio.Event()
         background = (
@@ -103,6 +107,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             await asyncio.gather(*background)
             await app.state.engine.dispose()
             await app.state.read_engine.dispose()
+            await app.state.download_engine.dispose()
 
     app = FastAPI(
         title="Đôn đốc",
@@ -137,6 +142,9 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.state.key_cache = KeyCache(ttl=settings.api_key_cache_seconds)
     app.state.clock = Clock(settings.tz)
     app.state.oidc = Verifier(settings)
+    app.state.download_gate = DownloadGate(
+        settings.downloads_max, settings.downloads_per_credential
+    )
     app.state.rate_limiter = (
         RateLimiter(settings.rate_limit_per_minute) if settings.rate_limit_per_minute else None
     )

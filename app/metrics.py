@@ -19,7 +19,11 @@ class PoolCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         engines = [
             (label, getattr(self.state, attr, None))
-            for label, attr in (("write", "engine"), ("read", "read_engine"))
+            for label, attr in (
+                ("write", "engine"),
+                ("read", "read_engine"),
+                ("download", "download_engine"),
+            )
         ]
         for name, doc, read in (
             ("dondoc_db_pool_size", "Configured pool size", lambda p: p.size()),

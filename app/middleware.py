@@ -111,6 +111,9 @@ class RequestGuard:
                     raise
                 await unavailable(scope, receive, send_wrapper)
         finally:
+            slot = scope.get("state", {}).get("download_slot")
+            if slot is not None:  # the response is sent (or abandoned): the download is over
+                slot.release()
             request_id_var.reset(token)
             route = scope.get("route")
             path = getattr(route, "path", None) or "unmatched"

@@ -19,10 +19,20 @@ log = logging.getLogger("dondoc.worker")
 
 
 async def run_scheduler_once(
-    engine: AsyncEngine, clock: Clock, settings: Settings
+    engine: AsyncEngine, clock: Clock, settings: Settings, stop: asyncio.Event | None = None
 ) -> dict[str, int]:
-    async with engine.begin() as conn:
-        return await scheduler.tick(conn, clock.today(), settings.due_soon_days)
+    """One pass of the scheduler: batch after batch, each in its own short transaction, until
+    nothing due is left (or the process is stopping), so that a backlog of thousands goes out
+    in one pass and no transaction holds many tasks for long."""
+    today = clock.today()
+    total: dict[str, int] = {}
+    while True:
+        async with engine.begin() as conn:
+            sent = await scheduler.tick(conn, today, settings.due_soon_days)
+        for kind, count in sent.items():
+            total[kind] = total.get(kind, 0) + count
+        if not any(sent.values()) or (stop is not None and stop.is_set()):
+            return total
 
 
 async def scheduler_loop(
@@ -31,7 +41,7 @@ async def scheduler_loop(
     """Run the scheduler every DONDOC_SCHEDULER_INTERVAL_SECONDS until `stop` is set."""
     while not stop.is_set():
         try:
-            sent = await run_scheduler_once(engine, clock, settings)
+            sent = await run_scheduler_once(engine, clock, settings, stop)
             if any(sent.values()):
                 log.info("deadline notices sent: %s", sent)
         except Exception as exc:  # the loop must outlive an outage

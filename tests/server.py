@@ -7,6 +7,7 @@ import asyncio
 import os
 import socket
 import sys
+from datetime import date
 from typing import Any
 
 import httpx
@@ -94,12 +95,13 @@ class Connection:
         return cls(reader, writer)
 
     async def send(self, method: str, path: str, headers: dict[str, str] | None = None) -> None:
-        lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", *AUTH_LINES]
-        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        fields = {**AUTH, **(headers or {})}
+        lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1"]
+        lines += [f"{k}: {v}" for k, v in fields.items()]
         self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
         await self.writer.drain()
 
-    async def response(self) -> tuple[int, dict[str, str], bytes]:
+    async def head(self) -> tuple[int, dict[str, str]]:
         head = await self.reader.readuntil(b"\r\n\r\n")
         status_line, *header_lines = head.decode("latin-1").split("\r\n")
         headers = {}
@@ -107,8 +109,12 @@ class Connection:
             if line:
                 name, _, value = line.partition(":")
                 headers[name.strip().lower()] = value.strip()
+        return int(status_line.split()[1]), headers
+
+    async def response(self) -> tuple[int, dict[str, str], bytes]:
+        status, headers = await self.head()
         body = await self.reader.readexactly(int(headers.get("content-length", "0")))
-        return int(status_line.split()[1]), headers, body
+        return status, headers, body
 
     async def request(
         self, method: str, path: str, headers: dict[str, str] | None = None
@@ -120,11 +126,11 @@ class Connection:
         self.writer.close()
 
 
-AUTH_LINES = [f"{k}: {v}" for k, v in AUTH.items()]
-
-
-async def insert_tasks(conn: AsyncConnection, agency_code: str, count: int) -> None:
-    """An agency and `count` tasks it leads, written straight into the tables."""
+async def insert_tasks(
+    conn: AsyncConnection, agency_code: str, count: int, due_date: date | None = None
+) -> None:
+    """An agency and `count` tasks it leads (due on `due_date`), written straight into the
+    tables."""
     await conn.execute(
         text(
             "INSERT INTO agencies (id, code, name, kind, status, version, created_at, updated_at)"
@@ -135,11 +141,12 @@ async def insert_tasks(conn: AsyncConnection, agency_code: str, count: int) -> N
     await conn.execute(
         text(
             "INSERT INTO tasks (id, code, title, year, lead_agency_id, cooperating_agency_ids,"
-            " assigned_on, status, progress_percent, priority, recurrence, requires_confirmation,"
-            " is_key_task, version, created_at, updated_at)"
+            " assigned_on, due_date, status, progress_percent, priority, recurrence,"
+            " requires_confirmation, is_key_task, version, created_at, updated_at)"
             " SELECT gen_random_uuid(), :code || '-' || i, 'Nhiệm vụ số ' || i, 2023,"
-            " (SELECT id FROM agencies WHERE code = :code), '{}', DATE '2023-01-01', 'new', 0,"
-            " 'normal', 'none', true, false, 1, now(), now() FROM generate_series(1, :n) AS i"
+            " (SELECT id FROM agencies WHERE code = :code), '{}', DATE '2023-01-01', :due,"
+            " 'new', 0, 'normal', 'none', true, false, 1, now(), now()"
+            " FROM generate_series(1, :n) AS i"
         ),
-        {"code": agency_code, "n": count},
+        {"code": agency_code, "n": count, "due": due_date},
     )

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 
 from app.config import Settings
 from app.main import create_app
+from tests.conftest import World
 
 API = "/api/v1/agencies"
 
@@ -176,3 +177,28 @@ async def test_control_characters_in_any_query_parameter_are_400(
     assert (
         await client.get("/api/v1/tasks?field=L%C4%A9nh%20v%E1%BB%B1c", headers=office)
     ).status_code == 200
+
+
+async def test_dates_are_written_yyyy_mm_dd_only(world: World) -> None:
+    # Pydantic alone reads a bare number as seconds since 1970 and accepts timestamps at midnight.
+    for value in ("0", "1700000000", "2023-03-31T00:00:00", "31/03/2023", "2023-3-31"):
+        response = await world.client.get(
+            "/api/v1/reports/tasks", params={"as_of": value}, headers=world.h["office"]
+        )
+        assert response.status_code == 400, value
+        assert response.json()["errors"][0]["field"] == "as_of"
+        listed = await world.client.get(
+            "/api/v1/tasks", params={"due_from": value}, headers=world.h["office"]
+        )
+        assert listed.status_code == 400, value
+    body = {"title": "Nhiệm vụ", "lead_agency_id": world.lead["id"]}
+    for value in (0, 1700000000, "2023-03-31T00:00:00", "20230331", True):
+        response = await world.client.post(
+            "/api/v1/tasks", json={**body, "due_date": value}, headers=world.h["office"]
+        )
+        assert response.status_code == 422, value
+        assert response.json()["errors"][0]["field"] == "due_date"
+    good = await world.client.get(
+        "/api/v1/reports/tasks", params={"as_of": "2023-12-31"}, headers=world.h["office"]
+    )
+    assert good.status_code == 200 and good.json()["as_of"] == "2023-12-31"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 
 from pydantic import ConfigDict
 from sqlalchemy import CheckConstraint, Column, Computed, DateTime, Index, Table
@@ -12,7 +12,7 @@ from sqlmodel import Field, SQLModel
 
 from app.enums import AgencyKind, AgencyStatus
 from app.ids import uuid7
-from app.models.common import InputModel, utcnow
+from app.models.common import InputModel, IsoDate, utcnow
 
 AGENCY_CODE_PATTERN = r"^[A-Za-z0-9.]{1,35}$"
 # Search document: the code (whole and split at dots) and the names, folded by dondoc_fold().
@@ -28,8 +28,8 @@ class AgencyBase(SQLModel):
     short_name: str | None = Field(default=None, max_length=100)
     kind: AgencyKind
     parent_id: uuid.UUID | None = None
-    valid_from: date | None = None
-    valid_to: date | None = None
+    valid_from: IsoDate | None = None
+    valid_to: IsoDate | None = None
 
 
 class Agency(AgencyBase, table=True):
@@ -105,8 +105,8 @@ class AgencyUpdate(InputModel):
     kind: AgencyKind = Field(default=None)  # type: ignore[assignment]
     short_name: str | None = Field(default=None, max_length=100)
     parent_id: uuid.UUID | None = None
-    valid_from: date | None = None
-    valid_to: date | None = None
+    valid_from: IsoDate | None = None
+    valid_to: IsoDate | None = None
 
 
 class AgencyRead(AgencyBase):
@@ -142,7 +142,7 @@ class SuccessionCreate(InputModel):
     )
 
     successor_id: uuid.UUID
-    effective_on: date
+    effective_on: IsoDate
     status: AgencyStatus = Field(description="merged or dissolved")
 
 

@@ -4,7 +4,7 @@ extensions of their disbursement deadline."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import ConfigDict, StrictInt
@@ -14,7 +14,7 @@ from sqlmodel import Field, SQLModel
 
 from app.enums import BudgetPurpose, BudgetStatus, ExpenditureType, FundingSource, sql_in
 from app.ids import uuid7
-from app.models.common import InputModel, utcnow
+from app.models.common import InputModel, IsoDate, utcnow
 from app.models.directives import CODE_PATTERN
 
 MAX_VND = 10**15
@@ -75,7 +75,7 @@ class BudgetRequest(SQLModel, table=True):
     justification: str | None = None
     appraisal: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
     decision: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
-    disbursement_deadline: date | None = None
+    disbursement_deadline: IsoDate | None = None
     status: str = Field(default="draft", max_length=20)
     version: int = 1
     created_at: datetime = Field(
@@ -105,7 +105,7 @@ class Disbursement(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
     budget_request_id: uuid.UUID = Field(foreign_key="budget_requests.id")
     amount_vnd: int = Field(sa_column=Column(BigInteger, nullable=False))
-    disbursed_on: date
+    disbursed_on: IsoDate
     reference: str | None = Field(default=None, max_length=200)
     actor_id: uuid.UUID | None = None
     actor_name: str | None = Field(default=None, max_length=300)
@@ -125,8 +125,8 @@ class DeadlineExtension(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
     budget_request_id: uuid.UUID = Field(foreign_key="budget_requests.id")
-    previous_deadline: date | None = None
-    new_deadline: date
+    previous_deadline: IsoDate | None = None
+    new_deadline: IsoDate
     reason: str
     decided_by: str = Field(max_length=300)
     decision_number: str = Field(max_length=60)
@@ -171,7 +171,7 @@ class BudgetRequestCreate(InputModel):
     fiscal_year: int = Field(ge=1990, le=2999)
     amount_requested_vnd: Vnd
     justification: str | None = Field(default=None, max_length=100_000)
-    disbursement_deadline: date | None = Field(
+    disbursement_deadline: IsoDate | None = Field(
         default=None, description="Investment default: 31 January of fiscal_year + 1."
     )
 
@@ -190,12 +190,12 @@ class BudgetRequestUpdate(InputModel):
     fiscal_year: int = Field(default=None, ge=1990, le=2999)  # type: ignore[assignment]
     amount_requested_vnd: Vnd = Field(default=None)  # type: ignore[assignment]
     justification: str | None = Field(default=None, max_length=100_000)
-    disbursement_deadline: date | None = None
+    disbursement_deadline: IsoDate | None = None
 
 
 class Decision(InputModel):
     document_number: str = Field(min_length=1, max_length=60)
-    decided_on: date | None = Field(default=None, description="Default today.")
+    decided_on: IsoDate | None = Field(default=None, description="Default today.")
     decided_by: str = Field(min_length=1, max_length=300)
 
 
@@ -222,7 +222,7 @@ class BudgetTransition(InputModel):
     comment: str | None = Field(default=None, max_length=10_000)
     amount_recommended_vnd: Vnd | None = Field(default=None, description="For `appraise`.")
     opinion: str | None = Field(default=None, max_length=100_000, description="For `appraise`.")
-    appraised_on: date | None = Field(default=None, description="For `appraise`; default today.")
+    appraised_on: IsoDate | None = Field(default=None, description="For `appraise`; default today.")
     amount_approved_vnd: Vnd | None = Field(default=None, description="For `approve`.")
     decision: Decision | None = Field(default=None, description="For `approve`.")
 
@@ -245,7 +245,7 @@ class BudgetRequestRead(SQLModel):
     justification: str | None
     appraisal: dict[str, Any] | None
     decision: dict[str, Any] | None
-    disbursement_deadline: date | None
+    disbursement_deadline: IsoDate | None
     status: BudgetStatus
     allowed_actions: list[str]
     version: int
@@ -271,7 +271,7 @@ class DisbursementCreate(InputModel):
     )
 
     amount_vnd: Annotated[StrictInt, Field(gt=0, le=MAX_VND)]
-    disbursed_on: date | None = Field(default=None, description="Default today.")
+    disbursed_on: IsoDate | None = Field(default=None, description="Default today.")
     reference: str | None = Field(default=None, max_length=200)
 
 
@@ -279,7 +279,7 @@ class DisbursementRead(SQLModel):
     id: uuid.UUID
     budget_request_id: uuid.UUID
     amount_vnd: int
-    disbursed_on: date
+    disbursed_on: IsoDate
     reference: str | None
     actor_id: uuid.UUID | None
     actor_name: str | None
@@ -307,7 +307,7 @@ class DeadlineExtensionCreate(InputModel):
         },
     )
 
-    new_deadline: date
+    new_deadline: IsoDate
     reason: str = Field(min_length=1, max_length=10_000)
     decided_by: str = Field(min_length=1, max_length=300)
     decision_number: str = Field(min_length=1, max_length=60)
@@ -316,8 +316,8 @@ class DeadlineExtensionCreate(InputModel):
 class DeadlineExtensionRead(SQLModel):
     id: uuid.UUID
     budget_request_id: uuid.UUID
-    previous_deadline: date | None
-    new_deadline: date
+    previous_deadline: IsoDate | None
+    new_deadline: IsoDate
     reason: str
     decided_by: str
     decision_number: str

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ConfigDict, field_validator
+from pydantic import BeforeValidator, ConfigDict, field_validator
 from sqlalchemy import MetaData
 from sqlmodel import SQLModel
 
@@ -21,6 +22,23 @@ SQLModel.metadata.naming_convention = {
 }
 metadata: MetaData = SQLModel.metadata
 EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_day(value: Any) -> Any:
+    """A calendar day is written YYYY-MM-DD and nothing else: not a number of seconds since
+    1970 (`as_of=0`), not a timestamp."""
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        return value
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value  # from Python, not from a request
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
+# Every date the API reads, in bodies and in query strings.
+IsoDate = Annotated[date, BeforeValidator(_iso_day)]
 
 
 def utcnow() -> datetime:

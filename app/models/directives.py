@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import ConfigDict
@@ -13,7 +13,7 @@ from sqlmodel import Field, SQLModel
 
 from app.enums import DirectiveKind, DirectiveStatus, sql_in
 from app.ids import uuid7
-from app.models.common import InputModel, utcnow
+from app.models.common import InputModel, IsoDate, utcnow
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9./-]{0,29}$"
 DIRECTIVE_SEARCH_SQL = (
@@ -48,7 +48,7 @@ class Directive(SQLModel, table=True):
     kind: str = Field(max_length=30)
     title: str
     content: str | None = None
-    issued_on: date | None = None
+    issued_on: IsoDate | None = None
     issuer_agency_id: uuid.UUID = Field(foreign_key="agencies.id", index=True)
     signer_name: str | None = Field(default=None, max_length=200)
     signer_title: str | None = Field(default=None, max_length=200)
@@ -74,7 +74,7 @@ DIRECTIVES: Table = Directive.__table__  # type: ignore[attr-defined]
 
 
 class Meeting(InputModel):
-    held_on: date | None = None
+    held_on: IsoDate | None = None
     chair_name: str | None = Field(default=None, max_length=200)
     chair_title: str | None = Field(default=None, max_length=200)
     host_agency_id: uuid.UUID | None = None
@@ -103,7 +103,7 @@ class DirectiveCreate(InputModel):
     kind: DirectiveKind
     title: str = Field(min_length=1, max_length=1000)
     content: str | None = Field(default=None, max_length=100_000)
-    issued_on: date | None = None
+    issued_on: IsoDate | None = None
     issuer_agency_id: uuid.UUID
     signer_name: str | None = Field(default=None, max_length=200)
     signer_title: str | None = Field(default=None, max_length=200)
@@ -122,7 +122,7 @@ class DirectiveUpdate(InputModel):
     kind: DirectiveKind = Field(default=None)  # type: ignore[assignment]
     title: str = Field(default=None, min_length=1, max_length=1000)  # type: ignore[assignment]
     content: str | None = Field(default=None, max_length=100_000)
-    issued_on: date | None = None
+    issued_on: IsoDate | None = None
     issuer_agency_id: uuid.UUID = Field(default=None)  # type: ignore[assignment]
     signer_name: str | None = Field(default=None, max_length=200)
     signer_title: str | None = Field(default=None, max_length=200)
@@ -143,7 +143,7 @@ class TaskSummary(SQLModel):
 
 
 class MeetingRead(SQLModel):
-    held_on: date | None = None
+    held_on: IsoDate | None = None
     chair_name: str | None = None
     chair_title: str | None = None
     host_agency_id: uuid.UUID | None = None
@@ -158,7 +158,7 @@ class DirectiveRead(SQLModel):
     kind: DirectiveKind
     title: str
     content: str | None
-    issued_on: date | None
+    issued_on: IsoDate | None
     issuer_agency_id: uuid.UUID
     signer_name: str | None
     signer_title: str | None
@@ -184,4 +184,4 @@ class DirectiveTransition(InputModel):
 
     action: str = Field(description="issue, close, withdraw or reopen")
     comment: str | None = Field(default=None, max_length=10_000)
-    issued_on: date | None = Field(default=None, description="For `issue`; default today.")
+    issued_on: IsoDate | None = Field(default=None, description="For `issue`; default today.")

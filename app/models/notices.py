@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import CheckConstraint, Column, DateTime, Table
 from sqlmodel import Field, SQLModel
 
-from app.models.common import utcnow
+from app.models.common import IsoDate, utcnow
 
 
 class DeadlineNotice(SQLModel, table=True):
@@ -18,7 +18,7 @@ class DeadlineNotice(SQLModel, table=True):
     # The primary key is the once-only guarantee: whichever scheduler inserts it sends it.
     task_id: uuid.UUID = Field(primary_key=True, foreign_key="tasks.id")
     kind: str = Field(primary_key=True, max_length=10)
-    due_date: date = Field(primary_key=True)
+    due_date: IsoDate = Field(primary_key=True)
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )

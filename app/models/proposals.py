@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import ConfigDict
@@ -13,7 +13,7 @@ from sqlmodel import Field, SQLModel
 
 from app.enums import ProposalCategory, ProposalStatus, Resolution, sql_in
 from app.ids import uuid7
-from app.models.common import InputModel, utcnow
+from app.models.common import InputModel, IsoDate, utcnow
 from app.models.directives import CODE_PATTERN
 
 PROPOSAL_SEARCH_SQL = (
@@ -49,8 +49,8 @@ class Proposal(SQLModel, table=True):
     submitting_agency_id: uuid.UUID = Field(foreign_key="agencies.id")
     addressed_to_agency_id: uuid.UUID | None = Field(default=None, foreign_key="agencies.id")
     directive_id: uuid.UUID | None = Field(default=None, foreign_key="directives.id")
-    submitted_on: date | None = None
-    response_due_date: date | None = None
+    submitted_on: IsoDate | None = None
+    response_due_date: IsoDate | None = None
     status: str = Field(default="draft", max_length=20)
     resolution: str | None = Field(default=None, max_length=30)
     response: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
@@ -78,7 +78,7 @@ PROPOSALS: Table = Proposal.__table__  # type: ignore[attr-defined]
 
 class ProposalResponse(InputModel):
     text: str = Field(min_length=1, max_length=100_000)
-    responded_on: date | None = Field(default=None, description="Default today.")
+    responded_on: IsoDate | None = Field(default=None, description="Default today.")
     responder_name: str | None = Field(default=None, max_length=200)
     responder_title: str | None = Field(default=None, max_length=200)
 
@@ -107,7 +107,7 @@ class ProposalCreate(InputModel):
     )
     addressed_to_agency_id: uuid.UUID | None = None
     directive_id: uuid.UUID | None = None
-    response_due_date: date | None = None
+    response_due_date: IsoDate | None = None
     handler_agency_ids: list[uuid.UUID] = Field(default_factory=list, max_length=100)
     year: int | None = Field(default=None, ge=1990, le=2999)
 
@@ -122,7 +122,7 @@ class ProposalUpdate(InputModel):
     category: ProposalCategory = Field(default=None)  # type: ignore[assignment]
     addressed_to_agency_id: uuid.UUID | None = None
     directive_id: uuid.UUID | None = None
-    response_due_date: date | None = None
+    response_due_date: IsoDate | None = None
     handler_agency_ids: list[uuid.UUID] = Field(default=None, max_length=100)  # type: ignore[assignment]
 
 
@@ -136,8 +136,8 @@ class ProposalRead(SQLModel):
     submitting_agency_id: uuid.UUID
     addressed_to_agency_id: uuid.UUID | None
     directive_id: uuid.UUID | None
-    submitted_on: date | None
-    response_due_date: date | None
+    submitted_on: IsoDate | None
+    response_due_date: IsoDate | None
     response_overdue: bool
     status: ProposalStatus
     resolution: Resolution | None
@@ -174,6 +174,6 @@ class ProposalTransition(InputModel):
 
     action: str = Field(description="submit, review, resolve, withdraw, reopen")
     comment: str | None = Field(default=None, max_length=10_000)
-    submitted_on: date | None = Field(default=None, description="For `submit`; default today.")
+    submitted_on: IsoDate | None = Field(default=None, description="For `submit`; default today.")
     resolution: Resolution | None = Field(default=None, description="For `resolve`.")
     response: ProposalResponse | None = Field(default=None, description="For `resolve`.")

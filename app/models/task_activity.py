@@ -4,7 +4,7 @@ reminders (đôn đốc). Each is append-only and belongs to one task."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import ConfigDict
@@ -14,7 +14,7 @@ from sqlmodel import Field, SQLModel
 
 from app.enums import ReminderChannel, ReminderKind, sql_in
 from app.ids import uuid7
-from app.models.common import InputModel, utcnow
+from app.models.common import InputModel, IsoDate, utcnow
 
 
 def _created() -> Any:
@@ -30,7 +30,7 @@ class ProgressReport(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
     task_id: uuid.UUID = Field(foreign_key="tasks.id")
-    reported_on: date
+    reported_on: IsoDate
     progress_percent: int
     results: str | None = None
     difficulties: str | None = None
@@ -66,7 +66,7 @@ class ProgressReportCreate(InputModel):
         },
     )
 
-    reported_on: date | None = Field(default=None, description="Default today.")
+    reported_on: IsoDate | None = Field(default=None, description="Default today.")
     progress_percent: int = Field(ge=0, le=100)
     results: str | None = Field(default=None, max_length=100_000)
     difficulties: str | None = Field(default=None, max_length=100_000)
@@ -80,7 +80,7 @@ class ProgressReportCreate(InputModel):
 class ProgressReportRead(SQLModel):
     id: uuid.UUID
     task_id: uuid.UUID
-    reported_on: date
+    reported_on: IsoDate
     progress_percent: int
     results: str | None
     difficulties: str | None
@@ -113,13 +113,13 @@ class ExtensionRequest(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
     task_id: uuid.UUID = Field(foreign_key="tasks.id")
-    current_due_date: date
-    proposed_due_date: date
+    current_due_date: IsoDate
+    proposed_due_date: IsoDate
     reason: str
     status: str = Field(default="pending", max_length=10)
     requested_by_id: uuid.UUID | None = None
     requested_by_name: str | None = Field(default=None, max_length=300)
-    approved_due_date: date | None = None
+    approved_due_date: IsoDate | None = None
     decision_comment: str | None = None
     decided_by_id: uuid.UUID | None = None
     decided_by_name: str | None = Field(default=None, max_length=300)
@@ -140,7 +140,7 @@ class ExtensionRequestCreate(InputModel):
         },
     )
 
-    proposed_due_date: date
+    proposed_due_date: IsoDate
     reason: str = Field(min_length=1, max_length=10_000)
 
 
@@ -150,20 +150,22 @@ class ExtensionDecision(InputModel):
     )
 
     approved: bool
-    approved_due_date: date | None = Field(default=None, description="Default: the proposed date.")
+    approved_due_date: IsoDate | None = Field(
+        default=None, description="Default: the proposed date."
+    )
     comment: str | None = Field(default=None, max_length=10_000)
 
 
 class ExtensionRequestRead(SQLModel):
     id: uuid.UUID
     task_id: uuid.UUID
-    current_due_date: date
-    proposed_due_date: date
+    current_due_date: IsoDate
+    proposed_due_date: IsoDate
     reason: str
     status: str
     requested_by_id: uuid.UUID | None
     requested_by_name: str | None
-    approved_due_date: date | None
+    approved_due_date: IsoDate | None
     decision_comment: str | None
     decided_by_id: uuid.UUID | None
     decided_by_name: str | None
@@ -191,7 +193,7 @@ class Reminder(SQLModel, table=True):
     channel: str = Field(max_length=10)
     message: str
     document_number: str | None = Field(default=None, max_length=60)
-    due_date: date | None = None
+    due_date: IsoDate | None = None
     actor_id: uuid.UUID | None = None
     actor_name: str | None = Field(default=None, max_length=300)
     created_at: datetime = _created()
@@ -227,7 +229,7 @@ class ReminderRead(SQLModel):
     channel: ReminderChannel
     message: str
     document_number: str | None
-    due_date: date | None
+    due_date: IsoDate | None
     actor_id: uuid.UUID | None
     actor_name: str | None
     created_at: datetime

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import ConfigDict
@@ -13,7 +13,7 @@ from sqlmodel import Field, SQLModel
 
 from app.enums import Pillar, Priority, Recurrence, TaskStatus, Timeliness, sql_in
 from app.ids import uuid7
-from app.models.common import InputModel, utcnow
+from app.models.common import InputModel, IsoDate, utcnow
 from app.models.directives import CODE_PATTERN
 
 TASK_SEARCH_SQL = (
@@ -82,13 +82,13 @@ class Task(SQLModel, table=True):
     assigned_by_agency_id: uuid.UUID | None = Field(default=None, foreign_key="agencies.id")
     assigned_by_name: str | None = Field(default=None, max_length=200)
     assigned_by_title: str | None = Field(default=None, max_length=200)
-    assigned_on: date
-    due_date: date | None = None
-    original_due_date: date | None = None
+    assigned_on: IsoDate
+    due_date: IsoDate | None = None
+    original_due_date: IsoDate | None = None
     recurrence: str = Field(default="none", max_length=10)
     requires_confirmation: bool = True
     status: str = Field(default="new", max_length=30)
-    completed_on: date | None = None
+    completed_on: IsoDate | None = None
     result: str | None = None
     progress_percent: int = 0
     version: int = 1
@@ -127,8 +127,8 @@ class TaskFields(InputModel):
     assigned_by_agency_id: uuid.UUID | None = None
     assigned_by_name: str | None = Field(default=None, max_length=200)
     assigned_by_title: str | None = Field(default=None, max_length=200)
-    assigned_on: date | None = None
-    due_date: date | None = None
+    assigned_on: IsoDate | None = None
+    due_date: IsoDate | None = None
     recurrence: Recurrence = Recurrence.none
     requires_confirmation: bool = True
 
@@ -178,8 +178,8 @@ class TaskUpdate(InputModel):
     assigned_by_agency_id: uuid.UUID | None = None
     assigned_by_name: str | None = Field(default=None, max_length=200)
     assigned_by_title: str | None = Field(default=None, max_length=200)
-    assigned_on: date = Field(default=None)  # type: ignore[assignment]
-    due_date: date | None = None
+    assigned_on: IsoDate = Field(default=None)  # type: ignore[assignment]
+    due_date: IsoDate | None = None
     recurrence: Recurrence = Field(default=None)  # type: ignore[assignment]
     requires_confirmation: bool = Field(default=None)  # type: ignore[assignment]
 
@@ -203,13 +203,13 @@ class TaskRead(SQLModel):
     assigned_by_agency_id: uuid.UUID | None
     assigned_by_name: str | None
     assigned_by_title: str | None
-    assigned_on: date
-    due_date: date | None
-    original_due_date: date | None
+    assigned_on: IsoDate
+    due_date: IsoDate | None
+    original_due_date: IsoDate | None
     recurrence: Recurrence
     requires_confirmation: bool
     status: TaskStatus
-    completed_on: date | None
+    completed_on: IsoDate | None
     result: str | None
     progress_percent: int
     timeliness: Timeliness | None
@@ -240,4 +240,4 @@ class TaskTransition(InputModel):
     action: str = Field(description="start, submit, confirm, return, pause, resume, cancel, reopen")
     comment: str | None = Field(default=None, max_length=10_000)
     result: str | None = Field(default=None, max_length=100_000, description="For `submit`.")
-    completed_on: date | None = Field(default=None, description="For `submit`; default today.")
+    completed_on: IsoDate | None = Field(default=None, description="For `submit`; default today.")

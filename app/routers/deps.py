@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -16,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app import exports
 from app.auth import Caller
+from app.models.common import IsoDate
 from app.services import idempotency, versions
 from app.services.listing import DEFAULT_LIMIT, MAX_LIMIT, ListParams, Page
 from app.services.tasks import Day
@@ -67,7 +67,7 @@ IdempotencyKey = Annotated[
 async def today_rules(
     request: Request,
     as_of: Annotated[
-        date | None, Query(description="Evaluate deadlines as of this day (default today).")
+        IsoDate | None, Query(description="Evaluate deadlines as of this day (default today).")
     ] = None,
 ) -> Day:
     """The day deadlines are judged on: today in DONDOC_TIMEZONE, or `as_of`."""
@@ -111,7 +111,7 @@ def resource_response(
 def page_response(request: Request, page: Page, items: list[Any]) -> Response:
     kind = exports.wanted(request)
     if kind is not None:
-        return exports.list_download(kind, request.url.path, request.app.state.clock.today(), items)
+        return exports.list_download(request, kind, items)
     body: dict[str, Any] = {"items": items, "next_cursor": page.next_cursor}
     headers = {}
     if page.total is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -13,6 +12,7 @@ from pydantic import BaseModel
 from app import exports
 from app.auth import CurrentCaller
 from app.db import ReadConn
+from app.models.common import IsoDate
 from app.routers.deps import API_PREFIX, Year, json_response, problems
 from app.services import periods, reports
 
@@ -32,8 +32,8 @@ Mode = Annotated[
 class PeriodItem(BaseModel):
     key: str
     kind: str
-    start: date
-    end: date
+    start: IsoDate
+    end: IsoDate
 
 
 class PeriodList(BaseModel):
@@ -57,7 +57,7 @@ class ReportRow(BaseModel):
 class TaskReport(BaseModel):
     group_by: str
     period: str | None
-    as_of: date
+    as_of: IsoDate
     items: list[ReportRow]
     totals: ReportRow
 
@@ -100,17 +100,17 @@ async def task_report(
         Query(),
     ] = "lead_agency",
     start: Annotated[
-        date | None, Query(alias="from", description="First assignment day counted.")
+        IsoDate | None, Query(alias="from", description="First assignment day counted.")
     ] = None,
     end: Annotated[
-        date | None, Query(alias="to", description="Last assignment day counted.")
+        IsoDate | None, Query(alias="to", description="Last assignment day counted.")
     ] = None,
     period: Annotated[
         str | None, Query(description="Instead of from/to: 2023, 2023-03, 2023-Q1, 2023-H1.")
     ] = None,
     period_mode: Mode = "decree_09",
     as_of: Annotated[
-        date | None, Query(description="Judge deadlines as of this day (default today).")
+        IsoDate | None, Query(description="Judge deadlines as of this day (default today).")
     ] = None,
     year: Annotated[list[Year] | None, Query()] = None,
     is_key_task: bool | None = None,
@@ -144,8 +144,14 @@ async def task_report(
         f"Kỳ báo cáo: {span}; số liệu tính đến ngày {query.as_of:%d/%m/%Y}",
         exports.made_on(today),
     ]
-    return exports.download(
-        kind, f"bao-cao-nhiem-vu-{query.as_of}", title, [reports.HEADERS_VI[n] for n in names], rows
+    return exports.stream(
+        request,
+        kind,
+        f"bao-cao-nhiem-vu-{query.as_of}",
+        title,
+        [reports.HEADERS_VI[n] for n in names],
+        rows,
+        sheet_name="Báo cáo",
     )
 
 
@@ -178,8 +184,14 @@ async def budget_report(
         f"Năm ngân sách: {years}",
         exports.made_on(request.app.state.clock.today()),
     ]
-    return exports.download(
-        kind, "bao-cao-kinh-phi", title, [reports.BUDGET_HEADERS_VI[n] for n in names], rows
+    return exports.stream(
+        request,
+        kind,
+        "bao-cao-kinh-phi",
+        title,
+        [reports.BUDGET_HEADERS_VI[n] for n in names],
+        rows,
+        sheet_name="Báo cáo",
     )
 
 
@@ -195,17 +207,17 @@ async def proposal_report(
     conn: ReadConn,
     group_by: Annotated[Literal["agency", "category"], Query()] = "agency",
     start: Annotated[
-        date | None, Query(alias="from", description="First submission day counted.")
+        IsoDate | None, Query(alias="from", description="First submission day counted.")
     ] = None,
     end: Annotated[
-        date | None, Query(alias="to", description="Last submission day counted.")
+        IsoDate | None, Query(alias="to", description="Last submission day counted.")
     ] = None,
     period: Annotated[
         str | None, Query(description="Instead of from/to: 2023, 2023-03, 2023-Q1, 2023-H1.")
     ] = None,
     period_mode: Mode = "decree_09",
     as_of: Annotated[
-        date | None, Query(description="Overdue answers as of this day (default today).")
+        IsoDate | None, Query(description="Overdue answers as of this day (default today).")
     ] = None,
 ) -> Response:
     """Per group: proposals by status and resolution, average days from submission to answer,
@@ -243,4 +255,6 @@ async def proposal_report(
         f"Kỳ báo cáo: {span}; số liệu tính đến ngày {day:%d/%m/%Y}",
         exports.made_on(today),
     ]
-    return exports.download(kind, f"bao-cao-de-xuat-{day}", title, headers, rows)
+    return exports.stream(
+        request, kind, f"bao-cao-de-xuat-{day}", title, headers, rows, sheet_name="Báo cáo"
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request
@@ -13,6 +12,7 @@ from app import exports
 from app.auth import CurrentCaller
 from app.db import ReadConn, WriteConn
 from app.enums import Pillar, Priority, TaskStatus, Timeliness
+from app.models.common import IsoDate
 from app.models.history import HistoryList
 from app.models.task_activity import (
     ExtensionDecision,
@@ -80,8 +80,8 @@ async def list_tasks(
     priority: Annotated[list[Priority] | None, Query()] = None,
     is_key_task: bool | None = None,
     year: Annotated[list[Year] | None, Query()] = None,
-    due_from: date | None = None,
-    due_to: date | None = None,
+    due_from: IsoDate | None = None,
+    due_to: IsoDate | None = None,
     q: Annotated[
         str | None, Query(description="Words to find in code, title and description.")
     ] = None,
@@ -114,8 +114,10 @@ async def list_tasks(
             f"Tình trạng tính đến ngày {day.today:%d/%m/%Y}",
             exports.made_on(today),
         ]
-        rows = tasks.export_rows(request.app.state.engine, caller, params, filters, day)
-        return exports.stream(kind, f"nhiem-vu-{day.today}", title, tasks.EXPORT_HEADERS, rows)
+        rows = tasks.export_rows(request.app.state.download_engine, caller, params, filters, day)
+        return exports.stream(
+            request, kind, f"nhiem-vu-{day.today}", title, tasks.EXPORT_HEADERS, rows
+        )
     page, items = await tasks.list_(conn, caller, params, filters, day)
     return page_response(request, page, items)
 

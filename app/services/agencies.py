@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, exists, func, literal, select, update
+from sqlalchemy import Row, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -15,7 +15,7 @@ from app.enums import Role
 from app.errors import Conflict, NotFound, field_error
 from app.models.agencies import AGENCIES, Agency, AgencyCreate, AgencyUpdate
 from app.models.common import utcnow
-from app.services import history, versions
+from app.services import hierarchy, history, versions
 from app.services.listing import ListParams, Page, fetch_page, parse_sort, text_search
 
 RESOURCE = "agency"
@@ -61,27 +61,6 @@ def to_body(caller: Caller, row: Any) -> dict[str, Any]:
     return body
 
 
-async def _check_parent(
-    conn: AsyncConnection, parent_id: uuid.UUID | None, self_id: uuid.UUID | None = None
-) -> None:
-    if parent_id is None:
-        return
-    if parent_id == self_id:
-        raise field_error("parent_id", "an agency cannot be its own parent")
-    found = (
-        await conn.execute(select(t.id).where(t.id == parent_id, t.deleted_at.is_(None)))
-    ).first()
-    if found is None:
-        raise field_error("parent_id", f"no agency with id {parent_id}")
-    if self_id is not None:
-        # Refuse a cycle: the new parent must not sit below this agency.
-        tree = select(t.id, t.parent_id).where(t.id == parent_id).cte("ancestors", recursive=True)
-        tree = tree.union(select(t.id, t.parent_id).join(tree, t.id == tree.c.parent_id))
-        cycle = (await conn.execute(select(exists().where(tree.c.id == self_id)))).scalar()
-        if cycle:
-            raise field_error("parent_id", "this would make the agency its own ancestor")
-
-
 def _check_dates(values: dict[str, Any]) -> None:
     start, end = values.get("valid_from"), values.get("valid_to")
     if start and end and end < start:
@@ -106,7 +85,7 @@ async def create(conn: AsyncConnection, caller: Caller, data: AgencyCreate) -> d
     caller.require(*WRITERS)
     values = data.model_dump()
     _check_dates(values)
-    await _check_parent(conn, data.parent_id)
+    await hierarchy.check_parent(conn, AGENCIES, "agency", data.parent_id)
     now = utcnow()
     record = Agency.model_validate(values, update={"created_at": now, "updated_at": now})
     row_values = record.model_dump(exclude={"search"})
@@ -139,6 +118,8 @@ async def update_(
 ) -> dict[str, Any]:
     """Apply an RFC 7396 merge patch: absent fields stay, `null` clears."""
     caller.require(*WRITERS)
+    if "parent_id" in patch.model_fields_set:
+        await hierarchy.lock_tree(conn, AGENCIES)
     fields = patch.model_dump(exclude_unset=True)
     row = await _load(conn, agency_id, lock=True, include_deleted=False)
     versions.check(if_match, row.version, required=True)
@@ -146,7 +127,7 @@ async def update_(
     merged = {**current, **fields}
     _check_dates(merged)
     if "parent_id" in fields and fields["parent_id"] != current["parent_id"]:
-        await _check_parent(conn, fields["parent_id"], agency_id)
+        await hierarchy.check_parent(conn, AGENCIES, "agency", fields["parent_id"], agency_id)
     changes = history.diff(current, fields)
     if not changes:
         return to_body(caller, row)
@@ -247,8 +228,13 @@ async def history_of(
 
 
 async def exists_active(conn: AsyncConnection, agency_id: uuid.UUID) -> bool:
-    stmt = select(literal(True)).where(
-        t.id == agency_id, t.status == "active", t.deleted_at.is_(None)
+    """The agency exists and is active, and stays so until this transaction ends (FOR SHARE:
+    a succession, which locks it FOR UPDATE, waits, and one already under way is waited for
+    and then seen)."""
+    stmt = (
+        select(literal(True))
+        .where(t.id == agency_id, t.status == "active", t.deleted_at.is_(None))
+        .with_for_update(read=True)
     )
     return (await conn.execute(stmt)).first() is not None
 
@@ -259,13 +245,18 @@ async def count(conn: AsyncConnection) -> int:
 
 async def require_active(conn: AsyncConnection, named: dict[str, list[uuid.UUID]]) -> None:
     """Every agency named (field → ids) exists and is active; 422 naming the field otherwise.
-    One query for all of them."""
+    One query for all of them. The rows stay locked FOR SHARE until the transaction ends, so
+    work given to an agency and that agency's succession serialise: either the succession
+    waits and then moves this work too, or this waits and then sees the agency inactive."""
     wanted = {a for ids in named.values() for a in ids}
     if not wanted:
         return
     rows = (
         await conn.execute(
-            select(t.id).where(t.id.in_(wanted), t.status == "active", t.deleted_at.is_(None))
+            select(t.id)
+            .where(t.id.in_(wanted), t.status == "active", t.deleted_at.is_(None))
+            .order_by(t.id)
+            .with_for_update(read=True)
         )
     ).all()
     active = {r.id for r in rows}

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
 PREFIXES = {"task": "NV", "directive": "CD", "proposal": "KN", "budget_request": "KP"}
 _known: set[str] = set()
+_ddl_engines: dict[str, AsyncEngine] = {}
 
 
 def sequence_name(prefix: str, year: int) -> str:
@@ -25,9 +27,17 @@ def format_code(prefix: str, year: int, number: int) -> str:
 
 
 async def _ensure_sequence(conn: AsyncConnection, name: str) -> None:
-    # Created outside the caller's transaction, so that it exists for everyone at once.
-    async with conn.engine.connect() as own:
-        await own.execution_options(isolation_level="AUTOCOMMIT")
+    """Create the sequence outside the caller's transaction, so that it exists for everyone at
+    once and outlives a rolled-back creation — on a connection of its own, never a second one
+    from the caller's pool: a burst of first creations of a year, each holding a connection of
+    the pool and waiting for another, would exhaust it for good."""
+    key = conn.engine.url.render_as_string(hide_password=False)
+    engine = _ddl_engines.get(key)
+    if engine is None:
+        engine = _ddl_engines[key] = create_async_engine(
+            conn.engine.url, poolclass=NullPool, isolation_level="AUTOCOMMIT"
+        )
+    async with engine.connect() as own:
         try:
             await own.execute(text(f"CREATE SEQUENCE IF NOT EXISTS {name}"))
         except DBAPIError:

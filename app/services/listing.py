@@ -10,7 +10,21 @@ from datetime import date, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Date, DateTime, Select, Uuid, and_, func, or_, select
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    Integer,
+    Select,
+    SmallInteger,
+    String,
+    TypeDecorator,
+    Uuid,
+    and_,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -81,19 +95,37 @@ def _encode(value: Any) -> Any:
     return value
 
 
+# The range of each integer type a sort key may have: a cursor value outside it names no row
+# and would fail in PostgreSQL, so it is a bad cursor (money is bigint, progress int4).
+_INT_RANGES = ((BigInteger, 2**63), (SmallInteger, 2**15), (Integer, 2**31))
+
+
 def _decode(value: Any, column: ColumnElement[Any]) -> Any:
+    """A cursor value back into the type of its sort key's column; ValueError when it cannot
+    be one (wrong JSON type, out of the column's range, NUL in text)."""
     if value is None:
         return None
     kind = column.type
+    if isinstance(kind, TypeDecorator):  # e.g. SQLModel's AutoString: judge by what it wraps
+        kind = kind.impl_instance
+    if isinstance(kind, Integer):
+        if type(value) is not int:
+            raise ValueError("not an integer")
+        bound = next(limit for cls, limit in _INT_RANGES if isinstance(kind, cls))
+        if not -bound <= value < bound:
+            raise ValueError("out of range")
+        return value
+    if not isinstance(value, str) or "\x00" in value:
+        raise ValueError("not text")
     if isinstance(kind, DateTime):
         return datetime.fromisoformat(value)
     if isinstance(kind, Date):
         return date.fromisoformat(value)
     if isinstance(kind, Uuid):
         return uuid.UUID(value)
-    if isinstance(value, int) and not -(2**31) <= value < 2**31:
-        raise ValueError("out of range")
-    return value
+    if isinstance(kind, String):
+        return value
+    raise ValueError(f"no cursor decoding for {kind!r}")
 
 
 def encode_cursor(keys: list[SortKey], row: Any, id_name: str = "id") -> str:
@@ -109,6 +141,8 @@ def decode_cursor(cursor: str, keys: list[SortKey]) -> list[Any]:
         if names != [k.name for k in keys] or len(values) != len(keys) + 1:
             raise ValueError("cursor made for another sort order")
         decoded = [_decode(v, k.column) for v, k in zip(values, keys, strict=False)]
+        if not isinstance(values[-1], str):
+            raise ValueError("the id is not text")
         decoded.append(uuid.UUID(values[-1]))
         return decoded
     except (ValueError, KeyError, TypeError) as exc:

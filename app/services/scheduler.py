@@ -64,8 +64,8 @@ async def tick(
     conn: AsyncConnection, today: date, soon_days: int, batch: int = BATCH
 ) -> dict[str, int]:
     """One batch of each kind, in the caller's transaction: returns how many were sent. The
-    worker repeats it in short transactions until nothing is left, so that no run holds locks
-    on many tasks for long."""
+    worker (app/worker.py `run_scheduler_once`) repeats it in short transactions until nothing
+    is left, so that no run holds locks on many tasks for long."""
     sent: dict[str, int] = {}
     for kind, (low, high) in windows(today, soon_days).items():
         claimed = (

@@ -44,7 +44,7 @@ from app.models.agencies import AGENCIES
 from app.models.common import utcnow
 from app.models.directives import DIRECTIVES
 from app.models.tasks import NO_DEADLINE, TASKS, TaskFields, TaskTransition, TaskUpdate
-from app.services import agencies, codes, history, versions
+from app.services import agencies, codes, hierarchy, history, versions
 from app.services.listing import ListParams, Page, fetch_page, parse_sort, text_search
 from app.services.timeliness import (
     OPEN_STATUSES,
@@ -225,8 +225,14 @@ async def load(
     return row
 
 
-async def check_references(conn: AsyncConnection, values: dict[str, Any], prefix: str = "") -> None:
-    """Agencies named must exist and be active; the directive and parent must exist."""
+async def check_references(
+    conn: AsyncConnection,
+    values: dict[str, Any],
+    prefix: str = "",
+    self_id: uuid.UUID | None = None,
+) -> None:
+    """Agencies named must exist and be active; the directive and parent must exist, and the
+    parent must not be the task `self_id` or below it."""
     agency_fields: dict[str, list[uuid.UUID]] = {}
     for name in ("lead_agency_id", "assigned_by_agency_id"):
         if values.get(name) is not None:
@@ -248,14 +254,9 @@ async def check_references(conn: AsyncConnection, values: dict[str, Any], prefix
             )
         if directive.status in ("closed", "withdrawn"):
             raise Conflict(f"The directive is {directive.status}; it takes no new tasks.")
-    if values.get("parent_id") is not None:
-        parent = (
-            await conn.execute(
-                select(t.id).where(t.id == values["parent_id"], t.deleted_at.is_(None))
-            )
-        ).first()
-        if parent is None:
-            raise field_error(prefix + "parent_id", f"no task with id {values['parent_id']}")
+    await hierarchy.check_parent(
+        conn, TASKS, "task", values.get("parent_id"), self_id, prefix + "parent_id"
+    )
 
 
 def check_shape(values: dict[str, Any], prefix: str = "") -> None:
@@ -459,6 +460,8 @@ async def update_(
     if_match: str | None,
     day: Day,
 ) -> dict[str, Any]:
+    if "parent_id" in patch.model_fields_set:
+        await hierarchy.lock_tree(conn, TASKS)
     row = await load(conn, caller, task_id, lock=True)
     if not caller.has_role(*EDITORS):
         raise Forbidden("Only the office and leaders edit tasks.")
@@ -470,10 +473,7 @@ async def update_(
     changed = {
         k: v for k, v in fields.items() if history.jsonable(v) != history.jsonable(current[k])
     }
-    if "directive_id" in changed or "parent_id" in changed:
-        if changed.get("parent_id") == task_id:
-            raise field_error("parent_id", "a task cannot be its own parent")
-    await check_references(conn, {k: v for k, v in changed.items()})
+    await check_references(conn, dict(changed), self_id=task_id)
     if "due_date" in changed and current["original_due_date"] is None:
         changed["original_due_date"] = changed["due_date"]
     changes = history.diff(current, changed)

@@ -390,3 +390,20 @@ async def test_no_sequence_of_payments_passes_the_approved_amount(
             )
         ).scalar()
     assert got["disbursed_vnd"] == total == accepted <= approved_amount
+
+
+async def test_pages_sorted_by_amounts_beyond_int4_follow_their_cursor(world: World) -> None:
+    amounts = [2_147_483_647, 2_147_483_648, 5_000_000_000, 10**15]
+    for amount in amounts:
+        await ask(world, amount_requested_vnd=amount)
+    seen: list[int] = []
+    params: dict[str, object] = {"sort": "-amount_requested_vnd", "limit": 1}
+    while True:
+        response = await world.client.get(API, params=params, headers=world.h["office"])
+        assert response.status_code == 200, response.text
+        body = response.json()
+        seen += [item["amount_requested_vnd"] for item in body["items"]]
+        if not body["next_cursor"]:
+            break
+        params["cursor"] = body["next_cursor"]
+    assert seen == sorted(amounts, reverse=True)

@@ -377,3 +377,42 @@ async def test_implausible_dates_are_422(world: World) -> None:
         )
         assert response.status_code == 422, due
         assert response.json()["errors"][0]["field"] == "due_date"
+
+
+async def test_no_chain_of_parents_loops(world: World) -> None:
+    a = await world.task(title="A")
+    b = await world.task(title="B", parent_id=a["id"])
+    c = await world.task(title="C", parent_id=b["id"])
+
+    async def move(task: dict[str, object], parent: object) -> httpx.Response:
+        current = await world.client.get(f"/api/v1/tasks/{task['id']}", headers=world.h["office"])
+        return await world.client.patch(
+            f"/api/v1/tasks/{task['id']}",
+            json={"parent_id": parent},
+            headers={**world.h["office"], "If-Match": current.headers["etag"]},
+        )
+
+    for parent in (c["id"], b["id"], a["id"]):  # below A, or A itself
+        refused = await move(a, parent)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["field"] == "parent_id"
+    assert (await move(c, a["id"])).status_code == 200  # no loop: C now under A directly
+    assert (await move(b, None)).status_code == 200
+    assert (await move(b, c["id"])).status_code == 200  # A → C → B
+    assert (await move(a, b["id"])).status_code == 422
+
+
+async def test_concurrent_moves_cannot_close_a_loop(world: World) -> None:
+    pairs = [(await world.task(title=f"P{i}"), await world.task(title=f"Q{i}")) for i in range(5)]
+
+    async def move(task: dict[str, object], parent: dict[str, object]) -> int:
+        response = await world.client.patch(
+            f"/api/v1/tasks/{task['id']}",
+            json={"parent_id": parent["id"]},
+            headers={**world.h["office"], "If-Match": '"1"'},
+        )
+        return response.status_code
+
+    for p, q in pairs:  # P under Q and Q under P, at the same moment
+        codes = await asyncio.gather(move(p, q), move(q, p))
+        assert sorted(codes) == [200, 422], codes

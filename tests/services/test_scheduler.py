@@ -167,3 +167,29 @@ async def test_large_backlogs_go_out_in_short_batches(world: World, engine: Asyn
         assert await run_scheduler_once(engine, clock, settings) == {"overdue": 3, "due_soon": 0}
     finally:
         scheduler.BATCH = original
+
+
+async def test_one_pass_drains_every_notice_due(engine: AsyncEngine) -> None:
+    # 2,500 tasks due on one day: one pass of the scheduler sends every notice (in batches of
+    # BATCH, each its own transaction), not one batch per DONDOC_SCHEDULER_INTERVAL_SECONDS.
+    from app.clock import FixedClock
+    from app.worker import run_scheduler_once
+    from tests.server import insert_tasks
+
+    async with engine.begin() as conn:
+        await insert_tasks(conn, "SCHED1", 2500, date(2023, 12, 31))
+    settings = Settings()
+    clock = FixedClock(settings.tz, datetime(2024, 1, 2, 3, 0, tzinfo=UTC))
+    assert await run_scheduler_once(engine, clock, settings) == {"overdue": 2500, "due_soon": 0}
+    async with engine.connect() as conn:
+        reminders = (
+            await conn.execute(
+                text("SELECT count(DISTINCT task_id) FROM task_reminders WHERE kind = 'overdue'")
+            )
+        ).scalar()
+        transactions = (
+            await conn.execute(text("SELECT count(DISTINCT xmin::text) FROM task_reminders"))
+        ).scalar()
+    assert reminders == 2500
+    assert transactions == 3  # batches of 1,000 in short transactions
+    assert await run_scheduler_once(engine, clock, settings) == {"overdue": 0, "due_soon": 0}

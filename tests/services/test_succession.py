@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from tests.conftest import World, make_agency
 
 
@@ -111,3 +117,70 @@ async def test_successor_must_be_another_active_agency(
         headers=office,
     )
     assert gone.status_code == 422 and gone.json()["errors"][0]["field"] == "successor_id"
+
+
+async def test_work_given_during_a_succession_lands_on_the_successor(
+    world: World, office: dict[str, str], engine: AsyncEngine
+) -> None:
+    # Tasks led by (or cooperating with) an agency, created while it is being merged: each is
+    # either refused (the agency is no longer active) or moved by the succession — never left
+    # with the merged agency. The agency already leads many tasks, so the merge takes a while.
+    successor = await make_agency(world.client, office, name="Sở Khoa học và Công nghệ")
+    merged = world.lead["id"]
+    backlog = 5000
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO tasks (id, code, title, year, lead_agency_id, cooperating_agency_ids,"
+                " assigned_on, status, progress_percent, priority, recurrence,"
+                " requires_confirmation, is_key_task, version, created_at, updated_at)"
+                " SELECT gen_random_uuid(), 'OLD-' || i, 'Nhiệm vụ cũ ' || i, 2024, :lead, '{}',"
+                " DATE '2024-01-01', 'in_progress', 0, 'normal', 'none', true, false, 1, now(),"
+                " now() FROM generate_series(1, :n) AS i"
+            ),
+            {"lead": merged, "n": backlog},
+        )
+
+    async def create(i: int) -> httpx.Response:
+        body: dict[str, object] = {"title": f"Nhiệm vụ {i}", "assigned_on": "2025-02-20"}
+        if i % 2:
+            body |= {"lead_agency_id": merged, "cooperating_agency_ids": [world.coop["id"]]}
+        else:
+            body |= {"lead_agency_id": world.coop["id"], "cooperating_agency_ids": [merged]}
+        return await world.client.post("/api/v1/tasks", json=body, headers=office)
+
+    async def merge() -> httpx.Response:
+        await asyncio.sleep(0.02)  # creations are under way
+        return await world.client.post(
+            f"/api/v1/agencies/{merged}/succession",
+            json={
+                "successor_id": successor["id"],
+                "effective_on": "2025-03-01",
+                "status": "merged",
+            },
+            headers=office,
+        )
+
+    async def creations() -> list[httpx.Response]:
+        done = []
+        for wave in range(8):  # before, during and after the merge
+            done += await asyncio.gather(*(create(wave * 8 + i) for i in range(8)))
+        return done
+
+    created, succession = await asyncio.gather(creations(), merge())
+    assert succession.status_code == 200, succession.text
+    refused = [r for r in created if r.status_code != 201]
+    assert all(r.status_code == 422 for r in refused), [r.text for r in refused]
+    assert len(refused) < len(created)
+    left = []
+    for response in created:
+        if response.status_code == 201:
+            task = (
+                await world.client.get(f"/api/v1/tasks/{response.json()['id']}", headers=office)
+            ).json()
+            if task["lead_agency_id"] == merged or merged in task["cooperating_agency_ids"]:
+                left.append(task["code"])
+    assert left == []
+    # Whatever was accepted, was accepted before the merge and moved by it.
+    moved = succession.json()
+    assert moved["moved_lead"] + moved["moved_cooperating"] == backlog + len(created) - len(refused)
