@@ -155,6 +155,16 @@ class RawQuery:
         ]
 
 
+def compile_for_driver(statement: Any, values: dict[str, Any]) -> tuple[str, list[Any]]:
+    """A statement as asyncpg runs it: SQL with $n placeholders and its arguments in order
+    (`values` gives the named bound parameters it leaves open)."""
+    compiled: Any = statement.params(**values).compile(
+        dialect=postgresql_asyncpg.dialect(), compile_kwargs={"render_postcompile": True}
+    )
+    params = compiled.construct_params() or {}
+    return str(compiled), [params[name] for name in compiled.positiontup or ()]
+
+
 class RecordRow:
     """An asyncpg record read like a SQLAlchemy row (`row.status`, `row._mapping`)."""
 

@@ -8,10 +8,11 @@ import csv
 import io
 import logging
 import tempfile
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Union
 
 from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
@@ -19,7 +20,7 @@ from starlette.types import Message, Send
 
 log = logging.getLogger("dondoc.exports")
 T = TypeVar("T")
-Rows = AsyncIterable[Sequence[Any]] | Iterable[Sequence[Any]]
+Rows = Union["Batched", Iterable[Sequence[Any]]]
 
 CSV = "text/csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -52,22 +53,33 @@ async def _off_loop(work: Callable[..., T], *args: Any) -> T:
     return await asyncio.get_running_loop().run_in_executor(_builder, work, *args)
 
 
-async def _batches(rows: Rows) -> AsyncIterator[list[Sequence[Any]]]:
-    batch: list[Sequence[Any]] = []
-    if isinstance(rows, AsyncIterable):
-        async for row in rows:
-            batch.append(row)
-            if len(batch) >= BATCH:
-                yield batch
-                batch = []
-    else:
-        for row in rows:
-            batch.append(row)
-            if len(batch) >= BATCH:
-                yield batch
-                batch = []
+@dataclass(frozen=True)
+class Batched:
+    """Rows read in batches as they come from the database (an async iterator of lists of
+    records), and how one record becomes a row of cells: applied in the export thread, so
+    that the event loop only waits for the next batch."""
+
+    batches: AsyncIterator[list[Any]]
+    convert: Callable[[Any], Sequence[Any]]
+
+
+def _as_is(row: Any) -> Sequence[Any]:
+    return row  # type: ignore[no-any-return]
+
+
+async def _batches(rows: Rows) -> AsyncIterator[tuple[list[Any], Callable[[Any], Sequence[Any]]]]:
+    if isinstance(rows, Batched):
+        async for raw in rows.batches:
+            yield raw, rows.convert
+        return
+    batch: list[Any] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH:
+            yield batch, _as_is
+            batch = []
     if batch:
-        yield batch
+        yield batch, _as_is
 
 
 def _csv_text(value: Any) -> Any:
@@ -78,19 +90,19 @@ def _csv_text(value: Any) -> Any:
     return value
 
 
-def _csv_encode(lines: Iterable[Sequence[Any]]) -> bytes:
+def _csv_encode(lines: Iterable[Any], convert: Callable[[Any], Sequence[Any]] = _as_is) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for line in lines:
-        writer.writerow([_csv_text(v) for v in line])
+        writer.writerow([_csv_text(v) for v in convert(line)])
     return buffer.getvalue().encode()
 
 
 async def _csv(title: list[str], headers: Sequence[str], rows: Rows) -> AsyncIterator[bytes]:
     yield "\ufeff".encode()  # a BOM, so that Excel reads UTF-8
     yield _csv_encode([*([t] for t in title), [], headers])
-    async for batch in _batches(rows):
-        yield await _off_loop(_csv_encode, batch)
+    async for batch, convert in _batches(rows):
+        yield await _off_loop(_csv_encode, batch, convert)
 
 
 def _new_book(title: list[str], headers: Sequence[str], sheet_name: str) -> tuple[Any, Any]:
@@ -109,12 +121,12 @@ def _new_book(title: list[str], headers: Sequence[str], sheet_name: str) -> tupl
     return book, sheet
 
 
-def _append_rows(sheet: Any, batch: list[Sequence[Any]]) -> None:
+def _append_rows(sheet: Any, batch: list[Any], convert: Callable[[Any], Sequence[Any]]) -> None:
     from openpyxl.cell import WriteOnlyCell
 
     for row in batch:
         cells = []
-        for value in row:
+        for value in convert(row):
             cell = WriteOnlyCell(sheet, value=_cell(value))
             if isinstance(value, date) and not isinstance(value, datetime):
                 cell.number_format = "DD/MM/YYYY"
@@ -130,8 +142,8 @@ async def _xlsx(
     """openpyxl's write-only mode keeps rows on disk as they come; the finished file is then
     sent in chunks, so a large download never sits in memory whole."""
     book, sheet = await _off_loop(_new_book, title, headers, sheet_name)
-    async for batch in _batches(rows):
-        await _off_loop(_append_rows, sheet, batch)
+    async for batch, convert in _batches(rows):
+        await _off_loop(_append_rows, sheet, batch, convert)
     with tempfile.TemporaryFile() as out:
         await _off_loop(book.save, out)
         out.seek(0)
@@ -181,7 +193,7 @@ def stream(
     rows: Rows,
     sheet_name: str = "Danh sách",
 ) -> Response:
-    """Any list or report as a download: rows given as they are read (async) or at hand."""
+    """Any list or report as a download: rows at hand, or `Batched` as they are read."""
     send_timeout = request.app.state.settings.download_send_timeout_seconds
     disposition = {
         "Content-Disposition": f'attachment; filename="{filename}.{"csv" if kind == CSV else "xlsx"}"'

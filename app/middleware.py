@@ -85,6 +85,12 @@ class RequestGuard:
                     *(API_HEADERS if scope["path"].startswith("/api/") else ()),
                 ]
             await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                # The last byte is out: a client may ask for its next download at once, on
+                # this connection, before this request has finished unwinding.
+                slot = scope["state"].get("download_slot")
+                if slot is not None:
+                    slot.release()
 
         try:
             problem = self._refuse(scope)

@@ -3,22 +3,24 @@
 Loads 20,000 tasks into a database of its own, starts `dondoc serve` (one worker), and probes
 `GET /healthz` (no I/O: it measures only how free the event loop is) every 10 ms, first with
 nothing else running, then while four xlsx downloads of all 20,000 tasks run again and again,
-each with its own credential (as four offices would; the per-credential limit stays at its
-default). Prints the probe's latency in both phases and writes it into bench/README.md.
+each with its own credential and client process (as four offices would; the per-credential
+limit stays at its default), then the same with CSV. Every answer must be 200. Prints the
+probe's latency in each phase and writes it into bench/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import re
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import asyncpg
@@ -31,6 +33,7 @@ README = ROOT / "bench" / "README.md"
 PORT = 8103
 KEY = "ddk_bench_downloads_admin_key_0123456789"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv"
 LOAD = """
 INSERT INTO agencies (id, code, name, kind, status, version, created_at, updated_at)
 VALUES (gen_random_uuid(), 'BENCH.DL', 'Sở Thông tin và Truyền thông', 'department', 'active',
@@ -42,7 +45,7 @@ SELECT gen_random_uuid(), 'NV-2023-' || lpad(i::text, 5, '0'),
   'Triển khai nền tảng chuyển đổi số, hạng mục số ' || i,
   'Đơn vị chủ trì phối hợp các sở, ngành hoàn thành và báo cáo kết quả',
   2023, (SELECT id FROM agencies WHERE code = 'BENCH.DL'), '{}',
-  DATE '2023-01-01' + (i % 300), DATE '2023-06-01' + (i % 400),
+  DATE '2023-01-01' + (i % 150), DATE '2023-06-01' + (i % 400),
   (ARRAY['new', 'in_progress', 'paused', 'in_progress'])[1 + i % 4], i % 100, 'normal', 'none',
   true, i % 7 = 0, 'Chuyển đổi số', 1, now(), now()
 FROM generate_series(1, $1::int) AS i;
@@ -86,22 +89,55 @@ def probe(base: str, seconds: float, samples: list[float]) -> None:
             time.sleep(0.01)
 
 
-def downloader(
-    base: str, key: str, stop: threading.Event, figures: list[tuple[float, int]]
-) -> None:
+def downloader(base: str, key: str, accept: str, stop: Any, figures: Any) -> None:
+    """One office downloading again and again, in a process of its own: the probe's latency
+    must not include waiting for this process's interpreter."""
     with httpx.Client(base_url=base, timeout=120, headers={"Authorization": f"Bearer {key}"}) as c:
         while not stop.is_set():
             started = time.perf_counter()
             size = 0
-            with c.stream("GET", "/api/v1/tasks", headers={"Accept": XLSX}) as response:
+            with c.stream("GET", "/api/v1/tasks", headers={"Accept": accept}) as response:
                 if response.status_code != 200:
-                    raise SystemExit(f"download answered {response.status_code}")
+                    figures.append((-1.0, response.status_code))
+                    return
                 for chunk in response.iter_bytes():
                     size += len(chunk)
             figures.append((time.perf_counter() - started, size))
 
 
-def measure(base: str, seconds: float) -> dict[str, float]:
+def under_downloads(base: str, seconds: float, keys: list[str], accept: str) -> dict[str, float]:
+    busy: list[float] = []
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager:
+        stop = manager.Event()
+        shared = manager.list()
+        workers = [
+            context.Process(target=downloader, args=(base, key, accept, stop, shared))
+            for key in keys
+        ]
+        for worker in workers:
+            worker.start()
+        time.sleep(2)  # every download under way
+        probe(base, seconds, busy)
+        stop.set()
+        for worker in workers:
+            worker.join()
+        downloads = list(shared)
+    failed = [status for took, status in downloads if took < 0]
+    if failed or not downloads:
+        raise SystemExit(f"downloads answered {failed or 'nothing'}")
+    return {
+        "p50": statistics.median(busy),
+        "p99": percentile(busy, 0.99),
+        "max": max(busy),
+        "probes": len(busy),
+        "downloads": len(downloads),
+        "download_s": statistics.median(d for d, _ in downloads),
+        "download_mb": downloads[0][1] / 1e6,
+    }
+
+
+def measure(base: str, seconds: float) -> dict[str, dict[str, float]]:
     admin = {"Authorization": f"Bearer {KEY}"}
     keys = []
     with httpx.Client(base_url=base, headers=admin, timeout=30) as client:
@@ -113,48 +149,32 @@ def measure(base: str, seconds: float) -> dict[str, float]:
             keys.append(created.json()["key"])
     idle: list[float] = []
     probe(base, seconds, idle)
-    busy: list[float] = []
-    stop = threading.Event()
-    downloads: list[tuple[float, int]] = []
-    threads = [
-        threading.Thread(target=downloader, args=(base, key, stop, downloads)) for key in keys
-    ]
-    for thread in threads:
-        thread.start()
-    time.sleep(1)  # every download under way
-    probe(base, seconds, busy)
-    stop.set()
-    for thread in threads:
-        thread.join()
     return {
-        "idle_p50": statistics.median(idle),
-        "idle_p99": percentile(idle, 0.99),
-        "busy_p50": statistics.median(busy),
-        "busy_p99": percentile(busy, 0.99),
-        "busy_max": max(busy),
-        "probes": len(busy),
-        "downloads": len(downloads),
-        "download_s": statistics.median(d for d, _ in downloads),
-        "download_mb": downloads[0][1] / 1e6,
+        "idle": {"p50": statistics.median(idle), "p99": percentile(idle, 0.99), "max": max(idle)},
+        "xlsx": under_downloads(base, seconds, keys, XLSX),
+        "csv": under_downloads(base, seconds, keys, CSV),
     }
 
 
-def table(f: dict[str, float], tasks: int, seconds: float) -> str:
-    return "\n".join(
-        [
-            f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} cores:"
-            f" `uv run python -m bench.downloads --tasks {tasks} --seconds {seconds:g}`.",
-            "",
-            "| `GET /healthz` every 10 ms | p50 | p99 | worst | target |",
-            "|---|---:|---:|---:|---|",
-            f"| nothing else running | {f['idle_p50']:.1f} ms | {f['idle_p99']:.1f} ms | | |",
-            f"| during 4 concurrent xlsx downloads of {tasks:,} tasks"
-            f" ({f['downloads']:.0f} downloads of {f['download_mb']:.1f} MB, median"
-            f" {f['download_s']:.1f} s each; {f['probes']:.0f} probes)"
-            f" | {f['busy_p50']:.1f} ms | **{f['busy_p99']:.1f} ms** | {f['busy_max']:.1f} ms"
-            " | p99 < 50 ms |",
-        ]
-    )
+def table(f: dict[str, dict[str, float]], tasks: int, seconds: float) -> str:
+    rows = [
+        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} cores:"
+        f" `uv run python -m bench.downloads --tasks {tasks} --seconds {seconds:g}`.",
+        "",
+        "| `GET /healthz` every 10 ms | p50 | p99 | worst | target |",
+        "|---|---:|---:|---:|---|",
+        f"| nothing else running | {f['idle']['p50']:.1f} ms | {f['idle']['p99']:.1f} ms"
+        f" | {f['idle']['max']:.1f} ms | |",
+    ]
+    for kind, target in (("xlsx", "p99 < 50 ms"), ("csv", "")):
+        m = f[kind]
+        rows.append(
+            f"| during 4 concurrent {kind} downloads of {tasks:,} tasks"
+            f" ({m['downloads']:.0f} downloads of {m['download_mb']:.1f} MB, median"
+            f" {m['download_s']:.1f} s each; {m['probes']:.0f} probes)"
+            f" | {m['p50']:.1f} ms | **{m['p99']:.1f} ms** | {m['max']:.1f} ms | {target} |"
+        )
+    return "\n".join(rows)
 
 
 def main() -> None:

@@ -202,3 +202,34 @@ async def test_dates_are_written_yyyy_mm_dd_only(world: World) -> None:
         "/api/v1/reports/tasks", params={"as_of": "2023-12-31"}, headers=world.h["office"]
     )
     assert good.status_code == 200 and good.json()["as_of"] == "2023-12-31"
+
+
+async def test_unknown_query_parameters_are_refused(world: World) -> None:
+    h = world.h["office"]
+    refused = await world.client.get(
+        "/api/v1/tasks", params={"assigned_by_name": "Nguyễn Văn Chương"}, headers=h
+    )
+    assert refused.status_code == 400
+    problem = refused.json()
+    assert problem["errors"] == [
+        {"field": "assigned_by_name", "message": "unknown query parameter"}
+    ]
+    assert "assigned_by_name" in problem["detail"] and "lead_agency_id" in problem["detail"]
+    assert {"status", "lead_agency_id", "limit", "cursor", "as_of"} <= set(
+        problem["accepted_parameters"]
+    )
+    # Every API route: a parameter it declares passes, one it does not is refused.
+    for path, known in (
+        ("/api/v1/agencies", {"kind": "department"}),
+        ("/api/v1/directives", {"q": "ket luan"}),
+        ("/api/v1/proposals", {"status": "draft"}),
+        ("/api/v1/budget-requests", {"fiscal_year": "2023"}),
+        ("/api/v1/reports/tasks", {"from": "2023-01-01", "to": "2023-12-31"}),
+        ("/api/v1/events", {"type": "task.*"}),
+        ("/api/v1/me", {}),
+        (f"/api/v1/tasks/{(await world.task())['id']}", {"include_deleted": "true"}),
+    ):
+        assert (await world.client.get(path, params=known, headers=h)).status_code == 200, path
+        typo = await world.client.get(path, params={**known, "satus": "x"}, headers=h)
+        assert typo.status_code == 400, path
+        assert typo.json()["errors"][0]["field"] == "satus"

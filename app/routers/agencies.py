@@ -25,6 +25,7 @@ from app.routers.deps import (
     IdempotencyKey,
     IfMatch,
     Listing,
+    StrictQueryRoute,
     idempotent,
     json_response,
     page_response,
@@ -34,7 +35,7 @@ from app.routers.deps import (
 )
 from app.services import agencies, succession
 
-router = APIRouter(prefix=f"{API_PREFIX}/agencies", tags=["agencies"])
+router = APIRouter(prefix=f"{API_PREFIX}/agencies", tags=["agencies"], route_class=StrictQueryRoute)
 
 
 @router.get(

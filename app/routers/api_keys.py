@@ -9,11 +9,12 @@ from fastapi.responses import Response
 
 from app.auth import CurrentCaller, KeyCache
 from app.db import ReadConn, WriteConn
-from app.models.api_keys import ApiKeyCreate, ApiKeyCreated, ApiKeyList
+from app.models.api_keys import ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyRead
 from app.routers.deps import (
     API_PREFIX,
     IdempotencyKey,
     Listing,
+    StrictQueryRoute,
     idempotent,
     json_response,
     problems,
@@ -21,7 +22,7 @@ from app.routers.deps import (
 )
 from app.services import api_keys
 
-router = APIRouter(prefix=f"{API_PREFIX}/api-keys", tags=["api-keys"])
+router = APIRouter(prefix=f"{API_PREFIX}/api-keys", tags=["api-keys"], route_class=StrictQueryRoute)
 
 
 @router.get(
@@ -56,6 +57,18 @@ async def create_key(
         return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
 
     return await idempotent(request, conn, caller, idempotency_key, produce)
+
+
+@router.get(
+    "/{key_id}",
+    name="get",
+    summary="Get an API key's record",
+    response_model=ApiKeyRead,
+    responses=problems(404),
+)
+async def get_key(key_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn) -> Response:
+    """Name, role, agency, creation, last use and revocation; never the key itself."""
+    return json_response(await api_keys.get(conn, caller, key_id))
 
 
 @router.delete(

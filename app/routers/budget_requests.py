@@ -30,6 +30,7 @@ from app.routers.deps import (
     IdempotencyKey,
     IfMatch,
     Listing,
+    StrictQueryRoute,
     Today,
     Year,
     idempotent,
@@ -42,7 +43,9 @@ from app.routers.deps import (
 from app.services import budget_requests
 from app.services.budget_requests import BudgetFilters
 
-router = APIRouter(prefix=f"{API_PREFIX}/budget-requests", tags=["budget-requests"])
+router = APIRouter(
+    prefix=f"{API_PREFIX}/budget-requests", tags=["budget-requests"], route_class=StrictQueryRoute
+)
 
 
 @router.get(
@@ -303,4 +306,36 @@ async def budget_request_history(
     """Every change and action of the request."""
     return rows_page_response(
         request, await budget_requests.history_of(conn, caller, request_id, params)
+    )
+
+
+@router.get(
+    "/{request_id}/disbursements/{disbursement_id}",
+    name="get_disbursement",
+    summary="One disbursement",
+    response_model=DisbursementRead,
+    responses=problems(404),
+)
+async def get_disbursement(
+    request_id: uuid.UUID, disbursement_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn
+) -> Response:
+    """The payment a `POST …/disbursements` answered with in `Location`."""
+    return json_response(
+        await budget_requests.get_disbursement(conn, caller, request_id, disbursement_id)
+    )
+
+
+@router.get(
+    "/{request_id}/deadline-extensions/{extension_id}",
+    name="get_deadline_extension",
+    summary="One extension of the disbursement deadline",
+    response_model=DeadlineExtensionRead,
+    responses=problems(404),
+)
+async def get_deadline_extension(
+    request_id: uuid.UUID, extension_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn
+) -> Response:
+    """The extension a `POST …/deadline-extensions` answered with in `Location`."""
+    return json_response(
+        await budget_requests.get_extension(conn, caller, request_id, extension_id)
     )

@@ -3,24 +3,55 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import orjson
 from fastapi import Depends, Header, Query, Request
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app import exports
 from app.auth import Caller
+from app.errors import BadRequest
 from app.models.common import IsoDate
 from app.services import idempotency, versions
 from app.services.listing import DEFAULT_LIMIT, MAX_LIMIT, ListParams, Page
 from app.services.tasks import Day
 
 API_PREFIX = "/api/v1"
+
+
+class StrictQueryRoute(APIRoute):
+    """A route that refuses query parameters it does not declare (400 naming them and the
+    accepted ones): a misspelt or imagined filter would otherwise be ignored in silence and a
+    "my tasks" screen would show everyone's."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        accepted = frozenset(f.alias for f in self._flat_dependant.query_params)
+        listed = ", ".join(sorted(accepted)) or "none"
+
+        async def checked(request: Request) -> Response:
+            if request.scope["query_string"]:
+                unknown = sorted({k for k in request.query_params if k not in accepted})
+                if unknown:
+                    names = ", ".join(unknown)
+                    raise BadRequest(
+                        f"Unknown query parameter{'s' if len(unknown) > 1 else ''} {names};"
+                        f" accepted: {listed}.",
+                        errors=[
+                            {"field": name, "message": "unknown query parameter"}
+                            for name in unknown
+                        ],
+                        accepted_parameters=sorted(accepted),
+                    )
+            return await handler(request)
+
+        return checked
 
 
 # A year in a filter: the domain's years (and within PostgreSQL's integer).

@@ -27,6 +27,7 @@ from app.routers.deps import (
     IdempotencyKey,
     IfMatch,
     Listing,
+    StrictQueryRoute,
     Today,
     Year,
     idempotent,
@@ -39,7 +40,9 @@ from app.routers.deps import (
 from app.services import directives
 from app.services.directives import DirectiveFilters
 
-router = APIRouter(prefix=f"{API_PREFIX}/directives", tags=["directives"])
+router = APIRouter(
+    prefix=f"{API_PREFIX}/directives", tags=["directives"], route_class=StrictQueryRoute
+)
 
 
 class TaskItems(BaseModel):

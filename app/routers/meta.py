@@ -8,9 +8,9 @@ from pydantic import BaseModel
 from app.auth import CurrentCaller
 from app.enums import enum_catalogue
 from app.models.api_keys import Me
-from app.routers.deps import API_PREFIX, problems
+from app.routers.deps import API_PREFIX, StrictQueryRoute, problems
 
-router = APIRouter(prefix=API_PREFIX, tags=["meta"])
+router = APIRouter(prefix=API_PREFIX, tags=["meta"], route_class=StrictQueryRoute)
 
 
 class EnumValue(BaseModel):

@@ -27,6 +27,7 @@ from app.routers.deps import (
     IdempotencyKey,
     IfMatch,
     Listing,
+    StrictQueryRoute,
     Today,
     idempotent,
     json_response,
@@ -38,7 +39,9 @@ from app.routers.deps import (
 from app.services import proposals
 from app.services.proposals import ProposalFilters
 
-router = APIRouter(prefix=f"{API_PREFIX}/proposals", tags=["proposals"])
+router = APIRouter(
+    prefix=f"{API_PREFIX}/proposals", tags=["proposals"], route_class=StrictQueryRoute
+)
 
 
 class TaskItems(BaseModel):

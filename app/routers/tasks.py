@@ -33,6 +33,7 @@ from app.routers.deps import (
     IdempotencyKey,
     IfMatch,
     Listing,
+    StrictQueryRoute,
     Today,
     Year,
     idempotent,
@@ -45,7 +46,7 @@ from app.routers.deps import (
 from app.services import task_activity, tasks
 from app.services.tasks import TaskFilters
 
-router = APIRouter(prefix=f"{API_PREFIX}/tasks", tags=["tasks"])
+router = APIRouter(prefix=f"{API_PREFIX}/tasks", tags=["tasks"], route_class=StrictQueryRoute)
 Ids = Annotated[list[uuid.UUID] | None, Query()]
 
 
@@ -408,3 +409,47 @@ async def remind(
         return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
 
     return await idempotent(request, conn, caller, idempotency_key, produce)
+
+
+@router.get(
+    "/{task_id}/progress-reports/{report_id}",
+    name="get_progress_report",
+    summary="One progress report",
+    response_model=ProgressReportRead,
+    responses=problems(404),
+)
+async def get_progress_report(
+    task_id: uuid.UUID, report_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn
+) -> Response:
+    """The report a `POST …/progress-reports` answered with in `Location`."""
+    return json_response(await task_activity.get_progress_report(conn, caller, task_id, report_id))
+
+
+@router.get(
+    "/{task_id}/extension-requests/{request_id}",
+    name="get_extension_request",
+    summary="One extension request",
+    response_model=ExtensionRequestRead,
+    responses=problems(404),
+)
+async def get_extension_request(
+    task_id: uuid.UUID, request_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn
+) -> Response:
+    """The request with its decision, if any."""
+    return json_response(
+        await task_activity.get_extension_request(conn, caller, task_id, request_id)
+    )
+
+
+@router.get(
+    "/{task_id}/reminders/{reminder_id}",
+    name="get_reminder",
+    summary="One reminder",
+    response_model=ReminderRead,
+    responses=problems(404),
+)
+async def get_reminder(
+    task_id: uuid.UUID, reminder_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn
+) -> Response:
+    """A reminder (đôn đốc), manual or from the scheduler."""
+    return json_response(await task_activity.get_reminder(conn, caller, task_id, reminder_id))

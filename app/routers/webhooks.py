@@ -24,6 +24,7 @@ from app.routers.deps import (
     IdempotencyKey,
     IfMatch,
     Listing,
+    StrictQueryRoute,
     idempotent,
     json_response,
     problems,
@@ -32,7 +33,7 @@ from app.routers.deps import (
 )
 from app.services import webhooks
 
-router = APIRouter(prefix=f"{API_PREFIX}/webhooks", tags=["webhooks"])
+router = APIRouter(prefix=f"{API_PREFIX}/webhooks", tags=["webhooks"], route_class=StrictQueryRoute)
 
 
 def _allowed(request: Request) -> str:

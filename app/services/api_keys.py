@@ -72,6 +72,15 @@ async def create(conn: AsyncConnection, caller: Caller, data: ApiKeyCreate) -> d
     return {**row._mapping, "key": key}
 
 
+async def get(conn: AsyncConnection, caller: Caller, key_id: uuid.UUID) -> dict[str, Any]:
+    """One key's record (revoked ones too); never the key itself."""
+    caller.require()
+    row = (await conn.execute(select(*COLUMNS).where(t.id == key_id))).first()
+    if row is None:
+        raise NotFound(f"No API key with id {key_id}.")
+    return dict(row._mapping)
+
+
 async def list_(conn: AsyncConnection, caller: Caller, params: ListParams) -> Page:
     caller.require()
     keys = parse_sort(params.sort, {"created_at": t.created_at, "name": t.name}, "created_at")

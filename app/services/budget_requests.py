@@ -473,6 +473,34 @@ async def _children(
     )
 
 
+async def _child(
+    conn: AsyncConnection, caller: Caller, request_id: uuid.UUID, table: Any, item_id: uuid.UUID
+) -> dict[str, Any]:
+    """One record of a budget request the caller can see."""
+    await load(conn, caller, request_id, include_deleted=True)
+    c = table.c
+    row = (
+        await conn.execute(
+            select(*table.c).where(c.id == item_id, c.budget_request_id == request_id)
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"No such record of budget request {request_id}.")
+    return dict(row._mapping)
+
+
+async def get_disbursement(
+    conn: AsyncConnection, caller: Caller, request_id: uuid.UUID, disbursement_id: uuid.UUID
+) -> dict[str, Any]:
+    return await _child(conn, caller, request_id, DISBURSEMENTS, disbursement_id)
+
+
+async def get_extension(
+    conn: AsyncConnection, caller: Caller, request_id: uuid.UUID, extension_id: uuid.UUID
+) -> dict[str, Any]:
+    return await _child(conn, caller, request_id, DEADLINE_EXTENSIONS, extension_id)
+
+
 async def list_disbursements(
     conn: AsyncConnection, caller: Caller, request_id: uuid.UUID, params: ListParams
 ) -> Page:

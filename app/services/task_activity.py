@@ -52,6 +52,39 @@ async def _list(
     return await fetch_page(conn, select(*columns).where(c.task_id == task_id), keys, c.id, params)
 
 
+async def _get(
+    conn: AsyncConnection, caller: Caller, task_id: uuid.UUID, table: Any, item_id: uuid.UUID
+) -> dict[str, Any]:
+    """One record of a task the caller can see (the URL a creation answers in `Location`)."""
+    await tasks.load(conn, caller, task_id, include_deleted=True)
+    c = table.c
+    columns = [col for col in c if col.name != "search"]
+    row = (
+        await conn.execute(select(*columns).where(c.id == item_id, c.task_id == task_id))
+    ).first()
+    if row is None:
+        raise NotFound(f"No such record of task {task_id}.")
+    return dict(row._mapping)
+
+
+async def get_progress_report(
+    conn: AsyncConnection, caller: Caller, task_id: uuid.UUID, report_id: uuid.UUID
+) -> dict[str, Any]:
+    return await _get(conn, caller, task_id, PROGRESS_REPORTS, report_id)
+
+
+async def get_extension_request(
+    conn: AsyncConnection, caller: Caller, task_id: uuid.UUID, request_id: uuid.UUID
+) -> dict[str, Any]:
+    return await _get(conn, caller, task_id, EXTENSION_REQUESTS, request_id)
+
+
+async def get_reminder(
+    conn: AsyncConnection, caller: Caller, task_id: uuid.UUID, reminder_id: uuid.UUID
+) -> dict[str, Any]:
+    return await _get(conn, caller, task_id, REMINDERS, reminder_id)
+
+
 # --- progress reports ----------------------------------------------------------------------
 
 

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.auth import Caller
-from app.db import RawQuery, raw_fetchrow
+from app.db import RawQuery, compile_for_driver, raw_fetchrow
 from app.enums import Role
 from app.errors import (
     Conflict,
@@ -39,6 +39,7 @@ from app.errors import (
     ValidationFailed,
     field_error,
 )
+from app.exports import Batched
 from app.ids import uuid7
 from app.models.agencies import AGENCIES
 from app.models.common import utcnow
@@ -598,13 +599,12 @@ EXPORT_HEADERS = (
 )
 
 
-async def export_rows(
+def export_rows(
     engine: Any, caller: Caller, params: ListParams, filters: TaskFilters, day: Day
-) -> AsyncIterator[list[Any]]:
-    """Every task the list would show (all pages), streamed from a server-side cursor in the
-    list's order, with the agency's name and Vietnamese labels."""
-    from app.enums import LABELS
-
+) -> Batched:
+    """Every task the list would show (all pages), in the list's order, with the agency's name
+    and Vietnamese labels: read from a server-side cursor of the driver in batches of
+    EXPORT_BATCH (one consistent snapshot), each turned into rows off the event loop."""
     keys = parse_sort(params.sort, SORT_KEYS, "-created_at", SORT_FIELDS)
     stmt = (
         select(*COLUMNS, *LIST_EXTRA, AGENCIES.c.name.label("lead_name"))
@@ -612,25 +612,39 @@ async def export_rows(
         .where(*_where(caller, filters, params, day))
         .order_by(*(k.column.desc() if k.descending else k.column.asc() for k in keys))
     )
-    statuses, timeliness_labels = LABELS["task_status"], LABELS["timeliness"]
-    pillars, priorities = LABELS["task_pillar"], LABELS["task_priority"]
-    bind = {"today": day.today, "soon_days": day.soon_days}
-    async with engine.connect() as conn:
-        result = await conn.stream(stmt.execution_options(yield_per=2000), bind)
-        async for row in result:
-            yield [
-                row.code,
-                row.title,
-                row.lead_name,
-                row.assigned_on,
-                row.due_date,
-                statuses[row.status][0],
-                timeliness_labels[row.timeliness_sql][0] if row.timeliness_sql else None,
-                row.days_overdue_sql,
-                row.completed_on,
-                row.progress_percent,
-                "Có" if row.is_key_task else "",
-                pillars[row.pillar][0] if row.pillar else None,
-                row.field,
-                priorities[row.priority][0],
-            ]
+    sql, arguments = compile_for_driver(stmt, {"today": day.today, "soon_days": day.soon_days})
+
+    async def batches() -> AsyncIterator[list[Any]]:
+        async with engine.connect() as conn:
+            driver = (await conn.get_raw_connection()).driver_connection
+            async with driver.transaction(isolation="repeatable_read", readonly=True):
+                cursor = await driver.cursor(sql, *arguments)
+                while batch := await cursor.fetch(EXPORT_BATCH):
+                    yield batch
+
+    return Batched(batches(), _export_row)
+
+
+EXPORT_BATCH = 500
+
+
+def _export_row(row: Any) -> list[Any]:
+    from app.enums import LABELS
+
+    timeliness = row["timeliness_sql"]
+    return [
+        row["code"],
+        row["title"],
+        row["lead_name"],
+        row["assigned_on"],
+        row["due_date"],
+        LABELS["task_status"][row["status"]][0],
+        LABELS["timeliness"][timeliness][0] if timeliness else None,
+        row["days_overdue_sql"],
+        row["completed_on"],
+        row["progress_percent"],
+        "Có" if row["is_key_task"] else "",
+        LABELS["task_pillar"][row["pillar"]][0] if row["pillar"] else None,
+        row["field"],
+        LABELS["task_priority"][row["priority"]][0],
+    ]
