@@ -227,12 +227,22 @@ async def deliveries(
 
 # --- delivery --------------------------------------------------------------------------------
 
+# Deliveries still queued for a webhook deleted or deactivated since are not sent: they end.
+_SKIP = text(
+    """
+    UPDATE webhook_deliveries AS d
+    SET status = 'failed', last_error = 'skipped: the webhook was deleted or deactivated'
+    FROM webhooks AS w
+    WHERE d.webhook_id = w.id AND d.status = 'pending'
+      AND (NOT w.active OR w.deleted_at IS NOT NULL)
+    """
+)
 _CLAIM = text(
     """
     UPDATE webhook_deliveries AS d
     SET next_attempt_at = now() + make_interval(secs => :lease), attempts = d.attempts + 1
     FROM webhooks AS w
-    WHERE d.webhook_id = w.id AND d.id IN (
+    WHERE d.webhook_id = w.id AND w.active AND w.deleted_at IS NULL AND d.id IN (
         SELECT id FROM webhook_deliveries
         WHERE status = 'pending' AND next_attempt_at <= now()
         ORDER BY next_attempt_at, id
@@ -260,6 +270,7 @@ def sign(secret: str, message_id: str, at: datetime, body: str) -> dict[str, str
 
 async def claim(engine: AsyncEngine, batch: int = 20) -> list[Any]:
     async with engine.begin() as conn:
+        await conn.execute(_SKIP)
         return list(
             (
                 await conn.execute(_CLAIM, {"batch": batch, "lease": int(LEASE.total_seconds())})
@@ -272,13 +283,16 @@ async def attempt(
 ) -> tuple[int | None, str | None]:
     """Send one delivery; returns (status code, error)."""
     try:
-        await webhook_targets.check(claimed.url, allowed)
+        addresses = await webhook_targets.check(claimed.url, allowed)
     except webhook_targets.TargetRefused as exc:
         return None, f"refused: {exc}"
+    url, host, extensions = webhook_targets.pin(claimed.url, addresses[0])
     body = orjson.dumps(claimed.payload).decode()
     headers = sign(claimed.secret, claimed.message_id, datetime.now(UTC), body)
     try:
-        response = await client.post(claimed.url, content=body.encode(), headers=headers)
+        response = await client.post(
+            url, content=body.encode(), headers={**headers, **host}, extensions=extensions
+        )
     except httpx.HTTPError as exc:
         return None, f"{type(exc).__name__}: {exc}"[:500]
     return (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -333,3 +334,114 @@ async def test_a_delivery_interrupted_by_a_crash_is_sent_again(
         await conn.execute(text("UPDATE webhook_deliveries SET next_attempt_at = now()"))
     assert await deliver(engine) == 1
     assert len(receiver.requests) == 1
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "100.64.0.1",  # shared address space (a cloud metadata service lives there)
+        "192.88.99.1",  # 6to4 relay anycast
+        "fec0::1",  # site-local
+        "2002:a9fe:a9fe::1",  # 6to4 wrapping 169.254.169.254
+        "64:ff9b::a9fe:a9fe",  # NAT64 wrapping 169.254.169.254
+        "64:ff9b::7f00:1",  # NAT64 wrapping 127.0.0.1
+        "::ffff:127.0.0.1",  # IPv4-mapped loopback
+        "::ffff:10.0.0.1",
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo
+        "169.254.169.254",
+        "0.0.0.0",
+        "::",
+    ],
+)
+async def test_only_globally_routable_addresses_are_targets(
+    address: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert webhook_targets.internal(address)
+
+    async def resolve(host: str, port: int) -> list[tuple[object, ...]]:
+        return [(0, 0, 0, "", (address, port))]
+
+    monkeypatch.setattr(webhook_targets, "resolve", resolve)
+    with pytest.raises(webhook_targets.TargetRefused, match="internal"):
+        await webhook_targets.check("https://hooks.example.vn/x", "")
+    # Listed by name, an operator may still point a webhook at its own network.
+    assert await webhook_targets.check("https://hooks.example.vn/x", "hooks.example.vn") == [
+        address
+    ]
+
+
+def test_public_addresses_stay_targets() -> None:
+    for address in ("8.8.8.8", "2001:4860:4860::8888", "::ffff:8.8.8.8", "2002:808:808::1"):
+        assert not webhook_targets.internal(address), address
+
+
+async def test_a_port_beyond_65535_is_refused(world: World) -> None:
+    response = await world.client.post(
+        API,
+        json={"url": "http://hooks.example.vn:99999/x", "event_types": ["*"]},
+        headers=world.h["admin"],
+    )
+    assert response.status_code == 422
+    assert "port" in response.json()["errors"][0]["message"]
+
+
+async def test_delivery_goes_to_the_address_that_was_checked(
+    world: World,
+    receiver: Receiver,
+    engine: AsyncEngine,
+    monkeypatch: pytest.MonkeyPatch,
+    app: Any,
+) -> None:
+    # DNS rebinding: the name is checked, then resolved again by the HTTP client to connect.
+    # Here the name resolves for the check to the receiver on 127.0.0.1, and for anyone else
+    # (the system's resolver) to nothing at all: the delivery arrives, so it connected to the
+    # checked address, and it still names the host it was given.
+    port = int(receiver.url.rsplit(":", 1)[1].split("/")[0])
+
+    async def resolve(host: str, p: int) -> object:
+        assert host == "hooks.rebind.test"
+        return [(0, 0, 0, "", ("127.0.0.1", p))]
+
+    allowed = "hooks.rebind.test"
+    monkeypatch.setattr(app.state.settings, "webhook_allowed_hosts", allowed)
+    with monkeypatch.context() as patched:
+        patched.setattr(webhook_targets, "resolve", resolve)
+        created = await world.client.post(
+            API,
+            json={"url": f"http://hooks.rebind.test:{port}/hook", "event_types": ["task.*"]},
+            headers=world.h["admin"],
+        )
+        assert created.status_code == 201, created.text
+        await world.task()
+        assert await deliver(engine, allowed=allowed) == 1
+    assert len(receiver.requests) == 1
+    headers, _ = receiver.requests[0]
+    assert headers["host"] == f"hooks.rebind.test:{port}"
+
+
+async def test_queued_deliveries_of_a_deleted_or_inactive_webhook_are_not_sent(
+    world: World, receiver: Receiver, engine: AsyncEngine, allow_loopback: None
+) -> None:
+    hooks = [
+        (
+            await world.client.post(
+                API, json={"url": receiver.url, "event_types": ["task.*"]}, headers=world.h["admin"]
+            )
+        ).json()
+        for _ in range(2)
+    ]
+    await world.task()  # queued for both
+    await world.client.delete(f"{API}/{hooks[0]['id']}", headers=world.h["admin"])
+    await world.client.patch(
+        f"{API}/{hooks[1]['id']}",
+        json={"active": False},
+        headers={**world.h["admin"], "If-Match": '"1"'},
+    )
+    assert await deliver(engine) == 0
+    assert receiver.requests == []
+    async with engine.connect() as conn:
+        statuses = (
+            await conn.execute(text("SELECT status, last_error FROM webhook_deliveries"))
+        ).all()
+    assert len(statuses) == 2
+    assert all(s == "failed" and "skipped" in e for s, e in statuses)
