@@ -68,6 +68,9 @@ async def _start_up(engine: AsyncEngine, settings: Settings) -> None:
             purged = await idempotency.purge_expired(conn)
         if purged:
             log.info("removed %d expired idempotency records", purged)
+    except api_keys_service.RevokedBootstrapKey as exc:
+        log.critical("refusing to start: %s", exc)
+        raise
     except Exception as exc:
         if not errors.is_db_unavailable(exc):
             raise

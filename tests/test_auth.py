@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.auth import hash_key
+from app.config import Settings
 from app.enums import Role
-from app.services.api_keys import ensure_bootstrap_key
+from app.main import create_app
+from app.services.api_keys import RevokedBootstrapKey, ensure_bootstrap_key
 from tests.conftest import BOOTSTRAP_KEY, make_agency
 
 
@@ -118,6 +122,34 @@ async def test_bootstrap_key_is_an_admin_key_and_idempotent(
     assert n == 1
     me = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {BOOTSTRAP_KEY}"})
     assert me.status_code == 200 and me.json()["role"] == "admin"
+
+
+async def test_a_revoked_bootstrap_key_stays_revoked(
+    client: httpx.AsyncClient, engine: AsyncEngine, database_url: str, app: Any
+) -> None:
+    # It leaked, an admin revoked it; the next start with the same setting must not revive it.
+    async with engine.begin() as conn:
+        await ensure_bootstrap_key(conn, BOOTSTRAP_KEY)
+    bootstrap = {"Authorization": f"Bearer {BOOTSTRAP_KEY}"}
+    key_id = (await client.get("/api/v1/me", headers=bootstrap)).json()["key_id"]
+    assert (await client.delete(f"/api/v1/api-keys/{key_id}", headers=bootstrap)).status_code == 204
+    restarted = create_app(
+        Settings(bootstrap_admin_key=BOOTSTRAP_KEY, rate_limit_per_minute=0),
+        database_url=database_url,
+    )
+    with pytest.raises(RevokedBootstrapKey, match="DONDOC_BOOTSTRAP_ADMIN_KEY"):
+        async with restarted.router.lifespan_context(restarted):
+            pass
+    async with engine.connect() as conn:
+        revoked = (
+            await conn.execute(
+                text("SELECT revoked_at FROM api_keys WHERE key_hash = :h"),
+                {"h": hash_key(BOOTSTRAP_KEY)},
+            )
+        ).scalar()
+    assert revoked is not None
+    app.state.key_cache.entries.clear()
+    assert (await client.get("/api/v1/me", headers=bootstrap)).status_code == 401
 
 
 async def test_last_used_is_recorded(

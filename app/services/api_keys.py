@@ -122,8 +122,13 @@ async def issue_key(
     return key
 
 
+class RevokedBootstrapKey(RuntimeError):
+    pass
+
+
 async def ensure_bootstrap_key(conn: AsyncConnection, key: str) -> None:
-    """An admin key with exactly this value exists afterwards (idempotent)."""
+    """An admin key with exactly this value exists afterwards (idempotent) — unless it was
+    revoked: a revoked key stays revoked, and start-up stops here instead."""
     key_hash = hash_key(key)
     stmt = insert(
         API_KEYS
@@ -135,10 +140,18 @@ async def ensure_bootstrap_key(conn: AsyncConnection, key: str) -> None:
         key_prefix=key[: len(KEY_PREFIX) + 4],
         created_at=utcnow(),
     )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[t.key_hash], set_={"role": Role.admin.value, "revoked_at": None}
-    )
-    await conn.execute(stmt)
+    await conn.execute(stmt.on_conflict_do_nothing(index_elements=[t.key_hash]))
+    row = (await conn.execute(select(t.role, t.revoked_at).where(t.key_hash == key_hash))).one()
+    if row.revoked_at is not None:
+        raise RevokedBootstrapKey(
+            f"DONDOC_BOOTSTRAP_ADMIN_KEY names a key that was revoked on {row.revoked_at:%Y-%m-%d}."
+            " A revoked key stays revoked: set DONDOC_BOOTSTRAP_ADMIN_KEY to a new value, or"
+            " unset it."
+        )
+    if row.role != Role.admin.value:
+        await conn.execute(
+            update(API_KEYS).where(t.key_hash == key_hash).values(role=Role.admin.value)
+        )
 
 
 async def list_all(conn: AsyncConnection) -> list[Any]:
