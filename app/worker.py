@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.clock import Clock
 from app.config import Settings
 from app.errors import is_db_unavailable
-from app.services import scheduler, webhooks
+from app.services import idempotency, scheduler, webhooks
 
 log = logging.getLogger("dondoc.worker")
 
@@ -32,7 +32,13 @@ async def run_scheduler_once(
         for kind, count in sent.items():
             total[kind] = total.get(kind, 0) + count
         if not any(sent.values()) or (stop is not None and stop.is_set()):
-            return total
+            break
+    # Replay records past their 24 hours go too, every pass (not only at start-up).
+    async with engine.begin() as conn:
+        purged = await idempotency.purge_expired(conn)
+    if purged:
+        log.info("removed %d expired idempotency records", purged)
+    return total
 
 
 async def scheduler_loop(

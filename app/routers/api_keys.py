@@ -56,7 +56,7 @@ async def create_key(
         body = await api_keys.create(conn, caller, data)
         return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
 
-    return await idempotent(request, conn, caller, idempotency_key, produce)
+    return await idempotent(request, conn, caller, idempotency_key, produce, secret_fields=("key",))
 
 
 @router.get(

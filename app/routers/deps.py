@@ -164,8 +164,12 @@ async def idempotent(
     caller: Caller,
     key: str | None,
     produce: Callable[[], Awaitable[Response]],
+    secret_fields: tuple[str, ...] = (),
 ) -> Response:
-    """Run `produce` once per (caller, Idempotency-Key); replay its stored response after."""
+    """Run `produce` once per (caller, Idempotency-Key); replay its stored response after.
+
+    `secret_fields` of the body (a new API key, a signing secret) are shown once: the stored
+    answer, and so its replay, has them as null — no secret is kept in the replay records."""
     if key is None:
         return await produce()
     idempotency.check_key(key)
@@ -177,6 +181,11 @@ async def idempotent(
         media = headers.pop("content-type", "application/json")
         return Response(stored.body, stored.status_code, headers=headers, media_type=media)
     response = await produce()
+    stored_body = bytes(response.body)
+    if secret_fields:
+        redacted = orjson.loads(stored_body)
+        redacted.update(dict.fromkeys(secret_fields))
+        stored_body = orjson.dumps(redacted)
     await idempotency.store(
         conn,
         caller.identity,
@@ -184,7 +193,7 @@ async def idempotent(
         print_,
         response.status_code,
         dict(response.headers),
-        bytes(response.body),
+        stored_body,
     )
     return response
 

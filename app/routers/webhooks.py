@@ -71,7 +71,9 @@ async def create_webhook(
         body = await webhooks.create(conn, caller, data, _allowed(request))
         return resource_response(body, 201, f"{request.url.path}/{body['id']}")
 
-    return await idempotent(request, conn, caller, idempotency_key, produce)
+    return await idempotent(
+        request, conn, caller, idempotency_key, produce, secret_fields=("secret",)
+    )
 
 
 @router.get(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -134,3 +136,54 @@ async def test_expired_records_are_purged_at_start_up(
     async with engine.connect() as conn:
         left = (await conn.execute(text("SELECT key FROM idempotency_keys"))).scalars().all()
     assert left == ["b"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "secret"),
+    [
+        ("/api/v1/api-keys", {"name": "Cổng tỉnh", "role": "viewer"}, "key"),
+        ("/api/v1/webhooks", {"url": "http://127.0.0.1:9/hook", "event_types": ["*"]}, "secret"),
+    ],
+)
+async def test_no_secret_is_kept_for_replays(
+    client: httpx.AsyncClient,
+    engine: AsyncEngine,
+    admin: dict[str, str],
+    app: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    path: str,
+    body: dict[str, object],
+    secret: str,
+) -> None:
+    monkeypatch.setattr(app.state.settings, "webhook_allowed_hosts", "127.0.0.1")
+    headers = {**admin, "Idempotency-Key": "tao-khoa-1"}
+    first = await client.post(path, json=body, headers=headers)
+    assert first.status_code == 201 and first.json()[secret]
+    shown = first.json()[secret]
+    async with engine.connect() as conn:
+        stored = (await conn.execute(text("SELECT body FROM idempotency_keys"))).scalars().all()
+    assert stored and not any(shown.encode() in bytes(b) for b in stored)
+    replay = await client.post(path, json=body, headers=headers)
+    assert replay.status_code == 201 and replay.headers["idempotent-replayed"] == "true"
+    assert replay.json()["id"] == first.json()["id"] and replay.json()[secret] is None
+
+
+async def test_expired_records_go_with_every_scheduler_pass(engine: AsyncEngine) -> None:
+    from app.clock import Clock
+    from app.config import Settings
+    from app.worker import run_scheduler_once
+
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO idempotency_keys (caller_key, key, fingerprint, status_code, headers,"
+                " body, created_at, expires_at) VALUES ('key:x', 'old', 'f', 201, '{}', '',"
+                " now() - interval '25 hours', now() - interval '1 hour'), ('key:x', 'new', 'f',"
+                " 201, '{}', '', now(), now() + interval '23 hours')"
+            )
+        )
+    settings = Settings()
+    await run_scheduler_once(engine, Clock(settings.tz), settings)
+    async with engine.connect() as conn:
+        left = (await conn.execute(text("SELECT key FROM idempotency_keys"))).scalars().all()
+    assert left == ["new"]
