@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 import secrets
 import time
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from typing import Annotated
@@ -23,6 +25,7 @@ from app.models.common import utcnow
 log = logging.getLogger("dondoc.auth")
 
 KEY_PREFIX = "ddk_"
+AGENCY_CODE = re.compile(r"[A-Za-z0-9.]{1,35}")
 LAST_USED_RESOLUTION_SECONDS = 60.0
 
 
@@ -185,16 +188,26 @@ async def _token_caller(request: Request, token: str) -> Caller:
     agency_id = None
     if role == Role.agency:
         code = claim(claims, settings.oidc_agency_claim)
-        agency_id = await _agency_by_code(request, code) if isinstance(code, str) else None
+        # Only something shaped like an agency code reaches the database (a NUL would not).
+        usable = isinstance(code, str) and AGENCY_CODE.fullmatch(code) is not None
+        agency_id = await _agency_by_code(request, code) if usable else None
         if agency_id is None:
             raise Forbidden("The token names no active agency of this service.")
     name = claims.get("name") or claims.get("preferred_username")
+    subject = printable(str(claims["sub"]))
+    shown = f"{printable(str(name))} ({subject})" if name else subject
     return Caller(
         role=role,
         agency_id=agency_id,
         key_id=subject_id(claims["iss"], claims["sub"]),
-        name=f"{name} ({claims['sub']})" if name else str(claims["sub"]),
+        name=shown[:300],
     )
+
+
+def printable(text: str) -> str:
+    """A name from a token as it may be recorded in history: no control, format or other
+    invisible characters (PostgreSQL refuses NUL; bidi overrides would disguise it)."""
+    return "".join(ch for ch in text if ch.isprintable() and unicodedata.category(ch) != "Cf")
 
 
 async def _agency_by_code(request: Request, code: str) -> uuid.UUID | None:

@@ -61,7 +61,7 @@ class Verifier:
                     except jwt.PyJWTError:
                         continue
                     if entry.get("kid") and key.algorithm_name in ALGORITHMS:
-                        keys[entry["kid"]] = key.key
+                        keys[entry["kid"]] = (key.key, key.algorithm_name)
                 self.keys = keys
             except (httpx.HTTPError, ValueError) as exc:
                 log.warning("could not fetch the JWKS: %r", exc)
@@ -80,20 +80,23 @@ class Verifier:
             raise Unauthorized("Malformed token.") from exc
         if header.get("alg") not in ALGORITHMS:
             raise Unauthorized("Only RS256 and ES256 tokens are accepted.")
-        key = await self._key(str(header.get("kid", "")))
+        key, algorithm = await self._key(str(header.get("kid", "")))
+        if header["alg"] != algorithm:
+            # An ES256 header naming an RSA key's kid (or the reverse) verifies nothing.
+            raise Unauthorized("The token's algorithm is not its key's.")
         try:
             return dict(
                 jwt.decode(
                     token,
                     key,
-                    algorithms=ALGORITHMS,
+                    algorithms=[algorithm],
                     audience=self.settings.oidc_audience,
                     issuer=self.settings.oidc_issuer,
                     leeway=LEEWAY_SECONDS,
                     options={"require": ["exp", "iss", "aud", "sub"]},
                 )
             )
-        except jwt.PyJWTError as exc:
+        except (jwt.PyJWTError, ValueError, TypeError) as exc:
             raise Unauthorized(f"Invalid token: {type(exc).__name__}.") from exc
 
 

@@ -233,3 +233,32 @@ async def test_unknown_query_parameters_are_refused(world: World) -> None:
         typo = await world.client.get(path, params={**known, "satus": "x"}, headers=h)
         assert typo.status_code == 400, path
         assert typo.json()["errors"][0]["field"] == "satus"
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [{"a": 1}, "00000000-0000-0000-0000-000000000000"],
+        [["x"], "00000000-0000-0000-0000-000000000000"],
+        [True, "00000000-0000-0000-0000-000000000000"],
+        [None, None],
+        ["2023-01-01T00:00:00+00:00", {"id": 1}],
+        ["NV\x00", "00000000-0000-0000-0000-000000000000"],
+    ],
+)
+async def test_crafted_cursors_are_400(world: World, values: list[object]) -> None:
+    import base64
+
+    import orjson
+
+    for path, sort in (
+        ("/api/v1/tasks", "created_at"),
+        ("/api/v1/agencies", "code"),
+        ("/api/v1/proposals", "created_at"),
+        ("/api/v1/budget-requests", "created_at"),
+    ):
+        cursor = base64.urlsafe_b64encode(orjson.dumps({"s": [sort], "v": values})).decode()
+        response = await world.client.get(
+            path, params={"sort": sort, "cursor": cursor}, headers=world.h["office"]
+        )
+        assert response.status_code == 400, (path, values, response.text)

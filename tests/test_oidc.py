@@ -229,3 +229,27 @@ async def test_es256_tokens_are_accepted(database_url: str) -> None:
         response = await c.get("/api/v1/me", headers=bearer(mint(private, "e1", alg="ES256")))
     server.close()
     assert response.status_code == 200
+
+
+async def test_crafted_tokens_are_refused_not_crashes(sso) -> None:  # type: ignore[no-untyped-def]
+    client, _, private = sso
+    # A header naming the RSA key's kid with ES256, signed by an EC key: the library would
+    # try to verify an ECDSA signature with an RSA key.
+    ec_private = ec.generate_private_key(ec.SECP256R1())
+    confused = mint(ec_private, "k1", alg="ES256")
+    response = await client.get("/api/v1/me", headers=bearer(confused))
+    assert response.status_code == 401 and response.json()["type"] == "/problems/unauthorized"
+    # An agency code holding NUL (or anything not shaped like a code) never reaches the database.
+    for code in ("000.00.12\x00H99", "x" * 36, "a b"):
+        staff = await client.get(
+            "/api/v1/me",
+            headers=bearer(
+                mint(private, "k1", realm_access={"roles": ["agency"]}, agency_code=code)
+            ),
+        )
+        assert staff.status_code == 403, code
+    # A name with NUL and a bidi override is recorded without them.
+    named = await client.get(
+        "/api/v1/me", headers=bearer(mint(private, "k1", name="Nguyễn\x00 Văn\u202e A"))
+    )
+    assert named.status_code == 200 and named.json()["key_name"] == "Nguyễn Văn A (user-1)"
