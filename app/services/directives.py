@@ -82,9 +82,10 @@ def allowed_actions(caller: Caller, row: Any) -> list[str]:
 
 
 async def summaries(
-    conn: AsyncConnection, directive_ids: list[uuid.UUID], day: tasks.Day
+    conn: AsyncConnection, caller: Caller, directive_ids: list[uuid.UUID], day: tasks.Day
 ) -> dict[uuid.UUID, dict[str, int]]:
-    """Task counts per directive in the buckets of the task report, in one query."""
+    """Task counts per directive in the buckets of the task report, in one query — of the
+    tasks the caller may see, as in the reports (an agency counts its own)."""
     t = TASKS.c
     rule = timeliness_sql(t.status, t.due_date, t.completed_on, day.today, day.soon_days)
     counts = [func.count().filter(rule == bucket).label(bucket) for bucket in SUMMARY_BUCKETS]
@@ -98,6 +99,9 @@ async def summaries(
         .where(t.directive_id.in_(directive_ids), t.deleted_at.is_(None))
         .group_by(t.directive_id)
     )
+    seen = tasks.visibility(caller)
+    if seen is not None:
+        stmt = stmt.where(seen)
     out: dict[uuid.UUID, dict[str, int]] = {}
     for row in (await conn.execute(stmt)).all():
         out[row.directive_id] = _summary(row._mapping)
@@ -128,7 +132,7 @@ def to_body(caller: Caller, row: Any, summary: dict[str, int] | None) -> dict[st
 
 
 async def _body(conn: AsyncConnection, caller: Caller, row: Any, day: tasks.Day) -> dict[str, Any]:
-    return to_body(caller, row, (await summaries(conn, [row.id], day)).get(row.id))
+    return to_body(caller, row, (await summaries(conn, caller, [row.id], day)).get(row.id))
 
 
 async def _load(
@@ -435,7 +439,7 @@ async def list_(
         if match is not None:
             clauses.append(match)
     page = await fetch_page(conn, select(*COLUMNS).where(and_(*clauses)), keys, d.id, params)
-    sums = await summaries(conn, [r.id for r in page.rows], day) if page.rows else {}
+    sums = await summaries(conn, caller, [r.id for r in page.rows], day) if page.rows else {}
     return page, [to_body(caller, r, sums.get(r.id)) for r in page.rows]
 
 

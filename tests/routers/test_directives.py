@@ -270,3 +270,18 @@ async def test_soft_delete_and_restore(world: World) -> None:
     assert (await world.client.get(url, headers=world.h["office"])).status_code == 404
     restored = await world.client.post(f"{url}/restore", headers=world.h["office"])
     assert restored.status_code == 200 and restored.json()["version"] == 3
+
+
+async def test_task_summary_counts_only_what_the_caller_sees(world: World) -> None:
+    made = await directive(world)
+    for _ in range(3):
+        await world.task(directive_id=made["id"])  # led by `lead`, `coop` cooperating
+    await world.task(
+        directive_id=made["id"], lead_agency_id=world.other["id"], cooperating_agency_ids=[]
+    )
+    url = f"{API}/{made['id']}"
+    for role, assigned in (("office", 4), ("viewer", 4), ("lead", 3), ("coop", 3), ("other", 1)):
+        one = (await world.client.get(url, headers=world.h[role])).json()
+        assert one["task_summary"]["assigned"] == assigned, role
+        listed = (await world.client.get(API, headers=world.h[role])).json()["items"]
+        assert [d["task_summary"]["assigned"] for d in listed] == [assigned], role
