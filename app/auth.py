@@ -88,6 +88,12 @@ class KeyCache:
             if caller.key_id == key_id:
                 self.entries.pop(h, None)
 
+    def evict_agency(self, agency_id: uuid.UUID) -> None:
+        """Keys of an agency that stopped being active are checked again at their next use."""
+        for h, (caller, _) in list(self.entries.items()):
+            if caller.agency_id == agency_id:
+                self.entries.pop(h, None)
+
     def due_for_touch(self, key_id: uuid.UUID) -> bool:
         now = time.monotonic()
         if now - self.touched.get(key_id, -1e9) < LAST_USED_RESOLUTION_SECONDS:
@@ -97,18 +103,28 @@ class KeyCache:
 
 
 async def lookup_key(engine: AsyncEngine, key_hash: str) -> Caller | None:
-    t = API_KEYS.c
+    """The caller behind a key that is not revoked; Forbidden when the key belongs to an agency
+    that was merged, dissolved or deleted (its staff sign in through the successor now)."""
+    from app.models.agencies import AGENCIES
+
+    t, a = API_KEYS.c, AGENCIES.c
     async with engine.connect() as conn:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
         row = (
             await conn.execute(
-                select(t.id, t.name, t.role, t.agency_id).where(
-                    t.key_hash == key_hash, t.revoked_at.is_(None)
-                )
+                select(t.id, t.name, t.role, t.agency_id, a.status, a.deleted_at)
+                .select_from(API_KEYS.outerjoin(AGENCIES, a.id == t.agency_id))
+                .where(t.key_hash == key_hash, t.revoked_at.is_(None))
             )
         ).first()
     if row is None:
         return None
+    if row.role == Role.agency.value and (row.status != "active" or row.deleted_at is not None):
+        state = "deleted" if row.deleted_at is not None else row.status
+        raise Forbidden(
+            f"This key belongs to an agency that is {state}: keys of an agency that is no longer"
+            " active do not sign in. Ask an administrator for a key of the successor."
+        )
     return Caller(role=Role(row.role), agency_id=row.agency_id, key_id=row.id, name=row.name)
 
 

@@ -187,3 +187,27 @@ async def test_cached_key_check_sends_no_query(
     finally:
         event.remove(app.state.engine.sync_engine, "before_cursor_execute", count)
     assert statements == []
+
+
+async def test_keys_of_an_agency_no_longer_active_do_not_sign_in(
+    client: httpx.AsyncClient, office: dict[str, str], keys: Any
+) -> None:
+    merged = await make_agency(client, office, name="Sở Thông tin và Truyền thông")
+    successor = await make_agency(client, office, name="Sở Khoa học và Công nghệ")
+    gone = await make_agency(client, office, name="Ban Quản lý cũ")
+    staff = await keys.make(Role.agency, merged["id"])
+    other = await keys.make(Role.agency, gone["id"])
+    assert (await client.get("/api/v1/me", headers=staff)).status_code == 200  # now cached
+    merge = await client.post(
+        f"/api/v1/agencies/{merged['id']}/succession",
+        json={"successor_id": successor["id"], "effective_on": "2025-03-01", "status": "merged"},
+        headers=office,
+    )
+    assert merge.status_code == 200
+    refused = await client.get("/api/v1/tasks", headers=staff)
+    assert refused.status_code == 403 and "merged" in refused.json()["detail"]
+    assert (await client.get("/api/v1/me", headers=other)).status_code == 200
+    deleted = await client.delete(f"/api/v1/agencies/{gone['id']}", headers=office)
+    assert deleted.status_code == 204
+    refused = await client.get("/api/v1/me", headers=other)
+    assert refused.status_code == 403 and "deleted" in refused.json()["detail"]

@@ -125,10 +125,15 @@ async def update_agency(
     responses=problems(404, 412),
 )
 async def delete_agency(
-    agency_id: uuid.UUID, caller: CurrentCaller, conn: WriteConn, if_match: IfMatch = None
+    request: Request,
+    agency_id: uuid.UUID,
+    caller: CurrentCaller,
+    conn: WriteConn,
+    if_match: IfMatch = None,
 ) -> Response:
-    """Soft-delete: hidden from lists until restored."""
+    """Soft-delete: hidden from lists until restored (its staff's keys stop signing in)."""
     await agencies.delete(conn, caller, agency_id, if_match)
+    request.app.state.key_cache.evict_agency(agency_id)
     return Response(status_code=204)
 
 
@@ -190,4 +195,6 @@ async def agency_succession(
     async def produce() -> Response:
         return json_response(await succession.succeed(conn, caller, agency_id, data, if_match))
 
-    return await idempotent(request, conn, caller, idempotency_key, produce)
+    response = await idempotent(request, conn, caller, idempotency_key, produce)
+    request.app.state.key_cache.evict_agency(agency_id)
+    return response
