@@ -164,6 +164,39 @@ class RateLimiter:
             )
 
 
+class FailedSignIns:
+    """Failed authentications per client address and calendar minute, in this process. Past
+    the limit, a credential not already verified from memory is refused with 429 before any
+    database lookup: guessing keys costs the database nothing."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self.windows: dict[str, tuple[int, int]] = {}
+
+    def _window(self, address: str) -> tuple[int, int]:
+        minute = int(time.time() // 60)
+        start, count = self.windows.get(address, (minute, 0))
+        return (minute, 0) if start != minute else (start, count)
+
+    def check(self, address: str) -> None:
+        start, count = self._window(address)
+        if count >= self.per_minute:
+            retry = max(1, int((start + 1) * 60 - time.time()) + 1)
+            raise TooManyRequests(
+                f"Too many failed sign-ins from {address}; try again in {retry} s.", retry
+            )
+
+    def failed(self, address: str) -> None:
+        start, count = self._window(address)
+        if len(self.windows) > 100_000:
+            self.windows = {a: w for a, w in self.windows.items() if w[0] == start}
+        self.windows[address] = (start, count + 1)
+
+
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "-"
+
+
 _background: set[asyncio.Task[None]] = set()
 
 
@@ -179,10 +212,16 @@ async def authenticate(request: Request) -> Caller:
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("Send 'Authorization: Bearer <credential>'.")
-    if token.count(".") == 2:
-        caller = await _token_caller(request, token)
-    else:
-        caller = await _key_caller(request, token)
+    throttle: FailedSignIns | None = request.app.state.failed_sign_ins
+    try:
+        if token.count(".") == 2:
+            caller = await _token_caller(request, token, throttle)
+        else:
+            caller = await _key_caller(request, token, throttle)
+    except Unauthorized:
+        if throttle is not None:
+            throttle.failed(_client_address(request))
+        raise
     assert caller.key_id is not None
     limiter: RateLimiter | None = request.app.state.rate_limiter
     if limiter is not None:
@@ -191,13 +230,15 @@ async def authenticate(request: Request) -> Caller:
     return caller
 
 
-async def _token_caller(request: Request, token: str) -> Caller:
+async def _token_caller(request: Request, token: str, throttle: FailedSignIns | None) -> Caller:
     """A signed-in user: role and agency from the token's claims."""
     from app.oidc import claim, role_of, subject_id
 
     verifier = request.app.state.oidc
     if not verifier.enabled:
         raise Unauthorized("Bearer tokens (OIDC) are not accepted by this deployment.")
+    if throttle is not None:
+        throttle.check(_client_address(request))
     claims = await verifier.claims(token)
     settings = request.app.state.settings
     role = role_of(claims, settings.oidc_roles_claim)
@@ -230,7 +271,7 @@ async def _agency_by_code(request: Request, code: str) -> uuid.UUID | None:
     from app.models.agencies import AGENCIES
 
     a = AGENCIES.c
-    async with request.app.state.engine.connect() as conn:
+    async with request.app.state.read_engine.connect() as conn:
         row = (
             await conn.execute(
                 select(a.id).where(a.code == code, a.status == "active", a.deleted_at.is_(None))
@@ -239,12 +280,15 @@ async def _agency_by_code(request: Request, code: str) -> uuid.UUID | None:
     return None if row is None else row.id
 
 
-async def _key_caller(request: Request, token: str) -> Caller:
+async def _key_caller(request: Request, token: str, throttle: FailedSignIns | None) -> Caller:
     key_hash = hash_key(token)
     cache: KeyCache = request.app.state.key_cache
     caller = cache.get(key_hash)
     if caller is None:
-        caller = await lookup_key(request.app.state.engine, key_hash)
+        if throttle is not None:
+            throttle.check(_client_address(request))
+        # Through the read pool: a flood of unknown keys never takes a connection that writes.
+        caller = await lookup_key(request.app.state.read_engine, key_hash)
         if caller is None:
             raise Unauthorized("Invalid or revoked API key.")
         cache.put(key_hash, caller)

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     downloads_max: int = Field(default=4, ge=1)
     downloads_per_credential: int = Field(default=2, ge=1)
     download_send_timeout_seconds: float = Field(default=30, gt=0)
+    # Failed sign-ins per client address and minute, per process, before 429; 0: no limit.
+    auth_failures_per_minute: int = Field(default=20, ge=0)
     # Requests per minute and credential, per process; 0 turns the limit off.
     rate_limit_per_minute: int = Field(default=600, ge=0)
 

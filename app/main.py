@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import errors, openapi
-from app.auth import KeyCache, RateLimiter
+from app.auth import FailedSignIns, KeyCache, RateLimiter
 from app.clock import Clock
 from app.config import Settings, check_production, get_settings
 from app.db import ReadDB, create_engine, resolve_database_url
@@ -156,6 +156,11 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.state.oidc = Verifier(settings)
     app.state.download_gate = DownloadGate(
         settings.downloads_max, settings.downloads_per_credential
+    )
+    app.state.failed_sign_ins = (
+        FailedSignIns(settings.auth_failures_per_minute)
+        if settings.auth_failures_per_minute
+        else None
     )
     app.state.rate_limiter = (
         RateLimiter(settings.rate_limit_per_minute) if settings.rate_limit_per_minute else None

@@ -84,7 +84,10 @@ def database_url() -> str:
 @pytest.fixture(scope="session")
 def settings() -> Settings:
     return Settings(
-        bootstrap_admin_key=BOOTSTRAP_KEY, api_key_cache_seconds=30, rate_limit_per_minute=0
+        bootstrap_admin_key=BOOTSTRAP_KEY,
+        api_key_cache_seconds=30,
+        rate_limit_per_minute=0,
+        auth_failures_per_minute=0,  # tests/test_auth.py tests the limit on an app of its own
     )
 
 

@@ -211,3 +211,38 @@ async def test_keys_of_an_agency_no_longer_active_do_not_sign_in(
     assert deleted.status_code == 204
     refused = await client.get("/api/v1/me", headers=other)
     assert refused.status_code == 403 and "deleted" in refused.json()["detail"]
+
+
+async def test_failed_sign_ins_are_throttled_per_address(database_url: str) -> None:
+    import secrets
+
+    app = create_app(
+        Settings(
+            bootstrap_admin_key=BOOTSTRAP_KEY,
+            auth_failures_per_minute=5,
+            rate_limit_per_minute=0,
+            db_pool_size=1,
+            db_connect_timeout_seconds=0.5,
+        ),
+        database_url=database_url,
+    )
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    good = {"Authorization": f"Bearer {BOOTSTRAP_KEY}"}
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://t") as client,
+    ):
+        assert (await client.get("/api/v1/me", headers=good)).status_code == 200  # cached
+        async with app.state.engine.connect():  # the only write connection is taken:
+            for _ in range(5):  # unknown keys are looked up elsewhere, and answered 401
+                guess = {"Authorization": f"Bearer ddk_{secrets.token_urlsafe(32)}"}
+                assert (await client.get("/api/v1/me", headers=guess)).status_code == 401
+        throttled = await client.get(
+            "/api/v1/me", headers={"Authorization": f"Bearer ddk_{secrets.token_urlsafe(32)}"}
+        )
+        assert throttled.status_code == 429
+        assert 1 <= int(throttled.headers["retry-after"]) <= 61
+        bad_token = await client.get("/api/v1/me", headers={"Authorization": "Bearer a.b.c"})
+        assert bad_token.status_code in (401, 429)
+        # A key already verified still works from that address.
+        assert (await client.get("/api/v1/me", headers=good)).status_code == 200
