@@ -9,8 +9,46 @@ from typing import Any
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+# Characters that change how text reads without being seen: zero-width characters, the byte
+# order mark, the soft hyphen, and every bidirectional mark, embedding, override and isolate
+# (U+202E makes "exe.txt" read "txt.exe").
+_INVISIBLE = re.compile(
+    "[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+# Free text over several lines; every other text field of a request is a single line.
+MULTILINE_FIELDS = frozenset(
+    {
+        "comment",
+        "content",
+        "description",
+        "difficulties",
+        "expected_output",
+        "justification",
+        "message",
+        "opinion",
+        "reason",
+        "recommendations",
+        "result",
+        "results",
+        "text",
+    }
+)
+
+
 class TextError(ValueError):
     pass
+
+
+def check_single_line(value: Any) -> None:
+    """Refuse invisible and direction-changing characters in a single-line value (a title, a
+    name, a code) or in any string of a list of them."""
+    texts = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    for text in texts:
+        if isinstance(text, str) and (found := _INVISIBLE.search(text)):
+            raise TextError(
+                f"invisible or direction-changing characters (U+{ord(found.group()):04X})"
+                " are not allowed here"
+            )
 
 
 def clean_text(value: str) -> str:

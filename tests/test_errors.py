@@ -262,3 +262,25 @@ async def test_crafted_cursors_are_400(world: World, values: list[object]) -> No
             path, params={"sort": sort, "cursor": cursor}, headers=world.h["office"]
         )
         assert response.status_code == 400, (path, values, response.text)
+
+
+@pytest.mark.parametrize(
+    "char", ["\u202e", "\u202d", "\u2066", "\u200b", "\u200d", "\ufeff", "\u00ad"]
+)
+async def test_single_line_fields_refuse_invisible_characters(world: World, char: str) -> None:
+    h = world.h["office"]
+    body = {"title": f"Hóa đơn{char}fdp.exe", "lead_agency_id": world.lead["id"]}
+    refused = await world.client.post("/api/v1/tasks", json=body, headers=h)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "title"
+    agency = await world.client.post(
+        "/api/v1/agencies", json={"code": "INV1", "name": f"Sở{char}", "kind": "other"}, headers=h
+    )
+    assert agency.status_code == 422 and agency.json()["errors"][0]["field"] == "name"
+    # Free text over several lines keeps what it was given.
+    kept = await world.client.post(
+        "/api/v1/tasks",
+        json={"title": "Hóa đơn", "lead_agency_id": world.lead["id"], "description": f"a{char}b"},
+        headers=h,
+    )
+    assert kept.status_code == 201

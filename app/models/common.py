@@ -6,11 +6,11 @@ import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, ConfigDict, field_validator
+from pydantic import BeforeValidator, ConfigDict, ValidationInfo, field_validator
 from sqlalchemy import MetaData
 from sqlmodel import SQLModel
 
-from app.text import clean_strings
+from app.text import MULTILINE_FIELDS, check_single_line, clean_strings
 
 # Stable constraint names, so migrations can refer to them.
 SQLModel.metadata.naming_convention = {
@@ -52,8 +52,11 @@ class InputModel(SQLModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _clean_text(cls, value: Any) -> Any:
-        return clean_strings(value)
+    def _clean_text(cls, value: Any, info: ValidationInfo) -> Any:
+        value = clean_strings(value)
+        if info.field_name not in MULTILINE_FIELDS:
+            check_single_line(value)
+        return value
 
     @field_validator("*", mode="after")
     @classmethod
