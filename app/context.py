@@ -5,3 +5,5 @@ from __future__ import annotations
 from contextvars import ContextVar
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+# The X-Request-ID a client sent, when well-formed: kept beside the service's own, never as it.
+client_request_id_var: ContextVar[str | None] = ContextVar("client_request_id", default=None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from typing import Any
 from urllib.parse import parse_qsl
@@ -12,7 +13,7 @@ import orjson
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.context import request_id_var
+from app.context import client_request_id_var, request_id_var
 from app.errors import problem_response, unavailable_response
 from app.metrics import Metrics
 from app.text import TextError, clean_text
@@ -31,6 +32,7 @@ API_HEADERS = (
     (b"cache-control", b"no-store"),
 )
 JSON_TYPES = {"application/json", "application/merge-patch+json"}
+CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._:+=/-]{1,100}")
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -68,8 +70,12 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        # The request id is always the service's; a client's X-Request-ID is kept apart (in
+        # history, as client_request_id) and only when it is well-formed.
+        request_id = os.urandom(16).hex()
         incoming = _header(scope, b"x-request-id")
-        request_id = incoming if incoming and len(incoming) <= 100 else os.urandom(16).hex()
+        client_id = incoming if incoming and CLIENT_REQUEST_ID.fullmatch(incoming) else None
+        client_token = client_request_id_var.set(client_id)
         token = request_id_var.set(request_id)
         scope.setdefault("state", {})["request_id"] = request_id
         status_holder = {"status": 500, "started": False}
@@ -121,6 +127,7 @@ class RequestGuard:
             if slot is not None:  # the response is sent (or abandoned): the download is over
                 slot.release()
             request_id_var.reset(token)
+            client_request_id_var.reset(client_token)
             route = scope.get("route")
             path = getattr(route, "path", None) or "unmatched"
             elapsed = time.perf_counter() - started
@@ -131,6 +138,7 @@ class RequestGuard:
                 orjson.dumps(
                     {
                         "request_id": request_id,
+                        "client_request_id": client_id,
                         "method": scope["method"],
                         "route": path,
                         "status": status_holder["status"],

@@ -93,7 +93,7 @@ async def test_request_logs_carry_no_credential(
             API, json={"code": "LOG1", "name": "Bí mật", "kind": "other"}, headers=office
         )
     lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "dondoc.access"]
-    first = next(line for line in lines if line["request_id"] == "req-log-1")
+    first = next(line for line in lines if line.get("client_request_id") == "req-log-1")
     assert (first["route"], first["status"], first["caller"]["role"]) == (
         "/api/v1/agencies",
         200,

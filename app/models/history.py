@@ -28,6 +28,7 @@ class HistoryEntry(SQLModel, table=True):
     actor_name: str | None = Field(default=None, max_length=300)
     actor_role: str | None = Field(default=None, max_length=20)
     request_id: str | None = Field(default=None, max_length=100)
+    client_request_id: str | None = Field(default=None, max_length=100)
     comment: str | None = None
     changes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
     occurred_at: datetime = Field(
@@ -51,7 +52,10 @@ class HistoryRead(SQLModel):
     actor_id: uuid.UUID | None
     actor_name: str | None
     actor_role: str | None
-    request_id: str | None
+    request_id: str | None = Field(description="The service's id of the request that did it.")
+    client_request_id: str | None = Field(
+        description="The X-Request-ID the client sent, when it was well-formed."
+    )
     comment: str | None
     changes: dict[str, FieldChange]
     occurred_at: datetime

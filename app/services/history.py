@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.auth import Caller
-from app.context import request_id_var
+from app.context import client_request_id_var, request_id_var
 from app.ids import uuid7
 from app.models.common import utcnow
 from app.models.history import HISTORY
@@ -61,9 +61,9 @@ ADMIN_ONLY = frozenset({"api_key", "webhook"})
 _RECORD = """
 WITH entry AS (
     INSERT INTO history (id, resource_type, resource_id, action, actor_id, actor_name, actor_role,
-                         request_id, comment, changes, occurred_at)
+                         request_id, client_request_id, comment, changes, occurred_at)
     VALUES (:id, :resource_type, :resource_id, :action, :actor_id, :actor_name, :actor_role,
-            :request_id, :comment, :changes, :occurred_at)
+            :request_id, :client_request_id, :comment, :changes, :occurred_at)
 ), event AS (
     INSERT INTO events (type, occurred_at, actor_id, actor_name, actor_role, request_id,
                         resource_type, resource_id, data, audience, admin_only)
@@ -122,6 +122,7 @@ def _params(
         "actor_name": caller.name,
         "actor_role": caller.role.value,
         "request_id": request_id_var.get(),
+        "client_request_id": client_request_id_var.get(),
         "comment": comment,
         "changes": changes,
         "occurred_at": utcnow(),
@@ -177,6 +178,7 @@ async def list_for(
         _t.actor_name,
         _t.actor_role,
         _t.request_id,
+        _t.client_request_id,
         _t.comment,
         _t.changes,
         _t.occurred_at,

@@ -174,7 +174,7 @@ async def test_history_records_actor_changes_and_request_id(
 ) -> None:
     agency = await make_agency(client, office, short_name="A")
     url = f"{API}/{agency['id']}"
-    await client.patch(
+    patched = await client.patch(
         url,
         json={"short_name": "B"},
         headers={**office, "If-Match": '"1"', "X-Request-ID": "req-42"},
@@ -182,7 +182,18 @@ async def test_history_records_actor_changes_and_request_id(
     items = (await client.get(f"{url}/history", headers=office)).json()["items"]
     assert [i["action"] for i in items] == ["created", "updated"]
     assert items[1]["changes"] == {"short_name": {"old": "A", "new": "B"}}
-    assert items[1]["request_id"] == "req-42"
+    # The request id is the service's; what the client sent is kept apart, marked as its own.
+    assert items[1]["request_id"] == patched.headers["x-request-id"] != "req-42"
+    assert items[1]["client_request_id"] == "req-42"
+    assert items[0]["client_request_id"] is None
+    forged = await client.patch(
+        url,
+        json={"short_name": "C"},
+        headers={**office, "If-Match": '"2"', "X-Request-ID": "req 43; DROP TABLE"},
+    )
+    assert forged.status_code == 200
+    items = (await client.get(f"{url}/history", headers=office)).json()["items"]
+    assert items[2]["client_request_id"] is None  # not well-formed: not kept
     assert items[1]["actor_role"] == "office"
     assert items[1]["actor_name"] == "test office"
     assert items[0]["changes"]["code"]["new"] == agency["code"]
