@@ -132,9 +132,7 @@ async def _touch(engine: AsyncEngine, key_id: uuid.UUID) -> None:
     t = API_KEYS.c
     try:
         async with engine.begin() as conn:
-            await conn.execute(
-                update(API_KEYS).where(t.id == key_id).values(last_used_at=utcnow())  # type: ignore[arg-type]
-            )
+            await conn.execute(update(API_KEYS).where(t.id == key_id).values(last_used_at=utcnow()))
     except Exception:  # bookkeeping only; never fails a request
         log.warning("could not record last use of key %s", key_id, exc_info=True)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import AliasChoices, Field, field_validator
@@ -17,7 +18,8 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("DATABASE_URL", "DONDOC_DATABASE_URL")
     )
     data_dir: Path = Path(".dondoc")
-    env: str = "development"
+    # Anything else (e.g. "prod") is refused at start-up rather than read as "not production".
+    env: Literal["development", "production"] = "development"
     bootstrap_admin_key: str | None = None
     timezone: str = "Asia/Ho_Chi_Minh"
     due_soon_days: int = Field(default=3, ge=0)

@@ -87,14 +87,6 @@ class ReadDB:
             rows = (await conn.execute(statement, parameters)).all()
         return cast(Result[Any], Rows(rows))
 
-    async def fetchrow(self, query: RawQuery, parameters: dict[str, Any]) -> RecordRow | None:
-        """The hot single-row reads: SQL compiled once, run on the driver connection with its
-        prepared-statement cache, without SQLAlchemy's per-execution result machinery."""
-        async with self.engine.connect() as conn:
-            raw = await conn.get_raw_connection()
-            record = await raw.driver_connection.fetchrow(query.sql, *query.arguments(parameters))  # type: ignore[union-attr]
-        return None if record is None else RecordRow(record)
-
 
 async def raw_fetchrow(
     conn: AsyncConnection, query: RawQuery, parameters: dict[str, Any]
@@ -203,11 +195,5 @@ async def write_connection(request: Request) -> AsyncIterator[AsyncConnection]:
         yield conn
 
 
-async def reader(request: Request) -> ReadDB:
-    db: ReadDB = request.app.state.read_db
-    return db
-
-
 ReadConn = Annotated[AsyncConnection, Depends(read_connection)]
-Reader = Annotated[ReadDB, Depends(reader)]
 WriteConn = Annotated[AsyncConnection, Depends(write_connection, scope="function")]

@@ -294,7 +294,7 @@ async def _load_agencies(conn: AsyncConnection) -> dict[str, Any]:
                 name=name,
                 short_name=short,
                 kind=kind,
-                parent_id=ids.get(parent) if parent else None,  # type: ignore[arg-type]
+                parent_id=ids.get(parent) if parent else None,
                 valid_from=valid_from,
                 valid_to=valid_to,
             ),

@@ -64,10 +64,6 @@ class PreconditionFailed(DomainError):
     status, slug, title = 412, "precondition-failed", "Precondition failed"
 
 
-class PayloadTooLarge(DomainError):
-    status, slug, title = 413, "payload-too-large", "Request body too large"
-
-
 class UnsupportedMediaType(DomainError):
     status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
 

@@ -66,7 +66,7 @@ class Batched:
 
 
 def _as_is(row: Any) -> Sequence[Any]:
-    return row  # type: ignore[no-any-return]
+    return row
 
 
 async def _batches(rows: Rows) -> AsyncIterator[tuple[list[Any], Callable[[Any], Sequence[Any]]]]:

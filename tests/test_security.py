@@ -114,3 +114,13 @@ def test_production_refuses_unsafe_settings(database_url: str) -> None:
             Settings(env="production", database_url=database_url, bootstrap_admin_key="ddk_short")
         )
     create_app(Settings(env="production", database_url=database_url, bootstrap_admin_key="x" * 32))
+
+
+@pytest.mark.parametrize("env", ["prod", "Production", "staging", ""])
+def test_an_unknown_environment_is_refused(env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # DONDOC_ENV=prod used to mean "not production", skipping every production check.
+    from pydantic import ValidationError
+
+    monkeypatch.setenv("DONDOC_ENV", env)
+    with pytest.raises(ValidationError, match="env"):
+        Settings()

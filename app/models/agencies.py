@@ -101,8 +101,8 @@ class AgencyUpdate(InputModel):
     )
 
     # Required fields: may be absent from a patch, never null.
-    name: str = Field(default=None, min_length=1, max_length=500)  # type: ignore[assignment]
-    kind: AgencyKind = Field(default=None)  # type: ignore[assignment]
+    name: str = Field(default=None, min_length=1, max_length=500)
+    kind: AgencyKind = Field(default=None)
     short_name: str | None = Field(default=None, max_length=100)
     parent_id: uuid.UUID | None = None
     valid_from: IsoDate | None = None

@@ -181,14 +181,14 @@ class BudgetRequestUpdate(InputModel):
         extra="forbid", json_schema_extra={"examples": [{"amount_requested_vnd": 900000000}]}
     )
 
-    title: str = Field(default=None, min_length=1, max_length=1000)  # type: ignore[assignment]
+    title: str = Field(default=None, min_length=1, max_length=1000)
     proposal_id: uuid.UUID | None = None
     project_name: str | None = Field(default=None, max_length=1000)
-    expenditure_type: ExpenditureType = Field(default=None)  # type: ignore[assignment]
-    purpose: BudgetPurpose = Field(default=None)  # type: ignore[assignment]
-    funding_source: FundingSource = Field(default=None)  # type: ignore[assignment]
-    fiscal_year: int = Field(default=None, ge=1990, le=2999)  # type: ignore[assignment]
-    amount_requested_vnd: Vnd = Field(default=None)  # type: ignore[assignment]
+    expenditure_type: ExpenditureType = Field(default=None)
+    purpose: BudgetPurpose = Field(default=None)
+    funding_source: FundingSource = Field(default=None)
+    fiscal_year: int = Field(default=None, ge=1990, le=2999)
+    amount_requested_vnd: Vnd = Field(default=None)
     justification: str | None = Field(default=None, max_length=100_000)
     disbursement_deadline: IsoDate | None = None
 

@@ -119,11 +119,11 @@ class DirectiveUpdate(InputModel):
         extra="forbid", json_schema_extra={"examples": [{"signer_name": "Nguyễn Văn A"}]}
     )
 
-    kind: DirectiveKind = Field(default=None)  # type: ignore[assignment]
-    title: str = Field(default=None, min_length=1, max_length=1000)  # type: ignore[assignment]
+    kind: DirectiveKind = Field(default=None)
+    title: str = Field(default=None, min_length=1, max_length=1000)
     content: str | None = Field(default=None, max_length=100_000)
     issued_on: IsoDate | None = None
-    issuer_agency_id: uuid.UUID = Field(default=None)  # type: ignore[assignment]
+    issuer_agency_id: uuid.UUID = Field(default=None)
     signer_name: str | None = Field(default=None, max_length=200)
     signer_title: str | None = Field(default=None, max_length=200)
     document_number: str | None = Field(default=None, min_length=1, max_length=60)

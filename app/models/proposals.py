@@ -117,13 +117,13 @@ class ProposalUpdate(InputModel):
         extra="forbid", json_schema_extra={"examples": [{"response_due_date": "2023-05-15"}]}
     )
 
-    title: str = Field(default=None, min_length=1, max_length=1000)  # type: ignore[assignment]
+    title: str = Field(default=None, min_length=1, max_length=1000)
     content: str | None = Field(default=None, max_length=100_000)
-    category: ProposalCategory = Field(default=None)  # type: ignore[assignment]
+    category: ProposalCategory = Field(default=None)
     addressed_to_agency_id: uuid.UUID | None = None
     directive_id: uuid.UUID | None = None
     response_due_date: IsoDate | None = None
-    handler_agency_ids: list[uuid.UUID] = Field(default=None, max_length=100)  # type: ignore[assignment]
+    handler_agency_ids: list[uuid.UUID] = Field(default=None, max_length=100)
 
 
 class ProposalRead(SQLModel):

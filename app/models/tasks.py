@@ -164,24 +164,24 @@ class TaskUpdate(InputModel):
         extra="forbid", json_schema_extra={"examples": [{"due_date": "2023-06-30"}]}
     )
 
-    title: str = Field(default=None, min_length=1, max_length=1000)  # type: ignore[assignment]
+    title: str = Field(default=None, min_length=1, max_length=1000)
     description: str | None = Field(default=None, max_length=100_000)
     expected_output: str | None = Field(default=None, max_length=10_000)
     directive_id: uuid.UUID | None = None
     parent_id: uuid.UUID | None = None
-    is_key_task: bool = Field(default=None)  # type: ignore[assignment]
+    is_key_task: bool = Field(default=None)
     pillar: Pillar | None = None
     field: str | None = Field(default=None, max_length=200)
-    priority: Priority = Field(default=None)  # type: ignore[assignment]
-    lead_agency_id: uuid.UUID = Field(default=None)  # type: ignore[assignment]
-    cooperating_agency_ids: list[uuid.UUID] = Field(default=None, max_length=200)  # type: ignore[assignment]
+    priority: Priority = Field(default=None)
+    lead_agency_id: uuid.UUID = Field(default=None)
+    cooperating_agency_ids: list[uuid.UUID] = Field(default=None, max_length=200)
     assigned_by_agency_id: uuid.UUID | None = None
     assigned_by_name: str | None = Field(default=None, max_length=200)
     assigned_by_title: str | None = Field(default=None, max_length=200)
-    assigned_on: IsoDate = Field(default=None)  # type: ignore[assignment]
+    assigned_on: IsoDate = Field(default=None)
     due_date: IsoDate | None = None
-    recurrence: Recurrence = Field(default=None)  # type: ignore[assignment]
-    requires_confirmation: bool = Field(default=None)  # type: ignore[assignment]
+    recurrence: Recurrence = Field(default=None)
+    requires_confirmation: bool = Field(default=None)
 
 
 class TaskRead(SQLModel):

@@ -104,9 +104,9 @@ class WebhookCreate(InputModel):
 class WebhookUpdate(InputModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"active": False}]})
 
-    url: str = Field(default=None, min_length=1, max_length=2000)  # type: ignore[assignment]
-    event_types: list[str] = Field(default=None, min_length=1, max_length=50)  # type: ignore[assignment]
-    active: bool = Field(default=None)  # type: ignore[assignment]
+    url: str = Field(default=None, min_length=1, max_length=2000)
+    event_types: list[str] = Field(default=None, min_length=1, max_length=50)
+    active: bool = Field(default=None)
     description: str | None = Field(default=None, max_length=2000)
 
 

@@ -240,7 +240,7 @@ async def exists_active(conn: AsyncConnection, agency_id: uuid.UUID) -> bool:
 
 
 async def count(conn: AsyncConnection) -> int:
-    return (await conn.execute(select(func.count()).select_from(AGENCIES))).scalar_one()  # type: ignore[arg-type]
+    return (await conn.execute(select(func.count()).select_from(AGENCIES))).scalar_one()
 
 
 async def require_active(conn: AsyncConnection, named: dict[str, list[uuid.UUID]]) -> None:

@@ -100,9 +100,7 @@ async def revoke(conn: AsyncConnection, caller: Caller, key_id: uuid.UUID) -> No
     if row.revoked_at is not None:
         raise Conflict("The key is already revoked.")
     now = utcnow()
-    await conn.execute(
-        update(API_KEYS).where(t.id == key_id).values(revoked_at=now)  # type: ignore[arg-type]
-    )
+    await conn.execute(update(API_KEYS).where(t.id == key_id).values(revoked_at=now))
     await history.record(
         conn,
         caller,
@@ -130,9 +128,7 @@ async def ensure_bootstrap_key(conn: AsyncConnection, key: str) -> None:
     """An admin key with exactly this value exists afterwards (idempotent) — unless it was
     revoked: a revoked key stays revoked, and start-up stops here instead."""
     key_hash = hash_key(key)
-    stmt = insert(
-        API_KEYS
-    ).values(  # type: ignore[arg-type]
+    stmt = insert(API_KEYS).values(
         id=uuid7(),
         name="bootstrap admin",
         role=Role.admin.value,

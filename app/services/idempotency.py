@@ -98,7 +98,7 @@ async def store(
         "created_at": now,
         "expires_at": now + TTL,
     }
-    stmt = insert(IDEMPOTENCY).values(**values)  # type: ignore[arg-type]
+    stmt = insert(IDEMPOTENCY).values(**values)
     # An expired record under the same key is replaced.
     stmt = stmt.on_conflict_do_update(
         index_elements=[_t.caller_key, _t.key],
@@ -108,7 +108,5 @@ async def store(
 
 
 async def purge_expired(conn: AsyncConnection) -> int:
-    result = await conn.execute(
-        delete(IDEMPOTENCY).where(_t.expires_at <= func.now())  # type: ignore[arg-type]
-    )
+    result = await conn.execute(delete(IDEMPOTENCY).where(_t.expires_at <= func.now()))
     return result.rowcount or 0

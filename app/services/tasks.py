@@ -83,7 +83,6 @@ LIST_EXTRA = (
     TIMELINESS.label("timeliness_sql"),
     days_overdue_sql(t.status, t.due_date, t.completed_on, TODAY).label("days_overdue_sql"),
 )
-LIST_BASE = select(*COLUMNS, *LIST_EXTRA)
 
 
 @dataclass(frozen=True)

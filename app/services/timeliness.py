@@ -124,15 +124,3 @@ def days_overdue_sql(
         ),
         else_=null(),
     )
-
-
-def timeliness_filter(
-    values: list[str],
-    status: ColumnElement[Any],
-    due_date: ColumnElement[Any],
-    completed_on: ColumnElement[Any],
-    today: date,
-    soon_days: int,
-) -> ColumnElement[bool]:
-    """WHERE clause for `timeliness=…`, the same CASE so the rule cannot drift."""
-    return timeliness_sql(status, due_date, completed_on, today, soon_days).in_(values)
