@@ -106,3 +106,18 @@ async def test_every_error_response_is_documented_as_problem_json(
                     )
             if path.startswith("/api/v1"):
                 assert "401" in operation["responses"], (path, method)
+
+
+async def test_every_post_takes_an_idempotency_key(client: httpx.AsyncClient) -> None:
+    # A retried POST must never act twice: each one declares Idempotency-Key (API.md §1).
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    missing = [
+        path
+        for path, operations in paths.items()
+        if "post" in operations
+        and not any(
+            p["in"] == "header" and p["name"] == "Idempotency-Key"
+            for p in operations["post"].get("parameters", [])
+        )
+    ]
+    assert missing == []

@@ -132,9 +132,19 @@ async def delete_webhook(
     response_model=DeliveryRead,
     responses=problems(404),
 )
-async def test_webhook(webhook_id: uuid.UUID, caller: CurrentCaller, conn: WriteConn) -> Response:
+async def test_webhook(
+    request: Request,
+    webhook_id: uuid.UUID,
+    caller: CurrentCaller,
+    conn: WriteConn,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
     """Queue a signed `webhook.test` delivery; watch it in the deliveries log."""
-    return json_response(await webhooks.ping(conn, caller, webhook_id), 202)
+
+    async def produce() -> Response:
+        return json_response(await webhooks.ping(conn, caller, webhook_id), 202)
+
+    return await idempotent(request, conn, caller, idempotency_key, produce)
 
 
 @router.get(

@@ -445,3 +445,27 @@ async def test_queued_deliveries_of_a_deleted_or_inactive_webhook_are_not_sent(
         ).all()
     assert len(statuses) == 2
     assert all(s == "failed" and "skipped" in e for s, e in statuses)
+
+
+async def test_a_retried_test_ping_queues_one_delivery(
+    world: World, engine: AsyncEngine, allow_loopback: None
+) -> None:
+    hook = (
+        await world.client.post(
+            API,
+            json={"url": "http://127.0.0.1:9/x", "event_types": ["*"]},
+            headers=world.h["admin"],
+        )
+    ).json()
+    headers = {**world.h["admin"], "Idempotency-Key": "ping-1"}
+    first = await world.client.post(f"{API}/{hook['id']}/test", headers=headers)
+    again = await world.client.post(f"{API}/{hook['id']}/test", headers=headers)
+    assert first.status_code == again.status_code == 202
+    assert again.headers["idempotent-replayed"] == "true" and again.json() == first.json()
+    async with engine.connect() as conn:
+        pings = (
+            await conn.execute(
+                text("SELECT count(*) FROM webhook_deliveries WHERE event_type = 'webhook.test'")
+            )
+        ).scalar()
+    assert pings == 1
