@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.auth import Caller
 from app.enums import Role
 from app.errors import Conflict, NotFound, field_error
-from app.models.agencies import AGENCIES, Agency, AgencyCreate, AgencyUpdate
+from app.kernel.fields import public_columns
+from app.models.agencies import AGENCIES, Agency, AgencyCreate, AgencyRead, AgencyUpdate
 from app.models.common import utcnow
 from app.services import hierarchy, history, versions
 from app.services.listing import ListParams, Page, fetch_page, parse_sort, text_search
@@ -22,22 +23,7 @@ RESOURCE = "agency"
 WRITERS = (Role.office,)
 t = AGENCIES.c
 
-COLUMNS = (
-    t.id,
-    t.code,
-    t.name,
-    t.short_name,
-    t.kind,
-    t.parent_id,
-    t.status,
-    t.successor_id,
-    t.valid_from,
-    t.valid_to,
-    t.version,
-    t.created_at,
-    t.updated_at,
-    t.deleted_at,
-)
+COLUMNS = public_columns(AGENCIES, AgencyRead)
 SORT_KEYS = {
     "code": t.code,
     "name": t.name,

@@ -13,23 +13,15 @@ from app.auth import KEY_PREFIX, Caller, hash_key, new_key
 from app.enums import Role
 from app.errors import Conflict, NotFound, field_error
 from app.ids import uuid7
-from app.models.api_keys import API_KEYS, ApiKeyCreate
+from app.kernel.fields import public_columns
+from app.models.api_keys import API_KEYS, ApiKeyCreate, ApiKeyRead
 from app.models.common import utcnow
 from app.services import agencies, history
 from app.services.listing import ListParams, Page, fetch_page, parse_sort
 
 RESOURCE = "api_key"
 t = API_KEYS.c
-COLUMNS = (
-    t.id,
-    t.name,
-    t.role,
-    t.agency_id,
-    t.key_prefix,
-    t.created_at,
-    t.last_used_at,
-    t.revoked_at,
-)
+COLUMNS = public_columns(API_KEYS, ApiKeyRead)
 
 
 async def _insert(

@@ -12,20 +12,25 @@ from sqlalchemy import Row, and_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import SQLModel
 
 from app.auth import Caller
 from app.enums import ExpenditureType, Role
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from app.ids import uuid7
+from app.kernel.fields import public_columns
 from app.models.budget_requests import (
     BUDGET_REQUESTS,
     DEADLINE_EXTENSIONS,
     DISBURSEMENTS,
     BudgetRequestCreate,
+    BudgetRequestRead,
     BudgetRequestUpdate,
     BudgetTransition,
     DeadlineExtensionCreate,
+    DeadlineExtensionRead,
     DisbursementCreate,
+    DisbursementRead,
 )
 from app.models.common import utcnow
 from app.models.proposals import PROPOSALS
@@ -36,7 +41,7 @@ from app.services.tasks import Day
 
 RESOURCE = "budget_request"
 b = BUDGET_REQUESTS.c
-COLUMNS = tuple(c for c in BUDGET_REQUESTS.c if c.name != "search")
+COLUMNS = public_columns(BUDGET_REQUESTS, BudgetRequestRead)
 EDITABLE_STATUSES = ("draft", "returned")
 ACTIONS = {
     "submit": Action(("draft", "returned"), "submitted", (Role.office,), own=True),
@@ -462,14 +467,21 @@ async def extend_deadline(
     return dict(record._mapping)
 
 
+CHILD_READS: dict[str, type[SQLModel]] = {
+    DISBURSEMENTS.name: DisbursementRead,
+    DEADLINE_EXTENSIONS.name: DeadlineExtensionRead,
+}
+
+
 async def _children(
     conn: AsyncConnection, caller: Caller, request_id: uuid.UUID, params: ListParams, table: Any
 ) -> Page:
     await load(conn, caller, request_id, include_deleted=True)
     c = table.c
     keys = parse_sort(params.sort, {"created_at": c.created_at}, "created_at")
+    columns = public_columns(table, CHILD_READS[table.name])
     return await fetch_page(
-        conn, select(*table.c).where(c.budget_request_id == request_id), keys, c.id, params
+        conn, select(*columns).where(c.budget_request_id == request_id), keys, c.id, params
     )
 
 
@@ -481,7 +493,9 @@ async def _child(
     c = table.c
     row = (
         await conn.execute(
-            select(*table.c).where(c.id == item_id, c.budget_request_id == request_id)
+            select(*public_columns(table, CHILD_READS[table.name])).where(
+                c.id == item_id, c.budget_request_id == request_id
+            )
         )
     ).first()
     if row is None:

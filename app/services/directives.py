@@ -25,11 +25,13 @@ from app.errors import (
     field_error,
 )
 from app.ids import uuid7
+from app.kernel.fields import public_columns
 from app.models.agencies import AGENCIES
 from app.models.common import utcnow
 from app.models.directives import (
     DIRECTIVES,
     DirectiveCreate,
+    DirectiveRead,
     DirectiveTransition,
     DirectiveUpdate,
     Meeting,
@@ -42,7 +44,7 @@ from app.services.timeliness import timeliness_sql
 RESOURCE = "directive"
 EDITORS = (Role.office, Role.leader)
 d = DIRECTIVES.c
-COLUMNS = tuple(c for c in DIRECTIVES.c if c.name != "search")
+COLUMNS = public_columns(DIRECTIVES, DirectiveRead)
 SORT_KEYS: dict[str, ColumnElement[Any]] = {
     "created_at": d.created_at,
     "updated_at": d.updated_at,

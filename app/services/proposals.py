@@ -16,10 +16,17 @@ from app.auth import Caller
 from app.enums import Role
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from app.ids import uuid7
+from app.kernel.fields import public_columns
 from app.models.budget_requests import BUDGET_REQUESTS
 from app.models.common import utcnow
 from app.models.directives import DIRECTIVES
-from app.models.proposals import PROPOSALS, ProposalCreate, ProposalTransition, ProposalUpdate
+from app.models.proposals import (
+    PROPOSALS,
+    ProposalCreate,
+    ProposalRead,
+    ProposalTransition,
+    ProposalUpdate,
+)
 from app.models.tasks import TASKS, DirectiveTaskItem
 from app.services import agencies, codes, history, lifecycle, tasks, versions
 from app.services.lifecycle import Action
@@ -47,7 +54,7 @@ BUDGET_IDS = func.array(
     .order_by(BUDGET_REQUESTS.c.created_at)
     .scalar_subquery()
 ).label("budget_request_ids")
-COLUMNS = (*(c for c in PROPOSALS.c if c.name != "search"), TASK_IDS, BUDGET_IDS)
+COLUMNS = (*public_columns(PROPOSALS, ProposalRead), TASK_IDS, BUDGET_IDS)
 EDITABLE_STATUSES = ("draft",)
 
 

@@ -8,11 +8,13 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel import SQLModel
 
 from app.auth import Caller
 from app.enums import ReminderKind, Role
 from app.errors import Conflict, Forbidden, NotFound, field_error
 from app.ids import uuid7
+from app.kernel.fields import public_columns
 from app.models.common import utcnow
 from app.models.task_activity import (
     EXTENSION_REQUESTS,
@@ -20,14 +22,22 @@ from app.models.task_activity import (
     REMINDERS,
     ExtensionDecision,
     ExtensionRequestCreate,
+    ExtensionRequestRead,
     ProgressReportCreate,
+    ProgressReportRead,
     ReminderCreate,
+    ReminderRead,
 )
 from app.services import history, tasks, versions
 from app.services.listing import ListParams, Page, fetch_page, parse_sort
 from app.services.timeliness import OPEN_STATUSES
 
 RESOURCE = tasks.RESOURCE
+READS: dict[str, type[SQLModel]] = {
+    PROGRESS_REPORTS.name: ProgressReportRead,
+    EXTENSION_REQUESTS.name: ExtensionRequestRead,
+    REMINDERS.name: ReminderRead,
+}
 pr = PROGRESS_REPORTS.c
 er = EXTENSION_REQUESTS.c
 rm = REMINDERS.c
@@ -48,7 +58,7 @@ async def _list(
     await tasks.load(conn, caller, task_id, include_deleted=True)
     c = table.c
     keys = parse_sort(params.sort, {"created_at": c.created_at}, "created_at")
-    columns = [col for col in c if col.name != "search"]
+    columns = public_columns(table, READS[table.name])
     return await fetch_page(conn, select(*columns).where(c.task_id == task_id), keys, c.id, params)
 
 
@@ -58,7 +68,7 @@ async def _get(
     """One record of a task the caller can see (the URL a creation answers in `Location`)."""
     await tasks.load(conn, caller, task_id, include_deleted=True)
     c = table.c
-    columns = [col for col in c if col.name != "search"]
+    columns = public_columns(table, READS[table.name])
     row = (
         await conn.execute(select(*columns).where(c.id == item_id, c.task_id == task_id))
     ).first()

@@ -41,10 +41,11 @@ from app.errors import (
 )
 from app.exports import Batched
 from app.ids import uuid7
+from app.kernel.fields import public_columns
 from app.models.agencies import AGENCIES
 from app.models.common import utcnow
 from app.models.directives import DIRECTIVES
-from app.models.tasks import NO_DEADLINE, TASKS, TaskFields, TaskTransition, TaskUpdate
+from app.models.tasks import NO_DEADLINE, TASKS, TaskFields, TaskRead, TaskTransition, TaskUpdate
 from app.services import agencies, codes, hierarchy, history, versions
 from app.services.listing import ListParams, Page, fetch_page, parse_sort, text_search
 from app.services.timeliness import (
@@ -58,7 +59,7 @@ from app.services.timeliness import (
 RESOURCE = "task"
 EDITORS = (Role.office, Role.leader)
 t = TASKS.c
-COLUMNS = tuple(c for c in TASKS.c if c.name != "search")
+COLUMNS = public_columns(TASKS, TaskRead)
 DUE_SORT = func.coalesce(t.due_date, literal_column(f"DATE '{NO_DEADLINE}'", Date)).label(
     "due_sort"
 )

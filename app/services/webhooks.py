@@ -25,8 +25,17 @@ from standardwebhooks.webhooks import Webhook as Signer
 from app.auth import Caller
 from app.errors import NotFound, field_error
 from app.ids import uuid7
+from app.kernel.fields import public_columns
 from app.models.common import utcnow
-from app.models.webhooks import DELIVERIES, EVENT_PATTERN, WEBHOOKS, WebhookCreate, WebhookUpdate
+from app.models.webhooks import (
+    DELIVERIES,
+    EVENT_PATTERN,
+    WEBHOOKS,
+    DeliveryRead,
+    WebhookCreate,
+    WebhookRead,
+    WebhookUpdate,
+)
 from app.services import history, versions, webhook_targets
 from app.services.listing import ListParams, Page, fetch_page, parse_sort
 
@@ -37,7 +46,7 @@ TIMEOUT_SECONDS = 10.0
 LEASE = timedelta(seconds=60)
 w = WEBHOOKS.c
 d = DELIVERIES.c
-COLUMNS = tuple(c for c in WEBHOOKS.c if c.name != "secret")
+COLUMNS = public_columns(WEBHOOKS, WebhookRead)
 
 
 def new_secret() -> str:
@@ -219,7 +228,7 @@ async def deliveries(
     caller.require()
     await _load(conn, webhook_id)
     keys = parse_sort(params.sort, {"created_at": d.created_at}, "-created_at")
-    columns = [c for c in DELIVERIES.c if c.name != "payload"]
+    columns = public_columns(DELIVERIES, DeliveryRead)
     return await fetch_page(
         conn, select(*columns).where(d.webhook_id == webhook_id), keys, d.id, params
     )

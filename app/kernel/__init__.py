@@ -1,0 +1,1 @@
+"""Mechanics every resource shares, written once (CONVENTIONS.md, "The resource kernel")."""
