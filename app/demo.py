@@ -24,6 +24,7 @@ from app.enums import (
     Recurrence,
     Role,
 )
+from app.kernel.precondition import ABSENT
 from app.models.agencies import AgencyCreate
 from app.models.budget_requests import (
     BudgetRequestCreate,
@@ -333,7 +334,7 @@ async def _load_working_session(conn: AsyncConnection, ids: dict[str, Any]) -> t
         issued,
     )
     await directives.transition(
-        conn, LOADER, directive["id"], DirectiveTransition(action="issue"), None, issued
+        conn, LOADER, directive["id"], DirectiveTransition(action="issue"), ABSENT, issued
     )
     items = [
         DirectiveTaskItem(
@@ -358,7 +359,7 @@ async def _load_working_session(conn: AsyncConnection, ids: dict[str, Any]) -> t
     year_end = tasks.Day(date(2023, 12, 31), soon)
     postal, admin_services, economy = made[0], made[1], made[2]
     for task_id, action in ((postal["id"], "start"), (admin_services["id"], "start")):
-        await tasks.transition(conn, LOADER, task_id, TaskTransition(action=action), None, issued)
+        await tasks.transition(conn, LOADER, task_id, TaskTransition(action=action), ABSENT, issued)
     await tasks.transition(
         conn,
         LOADER,
@@ -368,11 +369,11 @@ async def _load_working_session(conn: AsyncConnection, ids: dict[str, Any]) -> t
             result="Các doanh nghiệp bưu chính đạt chỉ tiêu chất lượng năm 2023",
             completed_on=date(2023, 11, 20),
         ),
-        None,
+        ABSENT,
         year_end,
     )
     await tasks.transition(
-        conn, LOADER, postal["id"], TaskTransition(action="confirm"), None, year_end
+        conn, LOADER, postal["id"], TaskTransition(action="confirm"), ABSENT, year_end
     )
     await tasks.transition(
         conn,
@@ -383,11 +384,11 @@ async def _load_working_session(conn: AsyncConnection, ids: dict[str, Any]) -> t
             result="Đã tiếp nhận hồ sơ thủ tục hành chính qua bưu chính công ích",
             completed_on=date(2023, 10, 12),
         ),
-        None,
+        ABSENT,
         year_end,
     )
     await tasks.transition(
-        conn, LOADER, admin_services["id"], TaskTransition(action="confirm"), None, year_end
+        conn, LOADER, admin_services["id"], TaskTransition(action="confirm"), ABSENT, year_end
     )
     await task_activity.add_progress_report(
         conn,
@@ -428,10 +429,10 @@ async def _load_recommendations(
             raised,
         )
         await proposals.transition(
-            conn, LOADER, body["id"], ProposalTransition(action="submit"), None, raised
+            conn, LOADER, body["id"], ProposalTransition(action="submit"), ABSENT, raised
         )
         await proposals.transition(
-            conn, LOADER, body["id"], ProposalTransition(action="review"), None, raised
+            conn, LOADER, body["id"], ProposalTransition(action="review"), ABSENT, raised
         )
         made.append(body)
     assigned = tasks.Day(date(2023, 3, 6), 3)
@@ -535,7 +536,7 @@ async def _load_recommendations(
 
     async def step(request_id: Any, action: str, **fields: Any) -> None:
         await budget_requests.transition(
-            conn, LOADER, request_id, BudgetTransition(action=action, **fields), None, spring
+            conn, LOADER, request_id, BudgetTransition(action=action, **fields), ABSENT, spring
         )
 
     capital, experts, training = (b["id"] for b in budget)

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from app.auth import CurrentCaller
 from app.db import ReadConn, WriteConn
 from app.enums import AgencyKind, AgencyStatus
+from app.kernel.precondition import ABSENT
 from app.models.agencies import (
     AgencyCreate,
     AgencyList,
@@ -24,6 +25,7 @@ from app.routers.deps import (
     API_PREFIX,
     IdempotencyKey,
     IfMatch,
+    IfMatchRequired,
     Listing,
     StrictQueryRoute,
     idempotent,
@@ -111,7 +113,7 @@ async def update_agency(
     caller: CurrentCaller,
     conn: WriteConn,
     data: Annotated[AgencyUpdate, Body(media_type="application/merge-patch+json")],
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = ABSENT,
 ) -> Response:
     """RFC 7396 merge patch; requires If-Match."""
     return resource_response(await agencies.update_(conn, caller, agency_id, data, if_match))
@@ -129,7 +131,7 @@ async def delete_agency(
     agency_id: uuid.UUID,
     caller: CurrentCaller,
     conn: WriteConn,
-    if_match: IfMatch = None,
+    if_match: IfMatch = ABSENT,
 ) -> Response:
     """Soft-delete: hidden from lists until restored (its staff's keys stop signing in)."""
     await agencies.delete(conn, caller, agency_id, if_match)
@@ -149,7 +151,7 @@ async def restore_agency(
     agency_id: uuid.UUID,
     caller: CurrentCaller,
     conn: WriteConn,
-    if_match: IfMatch = None,
+    if_match: IfMatch = ABSENT,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Bring a soft-deleted agency back."""
@@ -187,7 +189,7 @@ async def agency_succession(
     caller: CurrentCaller,
     conn: WriteConn,
     data: SuccessionCreate,
-    if_match: IfMatch = None,
+    if_match: IfMatch = ABSENT,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """The agency becomes inactive; its open tasks (lead and cooperating) move to the successor."""

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from app.auth import CurrentCaller
 from app.db import ReadConn, WriteConn
 from app.enums import BudgetPurpose, BudgetStatus, ExpenditureType, FundingSource
+from app.kernel.precondition import ABSENT
 from app.models.budget_requests import (
     BudgetRequestCreate,
     BudgetRequestList,
@@ -29,6 +30,7 @@ from app.routers.deps import (
     API_PREFIX,
     IdempotencyKey,
     IfMatch,
+    IfMatchRequired,
     Listing,
     StrictQueryRoute,
     Today,
@@ -137,7 +139,7 @@ async def update_budget_request(
     caller: CurrentCaller,
     conn: WriteConn,
     data: Annotated[BudgetRequestUpdate, Body(media_type="application/merge-patch+json")],
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = ABSENT,
 ) -> Response:
     """While draft or returned; requires If-Match."""
     return resource_response(
@@ -153,7 +155,7 @@ async def update_budget_request(
     responses=problems(404, 409, 412),
 )
 async def delete_budget_request(
-    request_id: uuid.UUID, caller: CurrentCaller, conn: WriteConn, if_match: IfMatch = None
+    request_id: uuid.UUID, caller: CurrentCaller, conn: WriteConn, if_match: IfMatch = ABSENT
 ) -> Response:
     """While draft or returned; soft delete."""
     await budget_requests.delete(conn, caller, request_id, if_match)
@@ -172,7 +174,7 @@ async def restore_budget_request(
     request_id: uuid.UUID,
     caller: CurrentCaller,
     conn: WriteConn,
-    if_match: IfMatch = None,
+    if_match: IfMatch = ABSENT,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Bring a soft-deleted request back."""
@@ -197,7 +199,7 @@ async def transition_budget_request(
     conn: WriteConn,
     day: Today,
     data: BudgetTransition,
-    if_match: IfMatch = None,
+    if_match: IfMatch = ABSENT,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """submit, start_appraisal, appraise, return, approve, reject, close (API.md §6)."""

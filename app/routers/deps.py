@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app import exports
 from app.auth import Caller
 from app.errors import BadRequest
+from app.kernel.precondition import Precondition, etag
 from app.models.common import IsoDate
-from app.services import idempotency, versions
+from app.services import idempotency
 from app.services.listing import DEFAULT_LIMIT, MAX_LIMIT, ListParams, Page
 from app.services.tasks import Day
 
@@ -80,9 +81,25 @@ async def list_params(
 
 
 Listing = Annotated[ListParams, Depends(list_params)]
-IfMatch = Annotated[
-    str | None, Header(alias="If-Match", description='The resource\'s ETag, e.g. `"3"`.')
-]
+_IF_MATCH = Header(alias="If-Match", description='The resource\'s ETag, e.g. `"3"`.')
+
+
+async def if_match_optional(
+    if_match: Annotated[str | None, _IF_MATCH] = None,
+) -> Precondition:
+    return Precondition.parse(if_match)
+
+
+async def if_match_required(
+    if_match: Annotated[str | None, _IF_MATCH] = None,
+) -> Precondition:
+    """PATCH: a change must name the version it changes (428 when missing)."""
+    return Precondition.parse(if_match, required=True)
+
+
+# DELETE, restore and transitions check If-Match when sent; PATCH requires it.
+IfMatch = Annotated[Precondition, Depends(if_match_optional)]
+IfMatchRequired = Annotated[Precondition, Depends(if_match_required)]
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -133,7 +150,7 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 def resource_response(
     body: dict[str, Any], status: int = 200, location: str | None = None
 ) -> Response:
-    headers = {"ETag": versions.etag(body["version"])}
+    headers = {"ETag": etag(body["version"])}
     if location:
         headers["Location"] = location
     return json_response(body, status, headers)

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from app.auth import CurrentCaller
 from app.db import ReadConn, WriteConn
 from app.enums import DirectiveKind, DirectiveStatus
+from app.kernel.precondition import ABSENT
 from app.models.directives import (
     DirectiveCreate,
     DirectiveList,
@@ -26,6 +27,7 @@ from app.routers.deps import (
     AsOf,
     IdempotencyKey,
     IfMatch,
+    IfMatchRequired,
     Listing,
     StrictQueryRoute,
     Today,
@@ -129,7 +131,7 @@ async def update_directive(
     conn: WriteConn,
     day: Today,
     data: Annotated[DirectiveUpdate, Body(media_type="application/merge-patch+json")],
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = ABSENT,
 ) -> Response:
     """RFC 7396 merge patch (also inside `meeting`); requires If-Match."""
     return resource_response(
@@ -145,7 +147,7 @@ async def update_directive(
     responses=problems(404, 412),
 )
 async def delete_directive(
-    directive_id: uuid.UUID, caller: CurrentCaller, conn: WriteConn, if_match: IfMatch = None
+    directive_id: uuid.UUID, caller: CurrentCaller, conn: WriteConn, if_match: IfMatch = ABSENT
 ) -> Response:
     """Soft-delete: hidden from lists until restored."""
     await directives.delete(conn, caller, directive_id, if_match)
@@ -165,7 +167,7 @@ async def restore_directive(
     caller: CurrentCaller,
     conn: WriteConn,
     day: Today,
-    if_match: IfMatch = None,
+    if_match: IfMatch = ABSENT,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Bring a soft-deleted directive back."""
@@ -192,7 +194,7 @@ async def transition_directive(
     conn: WriteConn,
     day: Today,
     data: DirectiveTransition,
-    if_match: IfMatch = None,
+    if_match: IfMatch = ABSENT,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """issue (draft → issued), close (issued → closed), withdraw (draft, issued → withdrawn),

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from app.auth import CurrentCaller
 from app.db import ReadConn, WriteConn
 from app.enums import ProposalCategory, ProposalStatus, Resolution
+from app.kernel.precondition import ABSENT
 from app.models.history import HistoryList
 from app.models.proposals import (
     ProposalCreate,
@@ -26,6 +27,7 @@ from app.routers.deps import (
     AsOf,
     IdempotencyKey,
     IfMatch,
+    IfMatchRequired,
     Listing,
     StrictQueryRoute,
     Today,
@@ -131,7 +133,7 @@ async def update_proposal(
     conn: WriteConn,
     day: Today,
     data: Annotated[ProposalUpdate, Body(media_type="application/merge-patch+json")],
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = ABSENT,
 ) -> Response:
     """While in draft; requires If-Match."""
     return resource_response(
@@ -147,7 +149,7 @@ async def update_proposal(
     responses=problems(404, 409, 412),
 )
 async def delete_proposal(
-    proposal_id: uuid.UUID, caller: CurrentCaller, conn: WriteConn, if_match: IfMatch = None
+    proposal_id: uuid.UUID, caller: CurrentCaller, conn: WriteConn, if_match: IfMatch = ABSENT
 ) -> Response:
     """While in draft; soft delete."""
     await proposals.delete(conn, caller, proposal_id, if_match)
@@ -167,7 +169,7 @@ async def restore_proposal(
     caller: CurrentCaller,
     conn: WriteConn,
     day: Today,
-    if_match: IfMatch = None,
+    if_match: IfMatch = ABSENT,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Bring a soft-deleted proposal back."""
@@ -192,7 +194,7 @@ async def transition_proposal(
     conn: WriteConn,
     day: Today,
     data: ProposalTransition,
-    if_match: IfMatch = None,
+    if_match: IfMatch = ABSENT,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """submit, review, resolve (with `resolution` and `response`), withdraw, reopen."""

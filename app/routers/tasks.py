@@ -12,6 +12,7 @@ from app import exports
 from app.auth import CurrentCaller
 from app.db import ReadConn, WriteConn
 from app.enums import Pillar, Priority, TaskStatus, Timeliness
+from app.kernel.precondition import ABSENT
 from app.models.common import IsoDate
 from app.models.history import HistoryList
 from app.models.task_activity import (
@@ -32,6 +33,7 @@ from app.routers.deps import (
     AsOf,
     IdempotencyKey,
     IfMatch,
+    IfMatchRequired,
     Listing,
     StrictQueryRoute,
     Today,
@@ -175,7 +177,7 @@ async def update_task(
     conn: WriteConn,
     day: Today,
     data: Annotated[TaskUpdate, Body(media_type="application/merge-patch+json")],
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = ABSENT,
 ) -> Response:
     """RFC 7396 merge patch; requires If-Match; status changes go through transitions."""
     return resource_response(await tasks.update_(conn, caller, task_id, data, if_match, day))
@@ -189,7 +191,7 @@ async def update_task(
     responses=problems(404, 412),
 )
 async def delete_task(
-    task_id: uuid.UUID, caller: CurrentCaller, conn: WriteConn, if_match: IfMatch = None
+    task_id: uuid.UUID, caller: CurrentCaller, conn: WriteConn, if_match: IfMatch = ABSENT
 ) -> Response:
     """Soft-delete: hidden from lists until restored."""
     await tasks.delete(conn, caller, task_id, if_match)
@@ -209,7 +211,7 @@ async def restore_task(
     caller: CurrentCaller,
     conn: WriteConn,
     day: Today,
-    if_match: IfMatch = None,
+    if_match: IfMatch = ABSENT,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Bring a soft-deleted task back."""
@@ -234,7 +236,7 @@ async def transition_task(
     conn: WriteConn,
     day: Today,
     data: TaskTransition,
-    if_match: IfMatch = None,
+    if_match: IfMatch = ABSENT,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """start, submit, confirm, return, pause, resume, cancel, reopen (API.md §4 table)."""
@@ -356,7 +358,7 @@ async def decide_extension(
     caller: CurrentCaller,
     conn: WriteConn,
     data: ExtensionDecision,
-    if_match: IfMatch = None,
+    if_match: IfMatch = ABSENT,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """By the office or a leader; approval moves the due date and keeps the original."""

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from app.auth import CurrentCaller
 from app.db import ReadConn, WriteConn
+from app.kernel.precondition import ABSENT
 from app.models.webhooks import (
     DeliveryList,
     DeliveryRead,
@@ -23,6 +24,7 @@ from app.routers.deps import (
     API_PREFIX,
     IdempotencyKey,
     IfMatch,
+    IfMatchRequired,
     Listing,
     StrictQueryRoute,
     idempotent,
@@ -101,7 +103,7 @@ async def update_webhook(
     caller: CurrentCaller,
     conn: WriteConn,
     data: Annotated[WebhookUpdate, Body(media_type="application/merge-patch+json")],
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = ABSENT,
 ) -> Response:
     """Requires If-Match; a new URL is checked like a new webhook."""
     return resource_response(
@@ -117,7 +119,7 @@ async def update_webhook(
     responses=problems(404, 412),
 )
 async def delete_webhook(
-    webhook_id: uuid.UUID, caller: CurrentCaller, conn: WriteConn, if_match: IfMatch = None
+    webhook_id: uuid.UUID, caller: CurrentCaller, conn: WriteConn, if_match: IfMatch = ABSENT
 ) -> Response:
     """No more deliveries are queued for it."""
     await webhooks.delete(conn, caller, webhook_id, if_match)

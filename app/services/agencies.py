@@ -14,9 +14,10 @@ from app.auth import Caller
 from app.enums import Role
 from app.errors import Conflict, NotFound, field_error
 from app.kernel.fields import public_columns
+from app.kernel.precondition import Precondition
 from app.models.agencies import AGENCIES, Agency, AgencyCreate, AgencyRead, AgencyUpdate
 from app.models.common import utcnow
-from app.services import hierarchy, history, versions
+from app.services import hierarchy, history
 from app.services.listing import ListParams, Page, fetch_page, parse_sort, text_search
 
 RESOURCE = "agency"
@@ -100,7 +101,7 @@ async def update_(
     caller: Caller,
     agency_id: uuid.UUID,
     patch: AgencyUpdate,
-    if_match: str | None,
+    if_match: Precondition,
 ) -> dict[str, Any]:
     """Apply an RFC 7396 merge patch: absent fields stay, `null` clears."""
     caller.require(*WRITERS)
@@ -108,7 +109,7 @@ async def update_(
         await hierarchy.lock_tree(conn, AGENCIES)
     fields = patch.model_dump(exclude_unset=True)
     row = await _load(conn, agency_id, lock=True, include_deleted=False)
-    versions.check(if_match, row.version, required=True)
+    if_match.check(row.version)
     current = dict(row._mapping)
     merged = {**current, **fields}
     _check_dates(merged)
@@ -130,11 +131,11 @@ async def update_(
 
 
 async def delete(
-    conn: AsyncConnection, caller: Caller, agency_id: uuid.UUID, if_match: str | None
+    conn: AsyncConnection, caller: Caller, agency_id: uuid.UUID, if_match: Precondition
 ) -> None:
     caller.require(*WRITERS)
     row = await _load(conn, agency_id, lock=True, include_deleted=False)
-    versions.check(if_match, row.version, required=False)
+    if_match.check(row.version)
     now = utcnow()
     await conn.execute(
         update(AGENCIES)
@@ -152,11 +153,11 @@ async def delete(
 
 
 async def restore(
-    conn: AsyncConnection, caller: Caller, agency_id: uuid.UUID, if_match: str | None
+    conn: AsyncConnection, caller: Caller, agency_id: uuid.UUID, if_match: Precondition
 ) -> dict[str, Any]:
     caller.require(*WRITERS)
     row = await _load(conn, agency_id, lock=True)
-    versions.check(if_match, row.version, required=False)
+    if_match.check(row.version)
     if row.deleted_at is None:
         raise Conflict("The agency is not deleted.", allowed_actions=allowed_actions(caller, row))
     restored = (

@@ -19,6 +19,8 @@ from app.enums import ExpenditureType, Role
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from app.ids import uuid7
 from app.kernel.fields import public_columns
+from app.kernel.precondition import Precondition
+from app.kernel.specs import BUDGET_REQUEST_VISIBILITY, PROPOSAL_VISIBILITY
 from app.models.budget_requests import (
     BUDGET_REQUESTS,
     DEADLINE_EXTENSIONS,
@@ -34,7 +36,7 @@ from app.models.budget_requests import (
 )
 from app.models.common import utcnow
 from app.models.proposals import PROPOSALS
-from app.services import agencies, codes, history, lifecycle, versions
+from app.services import agencies, codes, history, lifecycle
 from app.services.lifecycle import Action
 from app.services.listing import ListParams, Page, fetch_page, parse_sort, text_search
 from app.services.tasks import Day
@@ -71,12 +73,8 @@ def latest_extension(fiscal_year: int) -> date:
     return date(fiscal_year + 1, 12, 31)
 
 
-def visibility(caller: Caller) -> ColumnElement[bool] | None:
-    return b.requesting_agency_id == caller.agency_id if caller.role == Role.agency else None
-
-
 def owns(caller: Caller, row: Any) -> bool:
-    return caller.role == Role.agency and caller.agency_id == row.requesting_agency_id
+    return BUDGET_REQUEST_VISIBILITY.names(caller, row)
 
 
 def may_edit(caller: Caller, row: Any) -> bool:
@@ -107,7 +105,7 @@ async def load(
     include_deleted: bool = False,
 ) -> Row[Any]:
     stmt = select(*COLUMNS).where(b.id == request_id)
-    seen = visibility(caller)
+    seen = BUDGET_REQUEST_VISIBILITY.clause(caller)
     if seen is not None:
         stmt = stmt.where(seen)
     if not include_deleted:
@@ -129,8 +127,9 @@ async def _check_references(conn: AsyncConnection, caller: Caller, values: dict[
         stmt = select(PROPOSALS.c.id).where(
             PROPOSALS.c.id == values["proposal_id"], PROPOSALS.c.deleted_at.is_(None)
         )
-        if caller.role == Role.agency:
-            stmt = stmt.where(PROPOSALS.c.submitting_agency_id == caller.agency_id)
+        seen = PROPOSAL_VISIBILITY.clause(caller)
+        if seen is not None:
+            stmt = stmt.where(seen)
         if (await conn.execute(stmt)).first() is None:
             raise field_error("proposal_id", f"no proposal with id {values['proposal_id']}")
 
@@ -228,11 +227,11 @@ async def update_(
     caller: Caller,
     request_id: uuid.UUID,
     patch: BudgetRequestUpdate,
-    if_match: str | None,
+    if_match: Precondition,
 ) -> dict[str, Any]:
     row = await load(conn, caller, request_id, lock=True)
     _require_editable(caller, row)
-    versions.check(if_match, row.version, required=True)
+    if_match.check(row.version)
     fields = patch.model_dump(exclude_unset=True)
     current = dict(row._mapping)
     merged = {**current, **fields}
@@ -253,11 +252,11 @@ async def update_(
 
 
 async def delete(
-    conn: AsyncConnection, caller: Caller, request_id: uuid.UUID, if_match: str | None
+    conn: AsyncConnection, caller: Caller, request_id: uuid.UUID, if_match: Precondition
 ) -> None:
     row = await load(conn, caller, request_id, lock=True)
     _require_editable(caller, row)
-    versions.check(if_match, row.version, required=False)
+    if_match.check(row.version)
     now = utcnow()
     await _write(conn, request_id, {"deleted_at": now})
     await history.record(
@@ -271,12 +270,12 @@ async def delete(
 
 
 async def restore(
-    conn: AsyncConnection, caller: Caller, request_id: uuid.UUID, if_match: str | None
+    conn: AsyncConnection, caller: Caller, request_id: uuid.UUID, if_match: Precondition
 ) -> dict[str, Any]:
     row = await load(conn, caller, request_id, lock=True, include_deleted=True)
     if not may_edit(caller, row):
         raise Forbidden("Budget requests are restored by their agency and the office.")
-    versions.check(if_match, row.version, required=False)
+    if_match.check(row.version)
     if row.deleted_at is None:
         raise Conflict(
             "The budget request is not deleted.", allowed_actions=allowed_actions(caller, row)
@@ -307,7 +306,7 @@ async def transition(
     caller: Caller,
     request_id: uuid.UUID,
     data: BudgetTransition,
-    if_match: str | None,
+    if_match: Precondition,
     day: Day,
 ) -> dict[str, Any]:
     row = await load(conn, caller, request_id, lock=True)
@@ -317,7 +316,7 @@ async def transition(
     action = lifecycle.check(
         caller, ACTIONS, data.action, row.status, row.requesting_agency_id, data.comment, extra
     )
-    versions.check(if_match, row.version, required=False)
+    if_match.check(row.version)
     allowed_fields = {
         "appraise": {"amount_recommended_vnd", "opinion", "appraised_on"},
         "approve": {"amount_approved_vnd", "decision"},
@@ -553,7 +552,7 @@ async def list_(
         "-created_at",
     )
     clauses: list[ColumnElement[bool]] = []
-    seen = visibility(caller)
+    seen = BUDGET_REQUEST_VISIBILITY.clause(caller)
     if seen is not None:
         clauses.append(seen)
     if not params.include_deleted:

@@ -26,6 +26,8 @@ from app.errors import (
 )
 from app.ids import uuid7
 from app.kernel.fields import public_columns
+from app.kernel.precondition import Precondition
+from app.kernel.specs import TASK_VISIBILITY
 from app.models.agencies import AGENCIES
 from app.models.common import utcnow
 from app.models.directives import (
@@ -37,7 +39,7 @@ from app.models.directives import (
     Meeting,
 )
 from app.models.tasks import TASKS, DirectiveTaskItem
-from app.services import codes, history, tasks, versions
+from app.services import codes, history, tasks
 from app.services.listing import ListParams, Page, fetch_page, parse_sort, text_search
 from app.services.timeliness import timeliness_sql
 
@@ -101,7 +103,7 @@ async def summaries(
         .where(t.directive_id.in_(directive_ids), t.deleted_at.is_(None))
         .group_by(t.directive_id)
     )
-    seen = tasks.visibility(caller)
+    seen = TASK_VISIBILITY.clause(caller)
     if seen is not None:
         stmt = stmt.where(seen)
     out: dict[uuid.UUID, dict[str, int]] = {}
@@ -239,12 +241,12 @@ async def update_(
     caller: Caller,
     directive_id: uuid.UUID,
     patch: DirectiveUpdate,
-    if_match: str | None,
+    if_match: Precondition,
     day: tasks.Day,
 ) -> dict[str, Any]:
     caller.require(*EDITORS)
     row = await _load(conn, directive_id, lock=True)
-    versions.check(if_match, row.version, required=True)
+    if_match.check(row.version)
     fields = patch.model_dump(exclude_unset=True)
     if "meeting" in fields:
         fields["meeting"] = _merge_meeting(row.meeting, fields["meeting"])
@@ -297,11 +299,11 @@ def _merge_meeting(
 
 
 async def delete(
-    conn: AsyncConnection, caller: Caller, directive_id: uuid.UUID, if_match: str | None
+    conn: AsyncConnection, caller: Caller, directive_id: uuid.UUID, if_match: Precondition
 ) -> None:
     caller.require(*EDITORS)
     row = await _load(conn, directive_id, lock=True)
-    versions.check(if_match, row.version, required=False)
+    if_match.check(row.version)
     now = utcnow()
     await conn.execute(
         update(DIRECTIVES)
@@ -322,12 +324,12 @@ async def restore(
     conn: AsyncConnection,
     caller: Caller,
     directive_id: uuid.UUID,
-    if_match: str | None,
+    if_match: Precondition,
     day: tasks.Day,
 ) -> dict[str, Any]:
     caller.require(*EDITORS)
     row = await _load(conn, directive_id, lock=True, include_deleted=True)
-    versions.check(if_match, row.version, required=False)
+    if_match.check(row.version)
     if row.deleted_at is None:
         raise Conflict(
             "The directive is not deleted.", allowed_actions=allowed_actions(caller, row)
@@ -356,7 +358,7 @@ async def transition(
     caller: Caller,
     directive_id: uuid.UUID,
     data: DirectiveTransition,
-    if_match: str | None,
+    if_match: Precondition,
     day: tasks.Day,
 ) -> dict[str, Any]:
     move = TRANSITIONS.get(data.action)
@@ -365,7 +367,7 @@ async def transition(
     row = await _load(conn, directive_id, lock=True)
     if not caller.has_role(*EDITORS):
         raise Forbidden("Only the office and leaders change a directive's status.")
-    versions.check(if_match, row.version, required=False)
+    if_match.check(row.version)
     if row.status not in move.sources:
         raise InvalidTransition(
             f"Cannot '{data.action}' a directive that is {row.status}.",

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.auth import Caller
 from app.context import client_request_id_var, request_id_var
 from app.ids import uuid7
+from app.kernel.specs import VISIBILITY
 from app.models.common import utcnow
 from app.models.history import HISTORY
 from app.services.listing import ListParams, Page, fetch_page, parse_sort
@@ -50,11 +51,6 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, dict[str, Any]]:
 # The history entry and its event, written by one statement in the change's transaction. The
 # event's audience (the agencies whose staff may see it) is read from the resource as it stands
 # after the change.
-_AUDIENCE = {
-    "task": "(SELECT array_prepend(lead_agency_id, cooperating_agency_ids) FROM tasks WHERE id = :resource_id)",
-    "proposal": "(SELECT ARRAY[submitting_agency_id] FROM proposals WHERE id = :resource_id)",
-    "budget_request": "(SELECT ARRAY[requesting_agency_id] FROM budget_requests WHERE id = :resource_id)",
-}
 # Credentials and subscriptions are administrators' business: their events are neither shown
 # to other callers nor delivered to webhooks.
 ADMIN_ONLY = frozenset({"api_key", "webhook"})
@@ -91,7 +87,9 @@ FROM event JOIN webhooks AS w
 
 @cache
 def _record_statement(resource_type: str) -> TextClause:
-    return text(_RECORD.format(audience=_AUDIENCE.get(resource_type, "NULL"))).bindparams(
+    seen = VISIBILITY.get(resource_type)
+    audience = seen.audience_sql() if seen is not None else "NULL"
+    return text(_RECORD.format(audience=audience)).bindparams(
         bindparam("id", type_=Uuid()),
         bindparam("resource_id", type_=Uuid()),
         bindparam("actor_id", type_=Uuid()),

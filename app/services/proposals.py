@@ -17,6 +17,8 @@ from app.enums import Role
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from app.ids import uuid7
 from app.kernel.fields import public_columns
+from app.kernel.precondition import Precondition
+from app.kernel.specs import PROPOSAL_VISIBILITY
 from app.models.budget_requests import BUDGET_REQUESTS
 from app.models.common import utcnow
 from app.models.directives import DIRECTIVES
@@ -28,7 +30,7 @@ from app.models.proposals import (
     ProposalUpdate,
 )
 from app.models.tasks import TASKS, DirectiveTaskItem
-from app.services import agencies, codes, history, lifecycle, tasks, versions
+from app.services import agencies, codes, history, lifecycle, tasks
 from app.services.lifecycle import Action
 from app.services.listing import ListParams, Page, fetch_page, parse_sort, text_search
 
@@ -58,12 +60,8 @@ COLUMNS = (*public_columns(PROPOSALS, ProposalRead), TASK_IDS, BUDGET_IDS)
 EDITABLE_STATUSES = ("draft",)
 
 
-def visibility(caller: Caller) -> ColumnElement[bool] | None:
-    return p.submitting_agency_id == caller.agency_id if caller.role == Role.agency else None
-
-
 def owns(caller: Caller, row: Any) -> bool:
-    return caller.role == Role.agency and caller.agency_id == row.submitting_agency_id
+    return PROPOSAL_VISIBILITY.names(caller, row)
 
 
 def may_edit(caller: Caller, row: Any) -> bool:
@@ -101,7 +99,7 @@ async def load(
     include_deleted: bool = False,
 ) -> Row[Any]:
     stmt = select(*COLUMNS).where(p.id == proposal_id)
-    seen = visibility(caller)
+    seen = PROPOSAL_VISIBILITY.clause(caller)
     if seen is not None:
         stmt = stmt.where(seen)
     if not include_deleted:
@@ -210,12 +208,12 @@ async def update_(
     caller: Caller,
     proposal_id: uuid.UUID,
     patch: ProposalUpdate,
-    if_match: str | None,
+    if_match: Precondition,
     day: tasks.Day,
 ) -> dict[str, Any]:
     row = await load(conn, caller, proposal_id, lock=True)
     _require_editable(caller, row)
-    versions.check(if_match, row.version, required=True)
+    if_match.check(row.version)
     fields = patch.model_dump(exclude_unset=True)
     changes = history.diff(dict(row._mapping), fields)
     if not changes:
@@ -230,11 +228,11 @@ async def update_(
 
 
 async def delete(
-    conn: AsyncConnection, caller: Caller, proposal_id: uuid.UUID, if_match: str | None
+    conn: AsyncConnection, caller: Caller, proposal_id: uuid.UUID, if_match: Precondition
 ) -> None:
     row = await load(conn, caller, proposal_id, lock=True)
     _require_editable(caller, row)
-    versions.check(if_match, row.version, required=False)
+    if_match.check(row.version)
     now = utcnow()
     await _write(conn, proposal_id, {"deleted_at": now})
     await history.record(
@@ -251,13 +249,13 @@ async def restore(
     conn: AsyncConnection,
     caller: Caller,
     proposal_id: uuid.UUID,
-    if_match: str | None,
+    if_match: Precondition,
     day: tasks.Day,
 ) -> dict[str, Any]:
     row = await load(conn, caller, proposal_id, lock=True, include_deleted=True)
     if not may_edit(caller, row):
         raise Forbidden("Proposals are restored by their agency and the office.")
-    versions.check(if_match, row.version, required=False)
+    if_match.check(row.version)
     if row.deleted_at is None:
         raise Conflict("The proposal is not deleted.", allowed_actions=allowed_actions(caller, row))
     await _write(conn, proposal_id, {"deleted_at": None})
@@ -277,7 +275,7 @@ async def transition(
     caller: Caller,
     proposal_id: uuid.UUID,
     data: ProposalTransition,
-    if_match: str | None,
+    if_match: Precondition,
     day: tasks.Day,
 ) -> dict[str, Any]:
     row = await load(conn, caller, proposal_id, lock=True)
@@ -287,7 +285,7 @@ async def transition(
     action = lifecycle.check(
         caller, ACTIONS, data.action, row.status, row.submitting_agency_id, data.comment, extra
     )
-    versions.check(if_match, row.version, required=False)
+    if_match.check(row.version)
     values: dict[str, Any] = {"status": action.target}
     if data.action == "submit":
         submitted_on = data.submitted_on or day.today
@@ -377,7 +375,7 @@ async def list_(
         "-created_at",
     )
     clauses: list[ColumnElement[bool]] = []
-    seen = visibility(caller)
+    seen = PROPOSAL_VISIBILITY.clause(caller)
     if seen is not None:
         clauses.append(seen)
     if not params.include_deleted:

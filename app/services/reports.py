@@ -15,10 +15,15 @@ from sqlalchemy.sql.expression import FromClause
 from app.auth import Caller
 from app.enums import LABELS
 from app.errors import BadRequest
+from app.kernel.specs import (
+    BUDGET_REQUEST_VISIBILITY,
+    PROPOSAL_VISIBILITY,
+    TASK_VISIBILITY,
+)
 from app.models.agencies import AGENCIES
 from app.models.directives import DIRECTIVES
 from app.models.tasks import TASKS
-from app.services import periods, tasks
+from app.services import periods
 from app.services.timeliness import timeliness_sql
 
 t = TASKS.c
@@ -122,7 +127,7 @@ async def task_report(conn: AsyncConnection, caller: Caller, q: TaskReportQuery)
         t.status != "cancelled",
         t.assigned_on <= literal(q.as_of),  # tasks assigned after as_of are left out
     ]
-    seen = tasks.visibility(caller)
+    seen = TASK_VISIBILITY.clause(caller)
     if seen is not None:
         clauses.append(seen)
     if q.start is not None:
@@ -210,7 +215,6 @@ async def budget_report(
     conn: AsyncConnection, caller: Caller, group_by: str, fiscal_year: list[int] | None
 ) -> dict[str, Any]:
     from app.models.budget_requests import BUDGET_REQUESTS
-    from app.services import budget_requests
 
     b = BUDGET_REQUESTS.c
     source: FromClause
@@ -247,7 +251,7 @@ async def budget_report(
         ),
     ]
     clauses: list[ColumnElement[bool]] = [b.deleted_at.is_(None)]
-    seen = budget_requests.visibility(caller)
+    seen = BUDGET_REQUEST_VISIBILITY.clause(caller)
     if seen is not None:
         clauses.append(seen)
     if fiscal_year:
@@ -307,7 +311,6 @@ async def proposal_report(
     end: date | None,
 ) -> dict[str, Any]:
     from app.models.proposals import PROPOSALS
-    from app.services import proposals
 
     p = PROPOSALS.c
     source: FromClause
@@ -340,7 +343,7 @@ async def proposal_report(
         ),
     ]
     clauses: list[ColumnElement[bool]] = [p.deleted_at.is_(None)]
-    seen = proposals.visibility(caller)
+    seen = PROPOSAL_VISIBILITY.clause(caller)
     if seen is not None:
         clauses.append(seen)
     if start is not None:

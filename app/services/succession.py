@@ -17,10 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.auth import Caller
 from app.enums import AgencyStatus, Role
 from app.errors import Conflict, field_error
+from app.kernel.precondition import Precondition
 from app.models.agencies import AGENCIES, SuccessionCreate
 from app.models.common import utcnow
 from app.models.tasks import TASKS
-from app.services import agencies, history, versions
+from app.services import agencies, history
 from app.services.timeliness import OPEN_STATUSES
 
 t = TASKS.c
@@ -32,13 +33,13 @@ async def succeed(
     caller: Caller,
     agency_id: uuid.UUID,
     data: SuccessionCreate,
-    if_match: str | None,
+    if_match: Precondition,
 ) -> dict[str, Any]:
     caller.require(Role.office)
     if data.status == AgencyStatus.active:
         raise field_error("status", "must be 'merged' or 'dissolved'")
     row = await agencies._load(conn, agency_id, lock=True, include_deleted=False)
-    versions.check(if_match, row.version, required=False)
+    if_match.check(row.version)
     if row.status != "active":
         raise Conflict(f"The agency is already {row.status}.")
     if data.successor_id == agency_id:

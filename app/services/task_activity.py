@@ -15,6 +15,8 @@ from app.enums import ReminderKind, Role
 from app.errors import Conflict, Forbidden, NotFound, field_error
 from app.ids import uuid7
 from app.kernel.fields import public_columns
+from app.kernel.precondition import Precondition
+from app.kernel.specs import TASK_VISIBILITY
 from app.models.common import utcnow
 from app.models.task_activity import (
     EXTENSION_REQUESTS,
@@ -28,7 +30,7 @@ from app.models.task_activity import (
     ReminderCreate,
     ReminderRead,
 )
-from app.services import history, tasks, versions
+from app.services import history, tasks
 from app.services.listing import ListParams, Page, fetch_page, parse_sort
 from app.services.timeliness import OPEN_STATUSES
 
@@ -107,7 +109,7 @@ async def add_progress_report(
 ) -> dict[str, Any]:
     """A lead agency's report sets the task's progress, and starts a `new` task."""
     row = await tasks.load(conn, caller, task_id, lock=True)
-    if not (caller.has_role(Role.office) or tasks.is_participant(caller, row)):
+    if not (caller.has_role(Role.office) or TASK_VISIBILITY.names(caller, row)):
         raise Forbidden("Progress is reported by the lead and cooperating agencies and the office.")
     _require_open(row, "progress is reported")
     if caller.role == Role.agency:
@@ -225,13 +227,13 @@ async def decide_extension(
     task_id: uuid.UUID,
     request_id: uuid.UUID,
     data: ExtensionDecision,
-    if_match: str | None,
+    if_match: Precondition,
 ) -> dict[str, Any]:
     """Approval moves the task's due date; the original one is kept."""
     row = await tasks.load(conn, caller, task_id, lock=True)
     if not caller.has_role(*tasks.EDITORS):
         raise Forbidden("Extensions are decided by the office or a leader.")
-    versions.check(if_match, row.version, required=False)
+    if_match.check(row.version)
     request = (
         await conn.execute(
             select(*EXTENSION_REQUESTS.c)

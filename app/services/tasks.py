@@ -15,7 +15,6 @@ from sqlalchemy import (
     Integer,
     Row,
     Select,
-    Uuid,
     bindparam,
     case,
     func,
@@ -24,7 +23,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -42,11 +41,13 @@ from app.errors import (
 from app.exports import Batched
 from app.ids import uuid7
 from app.kernel.fields import public_columns
+from app.kernel.precondition import Precondition
+from app.kernel.specs import TASK_VISIBILITY
 from app.models.agencies import AGENCIES
 from app.models.common import utcnow
 from app.models.directives import DIRECTIVES
 from app.models.tasks import NO_DEADLINE, TASKS, TaskFields, TaskRead, TaskTransition, TaskUpdate
-from app.services import agencies, codes, hierarchy, history, versions
+from app.services import agencies, codes, hierarchy, history
 from app.services.listing import ListParams, Page, fetch_page, parse_sort, text_search
 from app.services.timeliness import (
     OPEN_STATUSES,
@@ -118,24 +119,8 @@ TRANSITIONS: dict[str, Transition] = {
 # --- visibility and permissions ------------------------------------------------------------
 
 
-def visibility(caller: Caller) -> ColumnElement[bool] | None:
-    """An agency's staff see the tasks their agency leads or cooperates on; others see all."""
-    if caller.role != Role.agency:
-        return None
-    return or_(
-        t.lead_agency_id == caller.agency_id,
-        t.cooperating_agency_ids.contains([caller.agency_id]),
-    )
-
-
 def is_lead(caller: Caller, row: Any) -> bool:
     return caller.role == Role.agency and caller.agency_id == row.lead_agency_id
-
-
-def is_participant(caller: Caller, row: Any) -> bool:
-    return caller.role == Role.agency and (
-        caller.agency_id == row.lead_agency_id or caller.agency_id in row.cooperating_agency_ids
-    )
 
 
 def may_take(caller: Caller, action: Transition, row: Any) -> bool:
@@ -194,12 +179,7 @@ def _load_statement(for_agency: bool, include_deleted: bool, lock: bool) -> Sele
     and compiled form instead of rebuilding both on every read."""
     stmt = select(*COLUMNS).where(t.id == bindparam("task_id"))
     if for_agency:
-        stmt = stmt.where(
-            or_(
-                t.lead_agency_id == bindparam("agency_id"),
-                t.cooperating_agency_ids.contains(bindparam("agency_ids", type_=ARRAY(Uuid()))),
-            )
-        )
+        stmt = stmt.where(TASK_VISIBILITY.bound_clause())
     if not include_deleted:
         stmt = stmt.where(t.deleted_at.is_(None))
     if lock:
@@ -218,7 +198,7 @@ async def load(
     for_agency = caller.role == Role.agency
     params: dict[str, Any] = {"task_id": task_id}
     if for_agency:
-        params.update(agency_id=caller.agency_id, agency_ids=[caller.agency_id])
+        params.update(TASK_VISIBILITY.parameters(caller))
     stmt = _load_statement(for_agency, include_deleted, lock)
     row = (await conn.execute(stmt, params)).first()
     if row is None:
@@ -372,7 +352,7 @@ def _where(
     caller: Caller, f: TaskFilters, params: ListParams, day: Day
 ) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = []
-    seen = visibility(caller)
+    seen = TASK_VISIBILITY.clause(caller)
     if seen is not None:
         clauses.append(seen)
     if not params.include_deleted:
@@ -458,7 +438,7 @@ async def update_(
     caller: Caller,
     task_id: uuid.UUID,
     patch: TaskUpdate,
-    if_match: str | None,
+    if_match: Precondition,
     day: Day,
 ) -> dict[str, Any]:
     if "parent_id" in patch.model_fields_set:
@@ -466,7 +446,7 @@ async def update_(
     row = await load(conn, caller, task_id, lock=True)
     if not caller.has_role(*EDITORS):
         raise Forbidden("Only the office and leaders edit tasks.")
-    versions.check(if_match, row.version, required=True)
+    if_match.check(row.version)
     fields = patch.model_dump(exclude_unset=True)
     current = dict(row._mapping)
     merged = {**current, **fields}
@@ -486,12 +466,12 @@ async def update_(
 
 
 async def delete(
-    conn: AsyncConnection, caller: Caller, task_id: uuid.UUID, if_match: str | None
+    conn: AsyncConnection, caller: Caller, task_id: uuid.UUID, if_match: Precondition
 ) -> None:
     row = await load(conn, caller, task_id, lock=True)
     if not caller.has_role(*EDITORS):
         raise Forbidden("Only the office and leaders delete tasks.")
-    versions.check(if_match, row.version, required=False)
+    if_match.check(row.version)
     now = utcnow()
     await _write(conn, task_id, {"deleted_at": now})
     await history.record(
@@ -505,12 +485,12 @@ async def delete(
 
 
 async def restore(
-    conn: AsyncConnection, caller: Caller, task_id: uuid.UUID, if_match: str | None, day: Day
+    conn: AsyncConnection, caller: Caller, task_id: uuid.UUID, if_match: Precondition, day: Day
 ) -> dict[str, Any]:
     row = await load(conn, caller, task_id, lock=True, include_deleted=True)
     if not caller.has_role(*EDITORS):
         raise Forbidden("Only the office and leaders restore tasks.")
-    versions.check(if_match, row.version, required=False)
+    if_match.check(row.version)
     if row.deleted_at is None:
         raise Conflict("The task is not deleted.", allowed_actions=allowed_actions(caller, row))
     restored = await _write(conn, task_id, {"deleted_at": None})
@@ -530,7 +510,7 @@ async def transition(
     caller: Caller,
     task_id: uuid.UUID,
     data: TaskTransition,
-    if_match: str | None,
+    if_match: Precondition,
     day: Day,
 ) -> dict[str, Any]:
     """Take one action of the lifecycle table: 403 if the caller may never take it,
@@ -541,7 +521,7 @@ async def transition(
     row = await load(conn, caller, task_id, lock=True)
     if not may_take(caller, action, row):
         raise Forbidden(f"Role '{caller.role}' may not '{data.action}' this task.")
-    versions.check(if_match, row.version, required=False)
+    if_match.check(row.version)
     if row.status not in action.sources:
         raise InvalidTransition(
             f"Cannot '{data.action}' a task that is {row.status}.",

@@ -26,6 +26,7 @@ from app.auth import Caller
 from app.errors import NotFound, field_error
 from app.ids import uuid7
 from app.kernel.fields import public_columns
+from app.kernel.precondition import Precondition
 from app.models.common import utcnow
 from app.models.webhooks import (
     DELIVERIES,
@@ -36,7 +37,7 @@ from app.models.webhooks import (
     WebhookRead,
     WebhookUpdate,
 )
-from app.services import history, versions, webhook_targets
+from app.services import history, webhook_targets
 from app.services.listing import ListParams, Page, fetch_page, parse_sort
 
 log = logging.getLogger("dondoc.webhooks")
@@ -133,12 +134,12 @@ async def update_(
     caller: Caller,
     webhook_id: uuid.UUID,
     patch: WebhookUpdate,
-    if_match: str | None,
+    if_match: Precondition,
     allowed: str,
 ) -> dict[str, Any]:
     caller.require()
     row = await _load(conn, webhook_id, lock=True)
-    versions.check(if_match, row.version, required=True)
+    if_match.check(row.version)
     fields = patch.model_dump(exclude_unset=True)
     if "event_types" in fields:
         _check_patterns(fields["event_types"])
@@ -163,11 +164,11 @@ async def update_(
 
 
 async def delete(
-    conn: AsyncConnection, caller: Caller, webhook_id: uuid.UUID, if_match: str | None
+    conn: AsyncConnection, caller: Caller, webhook_id: uuid.UUID, if_match: Precondition
 ) -> None:
     caller.require()
     row = await _load(conn, webhook_id, lock=True)
-    versions.check(if_match, row.version, required=False)
+    if_match.check(row.version)
     now = utcnow()
     await conn.execute(
         update(WEBHOOKS)

@@ -1,0 +1,20 @@
+"""The resources' declarations the kernel works from, in one place that depends only on the
+models (so that history, the feed and every service read the same ones)."""
+
+from __future__ import annotations
+
+from app.kernel.visibility import AgencyVisibility
+from app.models.budget_requests import BUDGET_REQUESTS
+from app.models.proposals import PROPOSALS
+from app.models.tasks import TASKS
+
+# Agency staff see the tasks their agency leads or cooperates on, and the proposals and budget
+# requests of their own agency (API.md §1); other resources are seen by every role.
+TASK_VISIBILITY = AgencyVisibility("task", TASKS, ("lead_agency_id",), ("cooperating_agency_ids",))
+PROPOSAL_VISIBILITY = AgencyVisibility("proposal", PROPOSALS, ("submitting_agency_id",))
+BUDGET_REQUEST_VISIBILITY = AgencyVisibility(
+    "budget_request", BUDGET_REQUESTS, ("requesting_agency_id",)
+)
+VISIBILITY: dict[str, AgencyVisibility] = {
+    v.resource: v for v in (TASK_VISIBILITY, PROPOSAL_VISIBILITY, BUDGET_REQUEST_VISIBILITY)
+}
