@@ -13,11 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.auth import Caller
 from app.enums import Role
 from app.errors import Conflict, NotFound, field_error
+from app.kernel import history, soft_delete
 from app.kernel.fields import public_columns
 from app.kernel.precondition import Precondition
 from app.models.agencies import AGENCIES, Agency, AgencyCreate, AgencyRead, AgencyUpdate
 from app.models.common import utcnow
-from app.services import hierarchy, history
+from app.services import hierarchy
 from app.services.listing import ListParams, Page, fetch_page, parse_sort, text_search
 
 RESOURCE = "agency"
@@ -135,21 +136,7 @@ async def delete(
 ) -> None:
     caller.require(*WRITERS)
     row = await _load(conn, agency_id, lock=True, include_deleted=False)
-    if_match.check(row.version)
-    now = utcnow()
-    await conn.execute(
-        update(AGENCIES)
-        .where(t.id == agency_id)
-        .values(deleted_at=now, version=t.version + 1, updated_at=now)
-    )
-    await history.record(
-        conn,
-        caller,
-        RESOURCE,
-        agency_id,
-        "deleted",
-        {"deleted_at": {"old": None, "new": now.isoformat()}},
-    )
+    await soft_delete.delete(conn, caller, RESOURCE, AGENCIES, row, if_match)
 
 
 async def restore(
@@ -157,24 +144,8 @@ async def restore(
 ) -> dict[str, Any]:
     caller.require(*WRITERS)
     row = await _load(conn, agency_id, lock=True)
-    if_match.check(row.version)
-    if row.deleted_at is None:
-        raise Conflict("The agency is not deleted.", allowed_actions=allowed_actions(caller, row))
-    restored = (
-        await conn.execute(
-            update(AGENCIES)
-            .where(t.id == agency_id)
-            .values(deleted_at=None, version=t.version + 1, updated_at=utcnow())
-            .returning(*COLUMNS)
-        )
-    ).one()
-    await history.record(
-        conn,
-        caller,
-        RESOURCE,
-        agency_id,
-        "restored",
-        {"deleted_at": {"old": row.deleted_at.isoformat(), "new": None}},
+    restored = await soft_delete.restore(
+        conn, caller, RESOURCE, AGENCIES, row, if_match, COLUMNS, allowed_actions(caller, row)
     )
     return to_body(caller, restored)
 

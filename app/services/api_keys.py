@@ -13,10 +13,11 @@ from app.auth import KEY_PREFIX, Caller, hash_key, new_key
 from app.enums import Role
 from app.errors import Conflict, NotFound, field_error
 from app.ids import uuid7
+from app.kernel import history
 from app.kernel.fields import public_columns
 from app.models.api_keys import API_KEYS, ApiKeyCreate, ApiKeyRead
 from app.models.common import utcnow
-from app.services import agencies, history
+from app.services import agencies
 from app.services.listing import ListParams, Page, fetch_page, parse_sort
 
 RESOURCE = "api_key"

@@ -18,6 +18,7 @@ from app.auth import Caller
 from app.enums import ExpenditureType, Role
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from app.ids import uuid7
+from app.kernel import history, soft_delete
 from app.kernel.fields import public_columns
 from app.kernel.precondition import Precondition
 from app.kernel.specs import BUDGET_REQUEST_VISIBILITY, PROPOSAL_VISIBILITY
@@ -36,7 +37,7 @@ from app.models.budget_requests import (
 )
 from app.models.common import utcnow
 from app.models.proposals import PROPOSALS
-from app.services import agencies, codes, history, lifecycle
+from app.services import agencies, codes, lifecycle
 from app.services.lifecycle import Action
 from app.services.listing import ListParams, Page, fetch_page, parse_sort, text_search
 from app.services.tasks import Day
@@ -256,17 +257,7 @@ async def delete(
 ) -> None:
     row = await load(conn, caller, request_id, lock=True)
     _require_editable(caller, row)
-    if_match.check(row.version)
-    now = utcnow()
-    await _write(conn, request_id, {"deleted_at": now})
-    await history.record(
-        conn,
-        caller,
-        RESOURCE,
-        request_id,
-        "deleted",
-        {"deleted_at": {"old": None, "new": now.isoformat()}},
-    )
+    await soft_delete.delete(conn, caller, RESOURCE, BUDGET_REQUESTS, row, if_match)
 
 
 async def restore(
@@ -275,19 +266,15 @@ async def restore(
     row = await load(conn, caller, request_id, lock=True, include_deleted=True)
     if not may_edit(caller, row):
         raise Forbidden("Budget requests are restored by their agency and the office.")
-    if_match.check(row.version)
-    if row.deleted_at is None:
-        raise Conflict(
-            "The budget request is not deleted.", allowed_actions=allowed_actions(caller, row)
-        )
-    restored = await _write(conn, request_id, {"deleted_at": None})
-    await history.record(
+    restored = await soft_delete.restore(
         conn,
         caller,
         RESOURCE,
-        request_id,
-        "restored",
-        {"deleted_at": {"old": row.deleted_at.isoformat(), "new": None}},
+        BUDGET_REQUESTS,
+        row,
+        if_match,
+        COLUMNS,
+        allowed_actions(caller, row),
     )
     return to_body(caller, restored)
 

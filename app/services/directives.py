@@ -25,6 +25,7 @@ from app.errors import (
     field_error,
 )
 from app.ids import uuid7
+from app.kernel import history, soft_delete
 from app.kernel.fields import public_columns
 from app.kernel.precondition import Precondition
 from app.kernel.specs import TASK_VISIBILITY
@@ -39,7 +40,7 @@ from app.models.directives import (
     Meeting,
 )
 from app.models.tasks import TASKS, DirectiveTaskItem
-from app.services import codes, history, tasks
+from app.services import codes, tasks
 from app.services.listing import ListParams, Page, fetch_page, parse_sort, text_search
 from app.services.timeliness import timeliness_sql
 
@@ -303,21 +304,7 @@ async def delete(
 ) -> None:
     caller.require(*EDITORS)
     row = await _load(conn, directive_id, lock=True)
-    if_match.check(row.version)
-    now = utcnow()
-    await conn.execute(
-        update(DIRECTIVES)
-        .where(d.id == directive_id)
-        .values(deleted_at=now, version=d.version + 1, updated_at=now)
-    )
-    await history.record(
-        conn,
-        caller,
-        RESOURCE,
-        directive_id,
-        "deleted",
-        {"deleted_at": {"old": None, "new": now.isoformat()}},
-    )
+    await soft_delete.delete(conn, caller, RESOURCE, DIRECTIVES, row, if_match)
 
 
 async def restore(
@@ -329,26 +316,8 @@ async def restore(
 ) -> dict[str, Any]:
     caller.require(*EDITORS)
     row = await _load(conn, directive_id, lock=True, include_deleted=True)
-    if_match.check(row.version)
-    if row.deleted_at is None:
-        raise Conflict(
-            "The directive is not deleted.", allowed_actions=allowed_actions(caller, row)
-        )
-    restored = (
-        await conn.execute(
-            update(DIRECTIVES)
-            .where(d.id == directive_id)
-            .values(deleted_at=None, version=d.version + 1, updated_at=utcnow())
-            .returning(*COLUMNS)
-        )
-    ).one()
-    await history.record(
-        conn,
-        caller,
-        RESOURCE,
-        directive_id,
-        "restored",
-        {"deleted_at": {"old": row.deleted_at.isoformat(), "new": None}},
+    restored = await soft_delete.restore(
+        conn, caller, RESOURCE, DIRECTIVES, row, if_match, COLUMNS, allowed_actions(caller, row)
     )
     return await _body(conn, caller, restored, day)
 

@@ -16,6 +16,7 @@ from app.auth import Caller
 from app.enums import Role
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from app.ids import uuid7
+from app.kernel import history, soft_delete
 from app.kernel.fields import public_columns
 from app.kernel.precondition import Precondition
 from app.kernel.specs import PROPOSAL_VISIBILITY
@@ -30,7 +31,7 @@ from app.models.proposals import (
     ProposalUpdate,
 )
 from app.models.tasks import TASKS, DirectiveTaskItem
-from app.services import agencies, codes, history, lifecycle, tasks
+from app.services import agencies, codes, lifecycle, tasks
 from app.services.lifecycle import Action
 from app.services.listing import ListParams, Page, fetch_page, parse_sort, text_search
 
@@ -232,17 +233,7 @@ async def delete(
 ) -> None:
     row = await load(conn, caller, proposal_id, lock=True)
     _require_editable(caller, row)
-    if_match.check(row.version)
-    now = utcnow()
-    await _write(conn, proposal_id, {"deleted_at": now})
-    await history.record(
-        conn,
-        caller,
-        RESOURCE,
-        proposal_id,
-        "deleted",
-        {"deleted_at": {"old": None, "new": now.isoformat()}},
-    )
+    await soft_delete.delete(conn, caller, RESOURCE, PROPOSALS, row, if_match)
 
 
 async def restore(
@@ -255,17 +246,8 @@ async def restore(
     row = await load(conn, caller, proposal_id, lock=True, include_deleted=True)
     if not may_edit(caller, row):
         raise Forbidden("Proposals are restored by their agency and the office.")
-    if_match.check(row.version)
-    if row.deleted_at is None:
-        raise Conflict("The proposal is not deleted.", allowed_actions=allowed_actions(caller, row))
-    await _write(conn, proposal_id, {"deleted_at": None})
-    await history.record(
-        conn,
-        caller,
-        RESOURCE,
-        proposal_id,
-        "restored",
-        {"deleted_at": {"old": row.deleted_at.isoformat(), "new": None}},
+    await soft_delete.restore(
+        conn, caller, RESOURCE, PROPOSALS, row, if_match, [p.id], allowed_actions(caller, row)
     )
     return to_body(caller, await load(conn, caller, proposal_id), day)
 

@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.auth import Caller
 from app.enums import Role
 from app.ids import uuid7
+from app.kernel import history
 from app.models.common import utcnow
 from app.models.task_activity import REMINDERS
-from app.services import history
 
 SCHEDULER = Caller(role=Role.admin, name="scheduler")
 BATCH = 1000

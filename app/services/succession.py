@@ -17,11 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.auth import Caller
 from app.enums import AgencyStatus, Role
 from app.errors import Conflict, field_error
+from app.kernel import history
 from app.kernel.precondition import Precondition
 from app.models.agencies import AGENCIES, SuccessionCreate
 from app.models.common import utcnow
 from app.models.tasks import TASKS
-from app.services import agencies, history
+from app.services import agencies
 from app.services.timeliness import OPEN_STATUSES
 
 t = TASKS.c

@@ -14,6 +14,7 @@ from app.auth import Caller
 from app.enums import ReminderKind, Role
 from app.errors import Conflict, Forbidden, NotFound, field_error
 from app.ids import uuid7
+from app.kernel import history
 from app.kernel.fields import public_columns
 from app.kernel.precondition import Precondition
 from app.kernel.specs import TASK_VISIBILITY
@@ -30,7 +31,7 @@ from app.models.task_activity import (
     ReminderCreate,
     ReminderRead,
 )
-from app.services import history, tasks
+from app.services import tasks
 from app.services.listing import ListParams, Page, fetch_page, parse_sort
 from app.services.timeliness import OPEN_STATUSES
 

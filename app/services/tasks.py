@@ -40,6 +40,7 @@ from app.errors import (
 )
 from app.exports import Batched
 from app.ids import uuid7
+from app.kernel import history, soft_delete
 from app.kernel.fields import public_columns
 from app.kernel.precondition import Precondition
 from app.kernel.specs import TASK_VISIBILITY
@@ -47,7 +48,7 @@ from app.models.agencies import AGENCIES
 from app.models.common import utcnow
 from app.models.directives import DIRECTIVES
 from app.models.tasks import NO_DEADLINE, TASKS, TaskFields, TaskRead, TaskTransition, TaskUpdate
-from app.services import agencies, codes, hierarchy, history
+from app.services import agencies, codes, hierarchy
 from app.services.listing import ListParams, Page, fetch_page, parse_sort, text_search
 from app.services.timeliness import (
     OPEN_STATUSES,
@@ -471,17 +472,7 @@ async def delete(
     row = await load(conn, caller, task_id, lock=True)
     if not caller.has_role(*EDITORS):
         raise Forbidden("Only the office and leaders delete tasks.")
-    if_match.check(row.version)
-    now = utcnow()
-    await _write(conn, task_id, {"deleted_at": now})
-    await history.record(
-        conn,
-        caller,
-        RESOURCE,
-        task_id,
-        "deleted",
-        {"deleted_at": {"old": None, "new": now.isoformat()}},
-    )
+    await soft_delete.delete(conn, caller, RESOURCE, TASKS, row, if_match)
 
 
 async def restore(
@@ -490,17 +481,8 @@ async def restore(
     row = await load(conn, caller, task_id, lock=True, include_deleted=True)
     if not caller.has_role(*EDITORS):
         raise Forbidden("Only the office and leaders restore tasks.")
-    if_match.check(row.version)
-    if row.deleted_at is None:
-        raise Conflict("The task is not deleted.", allowed_actions=allowed_actions(caller, row))
-    restored = await _write(conn, task_id, {"deleted_at": None})
-    await history.record(
-        conn,
-        caller,
-        RESOURCE,
-        task_id,
-        "restored",
-        {"deleted_at": {"old": row.deleted_at.isoformat(), "new": None}},
+    restored = await soft_delete.restore(
+        conn, caller, RESOURCE, TASKS, row, if_match, COLUMNS, allowed_actions(caller, row)
     )
     return to_body(caller, restored, day)
 

@@ -1,6 +1,6 @@
 """Webhooks: subscriptions (admin), the delivery outbox and its delivery with back-off.
 
-Deliveries are queued in the same statement as the change's event (app/services/history.py),
+Deliveries are queued in the same statement as the change's event (app/kernel/history.py),
 so an acknowledged change always has its deliveries. A worker claims due deliveries with
 `FOR UPDATE SKIP LOCKED` and a lease (the next attempt time moves ahead before the request is
 sent): if the process dies mid-delivery the lease runs out and the delivery is tried again —
@@ -25,6 +25,7 @@ from standardwebhooks.webhooks import Webhook as Signer
 from app.auth import Caller
 from app.errors import NotFound, field_error
 from app.ids import uuid7
+from app.kernel import history, soft_delete
 from app.kernel.fields import public_columns
 from app.kernel.precondition import Precondition
 from app.models.common import utcnow
@@ -37,7 +38,7 @@ from app.models.webhooks import (
     WebhookRead,
     WebhookUpdate,
 )
-from app.services import history, webhook_targets
+from app.services import webhook_targets
 from app.services.listing import ListParams, Page, fetch_page, parse_sort
 
 log = logging.getLogger("dondoc.webhooks")
@@ -168,21 +169,7 @@ async def delete(
 ) -> None:
     caller.require()
     row = await _load(conn, webhook_id, lock=True)
-    if_match.check(row.version)
-    now = utcnow()
-    await conn.execute(
-        update(WEBHOOKS)
-        .where(w.id == webhook_id)
-        .values(deleted_at=now, active=False, version=w.version + 1, updated_at=now)
-    )
-    await history.record(
-        conn,
-        caller,
-        RESOURCE,
-        webhook_id,
-        "deleted",
-        {"deleted_at": {"old": None, "new": now.isoformat()}},
-    )
+    await soft_delete.delete(conn, caller, RESOURCE, WEBHOOKS, row, if_match, active=False)
 
 
 async def ping(conn: AsyncConnection, caller: Caller, webhook_id: uuid.UUID) -> dict[str, Any]:

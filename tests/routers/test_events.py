@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.auth import Caller
 from app.enums import Role
-from app.services import history
+from app.kernel import history
 from tests.conftest import World, make_agency
 
 API = "/api/v1/events"

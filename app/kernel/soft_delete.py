@@ -1,0 +1,80 @@
+"""Soft delete and restore (API.md §1), the same for every resource: the service loads and
+locks the row and checks who may do it; this checks the version, writes, and records history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row, Table, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.auth import Caller
+from app.errors import Conflict
+from app.kernel import history
+from app.kernel.precondition import Precondition
+from app.models.common import utcnow
+
+
+async def delete(
+    conn: AsyncConnection,
+    caller: Caller,
+    resource: str,
+    table: Table,
+    row: Any,
+    if_match: Precondition,
+    **also: Any,
+) -> None:
+    """Mark `row` deleted (and set `also`, e.g. a webhook's `active=False`)."""
+    if_match.check(row.version)
+    now = utcnow()
+    c = table.c
+    await conn.execute(
+        update(table)
+        .where(c.id == row.id)
+        .values(deleted_at=now, version=c.version + 1, updated_at=now, **also)
+    )
+    await history.record(
+        conn,
+        caller,
+        resource,
+        row.id,
+        "deleted",
+        {"deleted_at": {"old": None, "new": now.isoformat()}},
+    )
+
+
+async def restore(
+    conn: AsyncConnection,
+    caller: Caller,
+    resource: str,
+    table: Table,
+    row: Any,
+    if_match: Precondition,
+    columns: Sequence[Any],
+    allowed_actions: list[str],
+) -> Row[Any]:
+    """Bring `row` back; 409 with the allowed actions when it is not deleted. Returns the row
+    as `columns` select it."""
+    if_match.check(row.version)
+    if row.deleted_at is None:
+        noun = resource.replace("_", " ")
+        raise Conflict(f"The {noun} is not deleted.", allowed_actions=allowed_actions)
+    c = table.c
+    restored = (
+        await conn.execute(
+            update(table)
+            .where(c.id == row.id)
+            .values(deleted_at=None, version=c.version + 1, updated_at=utcnow())
+            .returning(*columns)
+        )
+    ).one()
+    await history.record(
+        conn,
+        caller,
+        resource,
+        row.id,
+        "restored",
+        {"deleted_at": {"old": row.deleted_at.isoformat(), "new": None}},
+    )
+    return restored
