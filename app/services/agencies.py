@@ -15,11 +15,12 @@ from app.enums import Role
 from app.errors import Conflict, NotFound, field_error
 from app.kernel import history, soft_delete
 from app.kernel.fields import public_columns
+from app.kernel.filters import list_clauses
 from app.kernel.precondition import Precondition
 from app.models.agencies import AGENCIES, Agency, AgencyCreate, AgencyRead, AgencyUpdate
 from app.models.common import utcnow
 from app.services import hierarchy
-from app.services.listing import ListParams, Page, fetch_page, parse_sort, text_search
+from app.services.listing import ListParams, Page, fetch_page, parse_sort
 
 RESOURCE = "agency"
 WRITERS = (Role.office,)
@@ -161,20 +162,14 @@ async def list_(
     q: str | None = None,
 ) -> tuple[Page, list[dict[str, Any]]]:
     keys = parse_sort(params.sort, SORT_KEYS, "code")
-    stmt = select(*COLUMNS)
-    if not params.include_deleted:
-        stmt = stmt.where(t.deleted_at.is_(None))
-    if status:
-        stmt = stmt.where(t.status.in_(status))
-    if kind:
-        stmt = stmt.where(t.kind.in_(kind))
-    if parent_id:
-        stmt = stmt.where(t.parent_id.in_(parent_id))
-    if q is not None:
-        match = text_search(t.search, q)
-        if match is not None:
-            stmt = stmt.where(match)
-    page = await fetch_page(conn, stmt, keys, t.id, params)
+    clauses = list_clauses(
+        AGENCIES,
+        seen=None,
+        include_deleted=params.include_deleted,
+        any_of=((status, t.status), (kind, t.kind), (parent_id, t.parent_id)),
+        q=q,
+    )
+    page = await fetch_page(conn, select(*COLUMNS).where(*clauses), keys, t.id, params)
     return page, [to_body(caller, r) for r in page.rows]
 
 

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import Row, and_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import SQLModel
 
 from app.auth import Caller
@@ -20,6 +19,7 @@ from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_er
 from app.ids import uuid7
 from app.kernel import history, soft_delete
 from app.kernel.fields import public_columns
+from app.kernel.filters import list_clauses
 from app.kernel.precondition import Precondition
 from app.kernel.specs import BUDGET_REQUEST_VISIBILITY, PROPOSAL_VISIBILITY
 from app.models.budget_requests import (
@@ -39,7 +39,7 @@ from app.models.common import utcnow
 from app.models.proposals import PROPOSALS
 from app.services import agencies, codes, lifecycle
 from app.services.lifecycle import Action
-from app.services.listing import ListParams, Page, fetch_page, parse_sort, text_search
+from app.services.listing import ListParams, Page, fetch_page, parse_sort
 from app.services.tasks import Day
 
 RESOURCE = "budget_request"
@@ -538,27 +538,21 @@ async def list_(
         },
         "-created_at",
     )
-    clauses: list[ColumnElement[bool]] = []
-    seen = BUDGET_REQUEST_VISIBILITY.clause(caller)
-    if seen is not None:
-        clauses.append(seen)
-    if not params.include_deleted:
-        clauses.append(b.deleted_at.is_(None))
-    for values, column in (
-        (f.status, b.status),
-        (f.fiscal_year, b.fiscal_year),
-        (f.expenditure_type, b.expenditure_type),
-        (f.purpose, b.purpose),
-        (f.funding_source, b.funding_source),
-        (f.requesting_agency_id, b.requesting_agency_id),
-        (f.proposal_id, b.proposal_id),
-    ):
-        if values:
-            clauses.append(column.in_(list(values)))
-    if f.q is not None:
-        match = text_search(b.search, f.q)
-        if match is not None:
-            clauses.append(match)
+    clauses = list_clauses(
+        BUDGET_REQUESTS,
+        seen=BUDGET_REQUEST_VISIBILITY.clause(caller),
+        include_deleted=params.include_deleted,
+        any_of=(
+            (f.status, b.status),
+            (f.fiscal_year, b.fiscal_year),
+            (f.expenditure_type, b.expenditure_type),
+            (f.purpose, b.purpose),
+            (f.funding_source, b.funding_source),
+            (f.requesting_agency_id, b.requesting_agency_id),
+            (f.proposal_id, b.proposal_id),
+        ),
+        q=f.q,
+    )
     page = await fetch_page(conn, select(*COLUMNS).where(and_(*clauses)), keys, b.id, params)
     return page, [to_body(caller, r) for r in page.rows]
 

@@ -27,6 +27,7 @@ from app.errors import (
 from app.ids import uuid7
 from app.kernel import history, soft_delete
 from app.kernel.fields import public_columns
+from app.kernel.filters import list_clauses
 from app.kernel.precondition import Precondition
 from app.kernel.specs import TASK_VISIBILITY
 from app.models.agencies import AGENCIES
@@ -41,7 +42,7 @@ from app.models.directives import (
 )
 from app.models.tasks import TASKS, DirectiveTaskItem
 from app.services import codes, tasks
-from app.services.listing import ListParams, Page, fetch_page, parse_sort, text_search
+from app.services.listing import ListParams, Page, fetch_page, parse_sort
 from app.services.timeliness import timeliness_sql
 
 RESOURCE = "directive"
@@ -396,21 +397,18 @@ async def list_(
     conn: AsyncConnection, caller: Caller, params: ListParams, f: DirectiveFilters, day: tasks.Day
 ) -> tuple[Page, list[dict[str, Any]]]:
     keys = parse_sort(params.sort, SORT_KEYS, "-created_at")
-    clauses: list[ColumnElement[bool]] = []
-    if not params.include_deleted:
-        clauses.append(d.deleted_at.is_(None))
-    for values, column in (
-        (f.status, d.status),
-        (f.kind, d.kind),
-        (f.issuer_agency_id, d.issuer_agency_id),
-        (f.year, d.year),
-    ):
-        if values:
-            clauses.append(column.in_(list(values)))
-    if f.q is not None:
-        match = text_search(d.search, f.q)
-        if match is not None:
-            clauses.append(match)
+    clauses = list_clauses(
+        DIRECTIVES,
+        seen=None,
+        include_deleted=params.include_deleted,
+        any_of=(
+            (f.status, d.status),
+            (f.kind, d.kind),
+            (f.issuer_agency_id, d.issuer_agency_id),
+            (f.year, d.year),
+        ),
+        q=f.q,
+    )
     page = await fetch_page(conn, select(*COLUMNS).where(and_(*clauses)), keys, d.id, params)
     sums = await summaries(conn, caller, [r.id for r in page.rows], day) if page.rows else {}
     return page, [to_body(caller, r, sums.get(r.id)) for r in page.rows]

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import Row, and_, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.elements import ColumnElement
 
 from app.auth import Caller
 from app.enums import Role
@@ -18,6 +17,7 @@ from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_er
 from app.ids import uuid7
 from app.kernel import history, soft_delete
 from app.kernel.fields import public_columns
+from app.kernel.filters import list_clauses
 from app.kernel.precondition import Precondition
 from app.kernel.specs import PROPOSAL_VISIBILITY
 from app.models.budget_requests import BUDGET_REQUESTS
@@ -33,7 +33,7 @@ from app.models.proposals import (
 from app.models.tasks import TASKS, DirectiveTaskItem
 from app.services import agencies, codes, lifecycle, tasks
 from app.services.lifecycle import Action
-from app.services.listing import ListParams, Page, fetch_page, parse_sort, text_search
+from app.services.listing import ListParams, Page, fetch_page, parse_sort
 
 RESOURCE = "proposal"
 p = PROPOSALS.c
@@ -356,30 +356,24 @@ async def list_(
         {"created_at": p.created_at, "updated_at": p.updated_at, "code": p.code},
         "-created_at",
     )
-    clauses: list[ColumnElement[bool]] = []
-    seen = PROPOSAL_VISIBILITY.clause(caller)
-    if seen is not None:
-        clauses.append(seen)
-    if not params.include_deleted:
-        clauses.append(p.deleted_at.is_(None))
-    for values, column in (
-        (f.status, p.status),
-        (f.resolution, p.resolution),
-        (f.category, p.category),
-        (f.submitting_agency_id, p.submitting_agency_id),
-        (f.directive_id, p.directive_id),
-    ):
-        if values:
-            clauses.append(column.in_(list(values)))
+    clauses = list_clauses(
+        PROPOSALS,
+        seen=PROPOSAL_VISIBILITY.clause(caller),
+        include_deleted=params.include_deleted,
+        any_of=(
+            (f.status, p.status),
+            (f.resolution, p.resolution),
+            (f.category, p.category),
+            (f.submitting_agency_id, p.submitting_agency_id),
+            (f.directive_id, p.directive_id),
+        ),
+        q=f.q,
+    )
     if f.response_overdue is not None:
         overdue = and_(p.status.in_(AWAITING), p.response_due_date < literal(day.today))
         clauses.append(
             overdue if f.response_overdue else or_(~overdue, p.response_due_date.is_(None))
         )
-    if f.q is not None:
-        match = text_search(p.search, f.q)
-        if match is not None:
-            clauses.append(match)
     page = await fetch_page(conn, select(*COLUMNS).where(and_(*clauses)), keys, p.id, params)
     return page, [to_body(caller, r, day) for r in page.rows]
 

@@ -42,6 +42,7 @@ from app.exports import Batched
 from app.ids import uuid7
 from app.kernel import history, soft_delete
 from app.kernel.fields import public_columns
+from app.kernel.filters import list_clauses
 from app.kernel.precondition import Precondition
 from app.kernel.specs import TASK_VISIBILITY
 from app.models.agencies import AGENCIES
@@ -49,7 +50,7 @@ from app.models.common import utcnow
 from app.models.directives import DIRECTIVES
 from app.models.tasks import NO_DEADLINE, TASKS, TaskFields, TaskRead, TaskTransition, TaskUpdate
 from app.services import agencies, codes, hierarchy
-from app.services.listing import ListParams, Page, fetch_page, parse_sort, text_search
+from app.services.listing import ListParams, Page, fetch_page, parse_sort
 from app.services.timeliness import (
     OPEN_STATUSES,
     days_overdue,
@@ -352,25 +353,23 @@ class TaskFilters:
 def _where(
     caller: Caller, f: TaskFilters, params: ListParams, day: Day
 ) -> list[ColumnElement[bool]]:
-    clauses: list[ColumnElement[bool]] = []
-    seen = TASK_VISIBILITY.clause(caller)
-    if seen is not None:
-        clauses.append(seen)
-    if not params.include_deleted:
-        clauses.append(t.deleted_at.is_(None))
-    for values, column in (
-        (f.status, t.status),
-        (f.lead_agency_id, t.lead_agency_id),
-        (f.directive_id, t.directive_id),
-        (f.proposal_id, t.proposal_id),
-        (f.parent_id, t.parent_id),
-        (f.pillar, t.pillar),
-        (f.field, t.field),
-        (f.priority, t.priority),
-        (f.year, t.year),
-    ):
-        if values:
-            clauses.append(column.in_(list(values)))
+    clauses = list_clauses(
+        TASKS,
+        seen=TASK_VISIBILITY.clause(caller),
+        include_deleted=params.include_deleted,
+        any_of=(
+            (f.status, t.status),
+            (f.lead_agency_id, t.lead_agency_id),
+            (f.directive_id, t.directive_id),
+            (f.proposal_id, t.proposal_id),
+            (f.parent_id, t.parent_id),
+            (f.pillar, t.pillar),
+            (f.field, t.field),
+            (f.priority, t.priority),
+            (f.year, t.year),
+        ),
+        q=f.q,
+    )
     if f.agency_id:
         clauses.append(
             or_(
@@ -386,10 +385,6 @@ def _where(
         clauses.append(t.due_date <= f.due_to)
     if f.timeliness:
         clauses.append(TIMELINESS.in_(list(f.timeliness)))
-    if f.q is not None:
-        match = text_search(t.search, f.q)
-        if match is not None:
-            clauses.append(match)
     return clauses
 
 
