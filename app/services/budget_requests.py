@@ -17,7 +17,7 @@ from app.auth import Caller
 from app.enums import ExpenditureType, Role
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from app.ids import uuid7
-from app.kernel import history, soft_delete
+from app.kernel import history, records, soft_delete
 from app.kernel.fields import public_columns
 from app.kernel.filters import list_clauses
 from app.kernel.precondition import Precondition
@@ -463,12 +463,8 @@ async def _children(
     conn: AsyncConnection, caller: Caller, request_id: uuid.UUID, params: ListParams, table: Any
 ) -> Page:
     await load(conn, caller, request_id, include_deleted=True)
-    c = table.c
-    keys = parse_sort(params.sort, {"created_at": c.created_at}, "created_at")
-    columns = public_columns(table, CHILD_READS[table.name])
-    return await fetch_page(
-        conn, select(*columns).where(c.budget_request_id == request_id), keys, c.id, params
-    )
+    read = CHILD_READS[table.name]
+    return await records.page_of(conn, table, read, "budget_request_id", request_id, params)
 
 
 async def _child(
@@ -476,17 +472,8 @@ async def _child(
 ) -> dict[str, Any]:
     """One record of a budget request the caller can see."""
     await load(conn, caller, request_id, include_deleted=True)
-    c = table.c
-    row = (
-        await conn.execute(
-            select(*public_columns(table, CHILD_READS[table.name])).where(
-                c.id == item_id, c.budget_request_id == request_id
-            )
-        )
-    ).first()
-    if row is None:
-        raise NotFound(f"No such record of budget request {request_id}.")
-    return dict(row._mapping)
+    read = CHILD_READS[table.name]
+    return await records.one_of(conn, table, read, "budget_request_id", request_id, item_id)
 
 
 async def get_disbursement(

@@ -14,8 +14,7 @@ from app.auth import Caller
 from app.enums import ReminderKind, Role
 from app.errors import Conflict, Forbidden, NotFound, field_error
 from app.ids import uuid7
-from app.kernel import history
-from app.kernel.fields import public_columns
+from app.kernel import history, records
 from app.kernel.precondition import Precondition
 from app.kernel.specs import TASK_VISIBILITY
 from app.models.common import utcnow
@@ -32,7 +31,7 @@ from app.models.task_activity import (
     ReminderRead,
 )
 from app.services import tasks
-from app.services.listing import ListParams, Page, fetch_page, parse_sort
+from app.services.listing import ListParams, Page
 from app.services.timeliness import OPEN_STATUSES
 
 RESOURCE = tasks.RESOURCE
@@ -59,10 +58,7 @@ async def _list(
     table: Any,
 ) -> Page:
     await tasks.load(conn, caller, task_id, include_deleted=True)
-    c = table.c
-    keys = parse_sort(params.sort, {"created_at": c.created_at}, "created_at")
-    columns = public_columns(table, READS[table.name])
-    return await fetch_page(conn, select(*columns).where(c.task_id == task_id), keys, c.id, params)
+    return await records.page_of(conn, table, READS[table.name], "task_id", task_id, params)
 
 
 async def _get(
@@ -70,14 +66,7 @@ async def _get(
 ) -> dict[str, Any]:
     """One record of a task the caller can see (the URL a creation answers in `Location`)."""
     await tasks.load(conn, caller, task_id, include_deleted=True)
-    c = table.c
-    columns = public_columns(table, READS[table.name])
-    row = (
-        await conn.execute(select(*columns).where(c.id == item_id, c.task_id == task_id))
-    ).first()
-    if row is None:
-        raise NotFound(f"No such record of task {task_id}.")
-    return dict(row._mapping)
+    return await records.one_of(conn, table, READS[table.name], "task_id", task_id, item_id)
 
 
 async def get_progress_report(
