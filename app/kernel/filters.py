@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.services.listing import text_search
+from app.kernel.listing import text_search
 
 
 def list_clauses(

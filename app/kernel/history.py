@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.auth import Caller
 from app.context import client_request_id_var, request_id_var
 from app.ids import uuid7
+from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
 from app.kernel.specs import VISIBILITY
 from app.models.common import utcnow
 from app.models.history import HISTORY
-from app.services.listing import ListParams, Page, fetch_page, parse_sort
 
 _t = HISTORY.c
 

@@ -13,7 +13,7 @@ from sqlmodel import SQLModel
 
 from app.errors import NotFound
 from app.kernel.fields import public_columns
-from app.services.listing import ListParams, Page, fetch_page, parse_sort
+from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
 
 
 async def page_of(

@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app import exports
 from app.auth import Caller
 from app.errors import BadRequest
+from app.kernel.listing import DEFAULT_LIMIT, MAX_LIMIT, ListParams, Page
 from app.kernel.precondition import Precondition, etag
 from app.models.common import IsoDate
 from app.services import idempotency
-from app.services.listing import DEFAULT_LIMIT, MAX_LIMIT, ListParams, Page
 from app.services.tasks import Day
 
 API_PREFIX = "/api/v1"

@@ -16,11 +16,11 @@ from app.errors import Conflict, NotFound, field_error
 from app.kernel import history, soft_delete
 from app.kernel.fields import public_columns
 from app.kernel.filters import list_clauses
+from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
 from app.kernel.precondition import Precondition
 from app.models.agencies import AGENCIES, Agency, AgencyCreate, AgencyRead, AgencyUpdate
 from app.models.common import utcnow
 from app.services import hierarchy
-from app.services.listing import ListParams, Page, fetch_page, parse_sort
 
 RESOURCE = "agency"
 WRITERS = (Role.office,)

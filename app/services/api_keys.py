@@ -15,10 +15,10 @@ from app.errors import Conflict, NotFound, field_error
 from app.ids import uuid7
 from app.kernel import history
 from app.kernel.fields import public_columns
+from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
 from app.models.api_keys import API_KEYS, ApiKeyCreate, ApiKeyRead
 from app.models.common import utcnow
 from app.services import agencies
-from app.services.listing import ListParams, Page, fetch_page, parse_sort
 
 RESOURCE = "api_key"
 t = API_KEYS.c

@@ -20,6 +20,7 @@ from app.ids import uuid7
 from app.kernel import history, records, soft_delete
 from app.kernel.fields import public_columns
 from app.kernel.filters import list_clauses
+from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
 from app.kernel.precondition import Precondition
 from app.kernel.specs import BUDGET_REQUEST_VISIBILITY, PROPOSAL_VISIBILITY
 from app.models.budget_requests import (
@@ -39,7 +40,6 @@ from app.models.common import utcnow
 from app.models.proposals import PROPOSALS
 from app.services import agencies, codes, lifecycle
 from app.services.lifecycle import Action
-from app.services.listing import ListParams, Page, fetch_page, parse_sort
 from app.services.tasks import Day
 
 RESOURCE = "budget_request"

@@ -28,6 +28,7 @@ from app.ids import uuid7
 from app.kernel import history, soft_delete
 from app.kernel.fields import public_columns
 from app.kernel.filters import list_clauses
+from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
 from app.kernel.precondition import Precondition
 from app.kernel.specs import TASK_VISIBILITY
 from app.models.agencies import AGENCIES
@@ -42,7 +43,6 @@ from app.models.directives import (
 )
 from app.models.tasks import TASKS, DirectiveTaskItem
 from app.services import codes, tasks
-from app.services.listing import ListParams, Page, fetch_page, parse_sort
 from app.services.timeliness import timeliness_sql
 
 RESOURCE = "directive"

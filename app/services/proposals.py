@@ -18,6 +18,7 @@ from app.ids import uuid7
 from app.kernel import history, soft_delete
 from app.kernel.fields import public_columns
 from app.kernel.filters import list_clauses
+from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
 from app.kernel.precondition import Precondition
 from app.kernel.specs import PROPOSAL_VISIBILITY
 from app.models.budget_requests import BUDGET_REQUESTS
@@ -33,7 +34,6 @@ from app.models.proposals import (
 from app.models.tasks import TASKS, DirectiveTaskItem
 from app.services import agencies, codes, lifecycle, tasks
 from app.services.lifecycle import Action
-from app.services.listing import ListParams, Page, fetch_page, parse_sort
 
 RESOURCE = "proposal"
 p = PROPOSALS.c

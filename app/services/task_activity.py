@@ -15,6 +15,7 @@ from app.enums import ReminderKind, Role
 from app.errors import Conflict, Forbidden, NotFound, field_error
 from app.ids import uuid7
 from app.kernel import history, records
+from app.kernel.listing import ListParams, Page
 from app.kernel.precondition import Precondition
 from app.kernel.specs import TASK_VISIBILITY
 from app.models.common import utcnow
@@ -31,7 +32,6 @@ from app.models.task_activity import (
     ReminderRead,
 )
 from app.services import tasks
-from app.services.listing import ListParams, Page
 from app.services.timeliness import OPEN_STATUSES
 
 RESOURCE = tasks.RESOURCE

@@ -43,6 +43,7 @@ from app.ids import uuid7
 from app.kernel import history, soft_delete
 from app.kernel.fields import public_columns
 from app.kernel.filters import list_clauses
+from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
 from app.kernel.precondition import Precondition
 from app.kernel.specs import TASK_VISIBILITY
 from app.models.agencies import AGENCIES
@@ -50,7 +51,6 @@ from app.models.common import utcnow
 from app.models.directives import DIRECTIVES
 from app.models.tasks import NO_DEADLINE, TASKS, TaskFields, TaskRead, TaskTransition, TaskUpdate
 from app.services import agencies, codes, hierarchy
-from app.services.listing import ListParams, Page, fetch_page, parse_sort
 from app.services.timeliness import (
     OPEN_STATUSES,
     days_overdue,

@@ -27,6 +27,7 @@ from app.errors import NotFound, field_error
 from app.ids import uuid7
 from app.kernel import history, soft_delete
 from app.kernel.fields import public_columns
+from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
 from app.kernel.precondition import Precondition
 from app.models.common import utcnow
 from app.models.webhooks import (
@@ -39,7 +40,6 @@ from app.models.webhooks import (
     WebhookUpdate,
 )
 from app.services import webhook_targets
-from app.services.listing import ListParams, Page, fetch_page, parse_sort
 
 log = logging.getLogger("dondoc.webhooks")
 RESOURCE = "webhook"

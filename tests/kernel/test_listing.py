@@ -24,8 +24,8 @@ from sqlalchemy import (
 )
 
 from app.errors import BadRequest
+from app.kernel.listing import SortKey, decode_cursor, encode_cursor
 from app.services import budget_requests, directives, tasks
-from app.services.listing import SortKey, decode_cursor, encode_cursor
 
 probe = Table(
     "probe",
