@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Date, Integer, bindparam, insert, text
+from sqlalchemy import Date, Integer, String, bindparam, insert, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.auth import Caller
@@ -22,6 +23,7 @@ from app.ids import uuid7
 from app.kernel import history
 from app.models.common import utcnow
 from app.models.task_activity import REMINDERS
+from app.services.timeliness import OPEN_STATUSES
 
 SCHEDULER = Caller(role=Role.admin, name="scheduler")
 BATCH = 1000
@@ -34,7 +36,7 @@ _CLAIM = text(
     INSERT INTO task_deadline_notices (task_id, kind, due_date, created_at)
     SELECT id, CAST(:kind AS varchar), due_date, now() FROM tasks
     WHERE deleted_at IS NULL
-      AND status IN ('new', 'in_progress', 'awaiting_confirmation', 'paused')
+      AND status = ANY(:open_statuses)
       AND due_date IS NOT NULL
       AND due_date >= :low AND due_date <= :high
       AND NOT EXISTS (SELECT 1 FROM task_deadline_notices AS n
@@ -49,6 +51,7 @@ _CLAIM = text(
     bindparam("low", type_=Date()),
     bindparam("high", type_=Date()),
     bindparam("batch", type_=Integer()),
+    bindparam("open_statuses", value=list(OPEN_STATUSES), type_=ARRAY(String())),
 )
 
 

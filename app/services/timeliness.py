@@ -16,7 +16,14 @@ from typing import Any
 from sqlalchemy import Integer, and_, case, cast, literal, null
 from sqlalchemy.sql.elements import ColumnElement
 
-OPEN_STATUSES = ("new", "in_progress", "awaiting_confirmation", "paused")
+from app.enums import TaskStatus
+
+OPEN_STATUSES: tuple[str, ...] = (
+    TaskStatus.new,
+    TaskStatus.in_progress,
+    TaskStatus.awaiting_confirmation,
+    TaskStatus.paused,
+)
 
 
 def _as_of(status: str, completed_on: date | None, today: date) -> str:
