@@ -405,11 +405,81 @@ async def _load_working_session(conn: AsyncConnection, ids: dict[str, Any]) -> t
     return directive["id"], len(made)
 
 
+# The task that hands each recommendation to the agencies concerned: (proposal, lead,
+# cooperating, title).
+HANDLING = [
+    (
+        0,
+        OFFICE,
+        [],
+        "Tổng hợp, tham mưu UBND tỉnh chỉ đạo các sở, ngành, địa phương đẩy nhanh chuyển đổi số",
+    ),
+    (
+        1,
+        PLANNING,
+        [FINANCE],
+        "Tổng hợp, báo cáo cấp có thẩm quyền cho chủ trương các dự án chuyển đổi số",
+    ),
+    (
+        2,
+        FINANCE,
+        [PLANNING],
+        f"Tổng hợp, báo cáo cấp có thẩm quyền về vốn còn thiếu và thời hạn thanh toán của {DATA_CENTRE_PROJECT}",
+    ),
+    (
+        3,
+        FINANCE,
+        [ICT],
+        "Tổng hợp, báo cáo cấp có thẩm quyền về kinh phí thuê chuyên gia vận hành trung tâm dữ liệu tỉnh",
+    ),
+    (
+        4,
+        HOME_AFFAIRS,
+        [FINANCE, ICT],
+        "Tổng hợp, báo cáo cấp có thẩm quyền về kinh phí đào tạo an toàn thông tin",
+    ),
+]
+# The recommendations that ask for money: (proposal, title, kind, purpose, amount requested).
+MONEY = [
+    (
+        2,
+        DATA_CENTRE_PROJECT,
+        ExpenditureType.investment,
+        BudgetPurpose.capital_shortfall,
+        8_500_000_000,
+    ),
+    (
+        3,
+        "Thuê chuyên gia hỗ trợ duy trì vận hành trung tâm dữ liệu tỉnh",
+        ExpenditureType.recurrent,
+        BudgetPurpose.expert_hiring,
+        1_200_000_000,
+    ),
+    (
+        4,
+        "Đào tạo chuyên sâu về an toàn thông tin cho cán bộ, công chức",
+        ExpenditureType.recurrent,
+        BudgetPurpose.training,
+        450_000_000,
+    ),
+]
+
+
 async def _load_recommendations(
     conn: AsyncConnection, ids: dict[str, Any], directive_id: Any
 ) -> tuple[int, int, int]:
     """The department's five recommendations as proposals raised at the session, the three
     that ask for money as budget requests, and the tasks that handle them."""
+    made = await _raise_proposals(conn, ids, directive_id)
+    task_count = await _assign_handling(conn, ids, made)
+    budget = await _ask_for_money(conn, ids, made)
+    await _decide_and_pay(conn, [b["id"] for b in budget])
+    return len(made), len(budget), task_count
+
+
+async def _raise_proposals(
+    conn: AsyncConnection, ids: dict[str, Any], directive_id: Any
+) -> list[dict[str, Any]]:
     raised = tasks.Day(date(2023, 2, 28), 3)
     made = []
     for title, category in PROPOSALS:
@@ -428,48 +498,20 @@ async def _load_recommendations(
             ),
             raised,
         )
-        await proposals.transition(
-            conn, LOADER, body["id"], ProposalTransition(action="submit"), ABSENT, raised
-        )
-        await proposals.transition(
-            conn, LOADER, body["id"], ProposalTransition(action="review"), ABSENT, raised
-        )
+        for action in ("submit", "review"):
+            await proposals.transition(
+                conn, LOADER, body["id"], ProposalTransition(action=action), ABSENT, raised
+            )
         made.append(body)
+    return made
+
+
+async def _assign_handling(
+    conn: AsyncConnection, ids: dict[str, Any], made: list[dict[str, Any]]
+) -> int:
     assigned = tasks.Day(date(2023, 3, 6), 3)
-    handling = [
-        (
-            0,
-            OFFICE,
-            [],
-            "Tổng hợp, tham mưu UBND tỉnh chỉ đạo các sở, ngành, địa phương đẩy nhanh chuyển đổi số",
-        ),
-        (
-            1,
-            PLANNING,
-            [FINANCE],
-            "Tổng hợp, báo cáo cấp có thẩm quyền cho chủ trương các dự án chuyển đổi số",
-        ),
-        (
-            2,
-            FINANCE,
-            [PLANNING],
-            f"Tổng hợp, báo cáo cấp có thẩm quyền về vốn còn thiếu và thời hạn thanh toán của {DATA_CENTRE_PROJECT}",
-        ),
-        (
-            3,
-            FINANCE,
-            [ICT],
-            "Tổng hợp, báo cáo cấp có thẩm quyền về kinh phí thuê chuyên gia vận hành trung tâm dữ liệu tỉnh",
-        ),
-        (
-            4,
-            HOME_AFFAIRS,
-            [FINANCE, ICT],
-            "Tổng hợp, báo cáo cấp có thẩm quyền về kinh phí đào tạo an toàn thông tin",
-        ),
-    ]
-    task_count = 0
-    for index, lead, coop, title in handling:
+    count = 0
+    for index, lead, coop, title in HANDLING:
         created = await proposals.create_tasks(
             conn,
             LOADER,
@@ -489,32 +531,15 @@ async def _load_recommendations(
             ],
             assigned,
         )
-        task_count += len(created)
-    requests = [
-        (
-            2,
-            DATA_CENTRE_PROJECT,
-            ExpenditureType.investment,
-            BudgetPurpose.capital_shortfall,
-            8_500_000_000,
-        ),
-        (
-            3,
-            "Thuê chuyên gia hỗ trợ duy trì vận hành trung tâm dữ liệu tỉnh",
-            ExpenditureType.recurrent,
-            BudgetPurpose.expert_hiring,
-            1_200_000_000,
-        ),
-        (
-            4,
-            "Đào tạo chuyên sâu về an toàn thông tin cho cán bộ, công chức",
-            ExpenditureType.recurrent,
-            BudgetPurpose.training,
-            450_000_000,
-        ),
-    ]
+        count += len(created)
+    return count
+
+
+async def _ask_for_money(
+    conn: AsyncConnection, ids: dict[str, Any], made: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     budget = []
-    for index, title, kind, purpose, amount in requests:
+    for index, title, kind, purpose, amount in MONEY:
         body = await budget_requests.create(
             conn,
             LOADER,
@@ -532,6 +557,12 @@ async def _load_recommendations(
             ),
         )
         budget.append(body)
+    return budget
+
+
+async def _decide_and_pay(conn: AsyncConnection, budget: list[Any]) -> None:
+    """Capital approved and partly paid (its payment period extended), experts under
+    appraisal, training approved and paid."""
     spring = tasks.Day(date(2023, 4, 20), 3)
 
     async def step(request_id: Any, action: str, **fields: Any) -> None:
@@ -539,34 +570,26 @@ async def _load_recommendations(
             conn, LOADER, request_id, BudgetTransition(action=action, **fields), ABSENT, spring
         )
 
-    capital, experts, training = (b["id"] for b in budget)
+    capital, experts, training = budget
     for request_id in (capital, experts, training):
         await step(request_id, "submit")
         await step(request_id, "start_appraisal")
-    await step(
-        capital,
-        "appraise",
-        amount_recommended_vnd=7_000_000_000,
-        opinion="Đề nghị bố trí phần vốn còn thiếu trong kế hoạch vốn năm 2023",
-    )
-    await step(
-        capital,
-        "approve",
-        amount_approved_vnd=7_000_000_000,
-        decision=Decision(document_number="512/QĐ-UBND", decided_by="Chủ tịch UBND tỉnh"),
-    )
-    await step(
-        training,
-        "appraise",
-        amount_recommended_vnd=400_000_000,
-        opinion="Phù hợp dự toán chi thường xuyên",
-    )
-    await step(
-        training,
-        "approve",
-        amount_approved_vnd=400_000_000,
-        decision=Decision(document_number="530/QĐ-UBND", decided_by="Chủ tịch UBND tỉnh"),
-    )
+    for request_id, amount, opinion, decision in (
+        (
+            capital,
+            7_000_000_000,
+            "Đề nghị bố trí phần vốn còn thiếu trong kế hoạch vốn năm 2023",
+            "512/QĐ-UBND",
+        ),
+        (training, 400_000_000, "Phù hợp dự toán chi thường xuyên", "530/QĐ-UBND"),
+    ):
+        await step(request_id, "appraise", amount_recommended_vnd=amount, opinion=opinion)
+        await step(
+            request_id,
+            "approve",
+            amount_approved_vnd=amount,
+            decision=Decision(document_number=decision, decided_by="Chủ tịch UBND tỉnh"),
+        )
     autumn = tasks.Day(date(2023, 11, 15), 3)
     await budget_requests.disburse(
         conn,
@@ -593,7 +616,6 @@ async def _load_recommendations(
         DisbursementCreate(amount_vnd=400_000_000, reference="Thanh toán khóa đào tạo"),
         autumn,
     )
-    return len(made), len(budget), task_count
 
 
 async def load(conn: AsyncConnection) -> dict[str, int]:

@@ -126,6 +126,13 @@ async def test_demo_links_the_recommendations_to_the_session(
         3_000_000_000,
     )
     assert capital["disbursement_deadline"] == "2024-12-31"
+    money = (await client.get("/api/v1/budget-requests", headers=office)).json()["items"]
+    state = {b["purpose"]: (b["status"], b["disbursed_vnd"]) for b in money}
+    assert state == {
+        "capital_shortfall": ("approved", 3_000_000_000),
+        "expert_hiring": ("under_appraisal", 0),
+        "training": ("approved", 400_000_000),
+    }
     extensions = (
         await client.get(
             f"/api/v1/budget-requests/{capital['id']}/deadline-extensions", headers=office
