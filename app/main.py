@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -78,9 +78,10 @@ async def _start_up(engine: AsyncEngine, settings: Settings) -> None:
         log.warning("database unavailable at start-up: %r", exc)
 
 
-def create_app(settings: Settings | None = None, database_url: str | None = None) -> FastAPI:
-    settings = settings or get_settings()
-    check_production(settings)
+def _lifespan(
+    settings: Settings, database_url: str | None
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Pools opened at start-up and closed at shutdown; the background work when asked."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -121,35 +122,73 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             await app.state.read_engine.dispose()
             await app.state.download_engine.dispose()
 
+    return lifespan
+
+
+ROUTERS = (
+    agencies,
+    directives,
+    tasks,
+    proposals,
+    budget_requests,
+    reports,
+    events,
+    webhooks,
+    api_keys,
+    meta,
+    ops,
+)
+OPENAPI_TAGS = [
+    {"name": "agencies", "description": "Cơ quan, đơn vị"},
+    {"name": "directives", "description": "Chỉ đạo, kết luận: what leaders decided"},
+    {"name": "tasks", "description": "Nhiệm vụ: assigned work, its progress and deadlines"},
+    {"name": "proposals", "description": "Đề xuất, kiến nghị: what agencies ask for"},
+    {
+        "name": "budget-requests",
+        "description": "Đề nghị bố trí kinh phí: the money, to the đồng",
+    },
+    {"name": "reports", "description": "Báo cáo: the quarterly grid, downloadable"},
+    {"name": "events", "description": "The change feed, in commit order"},
+    {
+        "name": "webhooks",
+        "description": "Signed deliveries of events to other systems (admin)",
+    },
+    {"name": "api-keys", "description": "Credentials of other systems (admin)"},
+    {"name": "meta", "description": "Enumerations and the caller"},
+    {"name": "operations", "description": "Health, readiness, metrics"},
+]
+
+
+def create_app(settings: Settings | None = None, database_url: str | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    check_production(settings)
+
     app = FastAPI(
         title="Đôn đốc",
         version="1.0.0",
         summary="Follow-up of a provincial People's Committee's directives and tasks",
         description=DESCRIPTION,
-        lifespan=lifespan,
+        lifespan=_lifespan(settings, database_url),
         docs_url=None,
         redoc_url=None,
         generate_unique_id_function=_operation_id,
-        openapi_tags=[
-            {"name": "agencies", "description": "Cơ quan, đơn vị"},
-            {"name": "directives", "description": "Chỉ đạo, kết luận: what leaders decided"},
-            {"name": "tasks", "description": "Nhiệm vụ: assigned work, its progress and deadlines"},
-            {"name": "proposals", "description": "Đề xuất, kiến nghị: what agencies ask for"},
-            {
-                "name": "budget-requests",
-                "description": "Đề nghị bố trí kinh phí: the money, to the đồng",
-            },
-            {"name": "reports", "description": "Báo cáo: the quarterly grid, downloadable"},
-            {"name": "events", "description": "The change feed, in commit order"},
-            {
-                "name": "webhooks",
-                "description": "Signed deliveries of events to other systems (admin)",
-            },
-            {"name": "api-keys", "description": "Credentials of other systems (admin)"},
-            {"name": "meta", "description": "Enumerations and the caller"},
-            {"name": "operations", "description": "Health, readiness, metrics"},
-        ],
+        openapi_tags=OPENAPI_TAGS,
     )
+    _set_state(app, settings)
+    errors.install(app)
+    openapi.install(app)
+    for module in ROUTERS:
+        app.include_router(module.router)
+    app.mount("/static/docs", StaticFiles(directory=ops.STATIC_DIR), name="docs-assets")
+    _add_cors(app, settings)
+    app.add_middleware(
+        RequestGuard, max_body_bytes=settings.max_body_bytes, metrics=app.state.metrics
+    )
+    return app
+
+
+def _set_state(app: FastAPI, settings: Settings) -> None:
+    """What requests share in this process, besides the pools."""
     app.state.settings = settings
     app.state.key_cache = KeyCache(ttl=settings.api_key_cache_seconds)
     app.state.clock = Clock(settings.tz)
@@ -167,47 +206,30 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     )
     app.state.head_revision = head_revision()
     app.state.metrics = Metrics(app.state)
-    errors.install(app)
-    openapi.install(app)
 
-    for module in (
-        agencies,
-        directives,
-        tasks,
-        proposals,
-        budget_requests,
-        reports,
-        events,
-        webhooks,
-        api_keys,
-        meta,
-    ):
-        app.include_router(module.router)
-    app.include_router(ops.router)
-    app.mount("/static/docs", StaticFiles(directory=ops.STATIC_DIR), name="docs-assets")
+
+def _add_cors(app: FastAPI, settings: Settings) -> None:
+    """CORS only for the origins listed in DONDOC_CORS_ORIGINS."""
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
-    if origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=origins,
-            allow_methods=["GET", "POST", "PATCH", "DELETE"],
-            allow_headers=[
-                "Authorization",
-                "Content-Type",
-                "If-Match",
-                "Idempotency-Key",
-                "X-Request-ID",
-            ],
-            expose_headers=[
-                "ETag",
-                "Location",
-                "Link",
-                "X-Request-ID",
-                "Idempotent-Replayed",
-                "Retry-After",
-            ],
-        )
+    if not origins:
+        return
     app.add_middleware(
-        RequestGuard, max_body_bytes=settings.max_body_bytes, metrics=app.state.metrics
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_methods=["GET", "POST", "PATCH", "DELETE"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "If-Match",
+            "Idempotency-Key",
+            "X-Request-ID",
+        ],
+        expose_headers=[
+            "ETag",
+            "Location",
+            "Link",
+            "X-Request-ID",
+            "Idempotent-Replayed",
+            "Retry-After",
+        ],
     )
-    return app
