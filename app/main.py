@@ -34,6 +34,7 @@ from app.routers import (
     ops,
     proposals,
     reports,
+    task_activity,
     tasks,
     webhooks,
 )
@@ -129,6 +130,7 @@ ROUTERS = (
     agencies,
     directives,
     tasks,
+    task_activity,
     proposals,
     budget_requests,
     reports,

@@ -8,7 +8,7 @@ current and walks the cells through HTTP.
 from __future__ import annotations
 
 from app.enums import Role
-from app.services import budget_requests, directives, proposals, tasks
+from app.services import budget_payments, budget_requests, directives, proposals, tasks
 from app.services.lifecycle import Action
 
 ROLES = tuple(r.value for r in Role)
@@ -81,8 +81,8 @@ def matrix() -> dict[str, dict[str, dict[str, str]]]:
             "update": _roles(Role.office, agency=OWN),
             "delete": _roles(Role.office, agency=OWN),
             **_lifecycle(budget_requests.ACTIONS, OWN),
-            "disburse": _roles(*budget_requests.PAYERS),
-            "extend_deadline": _roles(*budget_requests.EXTENDERS),
+            "disburse": _roles(*budget_payments.PAYERS),
+            "extend_deadline": _roles(*budget_payments.EXTENDERS),
         },
         "event": {"read": _roles(*Role, agency="events of what it sees")},
         "report": {"read": _roles(*Role, agency="its tasks, proposals and requests")},

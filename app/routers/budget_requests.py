@@ -42,7 +42,7 @@ from app.routers.deps import (
     resource_response,
     rows_page_response,
 )
-from app.services import budget_requests
+from app.services import budget_payments, budget_requests
 from app.services.budget_requests import BudgetFilters
 
 router = APIRouter(
@@ -224,7 +224,7 @@ async def list_disbursements(
 ) -> Response:
     """Payments in the order they were recorded; their sum is `disbursed_vnd`."""
     return rows_page_response(
-        request, await budget_requests.list_disbursements(conn, caller, request_id, params)
+        request, await budget_payments.list_disbursements(conn, caller, request_id, params)
     )
 
 
@@ -248,7 +248,7 @@ async def disburse(
     """Only on approved requests, never past the approved amount or the deadline (409)."""
 
     async def produce() -> Response:
-        body = await budget_requests.disburse(conn, caller, request_id, data, day)
+        body = await budget_payments.disburse(conn, caller, request_id, data, day)
         return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
 
     return await idempotent(request, conn, caller, idempotency_key, produce)
@@ -266,7 +266,7 @@ async def list_deadline_extensions(
 ) -> Response:
     """Each extension with who decided and the decision number."""
     return rows_page_response(
-        request, await budget_requests.list_extensions(conn, caller, request_id, params)
+        request, await budget_payments.list_extensions(conn, caller, request_id, params)
     )
 
 
@@ -289,7 +289,7 @@ async def extend_deadline(
     """Investment capital: not past 31 December of the year after the fiscal year (422)."""
 
     async def produce() -> Response:
-        body = await budget_requests.extend_deadline(conn, caller, request_id, data)
+        body = await budget_payments.extend_deadline(conn, caller, request_id, data)
         return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
 
     return await idempotent(request, conn, caller, idempotency_key, produce)
@@ -323,7 +323,7 @@ async def get_disbursement(
 ) -> Response:
     """The payment a `POST …/disbursements` answered with in `Location`."""
     return json_response(
-        await budget_requests.get_disbursement(conn, caller, request_id, disbursement_id)
+        await budget_payments.get_disbursement(conn, caller, request_id, disbursement_id)
     )
 
 
@@ -339,5 +339,5 @@ async def get_deadline_extension(
 ) -> Response:
     """The extension a `POST …/deadline-extensions` answered with in `Location`."""
     return json_response(
-        await budget_requests.get_extension(conn, caller, request_id, extension_id)
+        await budget_payments.get_extension(conn, caller, request_id, extension_id)
     )

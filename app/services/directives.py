@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Row, and_, func, select, update
+from sqlalchemy import Row, and_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -30,7 +30,6 @@ from app.kernel.fields import public_columns
 from app.kernel.filters import list_clauses
 from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
 from app.kernel.precondition import Precondition
-from app.kernel.specs import TASK_VISIBILITY
 from app.models.agencies import AGENCIES
 from app.models.common import utcnow
 from app.models.directives import (
@@ -41,9 +40,8 @@ from app.models.directives import (
     DirectiveUpdate,
     Meeting,
 )
-from app.models.tasks import TASKS, DirectiveTaskItem
-from app.services import codes, tasks
-from app.services.timeliness import timeliness_sql
+from app.models.tasks import DirectiveTaskItem
+from app.services import codes, directive_summaries, tasks
 
 RESOURCE = "directive"
 EDITORS = (Role.office, Role.leader)
@@ -54,15 +52,6 @@ SORT_KEYS: dict[str, ColumnElement[Any]] = {
     "updated_at": d.updated_at,
     "code": d.code,
 }
-SUMMARY_BUCKETS = (
-    "completed_on_time",
-    "completed_late",
-    "completed_no_deadline",
-    "on_track",
-    "due_soon",
-    "overdue",
-    "no_deadline",
-)
 
 
 @dataclass(frozen=True)
@@ -87,58 +76,19 @@ def allowed_actions(caller: Caller, row: Any) -> list[str]:
     return [n for n, m in TRANSITIONS.items() if row.status in m.sources] + ["update", "delete"]
 
 
-async def summaries(
-    conn: AsyncConnection, caller: Caller, directive_ids: list[uuid.UUID], day: tasks.Day
-) -> dict[uuid.UUID, dict[str, int]]:
-    """Task counts per directive in the buckets of the task report, in one query — of the
-    tasks the caller may see, as in the reports (an agency counts its own)."""
-    t = TASKS.c
-    rule = timeliness_sql(t.status, t.due_date, t.completed_on, day.today, day.soon_days)
-    counts = [func.count().filter(rule == bucket).label(bucket) for bucket in SUMMARY_BUCKETS]
-    stmt = (
-        select(
-            t.directive_id,
-            func.count().filter(t.status != "cancelled").label("assigned"),
-            func.count().filter(t.status == "cancelled").label("cancelled"),
-            *counts,
-        )
-        .where(t.directive_id.in_(directive_ids), t.deleted_at.is_(None))
-        .group_by(t.directive_id)
-    )
-    seen = TASK_VISIBILITY.clause(caller)
-    if seen is not None:
-        stmt = stmt.where(seen)
-    out: dict[uuid.UUID, dict[str, int]] = {}
-    for row in (await conn.execute(stmt)).all():
-        out[row.directive_id] = _summary(row._mapping)
-    return out
-
-
-def _summary(m: Any) -> dict[str, int]:
-    return {
-        "assigned": m.get("assigned", 0),
-        "completed_on_time": m.get("completed_on_time", 0),
-        "completed_late": m.get("completed_late", 0),
-        "completed_no_deadline": m.get("completed_no_deadline", 0),
-        "open_on_track": m.get("on_track", 0),
-        "open_due_soon": m.get("due_soon", 0),
-        "open_overdue": m.get("overdue", 0),
-        "open_no_deadline": m.get("no_deadline", 0),
-        "cancelled": m.get("cancelled", 0),
-    }
-
-
 def to_body(caller: Caller, row: Any, summary: dict[str, int] | None) -> dict[str, Any]:
     body = dict(row._mapping)
     if body.get("meeting") is not None:
         body["meeting"] = {**Meeting().model_dump(mode="json"), **body["meeting"]}
-    body["task_summary"] = summary or _summary({})
+    body["task_summary"] = summary or directive_summaries.empty()
     body["allowed_actions"] = allowed_actions(caller, row)
     return body
 
 
 async def _body(conn: AsyncConnection, caller: Caller, row: Any, day: tasks.Day) -> dict[str, Any]:
-    return to_body(caller, row, (await summaries(conn, caller, [row.id], day)).get(row.id))
+    return to_body(
+        caller, row, (await directive_summaries.summaries(conn, caller, [row.id], day)).get(row.id)
+    )
 
 
 async def _load(
@@ -410,7 +360,11 @@ async def list_(
         q=f.q,
     )
     page = await fetch_page(conn, select(*COLUMNS).where(and_(*clauses)), keys, d.id, params)
-    sums = await summaries(conn, caller, [r.id for r in page.rows], day) if page.rows else {}
+    sums = (
+        await directive_summaries.summaries(conn, caller, [r.id for r in page.rows], day)
+        if page.rows
+        else {}
+    )
     return page, [to_body(caller, r, sums.get(r.id)) for r in page.rows]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
@@ -11,24 +10,17 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
-    Date,
-    Integer,
     Row,
     Select,
     bindparam,
-    case,
-    func,
-    literal_column,
-    or_,
     select,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.elements import ColumnElement
 
 from app.auth import Caller
-from app.db import RawQuery, compile_for_driver, raw_fetchrow
+from app.db import RawQuery, raw_fetchrow
 from app.enums import Role
 from app.errors import (
     Conflict,
@@ -38,55 +30,26 @@ from app.errors import (
     ValidationFailed,
     field_error,
 )
-from app.exports import Batched
 from app.ids import uuid7
 from app.kernel import history, soft_delete
 from app.kernel.fields import public_columns
-from app.kernel.filters import list_clauses
-from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
+from app.kernel.listing import ListParams, Page
 from app.kernel.precondition import Precondition
 from app.kernel.specs import TASK_VISIBILITY
-from app.models.agencies import AGENCIES
 from app.models.common import utcnow
-from app.models.directives import DIRECTIVES
-from app.models.tasks import NO_DEADLINE, TASKS, TaskFields, TaskRead, TaskTransition, TaskUpdate
-from app.services import agencies, codes, hierarchy
+from app.models.tasks import TASKS, TaskFields, TaskRead, TaskTransition, TaskUpdate
+from app.services import codes, hierarchy, task_checks
 from app.services.timeliness import (
     OPEN_STATUSES,
     days_overdue,
-    days_overdue_sql,
     timeliness,
-    timeliness_sql,
 )
 
 RESOURCE = "task"
 EDITORS = (Role.office, Role.leader)
 t = TASKS.c
 COLUMNS = public_columns(TASKS, TaskRead)
-DUE_SORT = func.coalesce(t.due_date, literal_column(f"DATE '{NO_DEADLINE}'", Date)).label(
-    "due_sort"
-)
-PRIORITY_RANK = case((t.priority == "flash", 3), (t.priority == "urgent", 2), else_=1).label(
-    "priority_rank"
-)
-SORT_KEYS: dict[str, ColumnElement[Any]] = {
-    "due_date": DUE_SORT.element,
-    "created_at": t.created_at,
-    "updated_at": t.updated_at,
-    "code": t.code,
-    "priority": PRIORITY_RANK.element,
-    "progress_percent": t.progress_percent,
-}
-SORT_FIELDS = {"due_date": "due_sort", "priority": "priority_rank"}
 HIDDEN = {"due_sort", "priority_rank", "timeliness_sql", "days_overdue_sql"}
-# Lists compute timeliness in SQL from two bound parameters, built once.
-TODAY = bindparam("today", type_=Date)
-SOON = bindparam("soon_days", type_=Integer)
-TIMELINESS = timeliness_sql(t.status, t.due_date, t.completed_on, TODAY, SOON)
-LIST_EXTRA = (
-    TIMELINESS.label("timeliness_sql"),
-    days_overdue_sql(t.status, t.due_date, t.completed_on, TODAY).label("days_overdue_sql"),
-)
 
 
 @dataclass(frozen=True)
@@ -161,17 +124,6 @@ def to_body(caller: Caller, row: Any, day: Day) -> dict[str, Any]:
     return body
 
 
-def list_body(caller: Caller, row: Any) -> dict[str, Any]:
-    """A list row: timeliness was computed by the database with the same rule."""
-    body = dict(row._mapping)
-    body["timeliness"] = body.pop("timeliness_sql")
-    body["days_overdue"] = body.pop("days_overdue_sql")
-    body.pop("due_sort", None)
-    body.pop("priority_rank", None)
-    body["allowed_actions"] = allowed_actions(caller, row)
-    return body
-
-
 # --- loading and validation ----------------------------------------------------------------
 
 
@@ -208,57 +160,6 @@ async def load(
     return row
 
 
-async def check_references(
-    conn: AsyncConnection,
-    values: dict[str, Any],
-    prefix: str = "",
-    self_id: uuid.UUID | None = None,
-) -> None:
-    """Agencies named must exist and be active; the directive and parent must exist, and the
-    parent must not be the task `self_id` or below it."""
-    agency_fields: dict[str, list[uuid.UUID]] = {}
-    for name in ("lead_agency_id", "assigned_by_agency_id"):
-        if values.get(name) is not None:
-            agency_fields[name] = [values[name]]
-    if values.get("cooperating_agency_ids"):
-        agency_fields["cooperating_agency_ids"] = list(values["cooperating_agency_ids"])
-    await agencies.require_active(conn, {prefix + k: v for k, v in agency_fields.items()})
-    if values.get("directive_id") is not None:
-        directive = (
-            await conn.execute(
-                select(DIRECTIVES.c.status).where(
-                    DIRECTIVES.c.id == values["directive_id"], DIRECTIVES.c.deleted_at.is_(None)
-                )
-            )
-        ).first()
-        if directive is None:
-            raise field_error(
-                prefix + "directive_id", f"no directive with id {values['directive_id']}"
-            )
-        if directive.status in ("closed", "withdrawn"):
-            raise Conflict(f"The directive is {directive.status}; it takes no new tasks.")
-    await hierarchy.check_parent(
-        conn, TASKS, "task", values.get("parent_id"), self_id, prefix + "parent_id"
-    )
-
-
-def check_shape(values: dict[str, Any], prefix: str = "") -> None:
-    """Rules across fields: deadline after assignment, lead not also cooperating."""
-    due, assigned = values.get("due_date"), values.get("assigned_on")
-    if due is not None and assigned is not None and due < assigned:
-        raise field_error(prefix + "due_date", "must not be before assigned_on")
-    cooperating = values.get("cooperating_agency_ids") or []
-    if values.get("lead_agency_id") in cooperating:
-        raise field_error(
-            prefix + "cooperating_agency_ids", "the lead agency cannot also cooperate"
-        )
-    if len(set(cooperating)) != len(cooperating):
-        raise field_error(prefix + "cooperating_agency_ids", "an agency is listed twice")
-
-
-# --- create, read, list --------------------------------------------------------------------
-
-
 async def create(
     conn: AsyncConnection,
     caller: Caller,
@@ -277,8 +178,8 @@ async def create(
         values["proposal_id"] = proposal_id
     values["assigned_on"] = values["assigned_on"] or day.today
     values["year"] = values["year"] or values["assigned_on"].year
-    check_shape(values, prefix)
-    await check_references(conn, values, prefix)
+    task_checks.check_shape(values, prefix)
+    await task_checks.check_references(conn, values, prefix)
     given_code = values.pop("code")
     now = utcnow()
     values.update(
@@ -331,83 +232,6 @@ def _insert_query(keys: tuple[str, ...]) -> RawQuery:
     return RawQuery(statement, column_keys=list(keys), table=TASKS)
 
 
-@dataclass
-class TaskFilters:
-    status: Sequence[str] | None = None
-    timeliness: Sequence[str] | None = None
-    lead_agency_id: Sequence[uuid.UUID] | None = None
-    agency_id: Sequence[uuid.UUID] | None = None
-    directive_id: Sequence[uuid.UUID] | None = None
-    proposal_id: Sequence[uuid.UUID] | None = None
-    parent_id: Sequence[uuid.UUID] | None = None
-    pillar: Sequence[str] | None = None
-    field: Sequence[str] | None = None
-    priority: Sequence[str] | None = None
-    is_key_task: bool | None = None
-    year: Sequence[int] | None = None
-    due_from: date | None = None
-    due_to: date | None = None
-    q: str | None = None
-
-
-def _where(
-    caller: Caller, f: TaskFilters, params: ListParams, day: Day
-) -> list[ColumnElement[bool]]:
-    clauses = list_clauses(
-        TASKS,
-        seen=TASK_VISIBILITY.clause(caller),
-        include_deleted=params.include_deleted,
-        any_of=(
-            (f.status, t.status),
-            (f.lead_agency_id, t.lead_agency_id),
-            (f.directive_id, t.directive_id),
-            (f.proposal_id, t.proposal_id),
-            (f.parent_id, t.parent_id),
-            (f.pillar, t.pillar),
-            (f.field, t.field),
-            (f.priority, t.priority),
-            (f.year, t.year),
-        ),
-        q=f.q,
-    )
-    if f.agency_id:
-        clauses.append(
-            or_(
-                t.lead_agency_id.in_(list(f.agency_id)),
-                t.cooperating_agency_ids.overlap(list(f.agency_id)),
-            )
-        )
-    if f.is_key_task is not None:
-        clauses.append(t.is_key_task.is_(f.is_key_task))
-    if f.due_from is not None:
-        clauses.append(t.due_date >= f.due_from)
-    if f.due_to is not None:
-        clauses.append(t.due_date <= f.due_to)
-    if f.timeliness:
-        clauses.append(TIMELINESS.in_(list(f.timeliness)))
-    return clauses
-
-
-async def list_(
-    conn: AsyncConnection, caller: Caller, params: ListParams, filters: TaskFilters, day: Day
-) -> tuple[Page, list[dict[str, Any]]]:
-    keys = parse_sort(params.sort, SORT_KEYS, "-created_at", SORT_FIELDS)
-    extra = [
-        timeliness_sql(t.status, t.due_date, t.completed_on, day.today, day.soon_days).label(
-            "timeliness_sql"
-        ),
-        days_overdue_sql(t.status, t.due_date, t.completed_on, day.today).label("days_overdue_sql"),
-    ]
-    if any(k.name == "due_date" for k in keys):
-        extra.append(DUE_SORT)
-    if any(k.name == "priority" for k in keys):
-        extra.append(PRIORITY_RANK)
-    stmt = select(*COLUMNS, *extra).where(*_where(caller, filters, params, day))
-    bind = {"today": day.today, "soon_days": day.soon_days}
-    page = await fetch_page(conn, stmt, keys, t.id, params, bind)
-    return page, [list_body(caller, r) for r in page.rows]
-
-
 async def history_of(
     conn: AsyncConnection, caller: Caller, task_id: uuid.UUID, params: ListParams
 ) -> Page:
@@ -446,11 +270,11 @@ async def update_(
     fields = patch.model_dump(exclude_unset=True)
     current = dict(row._mapping)
     merged = {**current, **fields}
-    check_shape(merged)
+    task_checks.check_shape(merged)
     changed = {
         k: v for k, v in fields.items() if history.jsonable(v) != history.jsonable(current[k])
     }
-    await check_references(conn, dict(changed), self_id=task_id)
+    await task_checks.check_references(conn, dict(changed), self_id=task_id)
     if "due_date" in changed and current["original_due_date"] is None:
         changed["original_due_date"] = changed["due_date"]
     changes = history.diff(current, changed)
@@ -536,72 +360,3 @@ def _require_fields(data: TaskTransition, action: Transition) -> None:
             f"'{data.action}' needs {' and '.join(missing)}.",
             [{"field": m, "message": f"required for '{data.action}'"} for m in missing],
         )
-
-
-EXPORT_HEADERS = (
-    "Mã nhiệm vụ",
-    "Nhiệm vụ",
-    "Đơn vị chủ trì",
-    "Ngày giao",
-    "Hạn xử lý",
-    "Trạng thái",
-    "Tình trạng",
-    "Số ngày quá hạn",
-    "Ngày hoàn thành",
-    "Tiến độ (%)",
-    "Nhiệm vụ trọng tâm",
-    "Trụ cột",
-    "Lĩnh vực",
-    "Độ khẩn",
-)
-
-
-def export_rows(
-    engine: Any, caller: Caller, params: ListParams, filters: TaskFilters, day: Day
-) -> Batched:
-    """Every task the list would show (all pages), in the list's order, with the agency's name
-    and Vietnamese labels: read from a server-side cursor of the driver in batches of
-    EXPORT_BATCH (one consistent snapshot), each turned into rows off the event loop."""
-    keys = parse_sort(params.sort, SORT_KEYS, "-created_at", SORT_FIELDS)
-    stmt = (
-        select(*COLUMNS, *LIST_EXTRA, AGENCIES.c.name.label("lead_name"))
-        .select_from(TASKS.join(AGENCIES, AGENCIES.c.id == t.lead_agency_id))
-        .where(*_where(caller, filters, params, day))
-        .order_by(*(k.column.desc() if k.descending else k.column.asc() for k in keys))
-    )
-    sql, arguments = compile_for_driver(stmt, {"today": day.today, "soon_days": day.soon_days})
-
-    async def batches() -> AsyncIterator[list[Any]]:
-        async with engine.connect() as conn:
-            driver = (await conn.get_raw_connection()).driver_connection
-            async with driver.transaction(isolation="repeatable_read", readonly=True):
-                cursor = await driver.cursor(sql, *arguments)
-                while batch := await cursor.fetch(EXPORT_BATCH):
-                    yield batch
-
-    return Batched(batches(), _export_row)
-
-
-EXPORT_BATCH = 500
-
-
-def _export_row(row: Any) -> list[Any]:
-    from app.enums import LABELS
-
-    timeliness = row["timeliness_sql"]
-    return [
-        row["code"],
-        row["title"],
-        row["lead_name"],
-        row["assigned_on"],
-        row["due_date"],
-        LABELS["task_status"][row["status"]][0],
-        LABELS["timeliness"][timeliness][0] if timeliness else None,
-        row["days_overdue_sql"],
-        row["completed_on"],
-        row["progress_percent"],
-        "Có" if row["is_key_task"] else "",
-        LABELS["task_pillar"][row["pillar"]][0] if row["pillar"] else None,
-        row["field"],
-        LABELS["task_priority"][row["priority"]][0],
-    ]

@@ -25,7 +25,7 @@ from sqlalchemy import (
 
 from app.errors import BadRequest
 from app.kernel.listing import SortKey, decode_cursor, encode_cursor
-from app.services import budget_requests, directives, tasks
+from app.services import budget_requests, directives, task_lists
 
 probe = Table(
     "probe",
@@ -114,7 +114,7 @@ def test_cursors_that_are_not_cursors(payload: bytes) -> None:
 
 def test_every_sort_key_of_the_services_has_a_codec() -> None:
     samples = {int: 7, str: "NV-2023-00001", date: date(2023, 1, 1), datetime: datetime.now(UTC)}
-    for mapping in (tasks.SORT_KEYS, directives.SORT_KEYS):
+    for mapping in (task_lists.SORT_KEYS, directives.SORT_KEYS):
         for name, column in mapping.items():
             key = SortKey(name, column, False, name)
             kind = column.type

@@ -1,0 +1,236 @@
+"""A task's progress reports, extension requests with their decisions, and reminders
+(API.md §4 sub-resources)."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from app.auth import CurrentCaller
+from app.db import ReadConn, WriteConn
+from app.kernel.precondition import ABSENT
+from app.models.task_activity import (
+    ExtensionDecision,
+    ExtensionRequestCreate,
+    ExtensionRequestList,
+    ExtensionRequestRead,
+    ProgressReportCreate,
+    ProgressReportList,
+    ProgressReportRead,
+    ReminderCreate,
+    ReminderList,
+    ReminderRead,
+)
+from app.routers.deps import (
+    API_PREFIX,
+    IdempotencyKey,
+    IfMatch,
+    Listing,
+    StrictQueryRoute,
+    Today,
+    idempotent,
+    json_response,
+    problems,
+    rows_page_response,
+)
+from app.services import task_activity
+
+router = APIRouter(prefix=f"{API_PREFIX}/tasks", tags=["tasks"], route_class=StrictQueryRoute)
+
+
+@router.get(
+    "/{task_id}/progress-reports",
+    name="list_progress_reports",
+    summary="Progress reports of a task",
+    response_model=ProgressReportList,
+    responses=problems(404),
+)
+async def list_progress_reports(
+    request: Request, task_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn, params: Listing
+) -> Response:
+    """Reports in the order they were made."""
+    return rows_page_response(
+        request, await task_activity.list_progress_reports(conn, caller, task_id, params)
+    )
+
+
+@router.post(
+    "/{task_id}/progress-reports",
+    name="report_progress",
+    summary="Report progress",
+    status_code=201,
+    response_model=ProgressReportRead,
+    responses=problems(404, 409, 413, 415),
+)
+async def report_progress(
+    request: Request,
+    task_id: uuid.UUID,
+    caller: CurrentCaller,
+    conn: WriteConn,
+    day: Today,
+    data: ProgressReportCreate,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """By the lead or a cooperating agency, or the office; the lead's report sets the task's progress."""
+
+    async def produce() -> Response:
+        body = await task_activity.add_progress_report(conn, caller, task_id, data, day)
+        return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
+
+    return await idempotent(request, conn, caller, idempotency_key, produce)
+
+
+@router.get(
+    "/{task_id}/extension-requests",
+    name="list_extension_requests",
+    summary="Extension requests of a task",
+    response_model=ExtensionRequestList,
+    responses=problems(404),
+)
+async def list_extension_requests(
+    request: Request, task_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn, params: Listing
+) -> Response:
+    """Requests with their decisions."""
+    return rows_page_response(
+        request, await task_activity.list_extension_requests(conn, caller, task_id, params)
+    )
+
+
+@router.post(
+    "/{task_id}/extension-requests",
+    name="request_extension",
+    summary="Ask for a later deadline",
+    status_code=201,
+    response_model=ExtensionRequestRead,
+    responses=problems(404, 409, 413, 415),
+)
+async def request_extension(
+    request: Request,
+    task_id: uuid.UUID,
+    caller: CurrentCaller,
+    conn: WriteConn,
+    data: ExtensionRequestCreate,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """By the lead agency or the office; one pending request at a time."""
+
+    async def produce() -> Response:
+        body = await task_activity.request_extension(conn, caller, task_id, data)
+        return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
+
+    return await idempotent(request, conn, caller, idempotency_key, produce)
+
+
+@router.post(
+    "/{task_id}/extension-requests/{request_id}/decision",
+    name="decide_extension",
+    summary="Decide an extension request",
+    response_model=ExtensionRequestRead,
+    responses=problems(404, 409, 412, 413, 415),
+)
+async def decide_extension(
+    request: Request,
+    task_id: uuid.UUID,
+    request_id: uuid.UUID,
+    caller: CurrentCaller,
+    conn: WriteConn,
+    data: ExtensionDecision,
+    if_match: IfMatch = ABSENT,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """By the office or a leader; approval moves the due date and keeps the original."""
+
+    async def produce() -> Response:
+        body = await task_activity.decide_extension(
+            conn, caller, task_id, request_id, data, if_match
+        )
+        return json_response(body)
+
+    return await idempotent(request, conn, caller, idempotency_key, produce)
+
+
+@router.get(
+    "/{task_id}/reminders",
+    name="list_reminders",
+    summary="Reminders sent for a task",
+    response_model=ReminderList,
+    responses=problems(404),
+)
+async def list_reminders(
+    request: Request, task_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn, params: Listing
+) -> Response:
+    """Manual and automatic reminders (đôn đốc)."""
+    return rows_page_response(
+        request, await task_activity.list_reminders(conn, caller, task_id, params)
+    )
+
+
+@router.post(
+    "/{task_id}/reminders",
+    name="remind",
+    summary="Send a reminder",
+    status_code=201,
+    response_model=ReminderRead,
+    responses=problems(404, 409, 413, 415),
+)
+async def remind(
+    request: Request,
+    task_id: uuid.UUID,
+    caller: CurrentCaller,
+    conn: WriteConn,
+    data: ReminderCreate,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """A manual reminder by the office or a leader."""
+
+    async def produce() -> Response:
+        body = await task_activity.remind(conn, caller, task_id, data)
+        return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
+
+    return await idempotent(request, conn, caller, idempotency_key, produce)
+
+
+@router.get(
+    "/{task_id}/progress-reports/{report_id}",
+    name="get_progress_report",
+    summary="One progress report",
+    response_model=ProgressReportRead,
+    responses=problems(404),
+)
+async def get_progress_report(
+    task_id: uuid.UUID, report_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn
+) -> Response:
+    """The report a `POST …/progress-reports` answered with in `Location`."""
+    return json_response(await task_activity.get_progress_report(conn, caller, task_id, report_id))
+
+
+@router.get(
+    "/{task_id}/extension-requests/{request_id}",
+    name="get_extension_request",
+    summary="One extension request",
+    response_model=ExtensionRequestRead,
+    responses=problems(404),
+)
+async def get_extension_request(
+    task_id: uuid.UUID, request_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn
+) -> Response:
+    """The request with its decision, if any."""
+    return json_response(
+        await task_activity.get_extension_request(conn, caller, task_id, request_id)
+    )
+
+
+@router.get(
+    "/{task_id}/reminders/{reminder_id}",
+    name="get_reminder",
+    summary="One reminder",
+    response_model=ReminderRead,
+    responses=problems(404),
+)
+async def get_reminder(
+    task_id: uuid.UUID, reminder_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn
+) -> Response:
+    """A reminder (đôn đốc), manual or from the scheduler."""
+    return json_response(await task_activity.get_reminder(conn, caller, task_id, reminder_id))

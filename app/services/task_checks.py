@@ -1,0 +1,67 @@
+"""What a task must satisfy to be written: the agencies it names exist and are active (and
+stay so until the change commits), its directive takes tasks, its parent exists without a loop,
+and its dates and agencies agree with each other."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.errors import Conflict, field_error
+from app.models.directives import DIRECTIVES
+from app.models.tasks import TASKS
+from app.services import agencies, hierarchy
+
+
+async def check_references(
+    conn: AsyncConnection,
+    values: dict[str, Any],
+    prefix: str = "",
+    self_id: uuid.UUID | None = None,
+) -> None:
+    """Agencies named must exist and be active; the directive and parent must exist, and the
+    parent must not be the task `self_id` or below it."""
+    agency_fields: dict[str, list[uuid.UUID]] = {}
+    for name in ("lead_agency_id", "assigned_by_agency_id"):
+        if values.get(name) is not None:
+            agency_fields[name] = [values[name]]
+    if values.get("cooperating_agency_ids"):
+        agency_fields["cooperating_agency_ids"] = list(values["cooperating_agency_ids"])
+    await agencies.require_active(conn, {prefix + k: v for k, v in agency_fields.items()})
+    if values.get("directive_id") is not None:
+        directive = (
+            await conn.execute(
+                select(DIRECTIVES.c.status).where(
+                    DIRECTIVES.c.id == values["directive_id"], DIRECTIVES.c.deleted_at.is_(None)
+                )
+            )
+        ).first()
+        if directive is None:
+            raise field_error(
+                prefix + "directive_id", f"no directive with id {values['directive_id']}"
+            )
+        if directive.status in ("closed", "withdrawn"):
+            raise Conflict(f"The directive is {directive.status}; it takes no new tasks.")
+    await hierarchy.check_parent(
+        conn, TASKS, "task", values.get("parent_id"), self_id, prefix + "parent_id"
+    )
+
+
+def check_shape(values: dict[str, Any], prefix: str = "") -> None:
+    """Rules across fields: deadline after assignment, lead not also cooperating."""
+    due, assigned = values.get("due_date"), values.get("assigned_on")
+    if due is not None and assigned is not None and due < assigned:
+        raise field_error(prefix + "due_date", "must not be before assigned_on")
+    cooperating = values.get("cooperating_agency_ids") or []
+    if values.get("lead_agency_id") in cooperating:
+        raise field_error(
+            prefix + "cooperating_agency_ids", "the lead agency cannot also cooperate"
+        )
+    if len(set(cooperating)) != len(cooperating):
+        raise field_error(prefix + "cooperating_agency_ids", "an agency is listed twice")
+
+
+# --- create, read, list --------------------------------------------------------------------

@@ -1,0 +1,207 @@
+"""Task lists: filters, sort keys, timeliness computed in SQL, and every matching task as a
+download (API.md §4 filters)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Date, Integer, bindparam, case, func, literal_column, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.auth import Caller
+from app.db import compile_for_driver
+from app.exports import Batched
+from app.kernel.filters import list_clauses
+from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
+from app.kernel.specs import TASK_VISIBILITY
+from app.models.agencies import AGENCIES
+from app.models.tasks import NO_DEADLINE, TASKS
+from app.services.tasks import COLUMNS, Day, allowed_actions
+from app.services.timeliness import days_overdue_sql, timeliness_sql
+
+t = TASKS.c
+DUE_SORT = func.coalesce(t.due_date, literal_column(f"DATE '{NO_DEADLINE}'", Date)).label(
+    "due_sort"
+)
+PRIORITY_RANK = case((t.priority == "flash", 3), (t.priority == "urgent", 2), else_=1).label(
+    "priority_rank"
+)
+SORT_KEYS: dict[str, ColumnElement[Any]] = {
+    "due_date": DUE_SORT.element,
+    "created_at": t.created_at,
+    "updated_at": t.updated_at,
+    "code": t.code,
+    "priority": PRIORITY_RANK.element,
+    "progress_percent": t.progress_percent,
+}
+SORT_FIELDS = {"due_date": "due_sort", "priority": "priority_rank"}
+# Lists compute timeliness in SQL from two bound parameters, built once.
+TODAY = bindparam("today", type_=Date)
+SOON = bindparam("soon_days", type_=Integer)
+TIMELINESS = timeliness_sql(t.status, t.due_date, t.completed_on, TODAY, SOON)
+LIST_EXTRA = (
+    TIMELINESS.label("timeliness_sql"),
+    days_overdue_sql(t.status, t.due_date, t.completed_on, TODAY).label("days_overdue_sql"),
+)
+
+
+def list_body(caller: Caller, row: Any) -> dict[str, Any]:
+    """A list row: timeliness was computed by the database with the same rule."""
+    body = dict(row._mapping)
+    body["timeliness"] = body.pop("timeliness_sql")
+    body["days_overdue"] = body.pop("days_overdue_sql")
+    body.pop("due_sort", None)
+    body.pop("priority_rank", None)
+    body["allowed_actions"] = allowed_actions(caller, row)
+    return body
+
+
+@dataclass
+class TaskFilters:
+    status: Sequence[str] | None = None
+    timeliness: Sequence[str] | None = None
+    lead_agency_id: Sequence[uuid.UUID] | None = None
+    agency_id: Sequence[uuid.UUID] | None = None
+    directive_id: Sequence[uuid.UUID] | None = None
+    proposal_id: Sequence[uuid.UUID] | None = None
+    parent_id: Sequence[uuid.UUID] | None = None
+    pillar: Sequence[str] | None = None
+    field: Sequence[str] | None = None
+    priority: Sequence[str] | None = None
+    is_key_task: bool | None = None
+    year: Sequence[int] | None = None
+    due_from: date | None = None
+    due_to: date | None = None
+    q: str | None = None
+
+
+def _where(
+    caller: Caller, f: TaskFilters, params: ListParams, day: Day
+) -> list[ColumnElement[bool]]:
+    clauses = list_clauses(
+        TASKS,
+        seen=TASK_VISIBILITY.clause(caller),
+        include_deleted=params.include_deleted,
+        any_of=(
+            (f.status, t.status),
+            (f.lead_agency_id, t.lead_agency_id),
+            (f.directive_id, t.directive_id),
+            (f.proposal_id, t.proposal_id),
+            (f.parent_id, t.parent_id),
+            (f.pillar, t.pillar),
+            (f.field, t.field),
+            (f.priority, t.priority),
+            (f.year, t.year),
+        ),
+        q=f.q,
+    )
+    if f.agency_id:
+        clauses.append(
+            or_(
+                t.lead_agency_id.in_(list(f.agency_id)),
+                t.cooperating_agency_ids.overlap(list(f.agency_id)),
+            )
+        )
+    if f.is_key_task is not None:
+        clauses.append(t.is_key_task.is_(f.is_key_task))
+    if f.due_from is not None:
+        clauses.append(t.due_date >= f.due_from)
+    if f.due_to is not None:
+        clauses.append(t.due_date <= f.due_to)
+    if f.timeliness:
+        clauses.append(TIMELINESS.in_(list(f.timeliness)))
+    return clauses
+
+
+async def list_(
+    conn: AsyncConnection, caller: Caller, params: ListParams, filters: TaskFilters, day: Day
+) -> tuple[Page, list[dict[str, Any]]]:
+    keys = parse_sort(params.sort, SORT_KEYS, "-created_at", SORT_FIELDS)
+    extra = [
+        timeliness_sql(t.status, t.due_date, t.completed_on, day.today, day.soon_days).label(
+            "timeliness_sql"
+        ),
+        days_overdue_sql(t.status, t.due_date, t.completed_on, day.today).label("days_overdue_sql"),
+    ]
+    if any(k.name == "due_date" for k in keys):
+        extra.append(DUE_SORT)
+    if any(k.name == "priority" for k in keys):
+        extra.append(PRIORITY_RANK)
+    stmt = select(*COLUMNS, *extra).where(*_where(caller, filters, params, day))
+    bind = {"today": day.today, "soon_days": day.soon_days}
+    page = await fetch_page(conn, stmt, keys, t.id, params, bind)
+    return page, [list_body(caller, r) for r in page.rows]
+
+
+EXPORT_HEADERS = (
+    "Mã nhiệm vụ",
+    "Nhiệm vụ",
+    "Đơn vị chủ trì",
+    "Ngày giao",
+    "Hạn xử lý",
+    "Trạng thái",
+    "Tình trạng",
+    "Số ngày quá hạn",
+    "Ngày hoàn thành",
+    "Tiến độ (%)",
+    "Nhiệm vụ trọng tâm",
+    "Trụ cột",
+    "Lĩnh vực",
+    "Độ khẩn",
+)
+
+
+def export_rows(
+    engine: Any, caller: Caller, params: ListParams, filters: TaskFilters, day: Day
+) -> Batched:
+    """Every task the list would show (all pages), in the list's order, with the agency's name
+    and Vietnamese labels: read from a server-side cursor of the driver in batches of
+    EXPORT_BATCH (one consistent snapshot), each turned into rows off the event loop."""
+    keys = parse_sort(params.sort, SORT_KEYS, "-created_at", SORT_FIELDS)
+    stmt = (
+        select(*COLUMNS, *LIST_EXTRA, AGENCIES.c.name.label("lead_name"))
+        .select_from(TASKS.join(AGENCIES, AGENCIES.c.id == t.lead_agency_id))
+        .where(*_where(caller, filters, params, day))
+        .order_by(*(k.column.desc() if k.descending else k.column.asc() for k in keys))
+    )
+    sql, arguments = compile_for_driver(stmt, {"today": day.today, "soon_days": day.soon_days})
+
+    async def batches() -> AsyncIterator[list[Any]]:
+        async with engine.connect() as conn:
+            driver = (await conn.get_raw_connection()).driver_connection
+            async with driver.transaction(isolation="repeatable_read", readonly=True):
+                cursor = await driver.cursor(sql, *arguments)
+                while batch := await cursor.fetch(EXPORT_BATCH):
+                    yield batch
+
+    return Batched(batches(), _export_row)
+
+
+EXPORT_BATCH = 500
+
+
+def _export_row(row: Any) -> list[Any]:
+    from app.enums import LABELS
+
+    timeliness = row["timeliness_sql"]
+    return [
+        row["code"],
+        row["title"],
+        row["lead_name"],
+        row["assigned_on"],
+        row["due_date"],
+        LABELS["task_status"][row["status"]][0],
+        LABELS["timeliness"][timeliness][0] if timeliness else None,
+        row["days_overdue_sql"],
+        row["completed_on"],
+        row["progress_percent"],
+        "Có" if row["is_key_task"] else "",
+        LABELS["task_pillar"][row["pillar"]][0] if row["pillar"] else None,
+        row["field"],
+        LABELS["task_priority"][row["priority"]][0],
+    ]
