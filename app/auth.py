@@ -19,13 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.enums import Role
 from app.errors import Forbidden, TooManyRequests, Unauthorized
+from app.models.agencies import AGENCY_CODE_PATTERN
 from app.models.api_keys import API_KEYS
 from app.models.common import utcnow
 
 log = logging.getLogger("dondoc.auth")
 
 KEY_PREFIX = "ddk_"
-AGENCY_CODE = re.compile(r"[A-Za-z0-9.]{1,35}")
+AGENCY_CODE = re.compile(AGENCY_CODE_PATTERN)
 LAST_USED_RESOLUTION_SECONDS = 60.0
 
 
