@@ -23,12 +23,10 @@ from app.models.agencies import (
 from app.models.history import HistoryList
 from app.routers.deps import (
     API_PREFIX,
-    IdempotencyKey,
     IfMatch,
     IfMatchRequired,
     Listing,
-    StrictQueryRoute,
-    idempotent,
+    ResourceRoute,
     json_response,
     page_response,
     problems,
@@ -37,7 +35,7 @@ from app.routers.deps import (
 )
 from app.services import agencies, succession
 
-router = APIRouter(prefix=f"{API_PREFIX}/agencies", tags=["agencies"], route_class=StrictQueryRoute)
+router = APIRouter(prefix=f"{API_PREFIX}/agencies", tags=["agencies"], route_class=ResourceRoute)
 
 
 @router.get(
@@ -73,15 +71,11 @@ async def create_agency(
     caller: CurrentCaller,
     conn: WriteConn,
     data: AgencyCreate,
-    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Create an agency; its code must be unique (409 otherwise)."""
 
-    async def produce() -> Response:
-        body = await agencies.create(conn, caller, data)
-        return resource_response(body, 201, f"{request.url.path}/{body['id']}")
-
-    return await idempotent(request, conn, caller, idempotency_key, produce)
+    body = await agencies.create(conn, caller, data)
+    return resource_response(body, 201, f"{request.url.path}/{body['id']}")
 
 
 @router.get(
@@ -147,19 +141,14 @@ async def delete_agency(
     responses=problems(404, 409, 412),
 )
 async def restore_agency(
-    request: Request,
     agency_id: uuid.UUID,
     caller: CurrentCaller,
     conn: WriteConn,
     if_match: IfMatch = ABSENT,
-    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Bring a soft-deleted agency back."""
 
-    async def produce() -> Response:
-        return resource_response(await agencies.restore(conn, caller, agency_id, if_match))
-
-    return await idempotent(request, conn, caller, idempotency_key, produce)
+    return resource_response(await agencies.restore(conn, caller, agency_id, if_match))
 
 
 @router.get(
@@ -190,13 +179,9 @@ async def agency_succession(
     conn: WriteConn,
     data: SuccessionCreate,
     if_match: IfMatch = ABSENT,
-    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """The agency becomes inactive; its open tasks (lead and cooperating) move to the successor."""
 
-    async def produce() -> Response:
-        return json_response(await succession.succeed(conn, caller, agency_id, data, if_match))
-
-    response = await idempotent(request, conn, caller, idempotency_key, produce)
+    body = await succession.succeed(conn, caller, agency_id, data, if_match)
     request.app.state.key_cache.evict_agency(agency_id)
-    return response
+    return json_response(body)

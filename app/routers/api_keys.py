@@ -12,17 +12,16 @@ from app.db import ReadConn, WriteConn
 from app.models.api_keys import ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyRead
 from app.routers.deps import (
     API_PREFIX,
-    IdempotencyKey,
     Listing,
-    StrictQueryRoute,
-    idempotent,
+    ResourceRoute,
     json_response,
     problems,
     rows_page_response,
+    shown_once,
 )
 from app.services import api_keys
 
-router = APIRouter(prefix=f"{API_PREFIX}/api-keys", tags=["api-keys"], route_class=StrictQueryRoute)
+router = APIRouter(prefix=f"{API_PREFIX}/api-keys", tags=["api-keys"], route_class=ResourceRoute)
 
 
 @router.get(
@@ -43,20 +42,17 @@ async def list_keys(
     response_model=ApiKeyCreated,
     responses=problems(413, 415),
 )
+@shown_once("key")
 async def create_key(
     request: Request,
     caller: CurrentCaller,
     conn: WriteConn,
     data: ApiKeyCreate,
-    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Create a key; the response holds the key itself, shown this once."""
 
-    async def produce() -> Response:
-        body = await api_keys.create(conn, caller, data)
-        return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
-
-    return await idempotent(request, conn, caller, idempotency_key, produce, secret_fields=("key",))
+    body = await api_keys.create(conn, caller, data)
+    return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
 
 
 @router.get(

@@ -28,14 +28,12 @@ from app.models.budget_requests import (
 from app.models.history import HistoryList
 from app.routers.deps import (
     API_PREFIX,
-    IdempotencyKey,
     IfMatch,
     IfMatchRequired,
     Listing,
-    StrictQueryRoute,
+    ResourceRoute,
     Today,
     Year,
-    idempotent,
     json_response,
     page_response,
     problems,
@@ -46,7 +44,7 @@ from app.services import budget_payments, budget_requests
 from app.services.budget_requests import BudgetFilters
 
 router = APIRouter(
-    prefix=f"{API_PREFIX}/budget-requests", tags=["budget-requests"], route_class=StrictQueryRoute
+    prefix=f"{API_PREFIX}/budget-requests", tags=["budget-requests"], route_class=ResourceRoute
 )
 
 
@@ -102,15 +100,11 @@ async def create_budget_request(
     caller: CurrentCaller,
     conn: WriteConn,
     data: BudgetRequestCreate,
-    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Create a request in `draft`; amounts are whole đồng."""
 
-    async def produce() -> Response:
-        body = await budget_requests.create(conn, caller, data)
-        return resource_response(body, 201, f"{request.url.path}/{body['id']}")
-
-    return await idempotent(request, conn, caller, idempotency_key, produce)
+    body = await budget_requests.create(conn, caller, data)
+    return resource_response(body, 201, f"{request.url.path}/{body['id']}")
 
 
 @router.get(
@@ -170,19 +164,14 @@ async def delete_budget_request(
     responses=problems(404, 409, 412),
 )
 async def restore_budget_request(
-    request: Request,
     request_id: uuid.UUID,
     caller: CurrentCaller,
     conn: WriteConn,
     if_match: IfMatch = ABSENT,
-    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Bring a soft-deleted request back."""
 
-    async def produce() -> Response:
-        return resource_response(await budget_requests.restore(conn, caller, request_id, if_match))
-
-    return await idempotent(request, conn, caller, idempotency_key, produce)
+    return resource_response(await budget_requests.restore(conn, caller, request_id, if_match))
 
 
 @router.post(
@@ -193,23 +182,18 @@ async def restore_budget_request(
     responses=problems(404, 409, 412),
 )
 async def transition_budget_request(
-    request: Request,
     request_id: uuid.UUID,
     caller: CurrentCaller,
     conn: WriteConn,
     day: Today,
     data: BudgetTransition,
     if_match: IfMatch = ABSENT,
-    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """submit, start_appraisal, appraise, return, approve, reject, close (API.md §6)."""
 
-    async def produce() -> Response:
-        return resource_response(
-            await budget_requests.transition(conn, caller, request_id, data, if_match, day)
-        )
-
-    return await idempotent(request, conn, caller, idempotency_key, produce)
+    return resource_response(
+        await budget_requests.transition(conn, caller, request_id, data, if_match, day)
+    )
 
 
 @router.get(
@@ -243,15 +227,11 @@ async def disburse(
     conn: WriteConn,
     day: Today,
     data: DisbursementCreate,
-    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Only on approved requests, never past the approved amount or the deadline (409)."""
 
-    async def produce() -> Response:
-        body = await budget_payments.disburse(conn, caller, request_id, data, day)
-        return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
-
-    return await idempotent(request, conn, caller, idempotency_key, produce)
+    body = await budget_payments.disburse(conn, caller, request_id, data, day)
+    return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
 
 
 @router.get(
@@ -284,15 +264,11 @@ async def extend_deadline(
     caller: CurrentCaller,
     conn: WriteConn,
     data: DeadlineExtensionCreate,
-    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Investment capital: not past 31 December of the year after the fiscal year (422)."""
 
-    async def produce() -> Response:
-        body = await budget_payments.extend_deadline(conn, caller, request_id, data)
-        return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
-
-    return await idempotent(request, conn, caller, idempotency_key, produce)
+    body = await budget_payments.extend_deadline(conn, caller, request_id, data)
+    return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
 
 
 @router.get(

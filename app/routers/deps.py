@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Annotated, Any
+from inspect import Parameter
+from typing import Annotated, Any, get_type_hints
 from urllib.parse import urlencode
 
 import orjson
@@ -15,7 +18,8 @@ from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app import exports
-from app.auth import Caller
+from app.auth import Caller, CurrentCaller
+from app.db import WriteConn
 from app.errors import BadRequest
 from app.kernel.listing import DEFAULT_LIMIT, MAX_LIMIT, ListParams, Page
 from app.kernel.precondition import Precondition, etag
@@ -24,12 +28,89 @@ from app.services import idempotency
 from app.services.tasks import Day
 
 API_PREFIX = "/api/v1"
+Endpoint = Callable[..., Awaitable[Response]]
 
 
-class StrictQueryRoute(APIRoute):
-    """A route that refuses query parameters it does not declare (400 naming them and the
-    accepted ones): a misspelt or imagined filter would otherwise be ignored in silence and a
-    "my tasks" screen would show everyone's."""
+SHOWN_ONCE = "_dondoc_shown_once"
+IDEMPOTENT = "_dondoc_idempotent"
+
+
+def shown_once(*fields: str) -> Callable[[Endpoint], Endpoint]:
+    """Mark fields of a POST's answer (a new API key, a signing secret) as shown once: the
+    stored answer, and so its replay, has them as null."""
+
+    def mark(endpoint: Endpoint) -> Endpoint:
+        setattr(endpoint, SHOWN_ONCE, fields)
+        return endpoint
+
+    return mark
+
+
+def _idempotent_endpoint(endpoint: Endpoint) -> Endpoint:
+    """The endpoint with Idempotency-Key handled around it, in its own transaction: the
+    wrapper declares the request, the caller, the write connection and the header as its own
+    parameters, and FastAPI hands it the same caller and connection as the endpoint (one
+    dependency value per request)."""
+    hints = get_type_hints(endpoint, include_extras=True)
+    own = [
+        p.replace(kind=Parameter.KEYWORD_ONLY, annotation=hints.get(p.name, p.annotation))
+        for p in inspect.signature(endpoint).parameters.values()
+    ]
+    # FastAPI hands the request to one parameter only: the endpoint's own when it has one.
+    request_name = next((p.name for p in own if p.annotation is Request), "idempotency_request_")
+    added = [
+        *(
+            []
+            if request_name != "idempotency_request_"
+            else [Parameter(request_name, Parameter.KEYWORD_ONLY, annotation=Request)]
+        ),
+        Parameter("idempotency_caller_", Parameter.KEYWORD_ONLY, annotation=CurrentCaller),
+        Parameter("idempotency_conn_", Parameter.KEYWORD_ONLY, annotation=WriteConn),
+        Parameter(
+            "idempotency_key_", Parameter.KEYWORD_ONLY, annotation=IdempotencyKey, default=None
+        ),
+    ]
+    if getattr(endpoint, IDEMPOTENT, False):
+        return endpoint  # a router included again hands its routes' endpoints back
+    secret_fields: tuple[str, ...] = getattr(endpoint, SHOWN_ONCE, ())
+
+    @functools.wraps(endpoint)
+    async def run(
+        *,
+        idempotency_caller_: Caller,
+        idempotency_conn_: AsyncConnection,
+        idempotency_key_: str | None = None,
+        **values: Any,
+    ) -> Response:
+        request = values[request_name]
+        if request_name == "idempotency_request_":
+            del values[request_name]
+        return await idempotent(
+            request,
+            idempotency_conn_,
+            idempotency_caller_,
+            idempotency_key_,
+            lambda: endpoint(**values),
+            secret_fields,
+        )
+
+    setattr(run, IDEMPOTENT, True)
+    run.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [*own, *added], return_annotation=hints.get("return", Response)
+    )
+    return run
+
+
+class ResourceRoute(APIRoute):
+    """Every route of the API. It refuses query parameters it does not declare (400 naming them
+    and the accepted ones): a misspelt or imagined filter would otherwise be ignored in silence
+    and a "my tasks" screen would show everyone's. And every POST takes an Idempotency-Key by
+    construction, so no route can forget it."""
+
+    def __init__(self, path: str, endpoint: Endpoint, **kwargs: Any) -> None:
+        if "POST" in {m.upper() for m in kwargs.get("methods") or ()}:
+            endpoint = _idempotent_endpoint(endpoint)
+        super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()

@@ -25,14 +25,12 @@ from app.models.tasks import DirectiveTasksCreate, TaskRead
 from app.routers.deps import (
     API_PREFIX,
     AsOf,
-    IdempotencyKey,
     IfMatch,
     IfMatchRequired,
     Listing,
-    StrictQueryRoute,
+    ResourceRoute,
     Today,
     Year,
-    idempotent,
     json_response,
     page_response,
     problems,
@@ -43,7 +41,7 @@ from app.services import directives
 from app.services.directives import DirectiveFilters
 
 router = APIRouter(
-    prefix=f"{API_PREFIX}/directives", tags=["directives"], route_class=StrictQueryRoute
+    prefix=f"{API_PREFIX}/directives", tags=["directives"], route_class=ResourceRoute
 )
 
 
@@ -89,15 +87,11 @@ async def create_directive(
     conn: WriteConn,
     data: DirectiveCreate,
     day: Today,
-    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Create a directive in `draft`; `document_number` is unique per issuer and year."""
 
-    async def produce() -> Response:
-        body = await directives.create(conn, caller, data, day)
-        return resource_response(body, 201, f"{request.url.path}/{body['id']}")
-
-    return await idempotent(request, conn, caller, idempotency_key, produce)
+    body = await directives.create(conn, caller, data, day)
+    return resource_response(body, 201, f"{request.url.path}/{body['id']}")
 
 
 @router.get(
@@ -162,22 +156,15 @@ async def delete_directive(
     responses=problems(404, 409, 412),
 )
 async def restore_directive(
-    request: Request,
     directive_id: uuid.UUID,
     caller: CurrentCaller,
     conn: WriteConn,
     day: Today,
     if_match: IfMatch = ABSENT,
-    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Bring a soft-deleted directive back."""
 
-    async def produce() -> Response:
-        return resource_response(
-            await directives.restore(conn, caller, directive_id, if_match, day)
-        )
-
-    return await idempotent(request, conn, caller, idempotency_key, produce)
+    return resource_response(await directives.restore(conn, caller, directive_id, if_match, day))
 
 
 @router.post(
@@ -188,24 +175,19 @@ async def restore_directive(
     responses=problems(404, 409, 412),
 )
 async def transition_directive(
-    request: Request,
     directive_id: uuid.UUID,
     caller: CurrentCaller,
     conn: WriteConn,
     day: Today,
     data: DirectiveTransition,
     if_match: IfMatch = ABSENT,
-    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """issue (draft → issued), close (issued → closed), withdraw (draft, issued → withdrawn),
     reopen (closed → issued)."""
 
-    async def produce() -> Response:
-        return resource_response(
-            await directives.transition(conn, caller, directive_id, data, if_match, day)
-        )
-
-    return await idempotent(request, conn, caller, idempotency_key, produce)
+    return resource_response(
+        await directives.transition(conn, caller, directive_id, data, if_match, day)
+    )
 
 
 @router.post(
@@ -217,22 +199,17 @@ async def transition_directive(
     responses=problems(404, 409, 413, 415),
 )
 async def create_directive_tasks(
-    request: Request,
     directive_id: uuid.UUID,
     caller: CurrentCaller,
     conn: WriteConn,
     day: Today,
     data: DirectiveTasksCreate,
-    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Create all the tasks in one transaction: one bad item and none is created (the error
     names the item, e.g. `tasks.3.due_date`)."""
 
-    async def produce() -> Response:
-        items = await directives.create_tasks(conn, caller, directive_id, data.tasks, day)
-        return json_response({"items": items}, 201)
-
-    return await idempotent(request, conn, caller, idempotency_key, produce)
+    items = await directives.create_tasks(conn, caller, directive_id, data.tasks, day)
+    return json_response({"items": items}, 201)
 
 
 @router.get(

@@ -10,10 +10,10 @@ from fastapi.responses import Response
 from app.auth import CurrentCaller
 from app.db import ReadConn
 from app.models.events import EventList
-from app.routers.deps import API_PREFIX, StrictQueryRoute, json_response, problems
+from app.routers.deps import API_PREFIX, ResourceRoute, json_response, problems
 from app.services import events
 
-router = APIRouter(prefix=f"{API_PREFIX}/events", tags=["events"], route_class=StrictQueryRoute)
+router = APIRouter(prefix=f"{API_PREFIX}/events", tags=["events"], route_class=ResourceRoute)
 
 
 @router.get(

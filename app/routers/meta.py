@@ -8,9 +8,9 @@ from pydantic import BaseModel
 from app.auth import CurrentCaller
 from app.enums import enum_catalogue
 from app.models.api_keys import Me
-from app.routers.deps import API_PREFIX, StrictQueryRoute, problems
+from app.routers.deps import API_PREFIX, ResourceRoute, problems
 
-router = APIRouter(prefix=API_PREFIX, tags=["meta"], route_class=StrictQueryRoute)
+router = APIRouter(prefix=API_PREFIX, tags=["meta"], route_class=ResourceRoute)
 
 
 class EnumValue(BaseModel):

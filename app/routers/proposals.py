@@ -25,13 +25,11 @@ from app.models.tasks import DirectiveTasksCreate, TaskRead
 from app.routers.deps import (
     API_PREFIX,
     AsOf,
-    IdempotencyKey,
     IfMatch,
     IfMatchRequired,
     Listing,
-    StrictQueryRoute,
+    ResourceRoute,
     Today,
-    idempotent,
     json_response,
     page_response,
     problems,
@@ -41,9 +39,7 @@ from app.routers.deps import (
 from app.services import proposals
 from app.services.proposals import ProposalFilters
 
-router = APIRouter(
-    prefix=f"{API_PREFIX}/proposals", tags=["proposals"], route_class=StrictQueryRoute
-)
+router = APIRouter(prefix=f"{API_PREFIX}/proposals", tags=["proposals"], route_class=ResourceRoute)
 
 
 class TaskItems(BaseModel):
@@ -91,15 +87,11 @@ async def create_proposal(
     conn: WriteConn,
     data: ProposalCreate,
     day: Today,
-    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Create a proposal in `draft`; agency staff propose for their own agency."""
 
-    async def produce() -> Response:
-        body = await proposals.create(conn, caller, data, day)
-        return resource_response(body, 201, f"{request.url.path}/{body['id']}")
-
-    return await idempotent(request, conn, caller, idempotency_key, produce)
+    body = await proposals.create(conn, caller, data, day)
+    return resource_response(body, 201, f"{request.url.path}/{body['id']}")
 
 
 @router.get(
@@ -164,20 +156,15 @@ async def delete_proposal(
     responses=problems(404, 409, 412),
 )
 async def restore_proposal(
-    request: Request,
     proposal_id: uuid.UUID,
     caller: CurrentCaller,
     conn: WriteConn,
     day: Today,
     if_match: IfMatch = ABSENT,
-    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Bring a soft-deleted proposal back."""
 
-    async def produce() -> Response:
-        return resource_response(await proposals.restore(conn, caller, proposal_id, if_match, day))
-
-    return await idempotent(request, conn, caller, idempotency_key, produce)
+    return resource_response(await proposals.restore(conn, caller, proposal_id, if_match, day))
 
 
 @router.post(
@@ -188,23 +175,18 @@ async def restore_proposal(
     responses=problems(404, 409, 412),
 )
 async def transition_proposal(
-    request: Request,
     proposal_id: uuid.UUID,
     caller: CurrentCaller,
     conn: WriteConn,
     day: Today,
     data: ProposalTransition,
     if_match: IfMatch = ABSENT,
-    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """submit, review, resolve (with `resolution` and `response`), withdraw, reopen."""
 
-    async def produce() -> Response:
-        return resource_response(
-            await proposals.transition(conn, caller, proposal_id, data, if_match, day)
-        )
-
-    return await idempotent(request, conn, caller, idempotency_key, produce)
+    return resource_response(
+        await proposals.transition(conn, caller, proposal_id, data, if_match, day)
+    )
 
 
 @router.post(
@@ -216,21 +198,16 @@ async def transition_proposal(
     responses=problems(404, 409, 413, 415),
 )
 async def create_proposal_tasks(
-    request: Request,
     proposal_id: uuid.UUID,
     caller: CurrentCaller,
     conn: WriteConn,
     day: Today,
     data: DirectiveTasksCreate,
-    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """All in one transaction; each task carries `proposal_id` (and the proposal's directive)."""
 
-    async def produce() -> Response:
-        items = await proposals.create_tasks(conn, caller, proposal_id, data.tasks, day)
-        return json_response({"items": items}, 201)
-
-    return await idempotent(request, conn, caller, idempotency_key, produce)
+    items = await proposals.create_tasks(conn, caller, proposal_id, data.tasks, day)
+    return json_response({"items": items}, 201)
 
 
 @router.get(

@@ -13,10 +13,10 @@ from app import exports
 from app.auth import CurrentCaller
 from app.db import ReadConn
 from app.models.common import IsoDate
-from app.routers.deps import API_PREFIX, StrictQueryRoute, Year, json_response, problems
+from app.routers.deps import API_PREFIX, ResourceRoute, Year, json_response, problems
 from app.services import periods, reports
 
-router = APIRouter(prefix=f"{API_PREFIX}/reports", tags=["reports"], route_class=StrictQueryRoute)
+router = APIRouter(prefix=f"{API_PREFIX}/reports", tags=["reports"], route_class=ResourceRoute)
 DOWNLOADS: dict[int | str, dict[str, Any]] = {
     200: {
         "content": {exports.CSV: {}, exports.XLSX: {}},

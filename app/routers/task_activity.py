@@ -25,19 +25,17 @@ from app.models.task_activity import (
 )
 from app.routers.deps import (
     API_PREFIX,
-    IdempotencyKey,
     IfMatch,
     Listing,
-    StrictQueryRoute,
+    ResourceRoute,
     Today,
-    idempotent,
     json_response,
     problems,
     rows_page_response,
 )
 from app.services import task_activity
 
-router = APIRouter(prefix=f"{API_PREFIX}/tasks", tags=["tasks"], route_class=StrictQueryRoute)
+router = APIRouter(prefix=f"{API_PREFIX}/tasks", tags=["tasks"], route_class=ResourceRoute)
 
 
 @router.get(
@@ -71,15 +69,11 @@ async def report_progress(
     conn: WriteConn,
     day: Today,
     data: ProgressReportCreate,
-    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """By the lead or a cooperating agency, or the office; the lead's report sets the task's progress."""
 
-    async def produce() -> Response:
-        body = await task_activity.add_progress_report(conn, caller, task_id, data, day)
-        return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
-
-    return await idempotent(request, conn, caller, idempotency_key, produce)
+    body = await task_activity.add_progress_report(conn, caller, task_id, data, day)
+    return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
 
 
 @router.get(
@@ -112,15 +106,11 @@ async def request_extension(
     caller: CurrentCaller,
     conn: WriteConn,
     data: ExtensionRequestCreate,
-    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """By the lead agency or the office; one pending request at a time."""
 
-    async def produce() -> Response:
-        body = await task_activity.request_extension(conn, caller, task_id, data)
-        return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
-
-    return await idempotent(request, conn, caller, idempotency_key, produce)
+    body = await task_activity.request_extension(conn, caller, task_id, data)
+    return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
 
 
 @router.post(
@@ -131,24 +121,17 @@ async def request_extension(
     responses=problems(404, 409, 412, 413, 415),
 )
 async def decide_extension(
-    request: Request,
     task_id: uuid.UUID,
     request_id: uuid.UUID,
     caller: CurrentCaller,
     conn: WriteConn,
     data: ExtensionDecision,
     if_match: IfMatch = ABSENT,
-    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """By the office or a leader; approval moves the due date and keeps the original."""
 
-    async def produce() -> Response:
-        body = await task_activity.decide_extension(
-            conn, caller, task_id, request_id, data, if_match
-        )
-        return json_response(body)
-
-    return await idempotent(request, conn, caller, idempotency_key, produce)
+    body = await task_activity.decide_extension(conn, caller, task_id, request_id, data, if_match)
+    return json_response(body)
 
 
 @router.get(
@@ -181,15 +164,11 @@ async def remind(
     caller: CurrentCaller,
     conn: WriteConn,
     data: ReminderCreate,
-    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """A manual reminder by the office or a leader."""
 
-    async def produce() -> Response:
-        body = await task_activity.remind(conn, caller, task_id, data)
-        return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
-
-    return await idempotent(request, conn, caller, idempotency_key, produce)
+    body = await task_activity.remind(conn, caller, task_id, data)
+    return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
 
 
 @router.get(

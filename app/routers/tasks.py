@@ -19,14 +19,12 @@ from app.models.tasks import TaskCreate, TaskList, TaskRead, TaskTransition, Tas
 from app.routers.deps import (
     API_PREFIX,
     AsOf,
-    IdempotencyKey,
     IfMatch,
     IfMatchRequired,
     Listing,
-    StrictQueryRoute,
+    ResourceRoute,
     Today,
     Year,
-    idempotent,
     page_response,
     problems,
     resource_response,
@@ -35,7 +33,7 @@ from app.routers.deps import (
 from app.services import task_lists, tasks
 from app.services.task_lists import TaskFilters
 
-router = APIRouter(prefix=f"{API_PREFIX}/tasks", tags=["tasks"], route_class=StrictQueryRoute)
+router = APIRouter(prefix=f"{API_PREFIX}/tasks", tags=["tasks"], route_class=ResourceRoute)
 Ids = Annotated[list[uuid.UUID] | None, Query()]
 
 
@@ -128,15 +126,11 @@ async def create_task(
     conn: WriteConn,
     data: TaskCreate,
     day: Today,
-    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Create a task; its code `NV-<year>-<number>` is generated unless given."""
 
-    async def produce() -> Response:
-        body = await tasks.create(conn, caller, data, day)
-        return resource_response(body, 201, f"{request.url.path}/{body['id']}")
-
-    return await idempotent(request, conn, caller, idempotency_key, produce)
+    body = await tasks.create(conn, caller, data, day)
+    return resource_response(body, 201, f"{request.url.path}/{body['id']}")
 
 
 @router.get(
@@ -195,20 +189,15 @@ async def delete_task(
     responses=problems(404, 409, 412),
 )
 async def restore_task(
-    request: Request,
     task_id: uuid.UUID,
     caller: CurrentCaller,
     conn: WriteConn,
     day: Today,
     if_match: IfMatch = ABSENT,
-    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Bring a soft-deleted task back."""
 
-    async def produce() -> Response:
-        return resource_response(await tasks.restore(conn, caller, task_id, if_match, day))
-
-    return await idempotent(request, conn, caller, idempotency_key, produce)
+    return resource_response(await tasks.restore(conn, caller, task_id, if_match, day))
 
 
 @router.post(
@@ -219,21 +208,16 @@ async def restore_task(
     responses=problems(404, 409, 412),
 )
 async def transition_task(
-    request: Request,
     task_id: uuid.UUID,
     caller: CurrentCaller,
     conn: WriteConn,
     day: Today,
     data: TaskTransition,
     if_match: IfMatch = ABSENT,
-    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """start, submit, confirm, return, pause, resume, cancel, reopen (API.md §4 table)."""
 
-    async def produce() -> Response:
-        return resource_response(await tasks.transition(conn, caller, task_id, data, if_match, day))
-
-    return await idempotent(request, conn, caller, idempotency_key, produce)
+    return resource_response(await tasks.transition(conn, caller, task_id, data, if_match, day))
 
 
 @router.get(

@@ -22,20 +22,19 @@ from app.models.webhooks import (
 )
 from app.routers.deps import (
     API_PREFIX,
-    IdempotencyKey,
     IfMatch,
     IfMatchRequired,
     Listing,
-    StrictQueryRoute,
-    idempotent,
+    ResourceRoute,
     json_response,
     problems,
     resource_response,
     rows_page_response,
+    shown_once,
 )
 from app.services import webhooks
 
-router = APIRouter(prefix=f"{API_PREFIX}/webhooks", tags=["webhooks"], route_class=StrictQueryRoute)
+router = APIRouter(prefix=f"{API_PREFIX}/webhooks", tags=["webhooks"], route_class=ResourceRoute)
 
 
 def _allowed(request: Request) -> str:
@@ -60,22 +59,17 @@ async def list_webhooks(
     response_model=WebhookCreated,
     responses=problems(413, 415),
 )
+@shown_once("secret")
 async def create_webhook(
     request: Request,
     caller: CurrentCaller,
     conn: WriteConn,
     data: WebhookCreate,
-    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """The response holds the signing secret, shown this once."""
 
-    async def produce() -> Response:
-        body = await webhooks.create(conn, caller, data, _allowed(request))
-        return resource_response(body, 201, f"{request.url.path}/{body['id']}")
-
-    return await idempotent(
-        request, conn, caller, idempotency_key, produce, secret_fields=("secret",)
-    )
+    body = await webhooks.create(conn, caller, data, _allowed(request))
+    return resource_response(body, 201, f"{request.url.path}/{body['id']}")
 
 
 @router.get(
@@ -135,18 +129,13 @@ async def delete_webhook(
     responses=problems(404),
 )
 async def test_webhook(
-    request: Request,
     webhook_id: uuid.UUID,
     caller: CurrentCaller,
     conn: WriteConn,
-    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Queue a signed `webhook.test` delivery; watch it in the deliveries log."""
 
-    async def produce() -> Response:
-        return json_response(await webhooks.ping(conn, caller, webhook_id), 202)
-
-    return await idempotent(request, conn, caller, idempotency_key, produce)
+    return json_response(await webhooks.ping(conn, caller, webhook_id), 202)
 
 
 @router.get(

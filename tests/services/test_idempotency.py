@@ -187,3 +187,43 @@ async def test_expired_records_go_with_every_scheduler_pass(engine: AsyncEngine)
     async with engine.connect() as conn:
         left = (await conn.execute(text("SELECT key FROM idempotency_keys"))).scalars().all()
     assert left == ["new"]
+
+
+def test_every_post_route_is_idempotent_by_construction(app: Any) -> None:
+    # The route class wraps each POST; no route opts in or can forget.
+    from app.routers.deps import IDEMPOTENT
+
+    posts = [r for r in app.routes if "POST" in getattr(r, "methods", ())]
+    assert len(posts) >= 25
+    assert [r.path for r in posts if not getattr(r.endpoint, IDEMPOTENT, False)] == []
+
+
+async def test_a_sub_resource_post_replays(world: Any) -> None:
+    # A reminder is a POST whose route says nothing of idempotency: a retry replays it and
+    # the task keeps one reminder.
+    task = await world.task()
+    path = f"/api/v1/tasks/{task['id']}/reminders"
+    headers = {**world.h["office"], "Idempotency-Key": "nhac-1"}
+    first = await world.client.post(path, json={"message": "Nhắc"}, headers=headers)
+    again = await world.client.post(path, json={"message": "Nhắc"}, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.headers["idempotent-replayed"] == "true" and again.json() == first.json()
+    listed = await world.client.get(path, headers=world.h["office"])
+    assert len(listed.json()["items"]) == 1
+
+
+async def test_webhook_test_replays(
+    client: httpx.AsyncClient, admin: dict[str, str], app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app.state.settings, "webhook_allowed_hosts", "127.0.0.1")
+    hook = await client.post(
+        "/api/v1/webhooks",
+        json={"url": "http://127.0.0.1:9/hook", "event_types": ["*"]},
+        headers=admin,
+    )
+    path = f"/api/v1/webhooks/{hook.json()['id']}/test"
+    headers = {**admin, "Idempotency-Key": "thu-1"}
+    first = await client.post(path, headers=headers)
+    again = await client.post(path, headers=headers)
+    assert first.status_code < 300 and again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json()
