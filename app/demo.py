@@ -44,6 +44,7 @@ from app.models.budget_requests import (
     Decision,
     DisbursementCreate,
 )
+from app.models.common import action_body
 from app.models.directives import DirectiveCreate, DirectiveTransition, Meeting
 from app.models.proposals import ProposalCreate, ProposalTransition
 from app.models.task_activity import ProgressReportCreate
@@ -111,7 +112,12 @@ async def _load_working_session(conn: AsyncConnection, ids: dict[str, Any]) -> t
         issued,
     )
     await directives.transition(
-        conn, LOADER, directive["id"], DirectiveTransition(action="issue"), ABSENT, issued
+        conn,
+        LOADER,
+        directive["id"],
+        action_body(DirectiveTransition, action="issue"),
+        ABSENT,
+        issued,
     )
     items = [
         DirectiveTaskItem(
@@ -136,12 +142,15 @@ async def _load_working_session(conn: AsyncConnection, ids: dict[str, Any]) -> t
     year_end = tasks.Day(date(2023, 12, 31), soon)
     postal, admin_services, economy = made[0], made[1], made[2]
     for task_id, action in ((postal["id"], "start"), (admin_services["id"], "start")):
-        await tasks.transition(conn, LOADER, task_id, TaskTransition(action=action), ABSENT, issued)
+        await tasks.transition(
+            conn, LOADER, task_id, action_body(TaskTransition, action=action), ABSENT, issued
+        )
     await tasks.transition(
         conn,
         LOADER,
         postal["id"],
-        TaskTransition(
+        action_body(
+            TaskTransition,
             action="submit",
             result="Các doanh nghiệp bưu chính đạt chỉ tiêu chất lượng năm 2023",
             completed_on=date(2023, 11, 20),
@@ -150,13 +159,14 @@ async def _load_working_session(conn: AsyncConnection, ids: dict[str, Any]) -> t
         year_end,
     )
     await tasks.transition(
-        conn, LOADER, postal["id"], TaskTransition(action="confirm"), ABSENT, year_end
+        conn, LOADER, postal["id"], action_body(TaskTransition, action="confirm"), ABSENT, year_end
     )
     await tasks.transition(
         conn,
         LOADER,
         admin_services["id"],
-        TaskTransition(
+        action_body(
+            TaskTransition,
             action="submit",
             result="Đã tiếp nhận hồ sơ thủ tục hành chính qua bưu chính công ích",
             completed_on=date(2023, 10, 12),
@@ -165,7 +175,12 @@ async def _load_working_session(conn: AsyncConnection, ids: dict[str, Any]) -> t
         year_end,
     )
     await tasks.transition(
-        conn, LOADER, admin_services["id"], TaskTransition(action="confirm"), ABSENT, year_end
+        conn,
+        LOADER,
+        admin_services["id"],
+        action_body(TaskTransition, action="confirm"),
+        ABSENT,
+        year_end,
     )
     await task_activity.add_progress_report(
         conn,
@@ -217,7 +232,12 @@ async def _raise_proposals(
         )
         for action in ("submit", "review"):
             await proposals.transition(
-                conn, LOADER, body["id"], ProposalTransition(action=action), ABSENT, raised
+                conn,
+                LOADER,
+                body["id"],
+                action_body(ProposalTransition, action=action),
+                ABSENT,
+                raised,
             )
         made.append(body)
     return made
@@ -284,7 +304,12 @@ async def _decide_and_pay(conn: AsyncConnection, budget: list[Any]) -> None:
 
     async def step(request_id: Any, action: str, **fields: Any) -> None:
         await budget_requests.transition(
-            conn, LOADER, request_id, BudgetTransition(action=action, **fields), ABSENT, spring
+            conn,
+            LOADER,
+            request_id,
+            action_body(BudgetTransition, action=action, **fields),
+            ABSENT,
+            spring,
         )
 
     capital, experts, training = budget

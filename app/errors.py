@@ -118,6 +118,23 @@ def render(request: Request, exc: DomainError) -> Response:
     )
 
 
+def _error_field(error: Any, body: Any) -> str:
+    """The field an error names. A lifecycle body is a union of action models: its errors name
+    the action first (`submit.result`), which the client did not write — drop it."""
+    if error.get("type") == "unknown_action":
+        return "action"
+    loc = tuple(error.get("loc", ()))
+    if (
+        len(loc) > 2
+        and loc[0] == "body"
+        and isinstance(body, dict)
+        and loc[1] == body.get("action")
+        and loc[1] not in body
+    ):
+        loc = (loc[0], *loc[2:])
+    return _loc_to_field(loc)
+
+
 def _loc_to_field(loc: tuple[Any, ...]) -> str:
     if len(loc) > 1 and loc[0] in ("query", "header", "path"):
         return str(loc[1])  # the parameter's name, also for a repeated one
@@ -211,10 +228,7 @@ def install(app: FastAPI) -> None:
         if any(e.get("type") == "json_invalid" for e in errors):
             msg = next(str(e.get("msg")) for e in errors if e.get("type") == "json_invalid")
             return problem_response(request.url.path, 400, "malformed-json", "Malformed JSON", msg)
-        items = [
-            {"field": _loc_to_field(tuple(e.get("loc", ()))), "message": str(e.get("msg"))}
-            for e in errors
-        ]
+        items = [{"field": _error_field(e, exc.body), "message": str(e.get("msg"))} for e in errors]
         detail = "; ".join(f"{i['field']}: {i['message']}" for i in items)
         where = {str(e.get("loc", ("body",))[0]) for e in errors}
         if "path" in where:

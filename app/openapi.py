@@ -33,6 +33,21 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 PROBLEM_CONTENT = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 
 
+def _name_actions(schemas: dict[str, Any], body: dict[str, Any]) -> None:
+    """A lifecycle's body is one action model per action: say that `action` tells them apart,
+    so generated clients get a tagged union."""
+    choices = body.get("oneOf") or []
+    mapping = {}
+    for choice in choices:
+        ref = choice.get("$ref", "")
+        action = schemas.get(ref.rsplit("/", 1)[-1], {}).get("properties", {}).get("action", {})
+        if "const" not in action:
+            return
+        mapping[action["const"]] = ref
+    if mapping:
+        body["discriminator"] = {"propertyName": "action", "mapping": mapping}
+
+
 def install(app: FastAPI) -> None:
     def build() -> dict[str, Any]:
         if app.openapi_schema:
@@ -56,6 +71,9 @@ def install(app: FastAPI) -> None:
             for operation in path.values():
                 if name.startswith("/api/v1/"):
                     operation["security"] = [{"bearer": []}]
+                content = operation.get("requestBody", {}).get("content", {})
+                if "application/json" in content:
+                    _name_actions(schemas, content["application/json"]["schema"])
                 responses = operation.get("responses", {})
                 for code, response in responses.items():
                     if code[0] in "45":

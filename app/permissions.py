@@ -1,99 +1,253 @@
-"""The permission matrix as data: role × resource × action, read from the services' own tables
-where they have one (the lifecycles) and written out here for the rest.
+"""The permission table: who may take each action on each resource, as data, and the lifecycles
+that are part of it. Services enforce it through `require` and `allows`, and build each
+resource's `allowed_actions` from it; `python -m app.permissions > docs/permissions.md` renders
+it, and a test checks that file and walks every cell through HTTP.
 
-`python -m app.permissions > docs/permissions.md` renders it; a test checks that the file is
-current and walks the cells through HTTP.
+Reads are the one exception to enforcement by `require`: who sees what is the resources'
+visibility (`app/kernel/specs.py`), which answers 404 rather than 403; the `read` rows here
+describe it.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from app.auth import Caller
+from app.enums import BudgetStatus as B
+from app.enums import DirectiveStatus as D
+from app.enums import ProposalStatus as P
 from app.enums import Role
-from app.services import budget_payments, budget_requests, directives, proposals, tasks
-from app.services.lifecycle import Action
+from app.enums import TaskStatus as T
+from app.errors import Conflict, Forbidden, InvalidTransition
+from app.kernel.lifecycle import RELATION_LABELS, Lifecycle, Relation, Rule, Transition, related
+from app.kernel.specs import (
+    BUDGET_REQUEST_VISIBILITY,
+    PROPOSAL_VISIBILITY,
+    TASK_VISIBILITY,
+    VISIBILITY,
+)
+from app.models import budget_requests as br
+from app.models import directives as dm
+from app.models import proposals as pm
+from app.models import tasks as tm
+from app.models.common import ActionBody
+from app.services.timeliness import OPEN_STATUSES
+
+OFFICE = (Role.office,)
+EDITORS = (Role.office, Role.leader)
+FINANCE = (Role.finance,)
+ADMIN: tuple[Role, ...] = ()
+NOT_AGENCY = tuple(r for r in Role if r != Role.agency)
+
+TASK = Lifecycle(
+    "task",
+    (
+        Transition(tm.StartTask, (T.new,), T.in_progress, OFFICE, Relation.lead),
+        Transition(tm.SubmitTask, (T.in_progress,), T.awaiting_confirmation, OFFICE, Relation.lead),
+        Transition(tm.ConfirmTask, (T.awaiting_confirmation,), T.completed, EDITORS),
+        Transition(tm.ReturnTask, (T.awaiting_confirmation,), T.in_progress, EDITORS),
+        Transition(tm.PauseTask, (T.new, T.in_progress), T.paused, EDITORS),
+        Transition(tm.ResumeTask, (T.paused,), T.in_progress, EDITORS),
+        Transition(tm.CancelTask, tuple(T(s) for s in OPEN_STATUSES), T.cancelled, EDITORS),
+        Transition(tm.ReopenTask, (T.completed,), T.in_progress, EDITORS),
+    ),
+    TASK_VISIBILITY,
+)
+DIRECTIVE = Lifecycle(
+    "directive",
+    (
+        Transition(dm.IssueDirective, (D.draft,), D.issued, EDITORS),
+        Transition(dm.CloseDirective, (D.issued,), D.closed, EDITORS),
+        Transition(dm.WithdrawDirective, (D.draft, D.issued), D.withdrawn, EDITORS),
+        Transition(dm.ReopenDirective, (D.closed,), D.issued, EDITORS),
+    ),
+)
+PROPOSAL = Lifecycle(
+    "proposal",
+    (
+        Transition(pm.SubmitProposal, (P.draft,), P.submitted, OFFICE, Relation.own),
+        Transition(pm.ReviewProposal, (P.submitted,), P.under_review, OFFICE),
+        Transition(pm.ResolveProposal, (P.under_review,), P.resolved, EDITORS),
+        Transition(pm.WithdrawProposal, (P.draft, P.submitted), P.withdrawn, ADMIN, Relation.own),
+        Transition(pm.ReopenProposal, (P.resolved,), P.under_review, EDITORS),
+    ),
+    PROPOSAL_VISIBILITY,
+)
+BUDGET_REQUEST = Lifecycle(
+    "budget_request",
+    (
+        Transition(
+            br.SubmitBudgetRequest, (B.draft, B.returned), B.submitted, OFFICE, Relation.own
+        ),
+        Transition(br.StartAppraisal, (B.submitted,), B.under_appraisal, FINANCE),
+        Transition(br.AppraiseBudgetRequest, (B.under_appraisal,), B.appraised, FINANCE),
+        Transition(
+            br.ReturnBudgetRequest,
+            (B.submitted, B.under_appraisal, B.appraised),
+            B.returned,
+            (Role.finance, Role.leader),
+        ),
+        Transition(br.ApproveBudgetRequest, (B.appraised,), B.approved, (Role.leader,)),
+        Transition(br.RejectBudgetRequest, (B.appraised,), B.rejected, (Role.leader,)),
+        Transition(br.CloseBudgetRequest, (B.approved,), B.closed, (Role.leader, Role.finance)),
+    ),
+    BUDGET_REQUEST_VISIBILITY,
+)
+LIFECYCLES = {lc.resource: lc for lc in (TASK, DIRECTIVE, PROPOSAL, BUDGET_REQUEST)}
+
+_EVERYONE = Rule(tuple(Role))
+_OWNED = Rule(OFFICE, Relation.own)  # the office, or staff of the owning agency
+PERMISSIONS: dict[str, dict[str, Rule]] = {
+    "agency": {
+        "read": _EVERYONE,
+        **dict.fromkeys(("create", "update", "delete", "restore", "succession"), Rule(OFFICE)),
+    },
+    "directive": {
+        "read": _EVERYONE,
+        **dict.fromkeys(("create", "update", "delete", "restore", "create_tasks"), Rule(EDITORS)),
+        **DIRECTIVE.rules(),
+    },
+    "task": {
+        "read": Rule(NOT_AGENCY, Relation.participant),
+        **dict.fromkeys(("create", "update", "delete", "restore"), Rule(EDITORS)),
+        **TASK.rules(),
+        "report_progress": Rule(OFFICE, Relation.participant),
+        "request_extension": Rule(OFFICE, Relation.lead),
+        "decide_extension": Rule(EDITORS),
+        "remind": Rule(EDITORS),
+    },
+    "proposal": {
+        "read": Rule(NOT_AGENCY, Relation.own),
+        **dict.fromkeys(("create", "update", "delete", "restore"), _OWNED),
+        **PROPOSAL.rules(),
+        "create_tasks": Rule(EDITORS),
+    },
+    "budget_request": {
+        "read": Rule(NOT_AGENCY, Relation.own),
+        **dict.fromkeys(("create", "update", "delete", "restore"), _OWNED),
+        **BUDGET_REQUEST.rules(),
+        "disburse": Rule(FINANCE),
+        "extend_deadline": Rule((Role.leader, Role.finance)),
+    },
+    "event": {"read": Rule(NOT_AGENCY, Relation.participant, note="events of what it sees")},
+    "report": {
+        "read": Rule(NOT_AGENCY, Relation.participant, note="its tasks, proposals and requests")
+    },
+    "api_key": dict.fromkeys(("read", "create", "revoke"), Rule(ADMIN)),
+    "webhook": dict.fromkeys(("read", "create", "update", "delete", "test"), Rule(ADMIN)),
+}
+
+
+# Proposals and budget requests are edited (and deleted) only before the committee acts on them.
+EDITABLE = {"proposal": (P.draft,), "budget_request": (B.draft, B.returned)}
+
+
+def allows(
+    caller: Caller, resource: str, action: str, row: Any = None, *, holds: bool | None = None
+) -> bool:
+    """Whether the table lets the caller take the action on the row. `holds` states the
+    relation when there is no row yet (an agency creating a proposal for itself)."""
+    rule = PERMISSIONS[resource][action]
+    if holds is None:
+        holds = related(VISIBILITY.get(resource), rule.relation, caller, row)
+    return rule.allows(caller, holds)
+
+
+def require(
+    caller: Caller, resource: str, action: str, row: Any = None, *, holds: bool | None = None
+) -> None:
+    """403 unless the table lets the caller take the action, naming who may."""
+    if not allows(caller, resource, action, row, holds=holds):
+        rule = PERMISSIONS[resource][action]
+        who = ", ".join(["admin", *(r.value for r in rule.roles)])
+        if rule.relation != Relation.none:
+            who += f", staff of the {RELATION_LABELS[rule.relation]}"
+        raise Forbidden(
+            f"Role '{caller.role}' may not {action.replace('_', ' ')} this"
+            f" {resource.replace('_', ' ')} (allowed: {who})."
+        )
+
+
+def require_editable(caller: Caller, resource: str, action: str, row: Any) -> None:
+    """`require`, then 409 (with `allowed_actions`) once the resource left its editable
+    statuses."""
+    require(caller, resource, action, row)
+    if row.status not in EDITABLE[resource]:
+        raise Conflict(
+            f"A {row.status} {resource.replace('_', ' ')} can no longer be edited.",
+            allowed_actions=allowed_actions(caller, resource, row),
+        )
+
+
+def allowed_actions(caller: Caller, resource: str, row: Any) -> list[str]:
+    """What the caller may do to the row now: the `allowed_actions` of every resource body."""
+    lifecycle = LIFECYCLES[resource]
+    relations = lifecycle.relations(caller, row)
+    key = (resource, caller.role, row.status, row.deleted_at is not None, relations)
+    found = _ALLOWED.get(key)
+    if found is None:
+        found = _ALLOWED[key] = _work_out(caller, lifecycle, row, relations)
+    return list(found)
+
+
+def _work_out(
+    caller: Caller, lifecycle: Lifecycle, row: Any, relations: frozenset[Relation]
+) -> tuple[str, ...]:
+    """The same for every row with the same status and relations (a list works it out once
+    per combination)."""
+    rules = PERMISSIONS[lifecycle.resource]
+
+    def may(action: str) -> bool:
+        return rules[action].allows(caller, rules[action].relation in relations)
+
+    if row.deleted_at is not None:
+        return ("restore",) if may("restore") else ()
+    editable = EDITABLE.get(lifecycle.resource)
+    edits = (
+        [a for a in ("update", "delete") if may(a)]
+        if not editable or row.status in editable
+        else []
+    )
+    return (*lifecycle.allowed(caller, row.status, relations), *edits)
+
+
+_ALLOWED: dict[tuple[str, Role, str, bool, frozenset[Relation]], tuple[str, ...]] = {}
+
+
+def check_transition(caller: Caller, resource: str, data: ActionBody, row: Any) -> Transition:
+    """The transition `data` names, if the caller may take it from the row's status: 403 if it
+    never may, 409 with `allowed_actions` if not from this status."""
+    lifecycle = LIFECYCLES[resource]
+    transition = lifecycle.transitions[data.action]
+    label = resource.replace("_", " ")
+    if not transition.rule.allows(caller, transition.relation in lifecycle.relations(caller, row)):
+        raise Forbidden(f"Role '{caller.role}' may not '{data.action}' this {label}.")
+    if row.status not in transition.sources:
+        raise InvalidTransition(
+            f"Cannot '{data.action}' a {label} that is {row.status}.",
+            allowed_actions=allowed_actions(caller, resource, row),
+        )
+    return transition
+
+
+# --- the rendered table ---------------------------------------------------------------------
 
 ROLES = tuple(r.value for r in Role)
 YES, NO = "yes", "—"
-OWN = "own agency"
-LEAD = "lead agency"
-PARTICIPANT = "lead or cooperating agency"
 
 
-def _roles(*roles: Role, agency: str = NO) -> dict[str, str]:
-    cells = {r: (YES if Role(r) in roles or r == Role.admin else NO) for r in ROLES}
-    if agency != NO:
-        cells[Role.agency.value] = agency
+def _cells(rule: Rule) -> dict[str, str]:
+    cells = {r: YES if r == Role.admin or Role(r) in rule.roles else NO for r in ROLES}
+    if rule.relation != Relation.none and Role.agency not in rule.roles:
+        cells[Role.agency.value] = rule.note or RELATION_LABELS[rule.relation]
     return cells
-
-
-def _lifecycle(actions: dict[str, Action], own: str) -> dict[str, dict[str, str]]:
-    return {name: _roles(*a.roles, agency=own if a.own else NO) for name, a in actions.items()}
 
 
 def matrix() -> dict[str, dict[str, dict[str, str]]]:
     """resource → action → role → yes / — / the agency relation that allows it."""
-    everyone = _roles(*Role)
-    office, editors, admin_only = _roles(Role.office), _roles(Role.office, Role.leader), _roles()
-    task_transitions = {
-        name: _roles(*t.roles, agency=LEAD if t.lead else NO)
-        for name, t in tasks.TRANSITIONS.items()
-    }
     return {
-        "agency": {
-            "read": everyone,
-            "create": office,
-            "update": office,
-            "delete": office,
-            "restore": office,
-            "succession": office,
-        },
-        "directive": {
-            "read": everyone,
-            "create": editors,
-            "update": editors,
-            "delete": editors,
-            "restore": editors,
-            "create_tasks": editors,
-            **{name: editors for name in directives.TRANSITIONS},
-        },
-        "task": {
-            "read": _roles(*Role, agency=PARTICIPANT),
-            "create": editors,
-            "update": editors,
-            "delete": editors,
-            "restore": editors,
-            **task_transitions,
-            "report_progress": _roles(Role.office, agency=PARTICIPANT),
-            "request_extension": _roles(Role.office, agency=LEAD),
-            "decide_extension": editors,
-            "remind": editors,
-        },
-        "proposal": {
-            "read": _roles(*Role, agency=OWN),
-            "create": _roles(Role.office, agency=OWN),
-            "update": _roles(Role.office, agency=OWN),
-            "delete": _roles(Role.office, agency=OWN),
-            **_lifecycle(proposals.ACTIONS, OWN),
-            "create_tasks": editors,
-        },
-        "budget_request": {
-            "read": _roles(*Role, agency=OWN),
-            "create": _roles(Role.office, agency=OWN),
-            "update": _roles(Role.office, agency=OWN),
-            "delete": _roles(Role.office, agency=OWN),
-            **_lifecycle(budget_requests.ACTIONS, OWN),
-            "disburse": _roles(*budget_payments.PAYERS),
-            "extend_deadline": _roles(*budget_payments.EXTENDERS),
-        },
-        "event": {"read": _roles(*Role, agency="events of what it sees")},
-        "report": {"read": _roles(*Role, agency="its tasks, proposals and requests")},
-        "api_key": {"read": admin_only, "create": admin_only, "revoke": admin_only},
-        "webhook": {
-            "read": admin_only,
-            "create": admin_only,
-            "update": admin_only,
-            "delete": admin_only,
-            "test": admin_only,
-        },
+        resource: {action: _cells(rule) for action, rule in actions.items()}
+        for resource, actions in PERMISSIONS.items()
     }
 
 
@@ -102,11 +256,11 @@ def render() -> str:
         "# Permissions",
         "",
         "Who may take each action (`python -m app.permissions > docs/permissions.md` writes this",
-        "file from `app/permissions.py`; a test checks that it is current and walks the cells).",
-        "An agency's staff see only the tasks their agency leads or cooperates on and their own",
-        "agency's proposals and budget requests; anything else answers 404 to them, and an action",
-        "their role may not take on something they see answers 403. State rules (which status an",
-        "action starts from) are in API.md.",
+        "file from the table in `app/permissions.py`, which the services enforce; a test checks",
+        "that it is current and walks every cell through HTTP). An agency's staff see only the",
+        "tasks their agency leads or cooperates on and their own agency's proposals and budget",
+        "requests; anything else answers 404 to them, and an action their role may not take on",
+        "something they see answers 403.",
         "",
         "| resource | action | " + " | ".join(ROLES) + " |",
         "|---|---|" + "---|" * len(ROLES),
@@ -114,7 +268,20 @@ def render() -> str:
     for resource, actions in matrix().items():
         for action, cells in actions.items():
             lines.append(f"| {resource} | {action} | " + " | ".join(cells[r] for r in ROLES) + " |")
-    return "\n".join(lines) + "\n"
+    lines += ["", "## Lifecycles", ""]
+    for lifecycle in LIFECYCLES.values():
+        lines += [
+            f"### {lifecycle.resource}",
+            "",
+            "| action | from | to | comment required |",
+            "|---|---|---|---|",
+        ]
+        for name, t in lifecycle.transitions.items():
+            sources = ", ".join(s.value for s in t.sources)
+            comment = "yes" if t.needs_comment else "—"
+            lines.append(f"| {name} | {sources} | {t.target.value} | {comment} |")
+        lines.append("")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

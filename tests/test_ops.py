@@ -121,3 +121,26 @@ async def test_every_post_takes_an_idempotency_key(client: httpx.AsyncClient) ->
         )
     ]
     assert missing == []
+
+
+async def test_transition_bodies_are_tagged_unions(client: httpx.AsyncClient) -> None:
+    # One model per action, told apart by `action`: each action's required fields are visible.
+    document = (await client.get("/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    for path in (
+        "tasks/{task_id}",
+        "directives/{directive_id}",
+        "proposals/{proposal_id}",
+        "budget-requests/{request_id}",
+    ):
+        operation = document["paths"][f"/api/v1/{path}/transitions"]["post"]
+        body = operation["requestBody"]["content"]["application/json"]["schema"]
+        assert body["discriminator"]["propertyName"] == "action"
+        assert len(body["oneOf"]) == len(body["discriminator"]["mapping"]) >= 4
+    assert schemas["SubmitTask"]["required"] == ["action", "result"]
+    assert "comment" in schemas["CancelTask"]["required"]
+    assert set(schemas["ApproveBudgetRequest"]["required"]) == {
+        "action",
+        "amount_approved_vnd",
+        "decision",
+    }

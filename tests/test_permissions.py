@@ -261,6 +261,9 @@ def recipes() -> dict[tuple[str, str], Recipe]:
     r[("proposal", "delete")] = lambda s, h: _then(
         s.proposal(), lambda p: s.c.delete(f"{A}/proposals/{p['id']}", headers=h)
     )
+    r[("proposal", "restore")] = lambda s, h: _then(
+        _deleted(s, s.proposal(), "proposals"), lambda p: act(s, h, f"/proposals/{p['id']}/restore")
+    )
     resolve = {"resolution": "accepted", "response": {"text": "Đồng ý"}}
     proposal_states = {
         "submit": ([], {}),
@@ -305,6 +308,10 @@ def recipes() -> dict[tuple[str, str], Recipe]:
     )
     r[("budget_request", "delete")] = lambda s, h: _then(
         s.budget(), lambda b: s.c.delete(f"{A}/budget-requests/{b['id']}", headers=h)
+    )
+    r[("budget_request", "restore")] = lambda s, h: _then(
+        _deleted(s, s.budget(), "budget-requests"),
+        lambda b: act(s, h, f"/budget-requests/{b['id']}/restore"),
     )
     budget_states = {
         "submit": (0, {}),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import ConfigDict, StrictInt
 from sqlalchemy import BigInteger, CheckConstraint, Column, Computed, DateTime, Index, Table
@@ -14,7 +14,14 @@ from sqlmodel import Field, SQLModel
 
 from app.enums import BudgetPurpose, BudgetStatus, ExpenditureType, FundingSource, sql_in
 from app.ids import uuid7
-from app.models.common import InputModel, IsoDate, utcnow
+from app.models.common import (
+    ActionBody,
+    CommentedAction,
+    InputModel,
+    IsoDate,
+    action_union,
+    utcnow,
+)
 from app.models.directives import CODE_PATTERN
 
 MAX_VND = 10**15
@@ -199,9 +206,27 @@ class Decision(InputModel):
     decided_by: str = Field(min_length=1, max_length=300)
 
 
-class BudgetTransition(InputModel):
-    model_config = ConfigDict(
-        extra="forbid",
+class SubmitBudgetRequest(ActionBody):
+    action: Literal["submit"]
+
+
+class StartAppraisal(ActionBody):
+    action: Literal["start_appraisal"]
+
+
+class AppraiseBudgetRequest(ActionBody):
+    action: Literal["appraise"]
+    amount_recommended_vnd: Vnd
+    opinion: str = Field(min_length=1, max_length=100_000)
+    appraised_on: IsoDate | None = Field(default=None, description="Default today.")
+
+
+class ReturnBudgetRequest(CommentedAction):
+    action: Literal["return"]
+
+
+class ApproveBudgetRequest(ActionBody):
+    model_config = ConfigDict(  # type: ignore[assignment]
         json_schema_extra={
             "examples": [
                 {
@@ -216,15 +241,32 @@ class BudgetTransition(InputModel):
         },
     )
 
-    action: str = Field(
-        description="submit, start_appraisal, appraise, return, approve, reject, close"
-    )
-    comment: str | None = Field(default=None, max_length=10_000)
-    amount_recommended_vnd: Vnd | None = Field(default=None, description="For `appraise`.")
-    opinion: str | None = Field(default=None, max_length=100_000, description="For `appraise`.")
-    appraised_on: IsoDate | None = Field(default=None, description="For `appraise`; default today.")
-    amount_approved_vnd: Vnd | None = Field(default=None, description="For `approve`.")
-    decision: Decision | None = Field(default=None, description="For `approve`.")
+    action: Literal["approve"]
+    amount_approved_vnd: Vnd
+    decision: Decision
+
+
+class RejectBudgetRequest(CommentedAction):
+    action: Literal["reject"]
+
+
+class CloseBudgetRequest(ActionBody):
+    action: Literal["close"]
+
+
+BUDGET_ACTIONS: tuple[type[ActionBody], ...] = (
+    SubmitBudgetRequest,
+    StartAppraisal,
+    AppraiseBudgetRequest,
+    ReturnBudgetRequest,
+    ApproveBudgetRequest,
+    RejectBudgetRequest,
+    CloseBudgetRequest,
+)
+if TYPE_CHECKING:
+    BudgetTransition = ActionBody
+else:
+    BudgetTransition = action_union(*BUDGET_ACTIONS)
 
 
 class BudgetRequestRead(SQLModel):

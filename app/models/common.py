@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from functools import cache
+from typing import Annotated, Any, Union, get_args
 
-from pydantic import BeforeValidator, ConfigDict, ValidationInfo, field_validator
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Tag,
+    TypeAdapter,
+    ValidationInfo,
+    field_validator,
+)
 from sqlalchemy import MetaData
-from sqlmodel import SQLModel
+from sqlmodel import Field, SQLModel
 
 from app.text import MULTILINE_FIELDS, check_single_line, clean_strings
 
@@ -67,3 +76,51 @@ class InputModel(SQLModel):
             if not (EARLIEST <= value <= LATEST):
                 raise ValueError(f"must be between {EARLIEST} and {LATEST}")
         return value
+
+
+class ActionBody(InputModel):
+    """One action of a lifecycle (`POST …/transitions`): its name and a comment kept in the
+    history entry. Each action is its own model; the body is their union, told apart by
+    `action`."""
+
+    action: str
+    comment: str | None = Field(
+        default=None, max_length=10_000, description="Kept in the history entry."
+    )
+
+
+class CommentedAction(ActionBody):
+    """An action that must say why."""
+
+    comment: str = Field(
+        min_length=1, max_length=10_000, description="Required: why (kept in the history entry)."
+    )
+
+
+def _action_of(value: Any) -> Any:
+    return value.get("action") if isinstance(value, dict) else getattr(value, "action", None)
+
+
+def action_union(*models: type[ActionBody]) -> Any:
+    """The request body of a lifecycle: one of its action models, chosen by `action` (an
+    unknown action is a 422 naming the field and the actions there are)."""
+    tags = [get_args(m.model_fields["action"].annotation)[0] for m in models]
+    choices = tuple(Annotated[m, Tag(t)] for m, t in zip(models, tags, strict=True))
+    return Annotated[
+        Union[choices],  # noqa: UP007 - a union built from a tuple
+        Discriminator(
+            _action_of,
+            custom_error_type="unknown_action",
+            custom_error_message=f"unknown action; one of {', '.join(tags)}",
+        ),
+    ]
+
+
+@cache
+def _adapter(union: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(union)
+
+
+def action_body(union: Any, **fields: Any) -> Any:
+    """The action model `fields` name, validated as a request body would be (for the demo)."""
+    return _adapter(union).validate_python(fields)

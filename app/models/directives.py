@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ConfigDict
 from sqlalchemy import CheckConstraint, Column, Computed, DateTime, Index, Table, text
@@ -13,7 +13,7 @@ from sqlmodel import Field, SQLModel
 
 from app.enums import DirectiveKind, DirectiveStatus, sql_in
 from app.ids import uuid7
-from app.models.common import InputModel, IsoDate, utcnow
+from app.models.common import ActionBody, InputModel, IsoDate, action_union, utcnow
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9./-]{0,29}$"
 DIRECTIVE_SEARCH_SQL = (
@@ -179,9 +179,32 @@ class DirectiveList(SQLModel):
     total: int | None = None
 
 
-class DirectiveTransition(InputModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"action": "issue"}]})
+class IssueDirective(ActionBody):
+    action: Literal["issue"]
+    issued_on: IsoDate | None = Field(
+        default=None, description="Default the directive's own date, else today."
+    )
 
-    action: str = Field(description="issue, close, withdraw or reopen")
-    comment: str | None = Field(default=None, max_length=10_000)
-    issued_on: IsoDate | None = Field(default=None, description="For `issue`; default today.")
+
+class CloseDirective(ActionBody):
+    action: Literal["close"]
+
+
+class WithdrawDirective(ActionBody):
+    action: Literal["withdraw"]
+
+
+class ReopenDirective(ActionBody):
+    action: Literal["reopen"]
+
+
+DIRECTIVE_ACTIONS: tuple[type[ActionBody], ...] = (
+    IssueDirective,
+    CloseDirective,
+    WithdrawDirective,
+    ReopenDirective,
+)
+if TYPE_CHECKING:
+    DirectiveTransition = ActionBody
+else:
+    DirectiveTransition = action_union(*DIRECTIVE_ACTIONS)

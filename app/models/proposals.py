@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ConfigDict
 from sqlalchemy import CheckConstraint, Column, Computed, DateTime, Index, Table, Uuid, text
@@ -13,7 +13,14 @@ from sqlmodel import Field, SQLModel
 
 from app.enums import ProposalCategory, ProposalStatus, Resolution, sql_in
 from app.ids import uuid7
-from app.models.common import InputModel, IsoDate, utcnow
+from app.models.common import (
+    ActionBody,
+    CommentedAction,
+    InputModel,
+    IsoDate,
+    action_union,
+    utcnow,
+)
 from app.models.directives import CODE_PATTERN
 
 PROPOSAL_SEARCH_SQL = (
@@ -158,9 +165,17 @@ class ProposalList(SQLModel):
     total: int | None = None
 
 
-class ProposalTransition(InputModel):
-    model_config = ConfigDict(
-        extra="forbid",
+class SubmitProposal(ActionBody):
+    action: Literal["submit"]
+    submitted_on: IsoDate | None = Field(default=None, description="Default today.")
+
+
+class ReviewProposal(ActionBody):
+    action: Literal["review"]
+
+
+class ResolveProposal(ActionBody):
+    model_config = ConfigDict(  # type: ignore[assignment]
         json_schema_extra={
             "examples": [
                 {
@@ -172,8 +187,27 @@ class ProposalTransition(InputModel):
         },
     )
 
-    action: str = Field(description="submit, review, resolve, withdraw, reopen")
-    comment: str | None = Field(default=None, max_length=10_000)
-    submitted_on: IsoDate | None = Field(default=None, description="For `submit`; default today.")
-    resolution: Resolution | None = Field(default=None, description="For `resolve`.")
-    response: ProposalResponse | None = Field(default=None, description="For `resolve`.")
+    action: Literal["resolve"]
+    resolution: Resolution
+    response: ProposalResponse
+
+
+class WithdrawProposal(ActionBody):
+    action: Literal["withdraw"]
+
+
+class ReopenProposal(CommentedAction):
+    action: Literal["reopen"]
+
+
+PROPOSAL_ACTIONS: tuple[type[ActionBody], ...] = (
+    SubmitProposal,
+    ReviewProposal,
+    ResolveProposal,
+    WithdrawProposal,
+    ReopenProposal,
+)
+if TYPE_CHECKING:
+    ProposalTransition = ActionBody
+else:
+    ProposalTransition = action_union(*PROPOSAL_ACTIONS)

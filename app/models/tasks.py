@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ConfigDict
 from sqlalchemy import CheckConstraint, Column, Computed, DateTime, Index, Table, Uuid, text
@@ -13,7 +13,14 @@ from sqlmodel import Field, SQLModel
 
 from app.enums import Pillar, Priority, Recurrence, TaskStatus, Timeliness, sql_in
 from app.ids import uuid7
-from app.models.common import InputModel, IsoDate, utcnow
+from app.models.common import (
+    ActionBody,
+    CommentedAction,
+    InputModel,
+    IsoDate,
+    action_union,
+    utcnow,
+)
 from app.models.directives import CODE_PATTERN
 
 TASK_SEARCH_SQL = (
@@ -227,9 +234,12 @@ class TaskList(SQLModel):
     total: int | None = None
 
 
-class TaskTransition(InputModel):
-    model_config = ConfigDict(
-        extra="forbid",
+class StartTask(ActionBody):
+    action: Literal["start"]
+
+
+class SubmitTask(ActionBody):
+    model_config = ConfigDict(  # type: ignore[assignment]
         json_schema_extra={
             "examples": [
                 {"action": "submit", "result": "Đã hoàn thành", "completed_on": "2023-06-20"}
@@ -237,7 +247,46 @@ class TaskTransition(InputModel):
         },
     )
 
-    action: str = Field(description="start, submit, confirm, return, pause, resume, cancel, reopen")
-    comment: str | None = Field(default=None, max_length=10_000)
-    result: str | None = Field(default=None, max_length=100_000, description="For `submit`.")
-    completed_on: IsoDate | None = Field(default=None, description="For `submit`; default today.")
+    action: Literal["submit"]
+    result: str = Field(min_length=1, max_length=100_000, description="What was done.")
+    completed_on: IsoDate | None = Field(default=None, description="Default today.")
+
+
+class ConfirmTask(ActionBody):
+    action: Literal["confirm"]
+
+
+class ReturnTask(CommentedAction):
+    action: Literal["return"]
+
+
+class PauseTask(CommentedAction):
+    action: Literal["pause"]
+
+
+class ResumeTask(ActionBody):
+    action: Literal["resume"]
+
+
+class CancelTask(CommentedAction):
+    action: Literal["cancel"]
+
+
+class ReopenTask(CommentedAction):
+    action: Literal["reopen"]
+
+
+TASK_ACTIONS: tuple[type[ActionBody], ...] = (
+    StartTask,
+    SubmitTask,
+    ConfirmTask,
+    ReturnTask,
+    PauseTask,
+    ResumeTask,
+    CancelTask,
+    ReopenTask,
+)
+if TYPE_CHECKING:
+    TaskTransition = ActionBody
+else:
+    TaskTransition = action_union(*TASK_ACTIONS)

@@ -10,8 +10,9 @@ from sqlalchemy import Row, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app import permissions
 from app.auth import Caller
-from app.enums import Role
+from app.enums import AgencyStatus
 from app.errors import Conflict, NotFound, field_error
 from app.kernel import history, soft_delete
 from app.kernel.fields import public_columns
@@ -23,7 +24,6 @@ from app.models.common import utcnow
 from app.services import hierarchy
 
 RESOURCE = "agency"
-WRITERS = (Role.office,)
 t = AGENCIES.c
 
 COLUMNS = public_columns(AGENCIES, AgencyRead)
@@ -37,11 +37,13 @@ EDITABLE = ("name", "short_name", "kind", "parent_id", "valid_from", "valid_to")
 
 
 def allowed_actions(caller: Caller, row: Any) -> list[str]:
-    if not caller.has_role(*WRITERS):
-        return []
     if row.deleted_at is not None:
-        return ["restore"]
-    return ["update", "delete", "succession"] if row.status == "active" else ["update", "delete"]
+        wanted: tuple[str, ...] = ("restore",)
+    elif row.status == AgencyStatus.active:
+        wanted = ("update", "delete", "succession")
+    else:
+        wanted = ("update", "delete")
+    return [a for a in wanted if permissions.allows(caller, RESOURCE, a)]
 
 
 def to_body(caller: Caller, row: Any) -> dict[str, Any]:
@@ -71,7 +73,7 @@ async def _load(
 
 
 async def create(conn: AsyncConnection, caller: Caller, data: AgencyCreate) -> dict[str, Any]:
-    caller.require(*WRITERS)
+    permissions.require(caller, RESOURCE, "create")
     values = data.model_dump()
     _check_dates(values)
     await hierarchy.check_parent(conn, AGENCIES, "agency", data.parent_id)
@@ -106,7 +108,7 @@ async def update_(
     if_match: Precondition,
 ) -> dict[str, Any]:
     """Apply an RFC 7396 merge patch: absent fields stay, `null` clears."""
-    caller.require(*WRITERS)
+    permissions.require(caller, RESOURCE, "update")
     if "parent_id" in patch.model_fields_set:
         await hierarchy.lock_tree(conn, AGENCIES)
     fields = patch.model_dump(exclude_unset=True)
@@ -135,7 +137,7 @@ async def update_(
 async def delete(
     conn: AsyncConnection, caller: Caller, agency_id: uuid.UUID, if_match: Precondition
 ) -> None:
-    caller.require(*WRITERS)
+    permissions.require(caller, RESOURCE, "delete")
     row = await _load(conn, agency_id, lock=True, include_deleted=False)
     await soft_delete.delete(conn, caller, RESOURCE, AGENCIES, row, if_match)
 
@@ -143,7 +145,7 @@ async def delete(
 async def restore(
     conn: AsyncConnection, caller: Caller, agency_id: uuid.UUID, if_match: Precondition
 ) -> dict[str, Any]:
-    caller.require(*WRITERS)
+    permissions.require(caller, RESOURCE, "restore")
     row = await _load(conn, agency_id, lock=True)
     restored = await soft_delete.restore(
         conn, caller, RESOURCE, AGENCIES, row, if_match, COLUMNS, allowed_actions(caller, row)

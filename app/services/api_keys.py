@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app import permissions
 from app.auth import KEY_PREFIX, Caller, hash_key, new_key
 from app.enums import Role
 from app.errors import Conflict, NotFound, field_error
@@ -45,7 +46,7 @@ async def _insert(
 
 
 async def create(conn: AsyncConnection, caller: Caller, data: ApiKeyCreate) -> dict[str, Any]:
-    caller.require()
+    permissions.require(caller, "api_key", "create")
     if data.role == Role.agency and data.agency_id is None:
         raise field_error("agency_id", "required for role 'agency'")
     if data.role != Role.agency and data.agency_id is not None:
@@ -67,7 +68,7 @@ async def create(conn: AsyncConnection, caller: Caller, data: ApiKeyCreate) -> d
 
 async def get(conn: AsyncConnection, caller: Caller, key_id: uuid.UUID) -> dict[str, Any]:
     """One key's record (revoked ones too); never the key itself."""
-    caller.require()
+    permissions.require(caller, "api_key", "read")
     row = (await conn.execute(select(*COLUMNS).where(t.id == key_id))).first()
     if row is None:
         raise NotFound(f"No API key with id {key_id}.")
@@ -75,7 +76,7 @@ async def get(conn: AsyncConnection, caller: Caller, key_id: uuid.UUID) -> dict[
 
 
 async def list_(conn: AsyncConnection, caller: Caller, params: ListParams) -> Page:
-    caller.require()
+    permissions.require(caller, "api_key", "read")
     keys = parse_sort(params.sort, {"created_at": t.created_at, "name": t.name}, "created_at")
     stmt = select(*COLUMNS)
     if not params.include_deleted:
@@ -84,7 +85,7 @@ async def list_(conn: AsyncConnection, caller: Caller, params: ListParams) -> Pa
 
 
 async def revoke(conn: AsyncConnection, caller: Caller, key_id: uuid.UUID) -> None:
-    caller.require()
+    permissions.require(caller, "api_key", "revoke")
     row = (
         await conn.execute(select(t.id, t.revoked_at).where(t.id == key_id).with_for_update())
     ).first()

@@ -10,9 +10,10 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
 
+from app import permissions
 from app.auth import Caller
-from app.enums import ExpenditureType, Role
-from app.errors import Conflict, Forbidden, field_error
+from app.enums import ExpenditureType
+from app.errors import Conflict, field_error
 from app.ids import uuid7
 from app.kernel import history, records
 from app.kernel.listing import ListParams, Page
@@ -29,8 +30,6 @@ from app.models.common import utcnow
 from app.services.budget_requests import RESOURCE, latest_extension, load, write
 from app.services.tasks import Day
 
-PAYERS = (Role.finance,)
-EXTENDERS = (Role.leader, Role.finance)
 b = BUDGET_REQUESTS.c
 
 
@@ -40,8 +39,7 @@ async def disburse(
     """Pay part of an approved amount. The request row is locked, so concurrent payments are
     checked one after another and the total can never pass the approved amount."""
     row = await load(conn, caller, request_id, lock=True)
-    if not caller.has_role(*PAYERS):
-        raise Forbidden("Disbursements are recorded by the Department of Finance.")
+    permissions.require(caller, RESOURCE, "disburse", row)
     if row.status != "approved":
         raise Conflict(f"Only approved requests are disbursed; this one is {row.status}.")
     disbursed_on = data.disbursed_on or day.today
@@ -92,10 +90,7 @@ async def extend_deadline(
     conn: AsyncConnection, caller: Caller, request_id: uuid.UUID, data: DeadlineExtensionCreate
 ) -> dict[str, Any]:
     row = await load(conn, caller, request_id, lock=True)
-    if not caller.has_role(*EXTENDERS):
-        raise Forbidden(
-            "Disbursement deadlines are extended by leaders or the Department of Finance."
-        )
+    permissions.require(caller, RESOURCE, "extend_deadline", row)
     if row.status != "approved":
         raise Conflict(
             f"Only approved requests have a disbursement deadline to extend; this one is {row.status}."

@@ -12,9 +12,10 @@ from sqlalchemy import Row, and_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app import permissions
 from app.auth import Caller
 from app.enums import ExpenditureType, Role
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
+from app.errors import Conflict, NotFound, field_error
 from app.ids import uuid7
 from app.kernel import history, soft_delete
 from app.kernel.fields import public_columns
@@ -24,6 +25,8 @@ from app.kernel.precondition import Precondition
 from app.kernel.specs import BUDGET_REQUEST_VISIBILITY, PROPOSAL_VISIBILITY
 from app.models.budget_requests import (
     BUDGET_REQUESTS,
+    AppraiseBudgetRequest,
+    ApproveBudgetRequest,
     BudgetRequestCreate,
     BudgetRequestRead,
     BudgetRequestUpdate,
@@ -31,28 +34,12 @@ from app.models.budget_requests import (
 )
 from app.models.common import utcnow
 from app.models.proposals import PROPOSALS
-from app.services import agencies, codes, lifecycle
-from app.services.lifecycle import Action
+from app.services import agencies, codes
 from app.services.tasks import Day
 
 RESOURCE = "budget_request"
 b = BUDGET_REQUESTS.c
 COLUMNS = public_columns(BUDGET_REQUESTS, BudgetRequestRead)
-EDITABLE_STATUSES = ("draft", "returned")
-ACTIONS = {
-    "submit": Action(("draft", "returned"), "submitted", (Role.office,), own=True),
-    "start_appraisal": Action(("submitted",), "under_appraisal", (Role.finance,)),
-    "appraise": Action(("under_appraisal",), "appraised", (Role.finance,)),
-    "return": Action(
-        ("submitted", "under_appraisal", "appraised"),
-        "returned",
-        (Role.finance, Role.leader),
-        needs_comment=True,
-    ),
-    "approve": Action(("appraised",), "approved", (Role.leader,)),
-    "reject": Action(("appraised",), "rejected", (Role.leader,), needs_comment=True),
-    "close": Action(("approved",), "closed", (Role.leader, Role.finance)),
-}
 
 
 def default_deadline(expenditure_type: str, fiscal_year: int) -> date | None:
@@ -65,21 +52,8 @@ def latest_extension(fiscal_year: int) -> date:
     return date(fiscal_year + 1, 12, 31)
 
 
-def owns(caller: Caller, row: Any) -> bool:
-    return BUDGET_REQUEST_VISIBILITY.names(caller, row)
-
-
-def may_edit(caller: Caller, row: Any) -> bool:
-    return caller.has_role(Role.office) or owns(caller, row)
-
-
 def allowed_actions(caller: Caller, row: Any) -> list[str]:
-    if row.deleted_at is not None:
-        return ["restore"] if may_edit(caller, row) else []
-    actions = lifecycle.allowed(caller, ACTIONS, row.status, row.requesting_agency_id)
-    if may_edit(caller, row) and row.status in EDITABLE_STATUSES:
-        actions += ["update", "delete"]
-    return actions
+    return permissions.allowed_actions(caller, RESOURCE, row)
 
 
 def to_body(caller: Caller, row: Any) -> dict[str, Any]:
@@ -144,8 +118,7 @@ def _plain(values: dict[str, Any]) -> dict[str, Any]:
 async def create(
     conn: AsyncConnection, caller: Caller, data: BudgetRequestCreate
 ) -> dict[str, Any]:
-    if not caller.has_role(Role.office, Role.agency):
-        raise Forbidden("Budget requests are made by agencies and the office.")
+    permissions.require(caller, RESOURCE, "create", holds=True)
     values = data.model_dump()
     if caller.role == Role.agency:
         if values["requesting_agency_id"] not in (None, caller.agency_id):
@@ -204,16 +177,6 @@ async def write(conn: AsyncConnection, request_id: uuid.UUID, values: dict[str, 
     ).one()
 
 
-def _require_editable(caller: Caller, row: Any) -> None:
-    if not may_edit(caller, row):
-        raise Forbidden("Budget requests are edited by their agency and the office.")
-    if row.status not in EDITABLE_STATUSES:
-        raise Conflict(
-            f"A {row.status} budget request can no longer be edited.",
-            allowed_actions=allowed_actions(caller, row),
-        )
-
-
 async def update_(
     conn: AsyncConnection,
     caller: Caller,
@@ -222,7 +185,7 @@ async def update_(
     if_match: Precondition,
 ) -> dict[str, Any]:
     row = await load(conn, caller, request_id, lock=True)
-    _require_editable(caller, row)
+    permissions.require_editable(caller, RESOURCE, "update", row)
     if_match.check(row.version)
     fields = patch.model_dump(exclude_unset=True)
     current = dict(row._mapping)
@@ -247,7 +210,7 @@ async def delete(
     conn: AsyncConnection, caller: Caller, request_id: uuid.UUID, if_match: Precondition
 ) -> None:
     row = await load(conn, caller, request_id, lock=True)
-    _require_editable(caller, row)
+    permissions.require_editable(caller, RESOURCE, "delete", row)
     await soft_delete.delete(conn, caller, RESOURCE, BUDGET_REQUESTS, row, if_match)
 
 
@@ -255,8 +218,7 @@ async def restore(
     conn: AsyncConnection, caller: Caller, request_id: uuid.UUID, if_match: Precondition
 ) -> dict[str, Any]:
     row = await load(conn, caller, request_id, lock=True, include_deleted=True)
-    if not may_edit(caller, row):
-        raise Forbidden("Budget requests are restored by their agency and the office.")
+    permissions.require(caller, RESOURCE, "restore", row)
     restored = await soft_delete.restore(
         conn,
         caller,
@@ -270,15 +232,6 @@ async def restore(
     return to_body(caller, restored)
 
 
-def _needs(data: BudgetTransition, action: str, fields: tuple[str, ...]) -> None:
-    missing = [f for f in fields if getattr(data, f) in (None, "")]
-    if missing:
-        raise ValidationFailed(
-            f"'{action}' needs {', '.join(missing)}.",
-            [{"field": f, "message": f"required for '{action}'"} for f in missing],
-        )
-
-
 async def transition(
     conn: AsyncConnection,
     caller: Caller,
@@ -288,37 +241,16 @@ async def transition(
     day: Day,
 ) -> dict[str, Any]:
     row = await load(conn, caller, request_id, lock=True)
-    extra = (
-        ["update", "delete"] if may_edit(caller, row) and row.status in EDITABLE_STATUSES else []
-    )
-    action = lifecycle.check(
-        caller, ACTIONS, data.action, row.status, row.requesting_agency_id, data.comment, extra
-    )
+    step = permissions.check_transition(caller, RESOURCE, data, row)
     if_match.check(row.version)
-    allowed_fields = {
-        "appraise": {"amount_recommended_vnd", "opinion", "appraised_on"},
-        "approve": {"amount_approved_vnd", "decision"},
-    }
-    for name in (
-        "amount_recommended_vnd",
-        "opinion",
-        "appraised_on",
-        "amount_approved_vnd",
-        "decision",
-    ):
-        if getattr(data, name) is not None and name not in allowed_fields.get(data.action, set()):
-            raise field_error(name, f"not taken by '{data.action}'")
-    values: dict[str, Any] = {"status": action.target}
-    if data.action == "appraise":
-        _needs(data, "appraise", ("amount_recommended_vnd", "opinion"))
+    values: dict[str, Any] = {"status": step.target}
+    if isinstance(data, AppraiseBudgetRequest):
         appraised_on = data.appraised_on or day.today
         values.update(
             amount_recommended_vnd=data.amount_recommended_vnd,
             appraisal={"opinion": data.opinion, "appraised_on": appraised_on.isoformat()},
         )
-    if data.action == "approve":
-        _needs(data, "approve", ("amount_approved_vnd", "decision"))
-        assert data.amount_approved_vnd is not None and data.decision is not None
+    if isinstance(data, ApproveBudgetRequest):
         if data.amount_approved_vnd > row.amount_requested_vnd:
             raise field_error(
                 "amount_approved_vnd",

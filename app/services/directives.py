@@ -14,12 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
+from app import permissions
 from app.auth import Caller
-from app.enums import Role
 from app.errors import (
     Conflict,
-    Forbidden,
-    InvalidTransition,
     NotFound,
     ValidationFailed,
     field_error,
@@ -38,13 +36,13 @@ from app.models.directives import (
     DirectiveRead,
     DirectiveTransition,
     DirectiveUpdate,
+    IssueDirective,
     Meeting,
 )
 from app.models.tasks import DirectiveTaskItem
 from app.services import codes, directive_summaries, tasks
 
 RESOURCE = "directive"
-EDITORS = (Role.office, Role.leader)
 d = DIRECTIVES.c
 COLUMNS = public_columns(DIRECTIVES, DirectiveRead)
 SORT_KEYS: dict[str, ColumnElement[Any]] = {
@@ -54,26 +52,8 @@ SORT_KEYS: dict[str, ColumnElement[Any]] = {
 }
 
 
-@dataclass(frozen=True)
-class Move:
-    sources: tuple[str, ...]
-    target: str
-
-
-TRANSITIONS = {
-    "issue": Move(("draft",), "issued"),
-    "close": Move(("issued",), "closed"),
-    "withdraw": Move(("draft", "issued"), "withdrawn"),
-    "reopen": Move(("closed",), "issued"),
-}
-
-
 def allowed_actions(caller: Caller, row: Any) -> list[str]:
-    if not caller.has_role(*EDITORS):
-        return []
-    if row.deleted_at is not None:
-        return ["restore"]
-    return [n for n, m in TRANSITIONS.items() if row.status in m.sources] + ["update", "delete"]
+    return permissions.allowed_actions(caller, RESOURCE, row)
 
 
 def to_body(caller: Caller, row: Any, summary: dict[str, int] | None) -> dict[str, Any]:
@@ -149,7 +129,7 @@ def _duplicate_number(values: dict[str, Any]) -> Conflict:
 async def create(
     conn: AsyncConnection, caller: Caller, data: DirectiveCreate, day: tasks.Day
 ) -> dict[str, Any]:
-    caller.require(*EDITORS)
+    permissions.require(caller, RESOURCE, "create")
     values = data.model_dump(mode="python")
     if data.meeting is not None:
         values["meeting"] = data.meeting.model_dump(mode="json")
@@ -196,7 +176,7 @@ async def update_(
     if_match: Precondition,
     day: tasks.Day,
 ) -> dict[str, Any]:
-    caller.require(*EDITORS)
+    permissions.require(caller, RESOURCE, "update")
     row = await _load(conn, directive_id, lock=True)
     if_match.check(row.version)
     fields = patch.model_dump(exclude_unset=True)
@@ -253,7 +233,7 @@ def _merge_meeting(
 async def delete(
     conn: AsyncConnection, caller: Caller, directive_id: uuid.UUID, if_match: Precondition
 ) -> None:
-    caller.require(*EDITORS)
+    permissions.require(caller, RESOURCE, "delete")
     row = await _load(conn, directive_id, lock=True)
     await soft_delete.delete(conn, caller, RESOURCE, DIRECTIVES, row, if_match)
 
@@ -265,7 +245,7 @@ async def restore(
     if_match: Precondition,
     day: tasks.Day,
 ) -> dict[str, Any]:
-    caller.require(*EDITORS)
+    permissions.require(caller, RESOURCE, "restore")
     row = await _load(conn, directive_id, lock=True, include_deleted=True)
     restored = await soft_delete.restore(
         conn, caller, RESOURCE, DIRECTIVES, row, if_match, COLUMNS, allowed_actions(caller, row)
@@ -281,22 +261,11 @@ async def transition(
     if_match: Precondition,
     day: tasks.Day,
 ) -> dict[str, Any]:
-    move = TRANSITIONS.get(data.action)
-    if move is None:
-        raise field_error("action", f"unknown action; one of {', '.join(TRANSITIONS)}")
     row = await _load(conn, directive_id, lock=True)
-    if not caller.has_role(*EDITORS):
-        raise Forbidden("Only the office and leaders change a directive's status.")
+    step = permissions.check_transition(caller, RESOURCE, data, row)
     if_match.check(row.version)
-    if row.status not in move.sources:
-        raise InvalidTransition(
-            f"Cannot '{data.action}' a directive that is {row.status}.",
-            allowed_actions=allowed_actions(caller, row),
-        )
-    if data.issued_on is not None and data.action != "issue":
-        raise field_error("issued_on", "only with 'issue'")
-    values: dict[str, Any] = {"status": move.target}
-    if data.action == "issue":
+    values: dict[str, Any] = {"status": step.target}
+    if isinstance(data, IssueDirective):
         issued_on = data.issued_on or row.issued_on or day.today
         if issued_on > day.today:
             raise field_error("issued_on", "cannot be in the future")
@@ -322,7 +291,7 @@ async def create_tasks(
     day: tasks.Day,
 ) -> list[dict[str, Any]]:
     """All of the directive's tasks in this transaction: one bad item and none is created."""
-    caller.require(*EDITORS)
+    permissions.require(caller, RESOURCE, "create_tasks")
     await _load(conn, directive_id)
     created = []
     for index, item in enumerate(items):

@@ -11,9 +11,10 @@ from sqlalchemy import Row, and_, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app import permissions
 from app.auth import Caller
-from app.enums import Role
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
+from app.enums import ProposalStatus, Role
+from app.errors import Conflict, NotFound, field_error
 from app.ids import uuid7
 from app.kernel import history, soft_delete
 from app.kernel.fields import public_columns
@@ -30,21 +31,16 @@ from app.models.proposals import (
     ProposalRead,
     ProposalTransition,
     ProposalUpdate,
+    ReopenProposal,
+    ResolveProposal,
+    SubmitProposal,
 )
 from app.models.tasks import TASKS, DirectiveTaskItem
-from app.services import agencies, codes, lifecycle, tasks
-from app.services.lifecycle import Action
+from app.services import agencies, codes, tasks
 
 RESOURCE = "proposal"
 p = PROPOSALS.c
 AWAITING = ("submitted", "under_review")
-ACTIONS = {
-    "submit": Action(("draft",), "submitted", (Role.office,), own=True),
-    "review": Action(("submitted",), "under_review", (Role.office,)),
-    "resolve": Action(("under_review",), "resolved", (Role.office, Role.leader)),
-    "withdraw": Action(("draft", "submitted"), "withdrawn", (), own=True),
-    "reopen": Action(("resolved",), "under_review", (Role.office, Role.leader), needs_comment=True),
-}
 TASK_IDS = func.array(
     select(TASKS.c.id)
     .where(TASKS.c.proposal_id == p.id, TASKS.c.deleted_at.is_(None))
@@ -58,24 +54,10 @@ BUDGET_IDS = func.array(
     .scalar_subquery()
 ).label("budget_request_ids")
 COLUMNS = (*public_columns(PROPOSALS, ProposalRead), TASK_IDS, BUDGET_IDS)
-EDITABLE_STATUSES = ("draft",)
-
-
-def owns(caller: Caller, row: Any) -> bool:
-    return PROPOSAL_VISIBILITY.names(caller, row)
-
-
-def may_edit(caller: Caller, row: Any) -> bool:
-    return caller.has_role(Role.office) or owns(caller, row)
 
 
 def allowed_actions(caller: Caller, row: Any) -> list[str]:
-    if row.deleted_at is not None:
-        return ["restore"] if may_edit(caller, row) else []
-    actions = lifecycle.allowed(caller, ACTIONS, row.status, row.submitting_agency_id)
-    if may_edit(caller, row) and row.status in EDITABLE_STATUSES:
-        actions += ["update", "delete"]
-    return actions
+    return permissions.allowed_actions(caller, RESOURCE, row)
 
 
 def response_overdue(row: Any, today: Any) -> bool:
@@ -136,8 +118,7 @@ async def _check_references(conn: AsyncConnection, values: dict[str, Any]) -> No
 async def create(
     conn: AsyncConnection, caller: Caller, data: ProposalCreate, day: tasks.Day
 ) -> dict[str, Any]:
-    if not caller.has_role(Role.office, Role.agency):
-        raise Forbidden("Proposals are made by agencies and the office.")
+    permissions.require(caller, RESOURCE, "create", holds=True)
     values = data.model_dump()
     if caller.role == Role.agency:
         if values["submitting_agency_id"] not in (None, caller.agency_id):
@@ -186,16 +167,6 @@ async def get(
     )
 
 
-def _require_editable(caller: Caller, row: Any) -> None:
-    if not may_edit(caller, row):
-        raise Forbidden("Proposals are edited by their agency and the office.")
-    if row.status not in EDITABLE_STATUSES:
-        raise Conflict(
-            f"A {row.status} proposal can no longer be edited.",
-            allowed_actions=allowed_actions(caller, row),
-        )
-
-
 async def _write(conn: AsyncConnection, proposal_id: uuid.UUID, values: dict[str, Any]) -> None:
     await conn.execute(
         update(PROPOSALS)
@@ -213,7 +184,7 @@ async def update_(
     day: tasks.Day,
 ) -> dict[str, Any]:
     row = await load(conn, caller, proposal_id, lock=True)
-    _require_editable(caller, row)
+    permissions.require_editable(caller, RESOURCE, "update", row)
     if_match.check(row.version)
     fields = patch.model_dump(exclude_unset=True)
     changes = history.diff(dict(row._mapping), fields)
@@ -232,7 +203,7 @@ async def delete(
     conn: AsyncConnection, caller: Caller, proposal_id: uuid.UUID, if_match: Precondition
 ) -> None:
     row = await load(conn, caller, proposal_id, lock=True)
-    _require_editable(caller, row)
+    permissions.require_editable(caller, RESOURCE, "delete", row)
     await soft_delete.delete(conn, caller, RESOURCE, PROPOSALS, row, if_match)
 
 
@@ -244,8 +215,7 @@ async def restore(
     day: tasks.Day,
 ) -> dict[str, Any]:
     row = await load(conn, caller, proposal_id, lock=True, include_deleted=True)
-    if not may_edit(caller, row):
-        raise Forbidden("Proposals are restored by their agency and the office.")
+    permissions.require(caller, RESOURCE, "restore", row)
     await soft_delete.restore(
         conn, caller, RESOURCE, PROPOSALS, row, if_match, [p.id], allowed_actions(caller, row)
     )
@@ -261,37 +231,19 @@ async def transition(
     day: tasks.Day,
 ) -> dict[str, Any]:
     row = await load(conn, caller, proposal_id, lock=True)
-    extra = (
-        ["update", "delete"] if may_edit(caller, row) and row.status in EDITABLE_STATUSES else []
-    )
-    action = lifecycle.check(
-        caller, ACTIONS, data.action, row.status, row.submitting_agency_id, data.comment, extra
-    )
+    step = permissions.check_transition(caller, RESOURCE, data, row)
     if_match.check(row.version)
-    values: dict[str, Any] = {"status": action.target}
-    if data.action == "submit":
+    values: dict[str, Any] = {"status": step.target}
+    if isinstance(data, SubmitProposal):
         submitted_on = data.submitted_on or day.today
         if submitted_on > day.today:
             raise field_error("submitted_on", "cannot be in the future")
         values["submitted_on"] = submitted_on
-    elif data.submitted_on is not None:
-        raise field_error("submitted_on", "only with 'submit'")
-    if data.action == "resolve":
-        missing = [f for f in ("resolution", "response") if getattr(data, f) is None]
-        if missing:
-            raise ValidationFailed(
-                "'resolve' needs a resolution and a response.",
-                [{"field": f, "message": "required for 'resolve'"} for f in missing],
-            )
-        assert data.response is not None and data.resolution is not None
+    if isinstance(data, ResolveProposal):
         response = data.response.model_dump(mode="json")
         response["responded_on"] = response["responded_on"] or day.today.isoformat()
         values.update(resolution=data.resolution.value, response=response)
-    elif data.resolution is not None or data.response is not None:
-        raise field_error(
-            "resolution" if data.resolution is not None else "response", "only with 'resolve'"
-        )
-    if data.action == "reopen":
+    if isinstance(data, ReopenProposal):
         values.update(resolution=None)
     changes = history.diff(dict(row._mapping), values)
     await _write(conn, proposal_id, values)
@@ -309,9 +261,8 @@ async def create_tasks(
     """The tasks that handle a proposal (giao nhiệm vụ cho các ngành liên quan), all or none;
     each is linked to the proposal and to the directive where it was raised."""
     row = await load(conn, caller, proposal_id)
-    if not caller.has_role(Role.office, Role.leader):
-        raise Forbidden("Tasks are assigned by the office and leaders.")
-    if row.status in ("draft", "withdrawn"):
+    permissions.require(caller, RESOURCE, "create_tasks", row)
+    if row.status in (ProposalStatus.draft, ProposalStatus.withdrawn):
         raise Conflict(f"A {row.status} proposal takes no tasks.")
     created = []
     for index, item in enumerate(items):

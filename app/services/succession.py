@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import and_, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app import permissions
 from app.auth import Caller
-from app.enums import AgencyStatus, Role
+from app.enums import AgencyStatus
 from app.errors import Conflict, field_error
 from app.kernel import history
 from app.kernel.precondition import Precondition
@@ -36,7 +37,7 @@ async def succeed(
     data: SuccessionCreate,
     if_match: Precondition,
 ) -> dict[str, Any]:
-    caller.require(Role.office)
+    permissions.require(caller, "agency", "succession")
     if data.status == AgencyStatus.active:
         raise field_error("status", "must be 'merged' or 'dissolved'")
     row = await agencies._load(conn, agency_id, lock=True, include_deleted=False)

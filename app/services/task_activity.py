@@ -10,14 +10,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
 
+from app import permissions
 from app.auth import Caller
 from app.enums import ReminderKind, Role
-from app.errors import Conflict, Forbidden, NotFound, field_error
+from app.errors import Conflict, NotFound, field_error
 from app.ids import uuid7
 from app.kernel import history, records
 from app.kernel.listing import ListParams, Page
 from app.kernel.precondition import Precondition
-from app.kernel.specs import TASK_VISIBILITY
 from app.models.common import utcnow
 from app.models.task_activity import (
     EXTENSION_REQUESTS,
@@ -99,8 +99,7 @@ async def add_progress_report(
 ) -> dict[str, Any]:
     """A lead agency's report sets the task's progress, and starts a `new` task."""
     row = await tasks.load(conn, caller, task_id, lock=True)
-    if not (caller.has_role(Role.office) or TASK_VISIBILITY.names(caller, row)):
-        raise Forbidden("Progress is reported by the lead and cooperating agencies and the office.")
+    permissions.require(caller, RESOURCE, "report_progress", row)
     _require_open(row, "progress is reported")
     if caller.role == Role.agency:
         if data.reporting_agency_id not in (None, caller.agency_id):
@@ -162,8 +161,7 @@ async def request_extension(
     data: ExtensionRequestCreate,
 ) -> dict[str, Any]:
     row = await tasks.load(conn, caller, task_id, lock=True)
-    if not (caller.has_role(Role.office) or tasks.is_lead(caller, row)):
-        raise Forbidden("Extensions are requested by the lead agency or the office.")
+    permissions.require(caller, RESOURCE, "request_extension", row)
     _require_open(row, "extensions are requested")
     if row.due_date is None:
         raise Conflict("The task has no deadline to extend.")
@@ -221,8 +219,7 @@ async def decide_extension(
 ) -> dict[str, Any]:
     """Approval moves the task's due date; the original one is kept."""
     row = await tasks.load(conn, caller, task_id, lock=True)
-    if not caller.has_role(*tasks.EDITORS):
-        raise Forbidden("Extensions are decided by the office or a leader.")
+    permissions.require(caller, RESOURCE, "decide_extension", row)
     if_match.check(row.version)
     request = (
         await conn.execute(
@@ -288,8 +285,7 @@ async def remind(
     conn: AsyncConnection, caller: Caller, task_id: uuid.UUID, data: ReminderCreate
 ) -> dict[str, Any]:
     row = await tasks.load(conn, caller, task_id, lock=True)
-    if not caller.has_role(*tasks.EDITORS):
-        raise Forbidden("Reminders are sent by the office or a leader.")
+    permissions.require(caller, RESOURCE, "remind", row)
     if data.kind != ReminderKind.manual:
         raise field_error("kind", "only 'manual' reminders are made through the API")
     _require_open(row, "reminders are sent")

@@ -19,17 +19,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app import permissions
 from app.auth import Caller
 from app.db import RawQuery, raw_fetchrow
-from app.enums import Role
-from app.errors import (
-    Conflict,
-    Forbidden,
-    InvalidTransition,
-    NotFound,
-    ValidationFailed,
-    field_error,
-)
+from app.enums import Role, TaskStatus
+from app.errors import Conflict, NotFound, field_error
 from app.ids import uuid7
 from app.kernel import history, soft_delete
 from app.kernel.fields import public_columns
@@ -37,16 +31,21 @@ from app.kernel.listing import ListParams, Page
 from app.kernel.precondition import Precondition
 from app.kernel.specs import TASK_VISIBILITY
 from app.models.common import utcnow
-from app.models.tasks import TASKS, TaskFields, TaskRead, TaskTransition, TaskUpdate
-from app.services import codes, hierarchy, task_checks
-from app.services.timeliness import (
-    OPEN_STATUSES,
-    days_overdue,
-    timeliness,
+from app.models.tasks import (
+    TASKS,
+    CancelTask,
+    ReopenTask,
+    ReturnTask,
+    SubmitTask,
+    TaskFields,
+    TaskRead,
+    TaskTransition,
+    TaskUpdate,
 )
+from app.services import codes, hierarchy, task_checks
+from app.services.timeliness import days_overdue, timeliness
 
 RESOURCE = "task"
-EDITORS = (Role.office, Role.leader)
 t = TASKS.c
 COLUMNS = public_columns(TASKS, TaskRead)
 HIDDEN = {"due_sort", "priority_rank", "timeliness_sql", "days_overdue_sql"}
@@ -60,58 +59,11 @@ class Day:
     soon_days: int
 
 
-@dataclass(frozen=True)
-class Transition:
-    sources: tuple[str, ...]
-    target: str
-    roles: tuple[Role, ...]
-    lead: bool = False  # the lead agency's own staff may also take it
-    needs_comment: bool = False
-
-
-TRANSITIONS: dict[str, Transition] = {
-    "start": Transition(("new",), "in_progress", (Role.office,), lead=True),
-    "submit": Transition(("in_progress",), "awaiting_confirmation", (Role.office,), lead=True),
-    "confirm": Transition(("awaiting_confirmation",), "completed", EDITORS),
-    "return": Transition(("awaiting_confirmation",), "in_progress", EDITORS, needs_comment=True),
-    "pause": Transition(("new", "in_progress"), "paused", EDITORS, needs_comment=True),
-    "resume": Transition(("paused",), "in_progress", EDITORS),
-    "cancel": Transition(OPEN_STATUSES, "cancelled", EDITORS, needs_comment=True),
-    "reopen": Transition(("completed",), "in_progress", EDITORS, needs_comment=True),
-}
-
-
 # --- visibility and permissions ------------------------------------------------------------
 
 
-def is_lead(caller: Caller, row: Any) -> bool:
-    return caller.role == Role.agency and caller.agency_id == row.lead_agency_id
-
-
-def may_take(caller: Caller, action: Transition, row: Any) -> bool:
-    return caller.has_role(*action.roles) or (action.lead and is_lead(caller, row))
-
-
 def allowed_actions(caller: Caller, row: Any) -> list[str]:
-    return list(_actions(caller.role, row.status, row.deleted_at is not None, is_lead(caller, row)))
-
-
-@cache
-def _actions(role: Role, status: str, deleted: bool, lead: bool) -> tuple[str, ...]:
-    """What a role may do to a task in a status: the same for every row of a list, so it
-    is worked out once per combination."""
-    editor = role in (Role.admin, *EDITORS)
-    if deleted:
-        return ("restore",) if editor else ()
-    actions = [
-        name
-        for name, action in TRANSITIONS.items()
-        if status in action.sources
-        and (role == Role.admin or role in action.roles or (action.lead and lead))
-    ]
-    if editor:
-        actions += ["update", "delete"]
-    return tuple(actions)
+    return permissions.allowed_actions(caller, RESOURCE, row)
 
 
 def to_body(caller: Caller, row: Any, day: Day) -> dict[str, Any]:
@@ -170,7 +122,7 @@ async def create(
     proposal_id: uuid.UUID | None = None,
     prefix: str = "",
 ) -> dict[str, Any]:
-    caller.require(*EDITORS)
+    permissions.require(caller, RESOURCE, "create")
     values = data.model_dump()
     if directive_id is not None:
         values["directive_id"] = directive_id
@@ -264,8 +216,7 @@ async def update_(
     if "parent_id" in patch.model_fields_set:
         await hierarchy.lock_tree(conn, TASKS)
     row = await load(conn, caller, task_id, lock=True)
-    if not caller.has_role(*EDITORS):
-        raise Forbidden("Only the office and leaders edit tasks.")
+    permissions.require(caller, RESOURCE, "update", row)
     if_match.check(row.version)
     fields = patch.model_dump(exclude_unset=True)
     current = dict(row._mapping)
@@ -289,8 +240,7 @@ async def delete(
     conn: AsyncConnection, caller: Caller, task_id: uuid.UUID, if_match: Precondition
 ) -> None:
     row = await load(conn, caller, task_id, lock=True)
-    if not caller.has_role(*EDITORS):
-        raise Forbidden("Only the office and leaders delete tasks.")
+    permissions.require(caller, RESOURCE, "delete", row)
     await soft_delete.delete(conn, caller, RESOURCE, TASKS, row, if_match)
 
 
@@ -298,8 +248,7 @@ async def restore(
     conn: AsyncConnection, caller: Caller, task_id: uuid.UUID, if_match: Precondition, day: Day
 ) -> dict[str, Any]:
     row = await load(conn, caller, task_id, lock=True, include_deleted=True)
-    if not caller.has_role(*EDITORS):
-        raise Forbidden("Only the office and leaders restore tasks.")
+    permissions.require(caller, RESOURCE, "restore", row)
     restored = await soft_delete.restore(
         conn, caller, RESOURCE, TASKS, row, if_match, COLUMNS, allowed_actions(caller, row)
     )
@@ -314,23 +263,12 @@ async def transition(
     if_match: Precondition,
     day: Day,
 ) -> dict[str, Any]:
-    """Take one action of the lifecycle table: 403 if the caller may never take it,
-    409 (with allowed_actions) if not from the current state."""
-    action = TRANSITIONS.get(data.action)
-    if action is None:
-        raise field_error("action", f"unknown action; one of {', '.join(TRANSITIONS)}")
+    """Take one action of the lifecycle (`app/permissions.py: TASK`)."""
     row = await load(conn, caller, task_id, lock=True)
-    if not may_take(caller, action, row):
-        raise Forbidden(f"Role '{caller.role}' may not '{data.action}' this task.")
+    step = permissions.check_transition(caller, RESOURCE, data, row)
     if_match.check(row.version)
-    if row.status not in action.sources:
-        raise InvalidTransition(
-            f"Cannot '{data.action}' a task that is {row.status}.",
-            allowed_actions=allowed_actions(caller, row),
-        )
-    _require_fields(data, action)
-    values: dict[str, Any] = {"status": action.target}
-    if data.action == "submit":
+    values: dict[str, Any] = {"status": step.target}
+    if isinstance(data, SubmitTask):
         completed_on = data.completed_on or day.today
         if completed_on > day.today:
             raise field_error("completed_on", "cannot be in the future")
@@ -338,25 +276,12 @@ async def transition(
             raise field_error("completed_on", "cannot be before the task was assigned")
         values.update(completed_on=completed_on, result=data.result)
         if not row.requires_confirmation:
-            values["status"] = "completed"
-    if data.action in ("return", "cancel", "reopen"):
+            values["status"] = TaskStatus.completed
+    if isinstance(data, ReturnTask | CancelTask | ReopenTask):
         values["completed_on"] = None
-    if values["status"] == "completed":
+    if values["status"] == TaskStatus.completed:
         values["progress_percent"] = 100
     changes = history.diff(dict(row._mapping), values)
     updated = await _write(conn, task_id, values)
     await history.record(conn, caller, RESOURCE, task_id, data.action, changes, data.comment)
     return to_body(caller, updated, day)
-
-
-def _require_fields(data: TaskTransition, action: Transition) -> None:
-    missing = []
-    if action.needs_comment and not data.comment:
-        missing.append("comment")
-    if data.action == "submit" and not data.result:
-        missing.append("result")
-    if missing:
-        raise ValidationFailed(
-            f"'{data.action}' needs {' and '.join(missing)}.",
-            [{"field": m, "message": f"required for '{data.action}'"} for m in missing],
-        )

@@ -22,6 +22,7 @@ from sqlalchemy import Integer, Row, bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from standardwebhooks.webhooks import Webhook as Signer
 
+from app import permissions
 from app.auth import Caller
 from app.errors import NotFound, field_error
 from app.ids import uuid7
@@ -83,7 +84,7 @@ async def _load(conn: AsyncConnection, webhook_id: uuid.UUID, *, lock: bool = Fa
 async def create(
     conn: AsyncConnection, caller: Caller, data: WebhookCreate, allowed: str
 ) -> dict[str, Any]:
-    caller.require()
+    permissions.require(caller, "webhook", "create")
     _check_patterns(data.event_types)
     await _check_url(data.url, allowed)
     secret = new_secret()
@@ -117,12 +118,12 @@ async def create(
 
 
 async def get(conn: AsyncConnection, caller: Caller, webhook_id: uuid.UUID) -> dict[str, Any]:
-    caller.require()
+    permissions.require(caller, "webhook", "read")
     return dict((await _load(conn, webhook_id))._mapping)
 
 
 async def list_(conn: AsyncConnection, caller: Caller, params: ListParams) -> Page:
-    caller.require()
+    permissions.require(caller, "webhook", "read")
     keys = parse_sort(params.sort, {"created_at": w.created_at}, "created_at")
     stmt = select(*COLUMNS)
     if not params.include_deleted:
@@ -138,7 +139,7 @@ async def update_(
     if_match: Precondition,
     allowed: str,
 ) -> dict[str, Any]:
-    caller.require()
+    permissions.require(caller, "webhook", "update")
     row = await _load(conn, webhook_id, lock=True)
     if_match.check(row.version)
     fields = patch.model_dump(exclude_unset=True)
@@ -167,14 +168,14 @@ async def update_(
 async def delete(
     conn: AsyncConnection, caller: Caller, webhook_id: uuid.UUID, if_match: Precondition
 ) -> None:
-    caller.require()
+    permissions.require(caller, "webhook", "delete")
     row = await _load(conn, webhook_id, lock=True)
     await soft_delete.delete(conn, caller, RESOURCE, WEBHOOKS, row, if_match, active=False)
 
 
 async def ping(conn: AsyncConnection, caller: Caller, webhook_id: uuid.UUID) -> dict[str, Any]:
     """Queue a `webhook.test` delivery to this webhook alone."""
-    caller.require()
+    permissions.require(caller, "webhook", "test")
     await _load(conn, webhook_id)
     now = utcnow()
     delivery_id = uuid7()
@@ -213,7 +214,7 @@ def _delivery_body(row: Any) -> dict[str, Any]:
 async def deliveries(
     conn: AsyncConnection, caller: Caller, webhook_id: uuid.UUID, params: ListParams
 ) -> Page:
-    caller.require()
+    permissions.require(caller, "webhook", "read")
     await _load(conn, webhook_id)
     keys = parse_sort(params.sort, {"created_at": d.created_at}, "-created_at")
     columns = public_columns(DELIVERIES, DeliveryRead)

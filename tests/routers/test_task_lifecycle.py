@@ -113,6 +113,14 @@ async def test_unknown_action_is_422(world: World) -> None:
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "action"
 
 
+async def test_a_field_of_another_action_is_422_naming_it(world: World) -> None:
+    # Each action is its own model: `start` takes no result, and says so by name.
+    task = await task_in(world, "new")
+    response = await world.act(task, "office", "start", result="Xong")
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["result"]
+
+
 async def test_submit_confirm_return_and_reopen_effects(world: World) -> None:
     task = await task_in(world, "in_progress")
     future = await world.act(task, "lead", "submit", result="Xong", completed_on="2023-06-02")
