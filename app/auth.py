@@ -17,7 +17,7 @@ from fastapi import Depends, Request
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.enums import Role
+from app.enums import AgencyStatus, Role
 from app.errors import Forbidden, TooManyRequests, Unauthorized
 from app.models.agencies import AGENCY_CODE_PATTERN
 from app.models.api_keys import API_KEYS
@@ -120,7 +120,9 @@ async def lookup_key(engine: AsyncEngine, key_hash: str) -> Caller | None:
         ).first()
     if row is None:
         return None
-    if row.role == Role.agency.value and (row.status != "active" or row.deleted_at is not None):
+    if row.role == Role.agency.value and (
+        row.status != AgencyStatus.active or row.deleted_at is not None
+    ):
         state = "deleted" if row.deleted_at is not None else row.status
         raise Forbidden(
             f"This key belongs to an agency that is {state}: keys of an agency that is no longer"
@@ -273,7 +275,9 @@ async def _agency_by_code(request: Request, code: str) -> uuid.UUID | None:
     async with request.app.state.read_engine.connect() as conn:
         row = (
             await conn.execute(
-                select(a.id).where(a.code == code, a.status == "active", a.deleted_at.is_(None))
+                select(a.id).where(
+                    a.code == code, a.status == AgencyStatus.active, a.deleted_at.is_(None)
+                )
             )
         ).first()
     return None if row is None else row.id

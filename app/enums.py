@@ -150,6 +150,18 @@ class BudgetStatus(StrEnum):
     closed = "closed"
 
 
+class ExtensionStatus(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
+class DeliveryStatus(StrEnum):
+    pending = "pending"
+    delivered = "delivered"
+    failed = "failed"
+
+
 def sql_in(enum: type[StrEnum]) -> str:
     """`IN ('a','b')` list for a CHECK constraint."""
     return "(" + ",".join(f"'{m.value}'" for m in enum) + ")"

@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, Column, Computed, DateTime, Index, Table
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlmodel import Field, SQLModel
 
-from app.enums import AgencyKind, AgencyStatus
+from app.enums import AgencyKind, AgencyStatus, sql_in
 from app.ids import uuid7
 from app.models.common import InputModel, IsoDate, utcnow
 
@@ -35,7 +35,7 @@ class AgencyBase(SQLModel):
 class Agency(AgencyBase, table=True):
     __tablename__ = "agencies"
     __table_args__ = (
-        CheckConstraint("status IN ('active','merged','dissolved')", name="status"),
+        CheckConstraint(f"status IN {sql_in(AgencyStatus)}", name="status"),
         CheckConstraint(
             "kind IN ('provincial_committee','department','board','district_committee',"
             "'commune_committee','public_service_unit','central_agency','other')",
@@ -57,7 +57,7 @@ class Agency(AgencyBase, table=True):
     code: str = Field(max_length=35, unique=True)
     kind: str = Field(max_length=40)  # type: ignore[assignment]
     parent_id: uuid.UUID | None = Field(default=None, foreign_key="agencies.id", index=True)
-    status: str = Field(default="active", max_length=20, index=True)
+    status: str = Field(default=AgencyStatus.active, max_length=20, index=True)
     successor_id: uuid.UUID | None = Field(default=None, foreign_key="agencies.id")
     version: int = 1
     created_at: datetime = Field(

@@ -83,7 +83,7 @@ class BudgetRequest(SQLModel, table=True):
     appraisal: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
     decision: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
     disbursement_deadline: IsoDate | None = None
-    status: str = Field(default="draft", max_length=20)
+    status: str = Field(default=BudgetStatus.draft, max_length=20)
     version: int = 1
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)

@@ -54,7 +54,7 @@ class Directive(SQLModel, table=True):
     signer_title: str | None = Field(default=None, max_length=200)
     document_number: str | None = Field(default=None, max_length=60)
     meeting: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
-    status: str = Field(default="draft", max_length=20, index=True)
+    status: str = Field(default=DirectiveStatus.draft, max_length=20, index=True)
     version: int = 1
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)

@@ -58,7 +58,7 @@ class Proposal(SQLModel, table=True):
     directive_id: uuid.UUID | None = Field(default=None, foreign_key="directives.id")
     submitted_on: IsoDate | None = None
     response_due_date: IsoDate | None = None
-    status: str = Field(default="draft", max_length=20)
+    status: str = Field(default=ProposalStatus.draft, max_length=20)
     resolution: str | None = Field(default=None, max_length=30)
     response: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
     handler_agency_ids: list[uuid.UUID] = Field(

@@ -12,7 +12,7 @@ from sqlalchemy import CheckConstraint, Column, DateTime, Index, Table, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from app.enums import ReminderChannel, ReminderKind, sql_in
+from app.enums import ExtensionStatus, ReminderChannel, ReminderKind, sql_in
 from app.ids import uuid7
 from app.models.common import InputModel, IsoDate, utcnow
 
@@ -101,7 +101,7 @@ class ProgressReportList(SQLModel):
 class ExtensionRequest(SQLModel, table=True):
     __tablename__ = "task_extension_requests"
     __table_args__ = (
-        CheckConstraint("status IN ('pending','approved','rejected')", name="status"),
+        CheckConstraint(f"status IN {sql_in(ExtensionStatus)}", name="status"),
         Index("ix_task_extension_requests_task", "task_id", "created_at", "id"),
         Index(
             "uq_task_extension_requests_pending",
@@ -116,7 +116,7 @@ class ExtensionRequest(SQLModel, table=True):
     current_due_date: IsoDate
     proposed_due_date: IsoDate
     reason: str
-    status: str = Field(default="pending", max_length=10)
+    status: str = Field(default=ExtensionStatus.pending, max_length=10)
     requested_by_id: uuid.UUID | None = None
     requested_by_name: str | None = Field(default=None, max_length=300)
     approved_due_date: IsoDate | None = None

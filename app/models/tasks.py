@@ -94,7 +94,7 @@ class Task(SQLModel, table=True):
     original_due_date: IsoDate | None = None
     recurrence: str = Field(default="none", max_length=10)
     requires_confirmation: bool = True
-    status: str = Field(default="new", max_length=30)
+    status: str = Field(default=TaskStatus.new, max_length=30)
     completed_on: IsoDate | None = None
     result: str | None = None
     progress_percent: int = 0

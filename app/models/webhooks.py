@@ -11,6 +11,7 @@ from sqlalchemy import BigInteger, CheckConstraint, Column, DateTime, Index, Tab
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
+from app.enums import DeliveryStatus, sql_in
 from app.ids import uuid7
 from app.models.common import InputModel, utcnow
 
@@ -50,7 +51,7 @@ WEBHOOKS: Table = Webhook.__table__  # type: ignore[attr-defined]
 class Delivery(SQLModel, table=True):
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
-        CheckConstraint("status IN ('pending','delivered','failed')", name="status"),
+        CheckConstraint(f"status IN {sql_in(DeliveryStatus)}", name="status"),
         Index(
             "ix_webhook_deliveries_due",
             "next_attempt_at",
@@ -66,7 +67,7 @@ class Delivery(SQLModel, table=True):
     message_id: str = Field(max_length=100)
     event_type: str = Field(max_length=80)
     payload: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
-    status: str = Field(default="pending", max_length=10)
+    status: str = Field(default=DeliveryStatus.pending, max_length=10)
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     last_status_code: int | None = None

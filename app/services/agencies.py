@@ -188,7 +188,7 @@ async def exists_active(conn: AsyncConnection, agency_id: uuid.UUID) -> bool:
     and then seen)."""
     stmt = (
         select(literal(True))
-        .where(t.id == agency_id, t.status == "active", t.deleted_at.is_(None))
+        .where(t.id == agency_id, t.status == AgencyStatus.active, t.deleted_at.is_(None))
         .with_for_update(read=True)
     )
     return (await conn.execute(stmt)).first() is not None
@@ -209,7 +209,7 @@ async def require_active(conn: AsyncConnection, named: dict[str, list[uuid.UUID]
     rows = (
         await conn.execute(
             select(t.id)
-            .where(t.id.in_(wanted), t.status == "active", t.deleted_at.is_(None))
+            .where(t.id.in_(wanted), t.status == AgencyStatus.active, t.deleted_at.is_(None))
             .order_by(t.id)
             .with_for_update(read=True)
         )

@@ -12,7 +12,7 @@ from sqlmodel import SQLModel
 
 from app import permissions
 from app.auth import Caller
-from app.enums import ExpenditureType
+from app.enums import BudgetStatus, ExpenditureType
 from app.errors import Conflict, field_error
 from app.ids import uuid7
 from app.kernel import history, records
@@ -40,7 +40,7 @@ async def disburse(
     checked one after another and the total can never pass the approved amount."""
     row = await load(conn, caller, request_id, lock=True)
     permissions.require(caller, RESOURCE, "disburse", row)
-    if row.status != "approved":
+    if row.status != BudgetStatus.approved:
         raise Conflict(f"Only approved requests are disbursed; this one is {row.status}.")
     disbursed_on = data.disbursed_on or day.today
     if row.disbursement_deadline is not None and disbursed_on > row.disbursement_deadline:
@@ -91,7 +91,7 @@ async def extend_deadline(
 ) -> dict[str, Any]:
     row = await load(conn, caller, request_id, lock=True)
     permissions.require(caller, RESOURCE, "extend_deadline", row)
-    if row.status != "approved":
+    if row.status != BudgetStatus.approved:
         raise Conflict(
             f"Only approved requests have a disbursement deadline to extend; this one is {row.status}."
         )

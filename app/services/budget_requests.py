@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app import permissions
 from app.auth import Caller
-from app.enums import ExpenditureType, Role
+from app.enums import BudgetStatus, ExpenditureType, Role
 from app.errors import Conflict, NotFound, field_error
 from app.ids import uuid7
 from app.kernel import history, soft_delete
@@ -141,7 +141,7 @@ async def create(
             .values(
                 id=uuid7(),
                 code=code,
-                status="draft",
+                status=BudgetStatus.draft,
                 disbursed_vnd=0,
                 created_at=now,
                 updated_at=now,

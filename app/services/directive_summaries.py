@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.auth import Caller
+from app.enums import TaskStatus
 from app.kernel.specs import TASK_VISIBILITY
 from app.models.tasks import TASKS
 from app.services.tasks import Day
@@ -37,8 +38,8 @@ async def summaries(
     stmt = (
         select(
             t.directive_id,
-            func.count().filter(t.status != "cancelled").label("assigned"),
-            func.count().filter(t.status == "cancelled").label("cancelled"),
+            func.count().filter(t.status != TaskStatus.cancelled).label("assigned"),
+            func.count().filter(t.status == TaskStatus.cancelled).label("cancelled"),
             *counts,
         )
         .where(t.directive_id.in_(directive_ids), t.deleted_at.is_(None))

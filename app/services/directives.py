@@ -16,6 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app import permissions
 from app.auth import Caller
+from app.enums import DirectiveStatus
 from app.errors import (
     Conflict,
     NotFound,
@@ -140,7 +141,14 @@ async def create(
     now = utcnow()
     stmt = (
         insert(DIRECTIVES)
-        .values(id=uuid7(), code=code, status="draft", created_at=now, updated_at=now, **values)
+        .values(
+            id=uuid7(),
+            code=code,
+            status=DirectiveStatus.draft,
+            created_at=now,
+            updated_at=now,
+            **values,
+        )
         .on_conflict_do_nothing()
         .returning(*COLUMNS)
     )

@@ -40,7 +40,7 @@ from app.services import agencies, codes, tasks
 
 RESOURCE = "proposal"
 p = PROPOSALS.c
-AWAITING = ("submitted", "under_review")
+AWAITING = (ProposalStatus.submitted, ProposalStatus.under_review)
 TASK_IDS = func.array(
     select(TASKS.c.id)
     .where(TASKS.c.proposal_id == p.id, TASKS.c.deleted_at.is_(None))
@@ -137,7 +137,7 @@ async def create(
             .values(
                 id=uuid7(),
                 code=code,
-                status="draft",
+                status=ProposalStatus.draft,
                 created_at=now,
                 updated_at=now,
                 **{k: v.value if hasattr(v, "value") else v for k, v in values.items()},

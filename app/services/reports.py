@@ -13,7 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FromClause
 
 from app.auth import Caller
-from app.enums import LABELS
+from app.enums import LABELS, BudgetStatus, ProposalStatus, Resolution, TaskStatus
 from app.errors import BadRequest
 from app.kernel.specs import (
     BUDGET_REQUEST_VISIBILITY,
@@ -124,7 +124,7 @@ async def task_report(conn: AsyncConnection, caller: Caller, q: TaskReportQuery)
     rule = timeliness_sql(t.status, t.due_date, t.completed_on, q.as_of, q.soon_days)
     clauses: list[ColumnElement[bool]] = [
         t.deleted_at.is_(None),
-        t.status != "cancelled",
+        t.status != TaskStatus.cancelled,
         t.assigned_on <= literal(q.as_of),  # tasks assigned after as_of are left out
     ]
     seen = TASK_VISIBILITY.clause(caller)
@@ -190,16 +190,7 @@ async def task_report(conn: AsyncConnection, caller: Caller, q: TaskReportQuery)
 
 
 BUDGET_GROUPS = ("agency", "funding_source", "expenditure_type", "purpose")
-BUDGET_STATUSES = (
-    "draft",
-    "submitted",
-    "under_appraisal",
-    "appraised",
-    "approved",
-    "rejected",
-    "returned",
-    "closed",
-)
+BUDGET_STATUSES = tuple(s.value for s in BudgetStatus)
 MONEY = ("requested_vnd", "recommended_vnd", "approved_vnd", "disbursed_vnd")
 BUDGET_HEADERS_VI = {
     "label": "Nhóm",
@@ -298,8 +289,8 @@ async def budget_report(
 
 
 PROPOSAL_GROUPS = ("agency", "category")
-PROPOSAL_STATUSES = ("draft", "submitted", "under_review", "resolved", "withdrawn")
-RESOLUTIONS = ("accepted", "partially_accepted", "rejected", "referred")
+PROPOSAL_STATUSES = tuple(s.value for s in ProposalStatus)
+RESOLUTIONS = tuple(r.value for r in Resolution)
 
 
 async def proposal_report(
@@ -324,7 +315,7 @@ async def proposal_report(
         key, label, source = p.category, p.category, PROPOSALS
     responded = cast(p.response["responded_on"].astext, Date)
     days = responded - p.submitted_on
-    awaiting = p.status.in_(("submitted", "under_review"))
+    awaiting = p.status.in_((ProposalStatus.submitted, ProposalStatus.under_review))
     columns = [
         key.label("key"),
         label.label("label"),
@@ -337,7 +328,7 @@ async def proposal_report(
             cast(func.count().filter(p.resolution == r), Integer).label(f"resolution_{r}")
             for r in RESOLUTIONS
         ),
-        func.avg(days).filter(p.status == "resolved").label("average_days_to_respond"),
+        func.avg(days).filter(p.status == ProposalStatus.resolved).label("average_days_to_respond"),
         cast(func.count().filter(awaiting, p.response_due_date < literal(as_of)), Integer).label(
             "overdue_responses"
         ),

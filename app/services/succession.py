@@ -42,7 +42,7 @@ async def succeed(
         raise field_error("status", "must be 'merged' or 'dissolved'")
     row = await agencies._load(conn, agency_id, lock=True, include_deleted=False)
     if_match.check(row.version)
-    if row.status != "active":
+    if row.status != AgencyStatus.active:
         raise Conflict(f"The agency is already {row.status}.")
     if data.successor_id == agency_id:
         raise field_error("successor_id", "an agency cannot succeed itself")

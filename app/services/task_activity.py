@@ -12,7 +12,7 @@ from sqlmodel import SQLModel
 
 from app import permissions
 from app.auth import Caller
-from app.enums import ReminderKind, Role
+from app.enums import ExtensionStatus, ReminderKind, Role, TaskStatus
 from app.errors import Conflict, NotFound, field_error
 from app.ids import uuid7
 from app.kernel import history, records
@@ -135,8 +135,8 @@ async def add_progress_report(
     values: dict[str, Any] = {}
     if agency_id == row.lead_agency_id:
         values["progress_percent"] = data.progress_percent
-        if row.status == "new":
-            values["status"] = "in_progress"
+        if row.status == TaskStatus.new:
+            values["status"] = TaskStatus.in_progress
     changes = history.diff(dict(row._mapping), values)
     changes["progress_report_id"] = {"old": None, "new": str(report.id)}
     if values:
@@ -168,7 +168,9 @@ async def request_extension(
     if data.proposed_due_date <= row.due_date:
         raise field_error("proposed_due_date", f"must be after the current due date {row.due_date}")
     pending = (
-        await conn.execute(select(er.id).where(er.task_id == task_id, er.status == "pending"))
+        await conn.execute(
+            select(er.id).where(er.task_id == task_id, er.status == ExtensionStatus.pending)
+        )
     ).first()
     if pending is not None:
         raise Conflict(
@@ -184,7 +186,7 @@ async def request_extension(
                     current_due_date=row.due_date,
                     proposed_due_date=data.proposed_due_date,
                     reason=data.reason,
-                    status="pending",
+                    status=ExtensionStatus.pending,
                     requested_by_id=caller.key_id,
                     requested_by_name=caller.name,
                     created_at=utcnow(),
@@ -230,7 +232,7 @@ async def decide_extension(
     ).first()
     if request is None:
         raise NotFound(f"No extension request {request_id} on this task.")
-    if request.status != "pending":
+    if request.status != ExtensionStatus.pending:
         raise Conflict(f"The request was already {request.status}.")
     new_due = None
     if data.approved:
@@ -246,7 +248,7 @@ async def decide_extension(
             update(EXTENSION_REQUESTS)
             .where(er.id == request_id)
             .values(
-                status="approved" if data.approved else "rejected",
+                status=ExtensionStatus.approved if data.approved else ExtensionStatus.rejected,
                 approved_due_date=new_due,
                 decision_comment=data.comment,
                 decided_by_id=caller.key_id,

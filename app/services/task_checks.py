@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.enums import DirectiveStatus
 from app.errors import Conflict, field_error
 from app.models.directives import DIRECTIVES
 from app.models.tasks import TASKS
@@ -43,7 +44,7 @@ async def check_references(
             raise field_error(
                 prefix + "directive_id", f"no directive with id {values['directive_id']}"
             )
-        if directive.status in ("closed", "withdrawn"):
+        if directive.status in (DirectiveStatus.closed, DirectiveStatus.withdrawn):
             raise Conflict(f"The directive is {directive.status}; it takes no new tasks.")
     await hierarchy.check_parent(
         conn, TASKS, "task", values.get("parent_id"), self_id, prefix + "parent_id"

@@ -136,7 +136,7 @@ async def create(
     now = utcnow()
     values.update(
         original_due_date=values["due_date"],
-        status="new",
+        status=TaskStatus.new,
         progress_percent=0,
         created_at=now,
         updated_at=now,

@@ -28,8 +28,8 @@ OPEN_STATUSES: tuple[str, ...] = (
 
 def _as_of(status: str, completed_on: date | None, today: date) -> str:
     # Seen from a day before its completion, a completed task was still open.
-    if status == "completed" and completed_on is not None and completed_on > today:
-        return "in_progress"
+    if status == TaskStatus.completed and completed_on is not None and completed_on > today:
+        return TaskStatus.in_progress
     return status
 
 
@@ -44,7 +44,10 @@ def _status_sql(
     status: ColumnElement[Any], completed_on: ColumnElement[Any], today: Day
 ) -> ColumnElement[Any]:
     return case(
-        (and_(status == "completed", completed_on > _day(today)), "in_progress"),
+        (
+            and_(status == TaskStatus.completed, completed_on > _day(today)),
+            TaskStatus.in_progress.value,
+        ),
         else_=status,
     )
 
@@ -53,7 +56,7 @@ def timeliness(
     status: str, due_date: date | None, completed_on: date | None, today: date, soon_days: int
 ) -> str | None:
     status = _as_of(status, completed_on, today)
-    if status == "completed":
+    if status == TaskStatus.completed:
         if due_date is None:
             return "completed_no_deadline"
         if completed_on is not None and completed_on <= due_date:
@@ -76,7 +79,7 @@ def days_overdue(
     status = _as_of(status, completed_on, today)
     if due_date is None:
         return None
-    if status == "completed":
+    if status == TaskStatus.completed:
         if completed_on is not None and completed_on > due_date:
             return (completed_on - due_date).days
         return None
@@ -96,7 +99,7 @@ def timeliness_sql(
     status = _status_sql(status, completed_on, today)
     return case(
         (
-            status == "completed",
+            status == TaskStatus.completed,
             case(
                 (due_date.is_(None), "completed_no_deadline"),
                 (and_(completed_on.is_not(None), completed_on <= due_date), "completed_on_time"),
@@ -122,7 +125,7 @@ def days_overdue_sql(
     return case(
         (due_date.is_(None), null()),
         (
-            and_(status == "completed", completed_on > due_date),
+            and_(status == TaskStatus.completed, completed_on > due_date),
             cast(completed_on - due_date, Integer),
         ),
         (

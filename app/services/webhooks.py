@@ -24,6 +24,7 @@ from standardwebhooks.webhooks import Webhook as Signer
 
 from app import permissions
 from app.auth import Caller
+from app.enums import DeliveryStatus
 from app.errors import NotFound, field_error
 from app.ids import uuid7
 from app.kernel import history, soft_delete
@@ -194,7 +195,7 @@ async def ping(conn: AsyncConnection, caller: Caller, webhook_id: uuid.UUID) -> 
                 message_id=f"test_{delivery_id}",
                 event_type="webhook.test",
                 payload=payload,
-                status="pending",
+                status=DeliveryStatus.pending,
                 attempts=0,
                 next_attempt_at=now,
                 created_at=now,
@@ -309,9 +310,9 @@ async def record_attempt(
     now = utcnow()
     values: dict[str, Any] = {"last_status_code": status_code, "last_error": error}
     if error is None:
-        values.update(status="delivered", delivered_at=now)
+        values.update(status=DeliveryStatus.delivered, delivered_at=now)
     elif now - claimed.created_at >= RETRY_FOR:
-        values.update(status="failed")
+        values.update(status=DeliveryStatus.failed)
     else:
         values.update(next_attempt_at=now + backoff(claimed.attempts, base_seconds))
     async with engine.begin() as conn:
