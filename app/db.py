@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
-from sqlalchemy import ClauseElement, Executable, Result
+from sqlalchemy import ClauseElement, Executable
 from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -71,6 +71,30 @@ def get_engine(request: Request) -> AsyncEngine:
     return engine
 
 
+class ReadResult(Protocol):
+    """What a read gives back: rows already there (`ReadDB`) or a live result (a transaction's
+    connection) — the calls both answer."""
+
+    def all(self) -> Sequence[Any]: ...
+
+    def first(self) -> Any: ...
+
+    def one(self) -> Any: ...
+
+    def scalar(self) -> Any: ...
+
+    def scalar_one(self) -> Any: ...
+
+
+class Reader(Protocol):
+    """What a read-only service needs of the database: `execute`. Both the read pool
+    (`ReadDB`) and a write transaction's connection are one, so a service that reads can be
+    called from either; one that needs more (the driver connection, a transaction) takes an
+    `AsyncConnection`, and handing it the read pool is a type error."""
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> ReadResult: ...
+
+
 class ReadDB:
     """Reads without holding a connection across the request: each statement checks a
     connection out of the autocommit pool, runs, buffers its rows and gives the connection
@@ -82,10 +106,10 @@ class ReadDB:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    async def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]:
+    async def execute(self, statement: Executable, parameters: Any = None) -> Rows:
         async with self.engine.connect() as conn:
             rows = (await conn.execute(statement, parameters)).all()
-        return cast(Result[Any], Rows(rows))
+        return Rows(rows)
 
 
 async def raw_fetchrow(
@@ -172,16 +196,17 @@ class RecordRow:
             raise AttributeError(name) from exc
 
 
-async def read_connection(request: Request, caller: CurrentCaller) -> AsyncConnection:
-    """The read side of the database, typed as a connection for the services' sake: services
-    only call `execute` on what they read with. A download reads through its own pool, once
+async def read_connection(request: Request, caller: CurrentCaller) -> Reader:
+    """The read side of the database. A download reads through its own pool, once
     it has a slot (app/downloads.py), which the request guard gives back when the response
     has been sent."""
     state = request.app.state
     if exports.wanted(request) is None:
-        return cast(AsyncConnection, state.read_db)
+        reader: Reader = state.read_db
+        return reader
     request.state.download_slot = state.download_gate.acquire(caller.key_id)
-    return cast(AsyncConnection, state.download_db)
+    downloads: Reader = state.download_db
+    return downloads
 
 
 async def write_connection(request: Request) -> AsyncIterator[AsyncConnection]:
@@ -195,5 +220,5 @@ async def write_connection(request: Request) -> AsyncIterator[AsyncConnection]:
         yield conn
 
 
-ReadConn = Annotated[AsyncConnection, Depends(read_connection)]
+ReadConn = Annotated[Reader, Depends(read_connection)]
 WriteConn = Annotated[AsyncConnection, Depends(write_connection, scope="function")]

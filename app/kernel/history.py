@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.auth import Caller
 from app.context import client_request_id_var, request_id_var
+from app.db import Reader
 from app.ids import uuid7
 from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
 from app.kernel.specs import VISIBILITY
@@ -164,7 +165,7 @@ async def record_many(
 
 
 async def list_for(
-    conn: AsyncConnection, resource_type: str, resource_id: uuid.UUID, params: ListParams
+    conn: Reader, resource_type: str, resource_id: uuid.UUID, params: ListParams
 ) -> Page:
     keys = parse_sort(params.sort, {"occurred_at": _t.occurred_at}, "occurred_at")
     stmt = select(

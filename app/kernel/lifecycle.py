@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cached_property
 from typing import Any, get_args
 
 from app.auth import Caller
@@ -96,10 +95,6 @@ class Lifecycle:
     def __post_init__(self) -> None:
         object.__setattr__(self, "transitions", {t.name: t for t in self.steps})
 
-    @cached_property
-    def names(self) -> tuple[str, ...]:
-        return tuple(self.transitions)
-
     def rules(self) -> dict[str, Rule]:
         return {name: t.rule for name, t in self.transitions.items()}
 
@@ -115,7 +110,3 @@ class Lifecycle:
             for name, t in self.transitions.items()
             if status in t.sources and t.rule.allows(caller, t.relation in relations)
         ]
-
-    @property
-    def label(self) -> str:
-        return self.resource.replace("_", " ")

@@ -25,9 +25,9 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
+from app.db import Reader
 from app.errors import BadRequest
 from app.text import TextError, search_words
 
@@ -177,7 +177,7 @@ def text_search(search_col: ColumnElement[Any], q: str) -> ColumnElement[bool] |
 
 
 async def fetch_page(
-    conn: AsyncConnection,
+    conn: Reader,
     stmt: Select[Any],
     keys: list[SortKey],
     id_col: ColumnElement[Any],

@@ -8,16 +8,16 @@ import uuid
 from typing import Any
 
 from sqlalchemy import Table, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
 
+from app.db import Reader
 from app.errors import NotFound
 from app.kernel.fields import public_columns
 from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
 
 
 async def page_of(
-    conn: AsyncConnection,
+    conn: Reader,
     table: Table,
     read: type[SQLModel],
     parent: str,
@@ -32,7 +32,7 @@ async def page_of(
 
 
 async def one_of(
-    conn: AsyncConnection,
+    conn: Reader,
     table: Table,
     read: type[SQLModel],
     parent: str,

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app import permissions
 from app.auth import Caller
+from app.db import Reader
 from app.enums import AgencyStatus
 from app.errors import Conflict, NotFound, field_error
 from app.kernel import history, soft_delete
@@ -59,7 +60,7 @@ def _check_dates(values: dict[str, Any]) -> None:
 
 
 async def _load(
-    conn: AsyncConnection, agency_id: uuid.UUID, *, lock: bool = False, include_deleted: bool = True
+    conn: Reader, agency_id: uuid.UUID, *, lock: bool = False, include_deleted: bool = True
 ) -> Row[Any]:
     stmt = select(*COLUMNS).where(t.id == agency_id)
     if not include_deleted:
@@ -95,7 +96,7 @@ async def create(conn: AsyncConnection, caller: Caller, data: AgencyCreate) -> d
 
 
 async def get(
-    conn: AsyncConnection, caller: Caller, agency_id: uuid.UUID, include_deleted: bool = False
+    conn: Reader, caller: Caller, agency_id: uuid.UUID, include_deleted: bool = False
 ) -> dict[str, Any]:
     return to_body(caller, await _load(conn, agency_id, include_deleted=include_deleted))
 
@@ -154,7 +155,7 @@ async def restore(
 
 
 async def list_(
-    conn: AsyncConnection,
+    conn: Reader,
     caller: Caller,
     params: ListParams,
     *,
@@ -176,7 +177,7 @@ async def list_(
 
 
 async def history_of(
-    conn: AsyncConnection, caller: Caller, agency_id: uuid.UUID, params: ListParams
+    conn: Reader, caller: Caller, agency_id: uuid.UUID, params: ListParams
 ) -> Page:
     await _load(conn, agency_id)
     return await history.list_for(conn, RESOURCE, agency_id, params)

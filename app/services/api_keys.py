@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app import permissions
 from app.auth import KEY_PREFIX, Caller, hash_key, new_key
+from app.db import Reader
 from app.enums import Role
 from app.errors import Conflict, NotFound, field_error
 from app.ids import uuid7
@@ -66,7 +67,7 @@ async def create(conn: AsyncConnection, caller: Caller, data: ApiKeyCreate) -> d
     return {**row._mapping, "key": key}
 
 
-async def get(conn: AsyncConnection, caller: Caller, key_id: uuid.UUID) -> dict[str, Any]:
+async def get(conn: Reader, caller: Caller, key_id: uuid.UUID) -> dict[str, Any]:
     """One key's record (revoked ones too); never the key itself."""
     permissions.require(caller, "api_key", "read")
     row = (await conn.execute(select(*COLUMNS).where(t.id == key_id))).first()
@@ -75,7 +76,7 @@ async def get(conn: AsyncConnection, caller: Caller, key_id: uuid.UUID) -> dict[
     return dict(row._mapping)
 
 
-async def list_(conn: AsyncConnection, caller: Caller, params: ListParams) -> Page:
+async def list_(conn: Reader, caller: Caller, params: ListParams) -> Page:
     permissions.require(caller, "api_key", "read")
     keys = parse_sort(params.sort, {"created_at": t.created_at, "name": t.name}, "created_at")
     stmt = select(*COLUMNS)

@@ -12,6 +12,7 @@ from sqlmodel import SQLModel
 
 from app import permissions
 from app.auth import Caller
+from app.db import Reader
 from app.enums import BudgetStatus, ExpenditureType
 from app.errors import Conflict, field_error
 from app.ids import uuid7
@@ -147,7 +148,7 @@ CHILD_READS: dict[str, type[SQLModel]] = {
 
 
 async def _children(
-    conn: AsyncConnection, caller: Caller, request_id: uuid.UUID, params: ListParams, table: Any
+    conn: Reader, caller: Caller, request_id: uuid.UUID, params: ListParams, table: Any
 ) -> Page:
     await load(conn, caller, request_id, include_deleted=True)
     read = CHILD_READS[table.name]
@@ -155,7 +156,7 @@ async def _children(
 
 
 async def _child(
-    conn: AsyncConnection, caller: Caller, request_id: uuid.UUID, table: Any, item_id: uuid.UUID
+    conn: Reader, caller: Caller, request_id: uuid.UUID, table: Any, item_id: uuid.UUID
 ) -> dict[str, Any]:
     """One record of a budget request the caller can see."""
     await load(conn, caller, request_id, include_deleted=True)
@@ -164,24 +165,24 @@ async def _child(
 
 
 async def get_disbursement(
-    conn: AsyncConnection, caller: Caller, request_id: uuid.UUID, disbursement_id: uuid.UUID
+    conn: Reader, caller: Caller, request_id: uuid.UUID, disbursement_id: uuid.UUID
 ) -> dict[str, Any]:
     return await _child(conn, caller, request_id, DISBURSEMENTS, disbursement_id)
 
 
 async def get_extension(
-    conn: AsyncConnection, caller: Caller, request_id: uuid.UUID, extension_id: uuid.UUID
+    conn: Reader, caller: Caller, request_id: uuid.UUID, extension_id: uuid.UUID
 ) -> dict[str, Any]:
     return await _child(conn, caller, request_id, DEADLINE_EXTENSIONS, extension_id)
 
 
 async def list_disbursements(
-    conn: AsyncConnection, caller: Caller, request_id: uuid.UUID, params: ListParams
+    conn: Reader, caller: Caller, request_id: uuid.UUID, params: ListParams
 ) -> Page:
     return await _children(conn, caller, request_id, params, DISBURSEMENTS)
 
 
 async def list_extensions(
-    conn: AsyncConnection, caller: Caller, request_id: uuid.UUID, params: ListParams
+    conn: Reader, caller: Caller, request_id: uuid.UUID, params: ListParams
 ) -> Page:
     return await _children(conn, caller, request_id, params, DEADLINE_EXTENSIONS)

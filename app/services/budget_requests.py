@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app import permissions
 from app.auth import Caller
+from app.db import Reader
 from app.enums import BudgetStatus, ExpenditureType, Role
 from app.errors import Conflict, NotFound, field_error
 from app.ids import uuid7
@@ -63,7 +64,7 @@ def to_body(caller: Caller, row: Any) -> dict[str, Any]:
 
 
 async def load(
-    conn: AsyncConnection,
+    conn: Reader,
     caller: Caller,
     request_id: uuid.UUID,
     *,
@@ -161,7 +162,7 @@ async def create(
 
 
 async def get(
-    conn: AsyncConnection, caller: Caller, request_id: uuid.UUID, include_deleted: bool = False
+    conn: Reader, caller: Caller, request_id: uuid.UUID, include_deleted: bool = False
 ) -> dict[str, Any]:
     return to_body(caller, await load(conn, caller, request_id, include_deleted=include_deleted))
 
@@ -278,7 +279,7 @@ class BudgetFilters:
 
 
 async def list_(
-    conn: AsyncConnection, caller: Caller, params: ListParams, f: BudgetFilters
+    conn: Reader, caller: Caller, params: ListParams, f: BudgetFilters
 ) -> tuple[Page, list[dict[str, Any]]]:
     keys = parse_sort(
         params.sort,
@@ -310,7 +311,7 @@ async def list_(
 
 
 async def history_of(
-    conn: AsyncConnection, caller: Caller, request_id: uuid.UUID, params: ListParams
+    conn: Reader, caller: Caller, request_id: uuid.UUID, params: ListParams
 ) -> Page:
     await load(conn, caller, request_id, include_deleted=True)
     return await history.list_for(conn, RESOURCE, request_id, params)

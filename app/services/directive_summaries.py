@@ -7,9 +7,9 @@ import uuid
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.auth import Caller
+from app.db import Reader
 from app.enums import TaskStatus
 from app.kernel.specs import TASK_VISIBILITY
 from app.models.tasks import TASKS
@@ -28,7 +28,7 @@ SUMMARY_BUCKETS = (
 
 
 async def summaries(
-    conn: AsyncConnection, caller: Caller, directive_ids: list[uuid.UUID], day: Day
+    conn: Reader, caller: Caller, directive_ids: list[uuid.UUID], day: Day
 ) -> dict[uuid.UUID, dict[str, int]]:
     """Task counts per directive in the buckets of the task report, in one query — of the
     tasks the caller may see, as in the reports (an agency counts its own)."""

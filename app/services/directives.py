@@ -16,6 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app import permissions
 from app.auth import Caller
+from app.db import Reader
 from app.enums import DirectiveStatus
 from app.errors import (
     Conflict,
@@ -66,14 +67,14 @@ def to_body(caller: Caller, row: Any, summary: dict[str, int] | None) -> dict[st
     return body
 
 
-async def _body(conn: AsyncConnection, caller: Caller, row: Any, day: tasks.Day) -> dict[str, Any]:
+async def _body(conn: Reader, caller: Caller, row: Any, day: tasks.Day) -> dict[str, Any]:
     return to_body(
         caller, row, (await directive_summaries.summaries(conn, caller, [row.id], day)).get(row.id)
     )
 
 
 async def _load(
-    conn: AsyncConnection,
+    conn: Reader,
     directive_id: uuid.UUID,
     *,
     lock: bool = False,
@@ -165,7 +166,7 @@ async def create(
 
 
 async def get(
-    conn: AsyncConnection,
+    conn: Reader,
     caller: Caller,
     directive_id: uuid.UUID,
     day: tasks.Day,
@@ -321,7 +322,7 @@ class DirectiveFilters:
 
 
 async def list_(
-    conn: AsyncConnection, caller: Caller, params: ListParams, f: DirectiveFilters, day: tasks.Day
+    conn: Reader, caller: Caller, params: ListParams, f: DirectiveFilters, day: tasks.Day
 ) -> tuple[Page, list[dict[str, Any]]]:
     keys = parse_sort(params.sort, SORT_KEYS, "-created_at")
     clauses = list_clauses(
@@ -346,7 +347,7 @@ async def list_(
 
 
 async def history_of(
-    conn: AsyncConnection, caller: Caller, directive_id: uuid.UUID, params: ListParams
+    conn: Reader, caller: Caller, directive_id: uuid.UUID, params: ListParams
 ) -> Page:
     await _load(conn, directive_id, include_deleted=True)
     return await history.list_for(conn, RESOURCE, directive_id, params)

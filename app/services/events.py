@@ -13,9 +13,9 @@ import base64
 from typing import Any
 
 from sqlalchemy import Integer, Uuid, bindparam, text
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.auth import Caller
+from app.db import Reader
 from app.enums import Role
 from app.errors import BadRequest
 
@@ -54,7 +54,7 @@ def _type_clause(patterns: list[str], params: dict[str, Any]) -> str:
 
 
 async def read(
-    conn: AsyncConnection, caller: Caller, after: str | None, types: list[str], limit: int
+    conn: Reader, caller: Caller, after: str | None, types: list[str], limit: int
 ) -> tuple[list[dict[str, Any]], str]:
     txid, event_id = decode(after)
     params: dict[str, Any] = {

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app import permissions
 from app.auth import Caller
+from app.db import Reader
 from app.enums import ProposalStatus, Role
 from app.errors import Conflict, NotFound, field_error
 from app.ids import uuid7
@@ -74,7 +75,7 @@ def to_body(caller: Caller, row: Any, day: tasks.Day) -> dict[str, Any]:
 
 
 async def load(
-    conn: AsyncConnection,
+    conn: Reader,
     caller: Caller,
     proposal_id: uuid.UUID,
     *,
@@ -156,7 +157,7 @@ async def create(
 
 
 async def get(
-    conn: AsyncConnection,
+    conn: Reader,
     caller: Caller,
     proposal_id: uuid.UUID,
     day: tasks.Day,
@@ -300,7 +301,7 @@ class ProposalFilters:
 
 
 async def list_(
-    conn: AsyncConnection, caller: Caller, params: ListParams, f: ProposalFilters, day: tasks.Day
+    conn: Reader, caller: Caller, params: ListParams, f: ProposalFilters, day: tasks.Day
 ) -> tuple[Page, list[dict[str, Any]]]:
     keys = parse_sort(
         params.sort,
@@ -330,7 +331,7 @@ async def list_(
 
 
 async def history_of(
-    conn: AsyncConnection, caller: Caller, proposal_id: uuid.UUID, params: ListParams
+    conn: Reader, caller: Caller, proposal_id: uuid.UUID, params: ListParams
 ) -> Page:
     await load(conn, caller, proposal_id, include_deleted=True)
     return await history.list_for(conn, RESOURCE, proposal_id, params)

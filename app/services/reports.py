@@ -8,11 +8,11 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import BigInteger, Date, Integer, and_, cast, func, literal, or_, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FromClause
 
 from app.auth import Caller
+from app.db import Reader
 from app.enums import LABELS, BudgetStatus, ProposalStatus, Resolution, TaskStatus
 from app.errors import BadRequest
 from app.kernel.specs import (
@@ -117,7 +117,7 @@ def _group(group_by: str) -> tuple[ColumnElement[Any], ColumnElement[Any], Any]:
     return column, column, TASKS
 
 
-async def task_report(conn: AsyncConnection, caller: Caller, q: TaskReportQuery) -> dict[str, Any]:
+async def task_report(conn: Reader, caller: Caller, q: TaskReportQuery) -> dict[str, Any]:
     if q.group_by not in GROUPS:
         raise BadRequest(f"group_by must be one of {', '.join(GROUPS)}.")
     key, label, source = _group(q.group_by)
@@ -203,7 +203,7 @@ BUDGET_HEADERS_VI = {
 
 
 async def budget_report(
-    conn: AsyncConnection, caller: Caller, group_by: str, fiscal_year: list[int] | None
+    conn: Reader, caller: Caller, group_by: str, fiscal_year: list[int] | None
 ) -> dict[str, Any]:
     from app.models.budget_requests import BUDGET_REQUESTS
 
@@ -294,7 +294,7 @@ RESOLUTIONS = tuple(r.value for r in Resolution)
 
 
 async def proposal_report(
-    conn: AsyncConnection,
+    conn: Reader,
     caller: Caller,
     group_by: str,
     as_of: date,

@@ -12,6 +12,7 @@ from sqlmodel import SQLModel
 
 from app import permissions
 from app.auth import Caller
+from app.db import Reader
 from app.enums import ExtensionStatus, ReminderKind, Role, TaskStatus
 from app.errors import Conflict, NotFound, field_error
 from app.ids import uuid7
@@ -51,7 +52,7 @@ def _require_open(row: Any, what: str) -> None:
 
 
 async def _list(
-    conn: AsyncConnection,
+    conn: Reader,
     caller: Caller,
     task_id: uuid.UUID,
     params: ListParams,
@@ -62,7 +63,7 @@ async def _list(
 
 
 async def _get(
-    conn: AsyncConnection, caller: Caller, task_id: uuid.UUID, table: Any, item_id: uuid.UUID
+    conn: Reader, caller: Caller, task_id: uuid.UUID, table: Any, item_id: uuid.UUID
 ) -> dict[str, Any]:
     """One record of a task the caller can see (the URL a creation answers in `Location`)."""
     await tasks.load(conn, caller, task_id, include_deleted=True)
@@ -70,19 +71,19 @@ async def _get(
 
 
 async def get_progress_report(
-    conn: AsyncConnection, caller: Caller, task_id: uuid.UUID, report_id: uuid.UUID
+    conn: Reader, caller: Caller, task_id: uuid.UUID, report_id: uuid.UUID
 ) -> dict[str, Any]:
     return await _get(conn, caller, task_id, PROGRESS_REPORTS, report_id)
 
 
 async def get_extension_request(
-    conn: AsyncConnection, caller: Caller, task_id: uuid.UUID, request_id: uuid.UUID
+    conn: Reader, caller: Caller, task_id: uuid.UUID, request_id: uuid.UUID
 ) -> dict[str, Any]:
     return await _get(conn, caller, task_id, EXTENSION_REQUESTS, request_id)
 
 
 async def get_reminder(
-    conn: AsyncConnection, caller: Caller, task_id: uuid.UUID, reminder_id: uuid.UUID
+    conn: Reader, caller: Caller, task_id: uuid.UUID, reminder_id: uuid.UUID
 ) -> dict[str, Any]:
     return await _get(conn, caller, task_id, REMINDERS, reminder_id)
 
@@ -146,7 +147,7 @@ async def add_progress_report(
 
 
 async def list_progress_reports(
-    conn: AsyncConnection, caller: Caller, task_id: uuid.UUID, params: ListParams
+    conn: Reader, caller: Caller, task_id: uuid.UUID, params: ListParams
 ) -> Page:
     return await _list(conn, caller, task_id, params, PROGRESS_REPORTS)
 
@@ -275,7 +276,7 @@ async def decide_extension(
 
 
 async def list_extension_requests(
-    conn: AsyncConnection, caller: Caller, task_id: uuid.UUID, params: ListParams
+    conn: Reader, caller: Caller, task_id: uuid.UUID, params: ListParams
 ) -> Page:
     return await _list(conn, caller, task_id, params, EXTENSION_REQUESTS)
 
@@ -325,6 +326,6 @@ async def remind(
 
 
 async def list_reminders(
-    conn: AsyncConnection, caller: Caller, task_id: uuid.UUID, params: ListParams
+    conn: Reader, caller: Caller, task_id: uuid.UUID, params: ListParams
 ) -> Page:
     return await _list(conn, caller, task_id, params, REMINDERS)

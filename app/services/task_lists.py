@@ -10,11 +10,10 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Date, Integer, bindparam, case, func, literal_column, or_, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.auth import Caller
-from app.db import compile_for_driver
+from app.db import Reader, compile_for_driver
 from app.exports import Batched
 from app.kernel.filters import list_clauses
 from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
@@ -119,7 +118,7 @@ def _where(
 
 
 async def list_(
-    conn: AsyncConnection, caller: Caller, params: ListParams, filters: TaskFilters, day: Day
+    conn: Reader, caller: Caller, params: ListParams, filters: TaskFilters, day: Day
 ) -> tuple[Page, list[dict[str, Any]]]:
     keys = parse_sort(params.sort, SORT_KEYS, "-created_at", SORT_FIELDS)
     extra = [

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app import permissions
 from app.auth import Caller
-from app.db import RawQuery, raw_fetchrow
+from app.db import RawQuery, Reader, raw_fetchrow
 from app.enums import Role, TaskStatus
 from app.errors import Conflict, NotFound, field_error
 from app.ids import uuid7
@@ -94,7 +94,7 @@ def _load_statement(for_agency: bool, include_deleted: bool, lock: bool) -> Sele
 
 
 async def load(
-    conn: AsyncConnection,
+    conn: Reader,
     caller: Caller,
     task_id: uuid.UUID,
     *,
@@ -166,7 +166,7 @@ async def create(
 
 
 async def get(
-    conn: AsyncConnection,
+    conn: Reader,
     caller: Caller,
     task_id: uuid.UUID,
     day: Day,
@@ -184,9 +184,7 @@ def _insert_query(keys: tuple[str, ...]) -> RawQuery:
     return RawQuery(statement, column_keys=list(keys), table=TASKS)
 
 
-async def history_of(
-    conn: AsyncConnection, caller: Caller, task_id: uuid.UUID, params: ListParams
-) -> Page:
+async def history_of(conn: Reader, caller: Caller, task_id: uuid.UUID, params: ListParams) -> Page:
     await load(conn, caller, task_id, include_deleted=True)
     return await history.list_for(conn, RESOURCE, task_id, params)
 

@@ -24,6 +24,7 @@ from standardwebhooks.webhooks import Webhook as Signer
 
 from app import permissions
 from app.auth import Caller
+from app.db import Reader
 from app.enums import DeliveryStatus
 from app.errors import NotFound, field_error
 from app.ids import uuid7
@@ -72,7 +73,7 @@ async def _check_url(url: str, allowed: str) -> None:
         raise field_error("url", str(exc)) from exc
 
 
-async def _load(conn: AsyncConnection, webhook_id: uuid.UUID, *, lock: bool = False) -> Row[Any]:
+async def _load(conn: Reader, webhook_id: uuid.UUID, *, lock: bool = False) -> Row[Any]:
     stmt = select(*COLUMNS).where(w.id == webhook_id, w.deleted_at.is_(None))
     if lock:
         stmt = stmt.with_for_update()
@@ -118,12 +119,12 @@ async def create(
     return {**row._mapping, "secret": secret}
 
 
-async def get(conn: AsyncConnection, caller: Caller, webhook_id: uuid.UUID) -> dict[str, Any]:
+async def get(conn: Reader, caller: Caller, webhook_id: uuid.UUID) -> dict[str, Any]:
     permissions.require(caller, "webhook", "read")
     return dict((await _load(conn, webhook_id))._mapping)
 
 
-async def list_(conn: AsyncConnection, caller: Caller, params: ListParams) -> Page:
+async def list_(conn: Reader, caller: Caller, params: ListParams) -> Page:
     permissions.require(caller, "webhook", "read")
     keys = parse_sort(params.sort, {"created_at": w.created_at}, "created_at")
     stmt = select(*COLUMNS)
@@ -213,7 +214,7 @@ def _delivery_body(row: Any) -> dict[str, Any]:
 
 
 async def deliveries(
-    conn: AsyncConnection, caller: Caller, webhook_id: uuid.UUID, params: ListParams
+    conn: Reader, caller: Caller, webhook_id: uuid.UUID, params: ListParams
 ) -> Page:
     permissions.require(caller, "webhook", "read")
     await _load(conn, webhook_id)
