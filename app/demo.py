@@ -44,11 +44,11 @@ from app.models.budget_requests import (
     Decision,
     DisbursementCreate,
 )
-from app.models.common import action_body
-from app.models.directives import DirectiveCreate, DirectiveTransition, Meeting
+from app.models.common import ActionBody, action_body
+from app.models.directives import DirectiveCreate, IssueDirective, Meeting
 from app.models.proposals import ProposalCreate, ProposalTransition
 from app.models.task_activity import ProgressReportCreate
-from app.models.tasks import DirectiveTaskItem, TaskTransition
+from app.models.tasks import ConfirmTask, DirectiveTaskItem, StartTask, SubmitTask
 from app.services import (
     agencies,
     budget_payments,
@@ -82,10 +82,42 @@ async def _load_agencies(conn: AsyncConnection) -> dict[str, Any]:
     return ids
 
 
-async def _load_working_session(conn: AsyncConnection, ids: dict[str, Any]) -> tuple[Any, int]:
-    """The conclusion as an issued directive, with the key tasks and the instructions."""
-    soon = 3
-    issued = tasks.Day(date(2023, 3, 6), soon)
+ISSUED = tasks.Day(date(2023, 3, 6), 3)
+YEAR_END = tasks.Day(date(2023, 12, 31), 3)
+# Some progress, so that the lists and summaries show every state: (task, day, action).
+PROGRESS: tuple[tuple[int, tasks.Day, ActionBody], ...] = (
+    (0, ISSUED, StartTask(action="start")),
+    (1, ISSUED, StartTask(action="start")),
+    (
+        0,
+        YEAR_END,
+        SubmitTask(
+            action="submit",
+            result="Các doanh nghiệp bưu chính đạt chỉ tiêu chất lượng năm 2023",
+            completed_on=date(2023, 11, 20),
+        ),
+    ),
+    (0, YEAR_END, ConfirmTask(action="confirm")),
+    (
+        1,
+        YEAR_END,
+        SubmitTask(
+            action="submit",
+            result="Đã tiếp nhận hồ sơ thủ tục hành chính qua bưu chính công ích",
+            completed_on=date(2023, 10, 12),
+        ),
+    ),
+    (1, YEAR_END, ConfirmTask(action="confirm")),
+)
+ECONOMY_REPORT = ProgressReportCreate(
+    progress_percent=60,
+    reported_on=date(2023, 9, 15),
+    results="Triển khai sàn thương mại điện tử của tỉnh",
+    difficulties="Thiếu nhân lực kinh tế số",
+)
+
+
+async def _issue_conclusion(conn: AsyncConnection, ids: dict[str, Any]) -> Any:
     directive = await directives.create(
         conn,
         LOADER,
@@ -94,7 +126,7 @@ async def _load_working_session(conn: AsyncConnection, ids: dict[str, Any]) -> t
             title="Kết luận của Phó Chủ tịch UBND tỉnh Nguyễn Văn Chương tại buổi làm việc với "
             "Sở Thông tin và Truyền thông về nhiệm vụ trọng tâm năm 2023",
             content=CONTENT,
-            issued_on=issued.today,
+            issued_on=ISSUED.today,
             issuer_agency_id=ids[PROVINCE],
             signer_name="Nguyễn Văn Chương",
             signer_title="Phó Chủ tịch UBND tỉnh",
@@ -109,17 +141,15 @@ async def _load_working_session(conn: AsyncConnection, ids: dict[str, Any]) -> t
                 ],
             ),
         ),
-        issued,
+        ISSUED,
     )
-    await directives.transition(
-        conn,
-        LOADER,
-        directive["id"],
-        action_body(DirectiveTransition, action="issue"),
-        ABSENT,
-        issued,
-    )
-    items = [
+    issue = IssueDirective(action="issue")
+    await directives.transition(conn, LOADER, directive["id"], issue, ABSENT, ISSUED)
+    return directive["id"]
+
+
+def _task_items(ids: dict[str, Any]) -> list[DirectiveTaskItem]:
+    return [
         DirectiveTaskItem(
             title=title,
             lead_agency_id=ids[lead],
@@ -137,64 +167,16 @@ async def _load_working_session(conn: AsyncConnection, ids: dict[str, Any]) -> t
         for key, group in ((True, KEY_TASKS), (False, INSTRUCTIONS))
         for title, lead, coop, pillar, field, due, recurrence in group
     ]
-    made = await directives.create_tasks(conn, LOADER, directive["id"], items, issued)
-    # Some progress, so that the lists and summaries show every state.
-    year_end = tasks.Day(date(2023, 12, 31), soon)
-    postal, admin_services, economy = made[0], made[1], made[2]
-    for task_id, action in ((postal["id"], "start"), (admin_services["id"], "start")):
-        await tasks.transition(
-            conn, LOADER, task_id, action_body(TaskTransition, action=action), ABSENT, issued
-        )
-    await tasks.transition(
-        conn,
-        LOADER,
-        postal["id"],
-        action_body(
-            TaskTransition,
-            action="submit",
-            result="Các doanh nghiệp bưu chính đạt chỉ tiêu chất lượng năm 2023",
-            completed_on=date(2023, 11, 20),
-        ),
-        ABSENT,
-        year_end,
-    )
-    await tasks.transition(
-        conn, LOADER, postal["id"], action_body(TaskTransition, action="confirm"), ABSENT, year_end
-    )
-    await tasks.transition(
-        conn,
-        LOADER,
-        admin_services["id"],
-        action_body(
-            TaskTransition,
-            action="submit",
-            result="Đã tiếp nhận hồ sơ thủ tục hành chính qua bưu chính công ích",
-            completed_on=date(2023, 10, 12),
-        ),
-        ABSENT,
-        year_end,
-    )
-    await tasks.transition(
-        conn,
-        LOADER,
-        admin_services["id"],
-        action_body(TaskTransition, action="confirm"),
-        ABSENT,
-        year_end,
-    )
-    await task_activity.add_progress_report(
-        conn,
-        LOADER,
-        economy["id"],
-        ProgressReportCreate(
-            progress_percent=60,
-            reported_on=date(2023, 9, 15),
-            results="Triển khai sàn thương mại điện tử của tỉnh",
-            difficulties="Thiếu nhân lực kinh tế số",
-        ),
-        year_end,
-    )
-    return directive["id"], len(made)
+
+
+async def _load_working_session(conn: AsyncConnection, ids: dict[str, Any]) -> tuple[Any, int]:
+    """The conclusion as an issued directive, with the key tasks and the instructions."""
+    directive_id = await _issue_conclusion(conn, ids)
+    made = await directives.create_tasks(conn, LOADER, directive_id, _task_items(ids), ISSUED)
+    for index, day, action in PROGRESS:
+        await tasks.transition(conn, LOADER, made[index]["id"], action, ABSENT, day)
+    await task_activity.add_progress_report(conn, LOADER, made[2]["id"], ECONOMY_REPORT, YEAR_END)
+    return directive_id, len(made)
 
 
 async def _load_recommendations(
@@ -332,6 +314,11 @@ async def _decide_and_pay(conn: AsyncConnection, budget: list[Any]) -> None:
             amount_approved_vnd=amount,
             decision=Decision(document_number=decision, decided_by="Chủ tịch UBND tỉnh"),
         )
+    await _pay(conn, capital, training)
+
+
+async def _pay(conn: AsyncConnection, capital: Any, training: Any) -> None:
+    """The capital paid in part, its payment period extended; the training paid in full."""
     autumn = tasks.Day(date(2023, 11, 15), 3)
     await budget_payments.disburse(
         conn,

@@ -215,6 +215,34 @@ def unavailable_response(path: str, request_id: str, exc: BaseException) -> Resp
     return None
 
 
+def validation_response(request: Request, exc: RequestValidationError) -> Response:
+    """Malformed JSON is 400; a bad path parameter names no resource (404); bad query
+    parameters or headers are 400; a bad body is 422, each error naming its field."""
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        msg = next(str(e.get("msg")) for e in errors if e.get("type") == "json_invalid")
+        return problem_response(request.url.path, 400, "malformed-json", "Malformed JSON", msg)
+    items = [{"field": _error_field(e, exc.body), "message": str(e.get("msg"))} for e in errors]
+    detail = "; ".join(f"{i['field']}: {i['message']}" for i in items)
+    where = {str(e.get("loc", ("body",))[0]) for e in errors}
+    if "path" in where:
+        # /agencies/not-a-uuid names no resource.
+        return problem_response(request.url.path, 404, "not-found", "Not found", detail)
+    if "body" not in where:
+        # Query parameters and headers: the request itself is malformed.
+        return problem_response(
+            request.url.path, 400, "bad-request", "Bad request", detail, {"errors": items}
+        )
+    return problem_response(
+        request.url.path,
+        422,
+        "validation-error",
+        "Validation failed",
+        detail,
+        {"errors": items},
+    )
+
+
 def install(app: FastAPI) -> None:
     """Every error path renders problem+json."""
 
@@ -224,29 +252,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        errors = exc.errors()
-        if any(e.get("type") == "json_invalid" for e in errors):
-            msg = next(str(e.get("msg")) for e in errors if e.get("type") == "json_invalid")
-            return problem_response(request.url.path, 400, "malformed-json", "Malformed JSON", msg)
-        items = [{"field": _error_field(e, exc.body), "message": str(e.get("msg"))} for e in errors]
-        detail = "; ".join(f"{i['field']}: {i['message']}" for i in items)
-        where = {str(e.get("loc", ("body",))[0]) for e in errors}
-        if "path" in where:
-            # /agencies/not-a-uuid names no resource.
-            return problem_response(request.url.path, 404, "not-found", "Not found", detail)
-        if "body" not in where:
-            # Query parameters and headers: the request itself is malformed.
-            return problem_response(
-                request.url.path, 400, "bad-request", "Bad request", detail, {"errors": items}
-            )
-        return problem_response(
-            request.url.path,
-            422,
-            "validation-error",
-            "Validation failed",
-            detail,
-            {"errors": items},
-        )
+        return validation_response(request, exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

@@ -78,77 +78,67 @@ class RequestGuard:
         client_token = client_request_id_var.set(client_id)
         token = request_id_var.set(request_id)
         scope.setdefault("state", {})["request_id"] = request_id
-        status_holder = {"status": 500, "started": False}
-
-        async def send_wrapper(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status_holder["status"] = message["status"]
-                status_holder["started"] = True
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"x-request-id", request_id.encode()),
-                    *SECURITY_HEADERS,
-                    *(API_HEADERS if scope["path"].startswith("/api/") else ()),
-                ]
-            await send(message)
-            if message["type"] == "http.response.body" and not message.get("more_body"):
-                # The last byte is out: a client may ask for its next download at once, on
-                # this connection, before this request has finished unwinding.
-                slot = scope["state"].get("download_slot")
-                if slot is not None:
-                    slot.release()
-
+        status = {"status": 500, "started": False}
         try:
-            problem = self._refuse(scope)
-            if problem is not None:
-                await problem(scope, receive, send_wrapper)
-                return
-            if scope["method"] in BODY_METHODS:
-                receive = self._limited(scope, receive)
-            try:
-                await self.app(scope, receive, send_wrapper)
-            except _BodyTooLarge:
-                await self._too_large(scope)(scope, receive, send_wrapper)
-            except Exception as exc:
-                # An unreachable database or an exhausted pool is an expected answer (503),
-                # not a crash: answered here, the exception never reaches Starlette's
-                # ServerErrorMiddleware, which would re-raise it and make the server log a
-                # traceback and drop the client's keep-alive connection.
-                unavailable = (
-                    None
-                    if status_holder["started"]
-                    else unavailable_response(scope["path"], request_id, exc)
-                )
-                if unavailable is None:
-                    raise
-                await unavailable(scope, receive, send_wrapper)
+            await self._serve(scope, receive, _sender(scope, send, request_id, status), status)
         finally:
             slot = scope.get("state", {}).get("download_slot")
             if slot is not None:  # the response is sent (or abandoned): the download is over
                 slot.release()
             request_id_var.reset(token)
             client_request_id_var.reset(client_token)
-            route = scope.get("route")
-            path = getattr(route, "path", None) or "unmatched"
-            elapsed = time.perf_counter() - started
-            self.metrics.observe(scope["method"], path, status_holder["status"], elapsed)
-            caller = scope.get("state", {}).get("caller")
-            # One JSON line per request: never a credential, a query string or a body.
-            access_log.info(
-                orjson.dumps(
-                    {
-                        "request_id": request_id,
-                        "client_request_id": client_id,
-                        "method": scope["method"],
-                        "route": path,
-                        "status": status_holder["status"],
-                        "duration_ms": round(elapsed * 1000, 2),
-                        "caller": None
-                        if caller is None
-                        else {"key_id": str(caller.key_id), "role": caller.role.value},
-                    }
-                ).decode()
+            self._record(scope, request_id, client_id, int(status["status"]), started)
+
+    async def _serve(
+        self, scope: Scope, receive: Receive, send: Send, status: dict[str, Any]
+    ) -> None:
+        problem = self._refuse(scope)
+        if problem is not None:
+            await problem(scope, receive, send)
+            return
+        if scope["method"] in BODY_METHODS:
+            receive = self._limited(scope, receive)
+        try:
+            await self.app(scope, receive, send)
+        except _BodyTooLarge:
+            await self._too_large(scope)(scope, receive, send)
+        except Exception as exc:
+            # An unreachable database or an exhausted pool is an expected answer (503), not a
+            # crash: answered here, the exception never reaches Starlette's
+            # ServerErrorMiddleware, which would re-raise it and make the server log a
+            # traceback and drop the client's keep-alive connection.
+            request_id = scope["state"]["request_id"]
+            unavailable = (
+                None if status["started"] else unavailable_response(scope["path"], request_id, exc)
             )
+            if unavailable is None:
+                raise
+            await unavailable(scope, receive, send)
+
+    def _record(
+        self, scope: Scope, request_id: str, client_id: str | None, status: int, started: float
+    ) -> None:
+        """Metrics, and one JSON access-log line: never a credential, a query or a body."""
+        route = scope.get("route")
+        path = getattr(route, "path", None) or "unmatched"
+        elapsed = time.perf_counter() - started
+        self.metrics.observe(scope["method"], path, status, elapsed)
+        caller = scope.get("state", {}).get("caller")
+        access_log.info(
+            orjson.dumps(
+                {
+                    "request_id": request_id,
+                    "client_request_id": client_id,
+                    "method": scope["method"],
+                    "route": path,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                    "caller": None
+                    if caller is None
+                    else {"key_id": str(caller.key_id), "role": caller.role.value},
+                }
+            ).decode()
+        )
 
     def _too_large(self, scope: Scope) -> Any:
         return problem_response(
@@ -216,3 +206,28 @@ class _BodyTooLarge(HTTPException):
 
     def __init__(self) -> None:
         super().__init__(413, "The request body is too large.")
+
+
+def _sender(scope: Scope, send: Send, request_id: str, status: dict[str, Any]) -> Send:
+    """`send` that adds the request id and the security headers, notes the status, and gives
+    a download's slot back as soon as its last byte is out."""
+
+    async def send_wrapper(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            status["status"] = message["status"]
+            status["started"] = True
+            message["headers"] = [
+                *message.get("headers", []),
+                (b"x-request-id", request_id.encode()),
+                *SECURITY_HEADERS,
+                *(API_HEADERS if scope["path"].startswith("/api/") else ()),
+            ]
+        await send(message)
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            # The last byte is out: a client may ask for its next download at once, on this
+            # connection, before this request has finished unwinding.
+            slot = scope["state"].get("download_slot")
+            if slot is not None:
+                slot.release()
+
+    return send_wrapper

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -136,11 +137,23 @@ async def task_report(
     kind = exports.wanted(request)
     if kind is None:
         return json_response(body)
+    return _task_report_file(request, kind, body, query, today)
+
+
+def _task_report_file(
+    request: Request,
+    kind: str,
+    body: dict[str, Any],
+    query: reports.TaskReportQuery,
+    today: date,
+) -> Response:
+    """The report as the office files it: a Vietnamese title block, headers and a totals row."""
     names = ["label", *reports.COUNTS, "on_time_rate"]
     rows = [[row[n] for n in names] for row in [*body["items"], body["totals"]]]
-    span = period or (f"{start:%d/%m/%Y} – {end:%d/%m/%Y}" if start and end else "toàn bộ")
+    start, end = query.start, query.end
+    span = query.period or (f"{start:%d/%m/%Y} – {end:%d/%m/%Y}" if start and end else "toàn bộ")
     title = [
-        f"Báo cáo tình hình thực hiện nhiệm vụ theo {reports.GROUP_TITLES[group_by]}",
+        f"Báo cáo tình hình thực hiện nhiệm vụ theo {reports.GROUP_TITLES[query.group_by]}",
         f"Kỳ báo cáo: {span}; số liệu tính đến ngày {query.as_of:%d/%m/%Y}",
         exports.made_on(today),
     ]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Integer, and_, cast, func, literal, or_, select
+from sqlalchemy import BigInteger, Date, Integer, Table, and_, cast, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FromClause
 
@@ -20,8 +20,11 @@ from app.kernel.specs import (
     PROPOSAL_VISIBILITY,
     TASK_VISIBILITY,
 )
+from app.kernel.visibility import AgencyVisibility
 from app.models.agencies import AGENCIES
+from app.models.budget_requests import BUDGET_REQUESTS
 from app.models.directives import DIRECTIVES
+from app.models.proposals import PROPOSALS
 from app.models.tasks import TASKS
 from app.services import periods
 from app.services.timeliness import timeliness_sql
@@ -94,42 +97,73 @@ def on_time_rate(row: dict[str, Any]) -> float | None:
     return round(row["completed_on_time"] / fell_due, 4) if fell_due else None
 
 
-def _group(group_by: str) -> tuple[ColumnElement[Any], ColumnElement[Any], Any]:
-    """(key, label, FROM clause) of a grouping; labels resolved in the same query."""
+Grouping = tuple[ColumnElement[Any], ColumnElement[Any], FromClause]
+
+
+def _by_agency(table: Table, agency: ColumnElement[Any]) -> Grouping:
+    """Group by an agency column, labelled with the agency's name in the same query."""
+    return agency, AGENCIES.c.name, table.join(AGENCIES, AGENCIES.c.id == agency)
+
+
+def _by_column(table: Table, column: ColumnElement[Any]) -> Grouping:
+    return column, column, table
+
+
+def _group(group_by: str) -> Grouping:
+    """(key, label, FROM clause) of a task grouping."""
     if group_by == "lead_agency":
-        return (
-            t.lead_agency_id,
-            AGENCIES.c.name,
-            TASKS.join(AGENCIES, AGENCIES.c.id == t.lead_agency_id),
-        )
+        return _by_agency(TASKS, t.lead_agency_id)
     if group_by == "directive":
         return (
             t.directive_id,
             DIRECTIVES.c.code,
             TASKS.outerjoin(DIRECTIVES, DIRECTIVES.c.id == t.directive_id),
         )
-    column = {
-        "pillar": t.pillar,
-        "field": t.field,
-        "priority": t.priority,
-        "assigned_by_name": t.assigned_by_name,
-    }[group_by]
-    return column, column, TASKS
+    return _by_column(TASKS, t[group_by])
 
 
-async def task_report(conn: Reader, caller: Caller, q: TaskReportQuery) -> dict[str, Any]:
-    if q.group_by not in GROUPS:
-        raise BadRequest(f"group_by must be one of {', '.join(GROUPS)}.")
-    key, label, source = _group(q.group_by)
-    rule = timeliness_sql(t.status, t.due_date, t.completed_on, q.as_of, q.soon_days)
-    clauses: list[ColumnElement[bool]] = [
-        t.deleted_at.is_(None),
+def _visible(visibility: AgencyVisibility, caller: Caller) -> list[ColumnElement[bool]]:
+    """Not deleted, and seen by the caller."""
+    seen = visibility.clause(caller)
+    return [visibility.table.c.deleted_at.is_(None), *([] if seen is None else [seen])]
+
+
+def _count_each(column: ColumnElement[Any], values: tuple[str, ...], prefix: str) -> list[Any]:
+    return [cast(func.count().filter(column == v), Integer).label(f"{prefix}_{v}") for v in values]
+
+
+def _nonzero(m: Any, values: tuple[str, ...], prefix: str) -> dict[str, int]:
+    return {v: m[f"{prefix}_{v}"] for v in values if m[f"{prefix}_{v}"]}
+
+
+async def _grouped(
+    conn: Reader,
+    grouping: Grouping,
+    columns: list[Any],
+    clauses: list[ColumnElement[bool]],
+) -> list[Any]:
+    """One row per group, ordered by label, as plain mappings."""
+    key, label, source = grouping
+    stmt = (
+        select(key.label("key"), label.label("label"), func.count().label("count"), *columns)
+        .select_from(source)
+        .where(and_(*clauses))
+        .group_by(key, label)
+        .order_by(label.asc().nulls_last())
+    )
+    return [dict(r._mapping) for r in (await conn.execute(stmt)).all()]
+
+
+def _label(m: dict[str, Any], labels: dict[str, tuple[str, str]]) -> str | None:
+    return labels[m["key"]][0] if m["key"] in labels else m["label"]
+
+
+def _task_clauses(caller: Caller, q: TaskReportQuery) -> list[ColumnElement[bool]]:
+    clauses = [
+        *_visible(TASK_VISIBILITY, caller),
         t.status != TaskStatus.cancelled,
         t.assigned_on <= literal(q.as_of),  # tasks assigned after as_of are left out
     ]
-    seen = TASK_VISIBILITY.clause(caller)
-    if seen is not None:
-        clauses.append(seen)
     if q.start is not None:
         clauses.append(t.assigned_on >= q.start)
     if q.end is not None:
@@ -142,6 +176,15 @@ async def task_report(conn: Reader, caller: Caller, q: TaskReportQuery) -> dict[
         clauses.append(
             or_(t.lead_agency_id.in_(q.agency_id), t.cooperating_agency_ids.overlap(q.agency_id))
         )
+    return clauses
+
+
+async def task_report(conn: Reader, caller: Caller, q: TaskReportQuery) -> dict[str, Any]:
+    if q.group_by not in GROUPS:
+        raise BadRequest(f"group_by must be one of {', '.join(GROUPS)}.")
+    key, label, source = _group(q.group_by)
+    rule = timeliness_sql(t.status, t.due_date, t.completed_on, q.as_of, q.soon_days)
+    clauses = _task_clauses(caller, q)
     # The timeliness of each task is worked out once, then counted into the buckets.
     judged = (
         select(key.label("key"), label.label("label"), rule.label("timeliness"))
@@ -202,26 +245,22 @@ BUDGET_HEADERS_VI = {
 }
 
 
+BUDGET_LABELS = {
+    "funding_source": "funding_source",
+    "expenditure_type": "expenditure_type",
+    "purpose": "budget_purpose",
+}
+
+
 async def budget_report(
     conn: Reader, caller: Caller, group_by: str, fiscal_year: list[int] | None
 ) -> dict[str, Any]:
-    from app.models.budget_requests import BUDGET_REQUESTS
-
     b = BUDGET_REQUESTS.c
-    source: FromClause
-    if group_by == "agency":
-        key, label, source = (
-            b.requesting_agency_id,
-            AGENCIES.c.name,
-            BUDGET_REQUESTS.join(AGENCIES, AGENCIES.c.id == b.requesting_agency_id),
-        )
-    else:
-        column = {
-            "funding_source": b.funding_source,
-            "expenditure_type": b.expenditure_type,
-            "purpose": b.purpose,
-        }[group_by]
-        key, label, source = column, column, BUDGET_REQUESTS
+    grouping = (
+        _by_agency(BUDGET_REQUESTS, b.requesting_agency_id)
+        if group_by == "agency"
+        else _by_column(BUDGET_REQUESTS, b[group_by])
+    )
     money = {
         "requested_vnd": b.amount_requested_vnd,
         "recommended_vnd": b.amount_recommended_vnd,
@@ -229,58 +268,34 @@ async def budget_report(
         "disbursed_vnd": b.disbursed_vnd,
     }
     columns = [
-        key.label("key"),
-        label.label("label"),
-        func.count().label("count"),
         *(
             cast(func.coalesce(func.sum(col), 0), BigInteger).label(name)
             for name, col in money.items()
         ),
-        *(
-            cast(func.count().filter(b.status == s), Integer).label(f"status_{s}")
-            for s in BUDGET_STATUSES
-        ),
+        *_count_each(b.status, BUDGET_STATUSES, "status"),
     ]
-    clauses: list[ColumnElement[bool]] = [b.deleted_at.is_(None)]
-    seen = BUDGET_REQUEST_VISIBILITY.clause(caller)
-    if seen is not None:
-        clauses.append(seen)
+    clauses = _visible(BUDGET_REQUEST_VISIBILITY, caller)
     if fiscal_year:
         clauses.append(b.fiscal_year.in_(fiscal_year))
-    stmt = (
-        select(*columns)
-        .select_from(source)
-        .where(and_(*clauses))
-        .group_by(key, label)
-        .order_by(label.asc().nulls_last())
-    )
-    labels = LABELS.get(
+    labels = LABELS.get(BUDGET_LABELS.get(group_by, ""), {})
+    rows = [
         {
-            "funding_source": "funding_source",
-            "expenditure_type": "expenditure_type",
-            "purpose": "budget_purpose",
-        }.get(group_by, ""),
-        {},
-    )
-    rows = []
-    for r in (await conn.execute(stmt)).all():
-        m = dict(r._mapping)
-        row = {
             "key": m["key"],
-            "label": labels[m["key"]][0] if m["key"] in labels else m["label"],
+            "label": _label(m, labels),
             "count": m["count"],
+            **{name: int(m[name]) for name in MONEY},
+            "by_status": _nonzero(m, BUDGET_STATUSES, "status"),
         }
-        row.update({name: int(m[name]) for name in MONEY})
-        row["by_status"] = {s: m[f"status_{s}"] for s in BUDGET_STATUSES if m[f"status_{s}"]}
-        rows.append(row)
+        for m in await _grouped(conn, grouping, columns, clauses)
+    ]
     totals: dict[str, Any] = {
         "key": None,
         "label": "Tổng cộng",
         "count": sum(r["count"] for r in rows),
-    }
-    totals.update({name: sum(r[name] for r in rows) for name in MONEY})
-    totals["by_status"] = {
-        s: n for s in BUDGET_STATUSES if (n := sum(r["by_status"].get(s, 0) for r in rows))
+        **{name: sum(r[name] for r in rows) for name in MONEY},
+        "by_status": {
+            s: n for s in BUDGET_STATUSES if (n := sum(r["by_status"].get(s, 0) for r in rows))
+        },
     }
     return {"group_by": group_by, "fiscal_year": fiscal_year, "items": rows, "totals": totals}
 
@@ -301,69 +316,40 @@ async def proposal_report(
     start: date | None,
     end: date | None,
 ) -> dict[str, Any]:
-    from app.models.proposals import PROPOSALS
-
     p = PROPOSALS.c
-    source: FromClause
-    if group_by == "agency":
-        key, label, source = (
-            p.submitting_agency_id,
-            AGENCIES.c.name,
-            PROPOSALS.join(AGENCIES, AGENCIES.c.id == p.submitting_agency_id),
-        )
-    else:
-        key, label, source = p.category, p.category, PROPOSALS
-    responded = cast(p.response["responded_on"].astext, Date)
-    days = responded - p.submitted_on
+    grouping = (
+        _by_agency(PROPOSALS, p.submitting_agency_id)
+        if group_by == "agency"
+        else _by_column(PROPOSALS, p.category)
+    )
+    days = cast(p.response["responded_on"].astext, Date) - p.submitted_on
     awaiting = p.status.in_((ProposalStatus.submitted, ProposalStatus.under_review))
     columns = [
-        key.label("key"),
-        label.label("label"),
-        func.count().label("count"),
-        *(
-            cast(func.count().filter(p.status == s), Integer).label(f"status_{s}")
-            for s in PROPOSAL_STATUSES
-        ),
-        *(
-            cast(func.count().filter(p.resolution == r), Integer).label(f"resolution_{r}")
-            for r in RESOLUTIONS
-        ),
+        *_count_each(p.status, PROPOSAL_STATUSES, "status"),
+        *_count_each(p.resolution, RESOLUTIONS, "resolution"),
         func.avg(days).filter(p.status == ProposalStatus.resolved).label("average_days_to_respond"),
         cast(func.count().filter(awaiting, p.response_due_date < literal(as_of)), Integer).label(
             "overdue_responses"
         ),
     ]
-    clauses: list[ColumnElement[bool]] = [p.deleted_at.is_(None)]
-    seen = PROPOSAL_VISIBILITY.clause(caller)
-    if seen is not None:
-        clauses.append(seen)
+    clauses = _visible(PROPOSAL_VISIBILITY, caller)
     if start is not None:
         clauses.append(p.submitted_on >= start)
     if end is not None:
         clauses.append(p.submitted_on <= end)
-    stmt = (
-        select(*columns)
-        .select_from(source)
-        .where(and_(*clauses))
-        .group_by(key, label)
-        .order_by(label.asc().nulls_last())
-    )
     labels = LABELS["proposal_category"] if group_by == "category" else {}
-    rows = []
-    for r in (await conn.execute(stmt)).all():
-        m = dict(r._mapping)
-        average = m["average_days_to_respond"]
-        rows.append(
-            {
-                "key": m["key"],
-                "label": labels[m["key"]][0] if m["key"] in labels else m["label"],
-                "count": m["count"],
-                "by_status": {s: m[f"status_{s}"] for s in PROPOSAL_STATUSES if m[f"status_{s}"]},
-                "by_resolution": {
-                    x: m[f"resolution_{x}"] for x in RESOLUTIONS if m[f"resolution_{x}"]
-                },
-                "average_days_to_respond": None if average is None else round(float(average), 1),
-                "overdue_responses": m["overdue_responses"],
-            }
-        )
+    rows = [
+        {
+            "key": m["key"],
+            "label": _label(m, labels),
+            "count": m["count"],
+            "by_status": _nonzero(m, PROPOSAL_STATUSES, "status"),
+            "by_resolution": _nonzero(m, RESOLUTIONS, "resolution"),
+            "average_days_to_respond": None
+            if m["average_days_to_respond"] is None
+            else round(float(m["average_days_to_respond"]), 1),
+            "overdue_responses": m["overdue_responses"],
+        }
+        for m in await _grouped(conn, grouping, columns, clauses)
+    ]
     return {"group_by": group_by, "as_of": as_of, "items": rows}

@@ -212,6 +212,34 @@ async def request_extension(
     return dict(request._mapping)
 
 
+async def _pending_request(conn: AsyncConnection, task_id: uuid.UUID, request_id: uuid.UUID) -> Any:
+    request = (
+        await conn.execute(
+            select(*EXTENSION_REQUESTS.c)
+            .where(er.id == request_id, er.task_id == task_id)
+            .with_for_update()
+        )
+    ).first()
+    if request is None:
+        raise NotFound(f"No extension request {request_id} on this task.")
+    if request.status != ExtensionStatus.pending:
+        raise Conflict(f"The request was already {request.status}.")
+    return request
+
+
+def _decided_due_date(row: Any, request: Any, data: ExtensionDecision) -> Any:
+    """The due date an approval sets: the one decided, else the one proposed; after the
+    current one."""
+    if not data.approved:
+        if data.approved_due_date is not None:
+            raise field_error("approved_due_date", "only with an approval")
+        return None
+    new_due = data.approved_due_date or request.proposed_due_date
+    if row.due_date is not None and new_due <= row.due_date:
+        raise field_error("approved_due_date", f"must be after the current due date {row.due_date}")
+    return new_due
+
+
 async def decide_extension(
     conn: AsyncConnection,
     caller: Caller,
@@ -224,26 +252,8 @@ async def decide_extension(
     row = await tasks.load(conn, caller, task_id, lock=True)
     permissions.require(caller, RESOURCE, "decide_extension", row)
     if_match.check(row.version)
-    request = (
-        await conn.execute(
-            select(*EXTENSION_REQUESTS.c)
-            .where(er.id == request_id, er.task_id == task_id)
-            .with_for_update()
-        )
-    ).first()
-    if request is None:
-        raise NotFound(f"No extension request {request_id} on this task.")
-    if request.status != ExtensionStatus.pending:
-        raise Conflict(f"The request was already {request.status}.")
-    new_due = None
-    if data.approved:
-        new_due = data.approved_due_date or request.proposed_due_date
-        if row.due_date is not None and new_due <= row.due_date:
-            raise field_error(
-                "approved_due_date", f"must be after the current due date {row.due_date}"
-            )
-    elif data.approved_due_date is not None:
-        raise field_error("approved_due_date", "only with an approval")
+    request = await _pending_request(conn, task_id, request_id)
+    new_due = _decided_due_date(row, request, data)
     decided = (
         await conn.execute(
             update(EXTENSION_REQUESTS)
