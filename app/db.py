@@ -155,7 +155,10 @@ class RawQuery:
     def __init__(
         self, statement: ClauseElement, column_keys: list[str] | None = None, table: Any = None
     ) -> None:
-        compiled = statement.compile(dialect=postgresql_asyncpg.dialect(), column_keys=column_keys)
+        compiled = statement.compile(
+            dialect=postgresql_asyncpg.dialect(),  # type: ignore[no-untyped-call]
+            column_keys=column_keys,
+        )
         self.sql = str(compiled)
         self.names = list(compiled.positiontup or ())  # type: ignore[attr-defined]
         # An INSERT also binds the columns that have a scalar default in the model.
@@ -175,7 +178,8 @@ def compile_for_driver(statement: Any, values: dict[str, Any]) -> tuple[str, lis
     """A statement as asyncpg runs it: SQL with $n placeholders and its arguments in order
     (`values` gives the named bound parameters it leaves open)."""
     compiled: Any = statement.params(**values).compile(
-        dialect=postgresql_asyncpg.dialect(), compile_kwargs={"render_postcompile": True}
+        dialect=postgresql_asyncpg.dialect(),  # type: ignore[no-untyped-call]
+        compile_kwargs={"render_postcompile": True},
     )
     params = compiled.construct_params() or {}
     return str(compiled), [params[name] for name in compiled.positiontup or ()]

@@ -65,7 +65,7 @@ class Batched:
     convert: Callable[[Any], Sequence[Any]]
 
 
-def _as_is(row: Any) -> Sequence[Any]:
+def _as_is(row: Sequence[Any]) -> Sequence[Any]:
     return row
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -25,12 +25,13 @@ class PoolCollector(Collector):
                 ("download", "download_engine"),
             )
         ]
-        for name, doc, read in (
+        gauges: tuple[tuple[str, str, Callable[[Any], int]], ...] = (
             ("dondoc_db_pool_size", "Configured pool size", lambda p: p.size()),
             ("dondoc_db_pool_checked_out", "Connections in use", lambda p: p.checkedout()),
             ("dondoc_db_pool_checked_in", "Idle connections in the pool", lambda p: p.checkedin()),
             ("dondoc_db_pool_overflow", "Connections beyond the pool size", lambda p: p.overflow()),
-        ):
+        )
+        for name, doc, read in gauges:
             family = GaugeMetricFamily(name, doc, labels=["pool"])
             for label, engine in engines:
                 if engine is not None:

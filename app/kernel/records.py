@@ -7,13 +7,23 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Executable, Row, Table, select
 from sqlmodel import SQLModel
 
 from app.db import Reader
 from app.errors import NotFound
 from app.kernel.fields import public_columns
 from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
+
+
+async def found(
+    conn: Reader, stmt: Executable, missing: str, params: dict[str, Any] | None = None
+) -> Row[Any]:
+    """The one row `stmt` selects, or 404 with `missing` as the detail."""
+    row: Row[Any] | None = (await conn.execute(stmt, params)).first()
+    if row is None:
+        raise NotFound(missing)
+    return row
 
 
 async def page_of(

@@ -14,8 +14,8 @@ from app import permissions
 from app.auth import Caller
 from app.db import Reader
 from app.enums import AgencyStatus
-from app.errors import Conflict, NotFound, field_error
-from app.kernel import history, soft_delete
+from app.errors import Conflict, field_error
+from app.kernel import history, records, soft_delete
 from app.kernel.fields import public_columns
 from app.kernel.filters import list_clauses
 from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
@@ -67,10 +67,7 @@ async def _load(
         stmt = stmt.where(t.deleted_at.is_(None))
     if lock:
         stmt = stmt.with_for_update()
-    row = (await conn.execute(stmt)).first()
-    if row is None:
-        raise NotFound(f"No agency with id {agency_id}.")
-    return row
+    return await records.found(conn, stmt, f"No agency with id {agency_id}.")
 
 
 async def create(conn: AsyncConnection, caller: Caller, data: AgencyCreate) -> dict[str, Any]:

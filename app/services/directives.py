@@ -20,12 +20,11 @@ from app.db import Reader
 from app.enums import DirectiveStatus
 from app.errors import (
     Conflict,
-    NotFound,
     ValidationFailed,
     field_error,
 )
 from app.ids import uuid7
-from app.kernel import history, soft_delete
+from app.kernel import history, records, soft_delete
 from app.kernel.fields import public_columns
 from app.kernel.filters import list_clauses
 from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
@@ -85,10 +84,7 @@ async def _load(
         stmt = stmt.where(d.deleted_at.is_(None))
     if lock:
         stmt = stmt.with_for_update()
-    row = (await conn.execute(stmt)).first()
-    if row is None:
-        raise NotFound(f"No directive with id {directive_id}.")
-    return row
+    return await records.found(conn, stmt, f"No directive with id {directive_id}.")
 
 
 async def _check_agencies(conn: AsyncConnection, named: dict[str, list[uuid.UUID]]) -> None:

@@ -15,9 +15,9 @@ from app import permissions
 from app.auth import Caller
 from app.db import Reader
 from app.enums import ProposalStatus, Role
-from app.errors import Conflict, NotFound, field_error
+from app.errors import Conflict, field_error
 from app.ids import uuid7
-from app.kernel import history, soft_delete
+from app.kernel import history, records, soft_delete
 from app.kernel.fields import public_columns
 from app.kernel.filters import list_clauses
 from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
@@ -90,10 +90,7 @@ async def load(
         stmt = stmt.where(p.deleted_at.is_(None))
     if lock:
         stmt = stmt.with_for_update(of=PROPOSALS)
-    row = (await conn.execute(stmt)).first()
-    if row is None:
-        raise NotFound(f"No proposal with id {proposal_id}.")
-    return row
+    return await records.found(conn, stmt, f"No proposal with id {proposal_id}.")
 
 
 async def _check_references(conn: AsyncConnection, values: dict[str, Any]) -> None:

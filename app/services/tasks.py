@@ -23,9 +23,9 @@ from app import permissions
 from app.auth import Caller
 from app.db import RawQuery, Reader, raw_fetchrow
 from app.enums import Role, TaskStatus
-from app.errors import Conflict, NotFound, field_error
+from app.errors import Conflict, field_error
 from app.ids import uuid7
-from app.kernel import history, soft_delete
+from app.kernel import history, records, soft_delete
 from app.kernel.fields import public_columns
 from app.kernel.listing import ListParams, Page
 from app.kernel.precondition import Precondition
@@ -106,10 +106,7 @@ async def load(
     if for_agency:
         params.update(TASK_VISIBILITY.parameters(caller))
     stmt = _load_statement(for_agency, include_deleted, lock)
-    row = (await conn.execute(stmt, params)).first()
-    if row is None:
-        raise NotFound(f"No task with id {task_id}.")
-    return row
+    return await records.found(conn, stmt, f"No task with id {task_id}.", params)
 
 
 async def create(

@@ -26,9 +26,9 @@ from app import permissions
 from app.auth import Caller
 from app.db import Reader
 from app.enums import DeliveryStatus
-from app.errors import NotFound, field_error
+from app.errors import field_error
 from app.ids import uuid7
-from app.kernel import history, soft_delete
+from app.kernel import history, records, soft_delete
 from app.kernel.fields import public_columns
 from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
 from app.kernel.precondition import Precondition
@@ -77,10 +77,7 @@ async def _load(conn: Reader, webhook_id: uuid.UUID, *, lock: bool = False) -> R
     stmt = select(*COLUMNS).where(w.id == webhook_id, w.deleted_at.is_(None))
     if lock:
         stmt = stmt.with_for_update()
-    row = (await conn.execute(stmt)).first()
-    if row is None:
-        raise NotFound(f"No webhook with id {webhook_id}.")
-    return row
+    return await records.found(conn, stmt, f"No webhook with id {webhook_id}.")
 
 
 async def create(
