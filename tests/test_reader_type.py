@@ -7,13 +7,13 @@ from pathlib import Path
 
 from mypy import api
 
-SNIPPET = '''
+SNIPPET = """
 from sqlalchemy import select, literal
 from app.db import Reader
 
 async def one(conn: Reader) -> object:
     return (await conn.execute(select(literal(1)))).{call}()
-'''
+"""
 
 
 def _check(tmp_path: Path, call: str) -> tuple[str, int]:
