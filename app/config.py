@@ -23,6 +23,12 @@ class Settings(BaseSettings):
     bootstrap_admin_key: str | None = None
     timezone: str = "Asia/Ho_Chi_Minh"
     due_soon_days: int = Field(default=3, ge=0)
+    # Agency staff may date a completion at most this many days back; older dates need the
+    # office or a leader, with a reason.
+    completion_backdate_days: int = Field(default=5, ge=0)
+    # A task may be deleted (a mistake) this many days after its creation, before any activity;
+    # after that it leaves the books only by `cancel`.
+    delete_grace_days: int = Field(default=7, ge=0)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1)
     webhook_allowed_hosts: str = ""
     webhook_retry_base_seconds: float = 60

@@ -84,13 +84,14 @@ async def _load_agencies(conn: AsyncConnection) -> dict[str, Any]:
 
 ISSUED = tasks.Day(date(2023, 3, 6), 3)
 YEAR_END = tasks.Day(date(2023, 12, 31), 3)
-# Some progress, so that the lists and summaries show every state: (task, day, action).
+# Some progress, so that the lists and summaries show every state: (task, the day it was
+# reported, action) — each completion submitted on its day.
 PROGRESS: tuple[tuple[int, tasks.Day, ActionBody], ...] = (
     (0, ISSUED, StartTask(action="start")),
     (1, ISSUED, StartTask(action="start")),
     (
         0,
-        YEAR_END,
+        tasks.Day(date(2023, 11, 20), 3),
         SubmitTask(
             action="submit",
             result="Các doanh nghiệp bưu chính đạt chỉ tiêu chất lượng năm 2023",
@@ -100,7 +101,7 @@ PROGRESS: tuple[tuple[int, tasks.Day, ActionBody], ...] = (
     (0, YEAR_END, ConfirmTask(action="confirm")),
     (
         1,
-        YEAR_END,
+        tasks.Day(date(2023, 10, 12), 3),
         SubmitTask(
             action="submit",
             result="Đã tiếp nhận hồ sơ thủ tục hành chính qua bưu chính công ích",

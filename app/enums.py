@@ -156,6 +156,11 @@ class ExtensionStatus(StrEnum):
     rejected = "rejected"
 
 
+class DeadlineChangeKind(StrEnum):
+    extension = "extension"  # an approved extension request
+    adjustment = "adjustment"  # decided by the office or a leader
+
+
 class DeliveryStatus(StrEnum):
     pending = "pending"
     delivered = "delivered"
@@ -222,6 +227,10 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "pending": ("Chờ quyết định", "Pending"),
         "approved": ("Đã chấp thuận", "Approved"),
         "rejected": ("Không chấp thuận", "Rejected"),
+    },
+    "deadline_change_kind": {
+        "extension": ("Gia hạn theo đề nghị", "Extension on request"),
+        "adjustment": ("Điều chỉnh theo quyết định", "Adjustment by decision"),
     },
     "task_pillar": {
         "digital_government": ("Chính quyền số", "Digital government"),

@@ -10,9 +10,12 @@ describe it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from app.auth import Caller
+from app.config import get_settings
 from app.enums import BudgetStatus as B
 from app.enums import DirectiveStatus as D
 from app.enums import ProposalStatus as P
@@ -30,7 +33,7 @@ from app.models import budget_requests as br
 from app.models import directives as dm
 from app.models import proposals as pm
 from app.models import tasks as tm
-from app.models.common import ActionBody
+from app.models.common import ActionBody, utcnow
 from app.services.timeliness import OPEN_STATUSES
 
 OFFICE = (Role.office,)
@@ -114,6 +117,7 @@ PERMISSIONS: dict[str, dict[str, Rule]] = {
         "report_progress": Rule(OFFICE, Relation.participant),
         "request_extension": Rule(OFFICE, Relation.lead),
         "decide_extension": Rule(EDITORS),
+        "adjust_deadline": Rule(EDITORS),
         "remind": Rule(EDITORS),
     },
     "proposal": {
@@ -137,6 +141,21 @@ PERMISSIONS: dict[str, dict[str, Rule]] = {
     "webhook": dict.fromkeys(("read", "create", "update", "delete", "test"), Rule(ADMIN)),
 }
 
+
+def delete_grace_days() -> int:
+    return get_settings().delete_grace_days
+
+
+def deletable_task(row: Any) -> bool:
+    """Deleting is for mistakes: a task may be deleted within DONDOC_DELETE_GRACE_DAYS of its
+    creation and before any activity (progress, an extension request, a completion)."""
+    grace = timedelta(days=delete_grace_days())
+    return not row.has_activity and row.created_at >= utcnow() - grace
+
+
+# Actions that the table allows but the row's own state may forbid (409, and absent from
+# `allowed_actions`).
+CONDITIONS: dict[str, dict[str, Callable[[Any], bool]]] = {"task": {"delete": deletable_task}}
 
 # Proposals and budget requests are edited (and deleted) only before the committee acts on them.
 EDITABLE = {"proposal": (P.draft,), "budget_request": (B.draft, B.returned)}
@@ -183,10 +202,14 @@ def allowed_actions(caller: Caller, resource: str, row: Any) -> list[str]:
     """What the caller may do to the row now: the `allowed_actions` of every resource body."""
     lifecycle = LIFECYCLES[resource]
     relations = lifecycle.relations(caller, row)
-    key = (resource, caller.role, row.status, row.deleted_at is not None, relations)
+    conditions = CONDITIONS.get(resource, {})
+    blocked = frozenset(a for a, holds in conditions.items() if not holds(row))
+    key = (resource, caller.role, row.status, row.deleted_at is not None, relations, blocked)
     found = _ALLOWED.get(key)
     if found is None:
-        found = _ALLOWED[key] = _work_out(caller, lifecycle, row, relations)
+        found = _ALLOWED[key] = tuple(
+            a for a in _work_out(caller, lifecycle, row, relations) if a not in blocked
+        )
     return list(found)
 
 
@@ -211,7 +234,9 @@ def _work_out(
     return (*lifecycle.allowed(caller, row.status, relations), *edits)
 
 
-_ALLOWED: dict[tuple[str, Role, str, bool, frozenset[Relation]], tuple[str, ...]] = {}
+_ALLOWED: dict[
+    tuple[str, Role, str, bool, frozenset[Relation], frozenset[str]], tuple[str, ...]
+] = {}
 
 
 def check_transition(caller: Caller, resource: str, data: ActionBody, row: Any) -> Transition:

@@ -83,7 +83,7 @@ class Setup:
 
 
 START = ("start", {})
-SUBMIT = ("submit", {"result": "Xong", "completed_on": "2023-02-01"})
+SUBMIT = ("submit", {"result": "Xong"})
 APPROVED = [
     ("submit", {}),
     ("start_appraisal", {}),
@@ -204,7 +204,7 @@ def recipes() -> dict[tuple[str, str], Recipe]:
     )
     task_states: dict[str, tuple[list[tuple[str, dict[str, Any]]], dict[str, Any]]] = {
         "start": ([], {}),
-        "submit": ([START], {"result": "Xong", "completed_on": "2023-02-01"}),
+        "submit": ([START], {"result": "Xong"}),
         "confirm": ([START, SUBMIT], {}),
         "return": ([START, SUBMIT], {"comment": "x"}),
         "pause": ([START], {"comment": "x"}),
@@ -241,6 +241,21 @@ def recipes() -> dict[tuple[str, str], Recipe]:
         )
 
     r[("task", "decide_extension")] = decide
+    r[("task", "adjust_deadline")] = lambda s, h: _then(
+        s.task(),
+        lambda t: act(
+            s,
+            h,
+            f"/tasks/{t['id']}/deadline-changes",
+            {
+                "new_due_date": "2100-06-30",
+                "reason": "x",
+                "decision_number": "1/QĐ",
+                "decision_date": "2023-01-02",
+                "decided_by": "Chủ tịch",
+            },
+        ),
+    )
     r[("task", "remind")] = lambda s, h: _then(
         s.task(), lambda t: act(s, h, f"/tasks/{t['id']}/reminders", {"message": "Nhắc"})
     )

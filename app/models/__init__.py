@@ -3,6 +3,7 @@
 from app.models.agencies import Agency
 from app.models.api_keys import ApiKey
 from app.models.budget_requests import BudgetRequest, DeadlineExtension, Disbursement
+from app.models.deadlines import TaskDeadlineChange
 from app.models.directives import Directive
 from app.models.events import Event
 from app.models.history import HistoryEntry
@@ -30,5 +31,6 @@ __all__ = [
     "Proposal",
     "Reminder",
     "Task",
+    "TaskDeadlineChange",
     "Webhook",
 ]

@@ -116,6 +116,7 @@ class ExtensionRequest(SQLModel, table=True):
     current_due_date: IsoDate
     proposed_due_date: IsoDate
     reason: str
+    requested_after_deadline: bool = False
     status: str = Field(default=ExtensionStatus.pending, max_length=10)
     requested_by_id: uuid.UUID | None = None
     requested_by_name: str | None = Field(default=None, max_length=300)
@@ -162,6 +163,10 @@ class ExtensionRequestRead(SQLModel):
     current_due_date: IsoDate
     proposed_due_date: IsoDate
     reason: str
+    requested_after_deadline: bool = Field(
+        description="Asked for after the deadline had passed: the task stays overdue until the "
+        "decision."
+    )
     status: str
     requested_by_id: uuid.UUID | None
     requested_by_name: str | None

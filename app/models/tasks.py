@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ConfigDict
+from pydantic import Field as PydanticField
 from sqlalchemy import CheckConstraint, Column, Computed, DateTime, Index, Table, Uuid, text
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlmodel import Field, SQLModel
@@ -96,8 +97,12 @@ class Task(SQLModel, table=True):
     requires_confirmation: bool = True
     status: str = Field(default=TaskStatus.new, max_length=30)
     completed_on: IsoDate | None = None
+    completed_on_reason: str | None = None
     result: str | None = None
     progress_percent: int = 0
+    # Progress reported, an extension asked for, or a completion submitted: from then on the
+    # task leaves the books only by `cancel`, not by deletion.
+    has_activity: bool = False
     version: int = 1
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
@@ -217,6 +222,9 @@ class TaskRead(SQLModel):
     requires_confirmation: bool
     status: TaskStatus
     completed_on: IsoDate | None
+    completed_on_reason: str | None = PydanticField(
+        description="Why a completion date older than the backdating window was recorded."
+    )
     result: str | None
     progress_percent: int
     timeliness: Timeliness | None
@@ -249,7 +257,18 @@ class SubmitTask(ActionBody):
 
     action: Literal["submit"]
     result: str = Field(min_length=1, max_length=100_000, description="What was done.")
-    completed_on: IsoDate | None = Field(default=None, description="Default today.")
+    completed_on: IsoDate | None = Field(
+        default=None,
+        description="Default today; never in the future; for agency staff at most "
+        "DONDOC_COMPLETION_BACKDATE_DAYS before today.",
+    )
+    reason: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=10_000,
+        description="Required from the office or a leader for a completion date older than "
+        "DONDOC_COMPLETION_BACKDATE_DAYS; kept in history and on the task.",
+    )
 
 
 class ConfirmTask(ActionBody):

@@ -201,12 +201,16 @@ async def today_rules(
 ) -> Day:
     """The day deadlines are judged on: today in DONDOC_TIMEZONE, or `as_of`."""
     state = request.app.state
-    return Day(as_of or state.clock.today(), state.settings.due_soon_days)
+    settings = state.settings
+    return Day(
+        as_of or state.clock.today(), settings.due_soon_days, settings.completion_backdate_days
+    )
 
 
 async def today_only(request: Request) -> Day:
     state = request.app.state
-    return Day(state.clock.today(), state.settings.due_soon_days)
+    settings = state.settings
+    return Day(state.clock.today(), settings.due_soon_days, settings.completion_backdate_days)
 
 
 AsOf = Annotated[Day, Depends(today_rules)]

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from app.auth import CurrentCaller
 from app.db import ReadConn, WriteConn
 from app.kernel.precondition import ABSENT
+from app.models.deadlines import DeadlineAdjustmentCreate, DeadlineChangeList, DeadlineChangeRead
 from app.models.task_activity import (
     ExtensionDecision,
     ExtensionRequestCreate,
@@ -33,7 +34,7 @@ from app.routers.deps import (
     problems,
     rows_page_response,
 )
-from app.services import task_activity
+from app.services import deadlines, task_activity
 
 router = APIRouter(prefix=f"{API_PREFIX}/tasks", tags=["tasks"], route_class=ResourceRoute)
 
@@ -105,11 +106,13 @@ async def request_extension(
     task_id: uuid.UUID,
     caller: CurrentCaller,
     conn: WriteConn,
+    day: Today,
     data: ExtensionRequestCreate,
 ) -> Response:
-    """By the lead agency or the office; one pending request at a time."""
+    """By the lead agency or the office; one pending request at a time. A request made after
+    the deadline has passed is marked `requested_after_deadline`."""
 
-    body = await task_activity.request_extension(conn, caller, task_id, data)
+    body = await task_activity.request_extension(conn, caller, task_id, data, day)
     return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
 
 
@@ -125,13 +128,67 @@ async def decide_extension(
     request_id: uuid.UUID,
     caller: CurrentCaller,
     conn: WriteConn,
+    day: Today,
     data: ExtensionDecision,
     if_match: IfMatch = ABSENT,
 ) -> Response:
-    """By the office or a leader; approval moves the due date and keeps the original."""
+    """By the office or a leader; approval moves the due date (a row of
+    `…/deadline-changes`) and keeps the original."""
 
-    body = await task_activity.decide_extension(conn, caller, task_id, request_id, data, if_match)
+    body = await task_activity.decide_extension(
+        conn, caller, task_id, request_id, data, if_match, day
+    )
     return json_response(body)
+
+
+@router.get(
+    "/{task_id}/deadline-changes",
+    name="list_deadline_changes",
+    summary="Every change of a task's deadline",
+    response_model=DeadlineChangeList,
+    responses=problems(404),
+)
+async def list_deadline_changes(
+    request: Request, task_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn, params: Listing
+) -> Response:
+    """Approved extensions and deadline adjustments, oldest first, each with its decision."""
+    return rows_page_response(request, await deadlines.list_(conn, caller, task_id, params))
+
+
+@router.post(
+    "/{task_id}/deadline-changes",
+    name="adjust_deadline",
+    summary="Move a deadline by decision",
+    status_code=201,
+    response_model=DeadlineChangeRead,
+    responses=problems(404, 409, 412, 413, 415),
+)
+async def adjust_deadline(
+    request: Request,
+    task_id: uuid.UUID,
+    caller: CurrentCaller,
+    conn: WriteConn,
+    day: Today,
+    data: DeadlineAdjustmentCreate,
+    if_match: IfMatch = ABSENT,
+) -> Response:
+    """By the office or a leader, naming the decision (number, date, who) and the reason; the
+    only way besides an approved extension request that a deadline moves."""
+    body = await deadlines.adjust(conn, caller, task_id, data, if_match, day)
+    return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
+
+
+@router.get(
+    "/{task_id}/deadline-changes/{change_id}",
+    name="get_deadline_change",
+    summary="One change of a task's deadline",
+    response_model=DeadlineChangeRead,
+    responses=problems(404),
+)
+async def get_deadline_change(
+    task_id: uuid.UUID, change_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn
+) -> Response:
+    return json_response(await deadlines.get(conn, caller, task_id, change_id))
 
 
 @router.get(

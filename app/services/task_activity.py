@@ -13,7 +13,7 @@ from sqlmodel import SQLModel
 from app import permissions
 from app.auth import Caller
 from app.db import Reader
-from app.enums import ExtensionStatus, ReminderKind, Role, TaskStatus
+from app.enums import DeadlineChangeKind, ExtensionStatus, ReminderKind, Role, TaskStatus
 from app.errors import Conflict, NotFound, field_error
 from app.ids import uuid7
 from app.kernel import history, records
@@ -32,7 +32,7 @@ from app.models.task_activity import (
     ReminderCreate,
     ReminderRead,
 )
-from app.services import tasks
+from app.services import deadlines, tasks
 from app.services.timeliness import OPEN_STATUSES
 
 RESOURCE = tasks.RESOURCE
@@ -142,6 +142,7 @@ async def add_progress_report(
     changes["progress_report_id"] = {"old": None, "new": str(report.id)}
     if values:
         await tasks._write(conn, task_id, values)
+    await tasks.mark_activity(conn, row)
     await history.record(conn, caller, RESOURCE, task_id, "progress_reported", changes)
     return dict(report._mapping)
 
@@ -160,6 +161,7 @@ async def request_extension(
     caller: Caller,
     task_id: uuid.UUID,
     data: ExtensionRequestCreate,
+    day: tasks.Day,
 ) -> dict[str, Any]:
     row = await tasks.load(conn, caller, task_id, lock=True)
     permissions.require(caller, RESOURCE, "request_extension", row)
@@ -187,6 +189,7 @@ async def request_extension(
                     current_due_date=row.due_date,
                     proposed_due_date=data.proposed_due_date,
                     reason=data.reason,
+                    requested_after_deadline=day.today > row.due_date,
                     status=ExtensionStatus.pending,
                     requested_by_id=caller.key_id,
                     requested_by_name=caller.name,
@@ -197,6 +200,7 @@ async def request_extension(
         ).one()
     except IntegrityError as exc:  # the partial unique index: one pending per task
         raise Conflict("An extension request is already pending for this task.") from exc
+    await tasks.mark_activity(conn, row)
     await history.record(
         conn,
         caller,
@@ -247,6 +251,7 @@ async def decide_extension(
     request_id: uuid.UUID,
     data: ExtensionDecision,
     if_match: Precondition,
+    day: tasks.Day,
 ) -> dict[str, Any]:
     """Approval moves the task's due date; the original one is kept."""
     row = await tasks.load(conn, caller, task_id, lock=True)
@@ -274,11 +279,19 @@ async def decide_extension(
         "extension_approved": {"old": None, "new": data.approved},
     }
     if new_due is not None:
-        values: dict[str, Any] = {"due_date": new_due}
-        if row.original_due_date is None:
-            values["original_due_date"] = row.due_date
-        changes.update(history.diff(dict(row._mapping), values))
-        await tasks._write(conn, task_id, values)
+        _, moved = await deadlines.record(
+            conn,
+            caller,
+            row,
+            new_due,
+            day,
+            kind=DeadlineChangeKind.extension,
+            extension_request_id=request_id,
+            after_deadline=request.requested_after_deadline,
+            reason=request.reason,
+            decided_by_name=caller.name,
+        )
+        changes.update(moved)
     await history.record(
         conn, caller, RESOURCE, task_id, "extension_decided", changes, data.comment
     )

@@ -56,6 +56,7 @@ def list_body(caller: Caller, row: Any) -> dict[str, Any]:
     body["days_overdue"] = body.pop("days_overdue_sql")
     body.pop("due_sort", None)
     body.pop("priority_rank", None)
+    body.pop("has_activity", None)
     body["allowed_actions"] = allowed_actions(caller, row)
     return body
 

@@ -36,6 +36,7 @@ from app.models.tasks import (
     CancelTask,
     ReopenTask,
     ReturnTask,
+    StartTask,
     SubmitTask,
     TaskFields,
     TaskRead,
@@ -47,8 +48,9 @@ from app.services.timeliness import days_overdue, timeliness
 
 RESOURCE = "task"
 t = TASKS.c
-COLUMNS = public_columns(TASKS, TaskRead)
-HIDDEN = {"due_sort", "priority_rank", "timeliness_sql", "days_overdue_sql"}
+# The public fields, and whether the task has had activity (for deletion; never shown).
+COLUMNS = (*public_columns(TASKS, TaskRead), t.has_activity)
+HIDDEN = {"due_sort", "priority_rank", "timeliness_sql", "days_overdue_sql", "has_activity"}
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class Day:
 
     today: date
     soon_days: int
+    backdate_days: int = 5  # DONDOC_COMPLETION_BACKDATE_DAYS
 
 
 # --- visibility and permissions ------------------------------------------------------------
@@ -220,6 +223,12 @@ async def update_(
     changed = {
         k: v for k, v in fields.items() if history.jsonable(v) != history.jsonable(current[k])
     }
+    if "due_date" in changed and current["due_date"] is not None:
+        raise field_error(
+            "due_date",
+            "a deadline moves only by decision: an extension request and its decision, or a "
+            "deadline adjustment (POST /api/v1/tasks/{id}/deadline-changes)",
+        )
     await task_checks.check_references(conn, dict(changed), self_id=task_id)
     if "due_date" in changed and current["original_due_date"] is None:
         changed["original_due_date"] = changed["due_date"]
@@ -236,6 +245,13 @@ async def delete(
 ) -> None:
     row = await load(conn, caller, task_id, lock=True)
     permissions.require(caller, RESOURCE, "delete", row)
+    if not permissions.deletable_task(row):
+        raise Conflict(
+            "Deleting is for mistakes: a task with progress, an extension request or a "
+            f"completion, or created more than {permissions.delete_grace_days()} days ago, "
+            "leaves the books only by 'cancel', with a reason.",
+            allowed_actions=allowed_actions(caller, row),
+        )
     await soft_delete.delete(conn, caller, RESOURCE, TASKS, row, if_match)
 
 
@@ -264,12 +280,7 @@ async def transition(
     if_match.check(row.version)
     values: dict[str, Any] = {"status": step.target}
     if isinstance(data, SubmitTask):
-        completed_on = data.completed_on or day.today
-        if completed_on > day.today:
-            raise field_error("completed_on", "cannot be in the future")
-        if completed_on < row.assigned_on:
-            raise field_error("completed_on", "cannot be before the task was assigned")
-        values.update(completed_on=completed_on, result=data.result)
+        values.update(_completion(caller, row, data, day))
         if not row.requires_confirmation:
             values["status"] = TaskStatus.completed
     if isinstance(data, ReturnTask | CancelTask | ReopenTask):
@@ -277,6 +288,44 @@ async def transition(
     if values["status"] == TaskStatus.completed:
         values["progress_percent"] = 100
     changes = history.diff(dict(row._mapping), values)
+    if isinstance(data, StartTask | SubmitTask):
+        values["has_activity"] = True
     updated = await _write(conn, task_id, values)
     await history.record(conn, caller, RESOURCE, task_id, data.action, changes, data.comment)
     return to_body(caller, updated, day)
+
+
+def _completion(caller: Caller, row: Any, data: SubmitTask, day: Day) -> dict[str, Any]:
+    """The completion date of a submission: never in the future nor before the assignment;
+    for agency staff at most `backdate_days` back; older only from the office or a leader,
+    with a reason (kept on the task and in history)."""
+    completed_on = data.completed_on or day.today
+    if completed_on > day.today:
+        raise field_error("completed_on", "cannot be in the future")
+    if completed_on < row.assigned_on:
+        raise field_error("completed_on", "cannot be before the task was assigned")
+    values: dict[str, Any] = {
+        "completed_on": completed_on,
+        "result": data.result,
+        "completed_on_reason": None,
+    }
+    if (day.today - completed_on).days > day.backdate_days:
+        if caller.role == Role.agency:
+            raise field_error(
+                "completed_on",
+                f"at most {day.backdate_days} days before today; an older date is recorded by "
+                "the office or a leader, with a reason",
+            )
+        if data.reason is None:
+            raise field_error(
+                "reason", f"required for a completion date more than {day.backdate_days} days back"
+            )
+        values["completed_on_reason"] = data.reason
+    return values
+
+
+async def mark_activity(conn: AsyncConnection, row: Any) -> None:
+    """The task has had activity (a progress report, an extension request): from now on it
+    leaves the books only by `cancel`. Not a change of the task (no new version)."""
+    if not row.has_activity:
+        await conn.execute(update(TASKS).where(t.id == row.id).values(has_activity=True))

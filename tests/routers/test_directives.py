@@ -160,7 +160,14 @@ async def test_batch_tasks_are_all_or_nothing(world: World) -> None:
     assert len(items) == 3 and all(t["directive_id"] == made["id"] for t in items)
     assert len({t["code"] for t in items}) == 3
     await world.act(items[0], "office", "start")
-    await world.act(items[0], "office", "submit", result="Xong", completed_on="2023-05-01")
+    await world.act(
+        items[0],
+        "office",
+        "submit",
+        result="Xong",
+        completed_on="2023-05-01",
+        reason="Nhập bổ sung",
+    )
     await world.act(items[0], "office", "confirm")
     summary = (await world.client.get(f"{API}/{made['id']}", headers=world.h["office"])).json()[
         "task_summary"

@@ -33,7 +33,9 @@ async def dataset(world: World, app) -> World:  # type: ignore[no-untyped-def]
         )
         if completed:
             await world.act(made, "office", "start")
-            await world.act(made, "office", "submit", result="Xong", completed_on=completed)
+            await world.act(
+                made, "office", "submit", result="Xong", completed_on=completed, reason="Nhập sau"
+            )
             await world.act(made, "office", "confirm")
         if cancel:
             await world.act(made, "office", "cancel", comment="Không còn phù hợp")

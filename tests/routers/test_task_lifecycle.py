@@ -38,12 +38,12 @@ PATH = {
     "in_progress": [("start", {})],
     "awaiting_confirmation": [
         ("start", {}),
-        ("submit", {"result": "Xong", "completed_on": "2023-05-01"}),
+        ("submit", {"result": "Xong", "completed_on": "2023-05-28"}),
     ],
     "paused": [("start", {}), ("pause", {"comment": "x"})],
     "completed": [
         ("start", {}),
-        ("submit", {"result": "Xong", "completed_on": "2023-05-01"}),
+        ("submit", {"result": "Xong", "completed_on": "2023-05-28"}),
         ("confirm", {}),
     ],
 }
@@ -137,11 +137,11 @@ async def test_submit_confirm_return_and_reopen_effects(world: World) -> None:
     )
     returned = (await world.act(submitted, "leader", "return", comment="Thiếu số liệu")).json()
     assert (returned["status"], returned["completed_on"]) == ("in_progress", None)
-    await world.act(returned, "lead", "submit", result="Bổ sung", completed_on="2023-05-20")
+    await world.act(returned, "lead", "submit", result="Bổ sung", completed_on="2023-05-29")
     confirmed = (await world.act(returned, "leader", "confirm")).json()
     assert (confirmed["status"], confirmed["completed_on"], confirmed["progress_percent"]) == (
         "completed",
-        "2023-05-20",
+        "2023-05-29",
         100,
     )
     assert confirmed["timeliness"] == "completed_on_time"
@@ -158,10 +158,10 @@ async def test_submit_confirm_return_and_reopen_effects(world: World) -> None:
 
 
 async def test_submit_completes_at_once_without_confirmation(world: World) -> None:
-    task = await world.task(requires_confirmation=False, due_date="2023-05-15")
+    task = await world.task(requires_confirmation=False, due_date="2023-05-23")
     await world.act(task, "lead", "start")
     done = (
-        await world.act(task, "lead", "submit", result="Xong", completed_on="2023-05-20")
+        await world.act(task, "lead", "submit", result="Xong", completed_on="2023-05-28")
     ).json()
     assert (done["status"], done["timeliness"], done["days_overdue"]) == (
         "completed",
@@ -206,8 +206,14 @@ async def test_allowed_actions_follow_the_caller(world: World) -> None:
     assert await actions("lead") == ["submit"]
     assert await actions("coop") == []
     assert await actions("viewer") == []
-    assert await actions("leader") == ["pause", "cancel", "update", "delete"]
-    assert await actions("office") == ["submit", "pause", "cancel", "update", "delete"]
+    # Started: it leaves the books only by `cancel`, no longer by deletion.
+    assert await actions("leader") == ["pause", "cancel", "update"]
+    assert await actions("office") == ["submit", "pause", "cancel", "update"]
+    fresh = await world.task()
+    fresh_actions = (
+        await world.client.get(f"/api/v1/tasks/{fresh['id']}", headers=world.h["leader"])
+    ).json()["allowed_actions"]
+    assert fresh_actions == ["pause", "cancel", "update", "delete"]
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,14 @@ async def test_merge_moves_open_tasks_and_keeps_closed_ones(
     led_with_successor = await world.task(cooperating_agency_ids=[successor["id"]])
     led_done = await world.task()
     await world.act(led_done, "office", "start")
-    await world.act(led_done, "office", "submit", result="Xong", completed_on="2023-05-01")
+    await world.act(
+        led_done,
+        "office",
+        "submit",
+        result="Xong",
+        completed_on="2023-05-01",
+        reason="Nhập bổ sung",
+    )
     await world.act(led_done, "office", "confirm")
     led_cancelled = await world.task()
     await world.act(led_cancelled, "office", "cancel", comment="Không còn phù hợp")
