@@ -6,13 +6,14 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
-from sqlalchemy import ClauseElement, Executable
+from sqlalchemy import ClauseElement, Executable, text
 from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from app import exports
 from app.auth import CurrentCaller
+from app.clock import Clock, FixedClock
 from app.config import Settings, get_settings
 
 
@@ -221,7 +222,18 @@ async def write_connection(request: Request) -> AsyncIterator[AsyncConnection]:
     """
     engine = get_engine(request)
     async with engine.begin() as conn:
+        await stamp(conn, request.app.state.clock)
         yield conn
+
+
+async def stamp(conn: AsyncConnection, clock: Clock) -> None:
+    """A clock standing still (tests, the demo replaying its year) also dates the versions the
+    database writes of each change (`dondoc.now`, read by the trigger of migration 0009); the
+    real clock leaves them to the transaction's time, at no cost."""
+    if isinstance(clock, FixedClock):
+        await conn.execute(
+            text("SELECT set_config('dondoc.now', :at, true)"), {"at": clock.now().isoformat()}
+        )
 
 
 ReadConn = Annotated[Reader, Depends(read_connection)]

@@ -7,12 +7,15 @@ and the directive's content says so.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.auth import Caller
+from app.clock import FixedClock
+from app.config import get_settings
+from app.db import stamp
 from app.demo_data import (
     AGENCIES,
     CONTENT,
@@ -118,6 +121,13 @@ ECONOMY_REPORT = ProgressReportCreate(
 )
 
 
+async def _on(conn: AsyncConnection, day: date) -> None:
+    """What follows is recorded as done on `day` (10:00 in the province): the scenario replays
+    its year, so that reports as of a day of 2023 see what was known that day."""
+    tz = get_settings().tz
+    await stamp(conn, FixedClock(tz, datetime.combine(day, time(10), tz)))
+
+
 async def _issue_conclusion(conn: AsyncConnection, ids: dict[str, Any]) -> Any:
     directive = await directives.create(
         conn,
@@ -175,7 +185,9 @@ async def _load_working_session(conn: AsyncConnection, ids: dict[str, Any]) -> t
     directive_id = await _issue_conclusion(conn, ids)
     made = await directives.create_tasks(conn, LOADER, directive_id, _task_items(ids), ISSUED)
     for index, day, action in PROGRESS:
+        await _on(conn, day.today)
         await tasks.transition(conn, LOADER, made[index]["id"], action, ABSENT, day)
+    await _on(conn, ECONOMY_REPORT.reported_on or YEAR_END.today)
     await task_activity.add_progress_report(conn, LOADER, made[2]["id"], ECONOMY_REPORT, YEAR_END)
     return directive_id, len(made)
 
@@ -352,6 +364,7 @@ async def load(conn: AsyncConnection) -> dict[str, int]:
     """Load the demo when the database has no agencies; returns what was created."""
     if await agencies.count(conn) > 0:
         return {"agencies": 0, "directives": 0, "tasks": 0, "proposals": 0, "budget_requests": 0}
+    await _on(conn, ISSUED.today)
     ids = await _load_agencies(conn)
     directive_id, made = await _load_working_session(conn, ids)
     raised, budget, handling = await _load_recommendations(conn, ids, directive_id)

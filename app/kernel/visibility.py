@@ -27,18 +27,19 @@ class AgencyVisibility:
     single: tuple[str, ...]
     many: tuple[str, ...] = ()
 
-    def _named(self, agency: Any, agencies: Any) -> ColumnElement[bool]:
-        c = self.table.c
+    def _named(self, agency: Any, agencies: Any, c: Any = None) -> ColumnElement[bool]:
+        c = self.table.c if c is None else c
         return or_(
             *(c[name] == agency for name in self.single),
             *(c[name].contains(agencies) for name in self.many),
         )
 
-    def clause(self, caller: Caller) -> ColumnElement[bool] | None:
-        """The rows the caller sees, or None when it sees them all."""
+    def clause(self, caller: Caller, columns: Any = None) -> ColumnElement[bool] | None:
+        """The rows the caller sees, or None when it sees them all (`columns`: those of a
+        subquery standing for the table, such as the tasks as of a day)."""
         if caller.role != Role.agency:
             return None
-        return self._named(caller.agency_id, [caller.agency_id])
+        return self._named(caller.agency_id, [caller.agency_id], columns)
 
     def bound_clause(self) -> ColumnElement[bool]:
         """The same with bound parameters `agency_id` and `agency_ids` (see `parameters`), for

@@ -16,6 +16,7 @@ from app.db import ReadConn
 from app.models.common import IsoDate
 from app.routers.deps import API_PREFIX, ResourceRoute, Year, json_response, problems
 from app.services import periods, reports
+from app.services.as_of import end_of
 
 router = APIRouter(prefix=f"{API_PREFIX}/reports", tags=["reports"], route_class=ResourceRoute)
 DOWNLOADS: dict[int | str, dict[str, Any]] = {
@@ -132,6 +133,7 @@ async def task_report(
         is_key_task,
         agency_id,
         period,
+        cut=None if as_of is None or as_of >= today else end_of(as_of, state.settings.tz),
     )
     body = await reports.task_report(conn, caller, query)
     kind = exports.wanted(request)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Integer, Table, and_, cast, func, literal, or_, select
+from sqlalchemy import BigInteger, Date, Integer, and_, cast, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FromClause
 
@@ -26,7 +26,7 @@ from app.models.budget_requests import BUDGET_REQUESTS
 from app.models.directives import DIRECTIVES
 from app.models.proposals import PROPOSALS
 from app.models.tasks import TASKS
-from app.services import periods
+from app.services import as_of, periods
 from app.services.timeliness import timeliness_sql
 
 t = TASKS.c
@@ -76,6 +76,7 @@ class TaskReportQuery:
     is_key_task: bool | None = None
     agency_id: list[uuid.UUID] | None = None
     period: str | None = None
+    cut: datetime | None = None  # the end of `as_of`, when it is a past day
 
 
 def window(
@@ -100,26 +101,27 @@ def on_time_rate(row: dict[str, Any]) -> float | None:
 Grouping = tuple[ColumnElement[Any], ColumnElement[Any], FromClause]
 
 
-def _by_agency(table: Table, agency: ColumnElement[Any]) -> Grouping:
+def _by_agency(table: Any, agency: ColumnElement[Any]) -> Grouping:
     """Group by an agency column, labelled with the agency's name in the same query."""
     return agency, AGENCIES.c.name, table.join(AGENCIES, AGENCIES.c.id == agency)
 
 
-def _by_column(table: Table, column: ColumnElement[Any]) -> Grouping:
+def _by_column(table: Any, column: ColumnElement[Any]) -> Grouping:
     return column, column, table
 
 
-def _group(group_by: str) -> Grouping:
-    """(key, label, FROM clause) of a task grouping."""
+def _group(group_by: str, src: Any) -> Grouping:
+    """(key, label, FROM clause) of a task grouping, over `src` (tasks, or tasks as of a day)."""
+    c = src.c
     if group_by == "lead_agency":
-        return _by_agency(TASKS, t.lead_agency_id)
+        return _by_agency(src, c.lead_agency_id)
     if group_by == "directive":
         return (
-            t.directive_id,
+            c.directive_id,
             DIRECTIVES.c.code,
-            TASKS.outerjoin(DIRECTIVES, DIRECTIVES.c.id == t.directive_id),
+            src.outerjoin(DIRECTIVES, DIRECTIVES.c.id == c.directive_id),
         )
-    return _by_column(TASKS, t[group_by])
+    return _by_column(src, c[group_by])
 
 
 def _visible(visibility: AgencyVisibility, caller: Caller) -> list[ColumnElement[bool]]:
@@ -158,9 +160,11 @@ def _label(m: dict[str, Any], labels: dict[str, tuple[str, str]]) -> str | None:
     return labels[m["key"]][0] if m["key"] in labels else m["label"]
 
 
-def _task_clauses(caller: Caller, q: TaskReportQuery) -> list[ColumnElement[bool]]:
+def _task_clauses(caller: Caller, q: TaskReportQuery, t: Any) -> list[ColumnElement[bool]]:
+    seen = TASK_VISIBILITY.clause(caller, t)
     clauses = [
-        *_visible(TASK_VISIBILITY, caller),
+        *([] if seen is None else [seen]),
+        t.deleted_at.is_(None),
         t.status != TaskStatus.cancelled,
         t.assigned_on <= literal(q.as_of),  # tasks assigned after as_of are left out
     ]
@@ -182,9 +186,12 @@ def _task_clauses(caller: Caller, q: TaskReportQuery) -> list[ColumnElement[bool
 async def task_report(conn: Reader, caller: Caller, q: TaskReportQuery) -> dict[str, Any]:
     if q.group_by not in GROUPS:
         raise BadRequest(f"group_by must be one of {', '.join(GROUPS)}.")
-    key, label, source = _group(q.group_by)
-    rule = timeliness_sql(t.status, t.due_date, t.completed_on, q.as_of, q.soon_days)
-    clauses = _task_clauses(caller, q)
+    # A past day is judged by what was in force then; today by the tasks as they stand.
+    src: Any = TASKS if q.cut is None else as_of.tasks_as_of(q.cut)
+    c = src.c
+    key, label, source = _group(q.group_by, src)
+    rule = timeliness_sql(c.status, c.due_date, c.completed_on, q.as_of, q.soon_days)
+    clauses = _task_clauses(caller, q, c)
     # The timeliness of each task is worked out once, then counted into the buckets.
     judged = (
         select(key.label("key"), label.label("label"), rule.label("timeliness"))

@@ -1,0 +1,56 @@
+"""Tasks as they stood at the end of a day, from the versions every change writes
+(`task_versions`, migration 0009): the deadline, lead and cooperating agencies, status,
+completion and deletion in force then. A task changed since keeps the version recorded before
+the day ended — or, entered later than the day (a backlog typed in afterwards), the version it
+was first entered with. Unchanged tasks are read from `tasks` itself, so a report as of today,
+or of a day after which little changed, costs what it did without versions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Subquery, and_, case, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.models.tasks import TASK_VERSIONS, TASKS
+
+VERSIONED = (
+    "lead_agency_id",
+    "cooperating_agency_ids",
+    "due_date",
+    "status",
+    "completed_on",
+    "deleted_at",
+)
+
+
+def end_of(day: date, tz: ZoneInfo) -> datetime:
+    """The first instant after `day` in the province."""
+    return datetime.combine(day + timedelta(days=1), time(), tz)
+
+
+def tasks_as_of(cut: datetime) -> Subquery:
+    """`tasks` with the versioned columns as they stood just before `cut`."""
+    v = TASK_VERSIONS.c
+    changed = select(v.task_id).where(~v.is_first, v.recorded_at >= cut).distinct().subquery()
+    then = (
+        select(v.task_id, *(v[name] for name in VERSIONED))
+        .join(changed, changed.c.task_id == v.task_id)
+        .where(or_(v.recorded_at < cut, v.is_first))
+        .order_by(v.task_id, v.recorded_at.desc())
+        .distinct(v.task_id)
+        .subquery("then")
+    )
+    t = TASKS.c
+    kept = then.c.task_id.is_(None)
+
+    def column(name: str) -> ColumnElement[object]:
+        return case((kept, t[name]), else_=then.c[name]).label(name)
+
+    others = [c for c in TASKS.c if c.name not in VERSIONED]
+    return (
+        select(*others, *(column(name) for name in VERSIONED))
+        .select_from(TASKS.outerjoin(then, and_(then.c.task_id == t.id)))
+        .subquery("tasks_then")
+    )
