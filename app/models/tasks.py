@@ -329,7 +329,7 @@ else:
 TASK_VERSIONS = Table(
     "task_versions",
     SQLModel.metadata,
-    Column("task_id", Uuid(), ForeignKey("tasks.id"), primary_key=True),
+    Column("task_id", Uuid(), ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
     Column("recorded_at", DateTime(timezone=True), primary_key=True),
     Column("is_first", Boolean(), nullable=False),
     Column("lead_agency_id", Uuid(), nullable=False),

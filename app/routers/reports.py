@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app import exports
 from app.auth import CurrentCaller
@@ -54,6 +54,26 @@ class ReportRow(BaseModel):
     open_overdue: int
     open_no_deadline: int
     on_time_rate: float | None
+    carried_in: int | None = Field(
+        default=None, description="With a period: assigned before it, open at its start."
+    )
+    assigned_in_period: int | None = None
+    fell_due: int | None = Field(
+        default=None, description="Deadline within the period (up to `as_of`)."
+    )
+    fell_due_completed: int | None = Field(
+        default=None, description="Of those, completed by the period's end (or `as_of`)."
+    )
+    completed_in_period_on_time: int | None = None
+    completed_in_period_late: int | None = None
+    open_at_end_on_track: int | None = Field(
+        default=None, description="Open at the period's end (or `as_of`), any assignment day."
+    )
+    open_at_end_due_soon: int | None = None
+    open_at_end_overdue: int | None = None
+    completion_rate: float | None = Field(
+        default=None, description="fell_due_completed ÷ fell_due (the Government Office's rate)."
+    )
 
 
 class TaskReport(BaseModel):
@@ -112,7 +132,10 @@ async def task_report(
     ] = None,
     period_mode: Mode = "decree_09",
     as_of: Annotated[
-        IsoDate | None, Query(description="Judge deadlines as of this day (default today).")
+        IsoDate | None,
+        Query(
+            description="Judge as of this day (default today; with a period or `to`, its last day when it is over)."
+        ),
     ] = None,
     year: Annotated[list[Year] | None, Query()] = None,
     is_key_task: bool | None = None,
@@ -127,14 +150,15 @@ async def task_report(
         group_by,
         start,
         end,
-        as_of or today,
+        as_of or (min(end, today) if end is not None else today),
         state.settings.due_soon_days,
         year,
         is_key_task,
         agency_id,
         period,
-        cut=None if as_of is None or as_of >= today else end_of(as_of, state.settings.tz),
     )
+    if query.as_of < today:
+        query.cut = end_of(query.as_of, state.settings.tz)
     body = await reports.task_report(conn, caller, query)
     kind = exports.wanted(request)
     if kind is None:

@@ -2,8 +2,9 @@
 (`task_versions`, migration 0009): the deadline, lead and cooperating agencies, status,
 completion and deletion in force then. A task changed since keeps the version recorded before
 the day ended — or, entered later than the day (a backlog typed in afterwards), the version it
-was first entered with. Unchanged tasks are read from `tasks` itself, so a report as of today,
-or of a day after which little changed, costs what it did without versions."""
+was first entered with. When no task changed after the day (`changed_since`, one probe of a
+partial index), a report reads `tasks` itself and costs what it did without versions; otherwise
+only the tasks changed since are looked up in the versions."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Subquery, and_, case, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from app.db import Reader
 from app.models.tasks import TASK_VERSIONS, TASKS
 
 VERSIONED = (
@@ -28,6 +30,14 @@ VERSIONED = (
 def end_of(day: date, tz: ZoneInfo) -> datetime:
     """The first instant after `day` in the province."""
     return datetime.combine(day + timedelta(days=1), time(), tz)
+
+
+async def changed_since(conn: Reader, cut: datetime) -> bool:
+    """Whether any task changed at or after `cut` (creations aside): when none did, the tasks
+    as they stand are the tasks as of the day, and a report reads them directly."""
+    v = TASK_VERSIONS.c
+    stmt = select(v.task_id).where(~v.is_first, v.recorded_at >= cut).limit(1)
+    return (await conn.execute(stmt)).first() is not None
 
 
 def tasks_as_of(cut: datetime) -> Subquery:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Integer, and_, cast, func, literal, or_, select
+from sqlalchemy import BigInteger, Date, Integer, and_, cast, func, literal, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FromClause
 
@@ -26,7 +26,7 @@ from app.models.budget_requests import BUDGET_REQUESTS
 from app.models.directives import DIRECTIVES
 from app.models.proposals import PROPOSALS
 from app.models.tasks import TASKS
-from app.services import as_of, periods
+from app.services import as_of, periods, report_periods
 from app.services.timeliness import timeliness_sql
 
 t = TASKS.c
@@ -160,7 +160,9 @@ def _label(m: dict[str, Any], labels: dict[str, tuple[str, str]]) -> str | None:
     return labels[m["key"]][0] if m["key"] in labels else m["label"]
 
 
-def _task_clauses(caller: Caller, q: TaskReportQuery, t: Any) -> list[ColumnElement[bool]]:
+def _task_clauses(
+    caller: Caller, q: TaskReportQuery, t: Any, in_where: bool = True
+) -> list[ColumnElement[bool]]:
     seen = TASK_VISIBILITY.clause(caller, t)
     clauses = [
         *([] if seen is None else [seen]),
@@ -168,9 +170,9 @@ def _task_clauses(caller: Caller, q: TaskReportQuery, t: Any) -> list[ColumnElem
         t.status != TaskStatus.cancelled,
         t.assigned_on <= literal(q.as_of),  # tasks assigned after as_of are left out
     ]
-    if q.start is not None:
+    if in_where and q.start is not None:
         clauses.append(t.assigned_on >= q.start)
-    if q.end is not None:
+    if in_where and q.end is not None:
         clauses.append(t.assigned_on <= q.end)
     if q.year:
         clauses.append(t.year.in_(q.year))
@@ -183,48 +185,69 @@ def _task_clauses(caller: Caller, q: TaskReportQuery, t: Any) -> list[ColumnElem
     return clauses
 
 
-async def task_report(conn: Reader, caller: Caller, q: TaskReportQuery) -> dict[str, Any]:
-    if q.group_by not in GROUPS:
-        raise BadRequest(f"group_by must be one of {', '.join(GROUPS)}.")
-    # A past day is judged by what was in force then; today by the tasks as they stand.
-    src: Any = TASKS if q.cut is None else as_of.tasks_as_of(q.cut)
-    c = src.c
-    key, label, source = _group(q.group_by, src)
-    rule = timeliness_sql(c.status, c.due_date, c.completed_on, q.as_of, q.soon_days)
-    clauses = _task_clauses(caller, q, c)
-    # The timeliness of each task is worked out once, then counted into the buckets.
-    judged = (
-        select(key.label("key"), label.label("label"), rule.label("timeliness"))
-        .select_from(source)
-        .where(and_(*clauses))
-        .subquery()
-    )
-    stmt = (
-        select(
-            judged.c.key,
-            judged.c.label,
-            func.count().label("assigned"),
-            *(
-                cast(func.count().filter(judged.c.timeliness == bucket), Integer).label(name)
-                for name, bucket in BUCKETS
-            ),
-        )
-        .group_by(judged.c.key, judged.c.label)
-        .order_by(judged.c.label.asc().nulls_last())
-    )
+def _rows_and_totals(
+    found: list[dict[str, Any]], group_by: str, window: bool
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Labels, rates and the totals row."""
     # Column names of a subquery come back as SQLAlchemy's str subclass, which orjson refuses.
-    rows = [{str(k): v for k, v in r._mapping.items()} for r in (await conn.execute(stmt)).all()]
+    rows = [{str(k): v for k, v in r.items()} for r in found]
     labels = LABELS.get(
-        {"pillar": "task_pillar", "priority": "task_priority"}.get(q.group_by, ""), {}
+        {"pillar": "task_pillar", "priority": "task_priority"}.get(group_by, ""), {}
     )
     for row in rows:
         if row["key"] in labels:
             row["label"] = labels[row["key"]][0]
         row["on_time_rate"] = on_time_rate(row)
     totals: dict[str, Any] = {"key": None, "label": "Tổng cộng"}
-    for name in COUNTS:
+    for name in (*COUNTS, *(report_periods.PERIOD_COUNTS if window else ())):
         totals[name] = sum(r[name] for r in rows)
+    for row in (*rows, totals) if window else ():
+        row["completion_rate"] = report_periods.completion_rate(row)
     totals["on_time_rate"] = on_time_rate(totals)
+    return rows, totals
+
+
+async def task_report(conn: Reader, caller: Caller, q: TaskReportQuery) -> dict[str, Any]:
+    if q.group_by not in GROUPS:
+        raise BadRequest(f"group_by must be one of {', '.join(GROUPS)}.")
+    # A past day is judged by what was in force then; today by the tasks as they stand.
+    changed = q.cut is not None and await as_of.changed_since(conn, q.cut)
+    src: Any = as_of.tasks_as_of(q.cut) if changed and q.cut is not None else TASKS
+    c = src.c
+    key, label, source = _group(q.group_by, src)
+    rule = timeliness_sql(c.status, c.due_date, c.completed_on, q.as_of, q.soon_days)
+    window = q.start is not None or q.end is not None
+    clauses = _task_clauses(caller, q, c, in_where=not window)
+    marks = report_periods.marks(c, q.start, q.end, q.as_of) if window else []
+    if window:
+        # Every task of the period: assigned in it, or carried in from before.
+        clauses.append(or_(marks[0], marks[1]))
+    # The timeliness of each task is worked out once, then counted into the buckets.
+    judged = (
+        select(key.label("key"), label.label("label"), rule.label("timeliness"), *marks)
+        .select_from(source)
+        .where(and_(*clauses))
+        .subquery()
+    )
+    # The fields of before count the tasks assigned in the period.
+    only = judged.c.in_period if window else true()
+    stmt = (
+        select(
+            judged.c.key,
+            judged.c.label,
+            cast(func.count().filter(only), Integer).label("assigned"),
+            *(
+                cast(func.count().filter(only, judged.c.timeliness == bucket), Integer).label(name)
+                for name, bucket in BUCKETS
+            ),
+            *(report_periods.counts(judged) if window else []),
+        )
+        .group_by(judged.c.key, judged.c.label)
+        .order_by(judged.c.label.asc().nulls_last())
+    )
+    rows, totals = _rows_and_totals(
+        [dict(r._mapping) for r in (await conn.execute(stmt)).all()], q.group_by, window
+    )
     return {
         "group_by": q.group_by,
         "period": q.period,

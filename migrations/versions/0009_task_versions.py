@@ -38,8 +38,13 @@ def upgrade() -> None:
         sa.Column('completed_on', sa.Date(), nullable=True),
         sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint('task_id', 'recorded_at', name=op.f('pk_task_versions')),
+        # Tasks are never removed by the service (soft delete); a removal by hand takes their
+        # versions with it.
         sa.ForeignKeyConstraint(
-            ['task_id'], ['tasks.id'], name=op.f('fk_task_versions_task_id_tasks')
+            ['task_id'],
+            ['tasks.id'],
+            name=op.f('fk_task_versions_task_id_tasks'),
+            ondelete='CASCADE',
         ),
     )
     # The tasks changed since a moment (not counting their creation): what a past report must
