@@ -50,6 +50,7 @@ from app.models.budget_requests import (
 from app.models.common import ActionBody, action_body
 from app.models.directives import DirectiveCreate, IssueDirective, Meeting
 from app.models.proposals import ProposalCreate, ProposalTransition
+from app.models.snapshots import SnapshotCreate
 from app.models.task_activity import ProgressReportCreate
 from app.models.tasks import ConfirmTask, DirectiveTaskItem, StartTask, SubmitTask
 from app.services import (
@@ -58,6 +59,7 @@ from app.services import (
     budget_requests,
     directives,
     proposals,
+    snapshots,
     task_activity,
     tasks,
 )
@@ -368,6 +370,7 @@ async def load(conn: AsyncConnection) -> dict[str, int]:
     ids = await _load_agencies(conn)
     directive_id, made = await _load_working_session(conn, ids)
     raised, budget, handling = await _load_recommendations(conn, ids, directive_id)
+    await _freeze_quarter(conn)
     return {
         "agencies": len(AGENCIES),
         "directives": 1,
@@ -375,3 +378,24 @@ async def load(conn: AsyncConnection) -> dict[str, int]:
         "proposals": raised,
         "budget_requests": budget,
     }
+
+
+async def _freeze_quarter(conn: AsyncConnection) -> None:
+    """The office freezes the figures of the fourth quarter of 2023 (Decree 09: 15 September
+    to 14 December) on 15 December, as it reports them to the province."""
+    day = date(2023, 12, 15)
+    await _on(conn, day)
+    settings = get_settings()
+    await snapshots.freeze(
+        conn,
+        LOADER,
+        SnapshotCreate(
+            kind="tasks",
+            group_by="lead_agency",
+            period="2023-Q4",
+            note="Chốt số liệu quý IV/2023 (minh họa)",
+        ),
+        day,
+        settings.due_soon_days,
+        settings.tz,
+    )

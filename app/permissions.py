@@ -135,7 +135,8 @@ PERMISSIONS: dict[str, dict[str, Rule]] = {
     },
     "event": {"read": Rule(NOT_AGENCY, Relation.participant, note="events of what it sees")},
     "report": {
-        "read": Rule(NOT_AGENCY, Relation.participant, note="its tasks, proposals and requests")
+        "read": Rule(NOT_AGENCY, Relation.participant, note="its tasks, proposals and requests"),
+        "snapshot": Rule(EDITORS),
     },
     "api_key": dict.fromkeys(("read", "create", "revoke"), Rule(ADMIN)),
     "webhook": dict.fromkeys(("read", "create", "update", "delete", "test"), Rule(ADMIN)),

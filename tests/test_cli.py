@@ -95,6 +95,14 @@ async def test_demo_shows_the_working_session(
         await client.get("/api/v1/tasks", params={"q": "chuyen doi so"}, headers=office)
     ).json()["items"]
     assert len(search) >= 2
+    # The fourth quarter of 2023, frozen on 15 December.
+    frozen = (await client.get("/api/v1/reports/snapshots", headers=office)).json()["items"]
+    assert [s["params"]["period"] for s in frozen] == ["2023-Q4"]
+    snapshot = (
+        await client.get(f"/api/v1/reports/snapshots/{frozen[0]['id']}", headers=office)
+    ).json()
+    assert snapshot["report"]["as_of"] == "2023-12-14"
+    assert snapshot["report"]["totals"]["carried_in"] > 0
 
 
 async def test_demo_links_the_recommendations_to_the_session(

@@ -135,6 +135,9 @@ def recipes() -> dict[tuple[str, str], Recipe]:
         ("webhook", "/webhooks"),
     ):
         r[(resource, "read")] = lambda s, h, p=path: s.c.get(f"{A}{p}", headers=h)  # type: ignore[misc]
+    r[("report", "snapshot")] = lambda s, h: make(
+        s, h, "/reports/snapshots", {"kind": "tasks", "group_by": "lead_agency"}
+    )
     # agencies
     r[("agency", "create")] = lambda s, h: make(
         s, h, "/agencies", {"code": f"X{id(h) % 10**8}", "name": "x", "kind": "other"}

@@ -10,6 +10,7 @@ from app.models.history import HistoryEntry
 from app.models.idempotency import IdempotencyRecord
 from app.models.notices import DeadlineNotice
 from app.models.proposals import Proposal
+from app.models.snapshots import ReportSnapshot
 from app.models.task_activity import ExtensionRequest, ProgressReport, Reminder
 from app.models.tasks import Task
 from app.models.webhooks import Delivery, Webhook
@@ -30,6 +31,7 @@ __all__ = [
     "ProgressReport",
     "Proposal",
     "Reminder",
+    "ReportSnapshot",
     "Task",
     "TaskDeadlineChange",
     "Webhook",

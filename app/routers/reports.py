@@ -16,7 +16,6 @@ from app.db import ReadConn
 from app.models.common import IsoDate
 from app.routers.deps import API_PREFIX, ResourceRoute, Year, json_response, problems
 from app.services import periods, reports
-from app.services.as_of import end_of
 
 router = APIRouter(prefix=f"{API_PREFIX}/reports", tags=["reports"], route_class=ResourceRoute)
 DOWNLOADS: dict[int | str, dict[str, Any]] = {
@@ -145,28 +144,28 @@ async def task_report(
     overdue / without deadline, and the on-time rate of what fell due; with a totals row."""
     state = request.app.state
     today = state.clock.today()
-    start, end = reports.window(start, end, period, period_mode == "calendar")
-    query = reports.TaskReportQuery(
+    query = reports.query_for(
         group_by,
         start,
         end,
-        as_of or (min(end, today) if end is not None else today),
-        state.settings.due_soon_days,
-        year,
-        is_key_task,
-        agency_id,
         period,
+        period_mode == "calendar",
+        as_of,
+        today,
+        state.settings.due_soon_days,
+        state.settings.tz,
+        year=year,
+        is_key_task=is_key_task,
+        agency_id=agency_id,
     )
-    if query.as_of < today:
-        query.cut = end_of(query.as_of, state.settings.tz)
     body = await reports.task_report(conn, caller, query)
     kind = exports.wanted(request)
     if kind is None:
         return json_response(body)
-    return _task_report_file(request, kind, body, query, today)
+    return task_report_file(request, kind, body, query, today)
 
 
-def _task_report_file(
+def task_report_file(
     request: Request,
     kind: str,
     body: dict[str, Any],

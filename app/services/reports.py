@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import BigInteger, Date, Integer, and_, cast, func, literal, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
@@ -78,6 +79,10 @@ class TaskReportQuery:
     period: str | None = None
     cut: datetime | None = None  # the end of `as_of`, when it is a past day
 
+    @property
+    def window(self) -> bool:
+        return self.start is not None or self.end is not None
+
 
 def window(
     start: date | None, end: date | None, period: str | None, calendar: bool
@@ -91,6 +96,28 @@ def window(
     except ValueError as exc:
         raise BadRequest(f"period: {exc}") from exc
     return p.start, p.end
+
+
+def query_for(
+    group_by: str,
+    start: date | None,
+    end: date | None,
+    period: str | None,
+    calendar: bool,
+    as_of_day: date | None,
+    today: date,
+    soon_days: int,
+    tz: ZoneInfo,
+    **filters: Any,
+) -> TaskReportQuery:
+    """The report's query from its parameters: the window (a period or from/to), `as_of`
+    (default the window's last day, or today while it runs) and, for a past day, its end."""
+    start, end = window(start, end, period, calendar)
+    day = as_of_day or (min(end, today) if end is not None else today)
+    query = TaskReportQuery(group_by, start, end, day, soon_days, period=period, **filters)
+    if day < today:
+        query.cut = as_of.end_of(day, tz)
+    return query
 
 
 def on_time_rate(row: dict[str, Any]) -> float | None:
@@ -207,7 +234,9 @@ def _rows_and_totals(
     return rows, totals
 
 
-async def task_report(conn: Reader, caller: Caller, q: TaskReportQuery) -> dict[str, Any]:
+async def _judged(conn: Reader, caller: Caller, q: TaskReportQuery) -> Any:
+    """One row per task the report counts: its group, its timeliness on `as_of` and, over a
+    period, the marks of the period's columns — as a subquery."""
     if q.group_by not in GROUPS:
         raise BadRequest(f"group_by must be one of {', '.join(GROUPS)}.")
     # A past day is judged by what was in force then; today by the tasks as they stand.
@@ -216,19 +245,37 @@ async def task_report(conn: Reader, caller: Caller, q: TaskReportQuery) -> dict[
     c = src.c
     key, label, source = _group(q.group_by, src)
     rule = timeliness_sql(c.status, c.due_date, c.completed_on, q.as_of, q.soon_days)
-    window = q.start is not None or q.end is not None
-    clauses = _task_clauses(caller, q, c, in_where=not window)
-    marks = report_periods.marks(c, q.start, q.end, q.as_of) if window else []
-    if window:
+    clauses = _task_clauses(caller, q, c, in_where=not q.window)
+    marks = report_periods.marks(c, q.start, q.end, q.as_of) if q.window else []
+    if q.window:
         # Every task of the period: assigned in it, or carried in from before.
         clauses.append(or_(marks[0], marks[1]))
-    # The timeliness of each task is worked out once, then counted into the buckets.
-    judged = (
-        select(key.label("key"), label.label("label"), rule.label("timeliness"), *marks)
+    return (
+        select(
+            c.id.label("task_id"),
+            c.code.label("code"),
+            key.label("key"),
+            label.label("label"),
+            rule.label("timeliness"),
+            *marks,
+        )
         .select_from(source)
         .where(and_(*clauses))
         .subquery()
     )
+
+
+async def task_figures(conn: Reader, caller: Caller, q: TaskReportQuery) -> list[dict[str, Any]]:
+    """Each counted task with its group, timeliness and period marks: what a report is made of
+    (kept with a frozen snapshot, to say later which tasks moved)."""
+    judged = await _judged(conn, caller, q)
+    rows = (await conn.execute(select(judged).order_by(judged.c.code))).all()
+    return [{str(k): v for k, v in r._mapping.items() if k != "label"} for r in rows]
+
+
+async def task_report(conn: Reader, caller: Caller, q: TaskReportQuery) -> dict[str, Any]:
+    judged = await _judged(conn, caller, q)
+    window = q.window
     # The fields of before count the tasks assigned in the period.
     only = judged.c.in_period if window else true()
     stmt = (

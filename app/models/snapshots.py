@@ -1,0 +1,101 @@
+"""Frozen figures (chốt số liệu): a task report as it stood when the office or a leader froze
+it, with who and when, and the tasks it was made of. Never edited; a later snapshot may
+supersede it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import ConfigDict
+from sqlalchemy import Column, DateTime, Index, Table
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+from app.ids import uuid7
+from app.models.common import InputModel, IsoDate, utcnow
+
+
+class ReportSnapshot(SQLModel, table=True):
+    __tablename__ = "report_snapshots"
+    __table_args__ = (
+        Index("ix_report_snapshots_created", "created_at", "id"),
+        Index("uq_report_snapshots_supersedes", "supersedes_id", unique=True),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
+    kind: str = Field(max_length=20)
+    params: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    report: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    figures: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
+    note: str | None = None
+    supersedes_id: uuid.UUID | None = Field(default=None, foreign_key="report_snapshots.id")
+    created_by_id: uuid.UUID | None = None
+    created_by_name: str | None = Field(default=None, max_length=300)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+REPORT_SNAPSHOTS: Table = ReportSnapshot.__table__  # type: ignore[attr-defined]
+
+GroupBy = Literal["lead_agency", "pillar", "field", "directive", "priority", "assigned_by_name"]
+
+
+class SnapshotCreate(InputModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"kind": "tasks", "group_by": "lead_agency", "period": "2023-Q4"}]
+        },
+    )
+
+    kind: Literal["tasks"] = "tasks"
+    group_by: GroupBy = "lead_agency"
+    period: str | None = Field(default=None, max_length=10, description="2023, 2023-Q4, …")
+    period_mode: Literal["decree_09", "calendar"] = "decree_09"
+    from_: IsoDate | None = Field(default=None, alias="from")
+    to: IsoDate | None = None
+    as_of: IsoDate | None = Field(
+        default=None, description="Default: the period's last day, or today."
+    )
+    year: list[int] | None = None
+    is_key_task: bool | None = None
+    agency_id: list[uuid.UUID] | None = None
+    note: str | None = Field(default=None, max_length=10_000)
+    supersedes_id: uuid.UUID | None = Field(
+        default=None, description="The snapshot this one replaces."
+    )
+
+
+class SnapshotRead(SQLModel):
+    id: uuid.UUID
+    kind: str
+    params: dict[str, Any]
+    report: dict[str, Any]
+    note: str | None
+    supersedes_id: uuid.UUID | None
+    superseded_by_id: uuid.UUID | None
+    created_by_id: uuid.UUID | None
+    created_by_name: str | None
+    created_at: datetime
+
+
+class DriftItem(SQLModel):
+    task_id: uuid.UUID
+    code: str
+    frozen: dict[str, Any] | None = Field(
+        description="The task's figures when frozen (null: not counted then)."
+    )
+    now: dict[str, Any] | None = Field(
+        description="Its figures recomputed now (null: not counted now)."
+    )
+    changes: list[dict[str, Any]] = Field(
+        description="History entries of the task since the snapshot: action, who, when, what changed."
+    )
+
+
+class Drift(SQLModel):
+    snapshot_id: uuid.UUID
+    items: list[DriftItem]
