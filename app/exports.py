@@ -148,14 +148,40 @@ def _append_rows(sheet: Any, batch: list[Any], convert: Callable[[Any], Sequence
         sheet.append([_xlsx_cell(sheet, value) for value in convert(row)])
 
 
+def append_sheet(
+    book: Any, name: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> Any:
+    """Another sheet of a workbook (a report's detail), written like the first."""
+    from openpyxl.styles import Font
+
+    sheet = book.create_sheet(name)
+    heads = [_xlsx_cell(sheet, h) for h in headers]
+    for cell in heads:
+        cell.font = Font(bold=True)
+    sheet.append(heads)
+    _append_rows(sheet, list(rows), _as_is)
+    return sheet
+
+
+# More of an xlsx workbook once its rows are written: (the workbook, its first sheet) → charts,
+# further sheets. Run off the event loop; CSV downloads have no such part.
+Extra = Callable[[Any, Any], None]
+
+
 async def _xlsx(
-    title: list[str], headers: Sequence[str], rows: Rows, sheet_name: str
+    title: list[str],
+    headers: Sequence[str],
+    rows: Rows,
+    sheet_name: str,
+    extra: Extra | None = None,
 ) -> AsyncIterator[bytes]:
     """openpyxl's write-only mode keeps rows on disk as they come; the finished file is then
     sent in chunks, so a large download never sits in memory whole."""
     book, sheet = await _off_loop(_new_book, title, headers, sheet_name)
     async for batch, convert in _batches(rows):
         await _off_loop(_append_rows, sheet, batch, convert)
+    if extra is not None:
+        await _off_loop(extra, book, sheet)
     with tempfile.TemporaryFile() as out:
         await _off_loop(book.save, out)
         out.seek(0)
@@ -204,6 +230,7 @@ def stream(
     headers: Sequence[str],
     rows: Rows,
     sheet_name: str = "Danh sách",
+    extra: Extra | None = None,
 ) -> Response:
     """Any list or report as a download: rows at hand, or `Batched` as they are read."""
     send_timeout = request.app.state.settings.download_send_timeout_seconds
@@ -218,7 +245,7 @@ def stream(
             headers=disposition,
         )
     return DownloadResponse(
-        _xlsx(title, headers, rows, sheet_name),
+        _xlsx(title, headers, rows, sheet_name, extra),
         send_timeout,
         media_type=XLSX,
         headers=disposition,

@@ -10,12 +10,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from app import exports
+from app import exports, report_workbook
 from app.auth import CurrentCaller
 from app.db import ReadConn
 from app.models.common import IsoDate
 from app.routers.deps import API_PREFIX, ResourceRoute, Year, json_response, problems
-from app.services import periods, reports
+from app.services import periods, report_details, reports
 
 router = APIRouter(prefix=f"{API_PREFIX}/reports", tags=["reports"], route_class=ResourceRoute)
 DOWNLOADS: dict[int | str, dict[str, Any]] = {
@@ -162,7 +162,8 @@ async def task_report(
     kind = exports.wanted(request)
     if kind is None:
         return json_response(body)
-    return task_report_file(request, kind, body, query, today)
+    details = await report_details.late_tasks(conn, caller, query) if kind == exports.XLSX else None
+    return task_report_file(request, kind, body, query, today, details)
 
 
 def task_report_file(
@@ -171,8 +172,10 @@ def task_report_file(
     body: dict[str, Any],
     query: reports.TaskReportQuery,
     today: date,
+    details: list[list[Any]] | None = None,
 ) -> Response:
-    """The report as the office files it: a Vietnamese title block, headers and a totals row."""
+    """The report as the office files it: a Vietnamese title block, headers and a totals row;
+    as a workbook also a chart per group and, when given, the detail of late tasks."""
     names = ["label", *reports.COUNTS, "on_time_rate"]
     rows = [[row[n] for n in names] for row in [*body["items"], body["totals"]]]
     start, end = query.start, query.end
@@ -190,6 +193,7 @@ def task_report_file(
         [reports.HEADERS_VI[n] for n in names],
         rows,
         sheet_name="Báo cáo",
+        extra=report_workbook.extras(len(title), len(body["items"]), details),
     )
 
 

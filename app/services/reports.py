@@ -28,7 +28,7 @@ from app.models.directives import DIRECTIVES
 from app.models.proposals import PROPOSALS
 from app.models.tasks import TASKS
 from app.services import as_of, periods, report_periods
-from app.services.timeliness import timeliness_sql
+from app.services.timeliness import days_overdue_sql, timeliness_sql
 
 t = TASKS.c
 BUCKETS = (
@@ -257,6 +257,11 @@ async def _judged(conn: Reader, caller: Caller, q: TaskReportQuery) -> Any:
             key.label("key"),
             label.label("label"),
             rule.label("timeliness"),
+            c.due_date.label("due_date"),
+            c.completed_on.label("completed_on"),
+            days_overdue_sql(c.status, c.due_date, c.completed_on, q.as_of).label("days_overdue"),
+            c.lead_agency_id.label("lead_agency_id"),
+            c.cooperating_agency_ids.label("cooperating_agency_ids"),
             *marks,
         )
         .select_from(source)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from datetime import UTC, datetime
 
 import pytest
@@ -191,6 +192,39 @@ async def test_xlsx_download_reads_back(dataset: World) -> None:
     assert str(values[0][0]).startswith("Báo cáo")
     totals = values[-1]
     assert totals[0] == "Tổng cộng" and totals[1] == 8 and isinstance(totals[1], int)
+
+
+async def test_the_workbook_has_a_chart_and_the_late_tasks(dataset: World) -> None:
+    # A leader's workbook: the grid with a chart, and every overdue or late task in detail.
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = await dataset.client.get(
+        f"{API}/tasks",
+        params={"as_of": "2023-04-01"},
+        headers={**dataset.h["office"], "Accept": xlsx},
+    )
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["Báo cáo", "Chi tiết"]
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        charts = [n for n in archive.namelist() if n.startswith("xl/charts/chart")]
+        assert len(charts) == 1
+        chart = archive.read(charts[0]).decode()
+    # Three series — on time (C), late (D), open overdue (H) — titled by the header row (5).
+    assert chart.count("<ser>") == 3
+    assert all(f"'Báo cáo'!{column}5<" in chart for column in "CDH")
+    detail = list(book["Chi tiết"].iter_rows(values_only=True))
+    assert detail[0][0] == "Mã nhiệm vụ" and detail[0][8] == "Số ngày quá hạn"
+    states = sorted(row[7] for row in detail[1:])
+    # As of 1 April 2023: one completed late, one overdue (15 March), one completed after
+    # the day and so overdue on it (20 March).
+    assert states == [
+        "Hoàn thành quá hạn",
+        "Quá hạn chưa hoàn thành",
+        "Quá hạn chưa hoàn thành",
+    ]
+    overdue = next(r for r in detail[1:] if r[6] == datetime(2023, 3, 15))
+    assert overdue[8] == 17 and overdue[2] == "Sở Thông tin và Truyền thông"
+    cell = book["Chi tiết"].cell(row=2, column=7)
+    assert cell.number_format == "DD/MM/YYYY"
 
 
 async def test_reporting_periods(world: World) -> None:

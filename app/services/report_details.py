@@ -1,0 +1,80 @@
+"""The detail a leader reads beside the report's grid: every task of the report that is overdue
+or was completed late, with its lead and cooperating agencies, the directive it came from
+(number, date), its deadline, days overdue and latest progress."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, literal, select, true
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+from app.auth import Caller
+from app.db import Reader
+from app.models.agencies import AGENCIES
+from app.models.directives import DIRECTIVES
+from app.models.task_activity import PROGRESS_REPORTS
+from app.models.tasks import TASKS
+from app.services import reports
+
+HEADERS_VI = (
+    "Mã nhiệm vụ",
+    "Nhiệm vụ",
+    "Đơn vị chủ trì",
+    "Đơn vị phối hợp",
+    "Văn bản chỉ đạo",
+    "Ngày văn bản",
+    "Hạn xử lý",
+    "Tình trạng",
+    "Số ngày quá hạn",
+    "Ngày hoàn thành",
+    "Tiến độ (%)",
+    "Báo cáo gần nhất",
+    "Kết quả gần nhất",
+)
+STATES_VI = {"overdue": "Quá hạn chưa hoàn thành", "completed_late": "Hoàn thành quá hạn"}
+
+
+async def late_tasks(conn: Reader, caller: Caller, q: reports.TaskReportQuery) -> list[list[Any]]:
+    judged = await reports._judged(conn, caller, q)
+    j, t, a, d, p = judged.c, TASKS.c, AGENCIES.c, DIRECTIVES.c, PROGRESS_REPORTS.c
+    partners = AGENCIES.alias("partner")
+    cooperating = (
+        select(func.string_agg(partners.c.name, aggregate_order_by(literal("; "), partners.c.name)))
+        .where(partners.c.id == func.any(j.cooperating_agency_ids))
+        .scalar_subquery()
+    )
+    latest = (
+        select(p.reported_on, p.results)
+        .where(p.task_id == j.task_id)
+        .order_by(p.reported_on.desc(), p.created_at.desc())
+        .limit(1)
+        .lateral("latest")
+    )
+    stmt = (
+        select(
+            j.code,
+            t.title,
+            a.name,
+            cooperating,
+            d.document_number,
+            d.issued_on,
+            j.due_date,
+            j.timeliness,
+            j.days_overdue,
+            j.completed_on,
+            t.progress_percent,
+            latest.c.reported_on,
+            latest.c.results,
+        )
+        .select_from(
+            judged.join(TASKS, t.id == j.task_id)
+            .join(AGENCIES, a.id == j.lead_agency_id)
+            .outerjoin(DIRECTIVES, d.id == t.directive_id)
+            .outerjoin(latest, true())
+        )
+        .where(j.timeliness.in_(tuple(STATES_VI)))
+        .order_by(j.days_overdue.desc().nulls_last(), j.code)
+    )
+    rows = (await conn.execute(stmt)).all()
+    return [[*r[:7], STATES_VI[r[7]], *r[8:]] for r in rows]
