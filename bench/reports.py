@@ -30,6 +30,54 @@ GROUP BY t.lead_agency_id, a.name ORDER BY a.name
 """
 
 
+# The same as of a day, by hand: each task changed since the day as it stood then (its latest
+# version recorded before the end of the day, or its first), the others as they stand.
+RAW_REPORT_AS_OF = """
+WITH changed AS (
+  SELECT DISTINCT task_id FROM task_versions
+  WHERE NOT is_first AND recorded_at >= (DATE '{day}' + 1)::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh'),
+then_ AS (
+  SELECT DISTINCT ON (v.task_id) v.* FROM task_versions v JOIN changed USING (task_id)
+  WHERE v.recorded_at < (DATE '{day}' + 1)::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh' OR v.is_first
+  ORDER BY v.task_id, v.recorded_at DESC),
+tasks_then AS (
+  SELECT t.id, t.assigned_on,
+    coalesce(n.lead_agency_id, t.lead_agency_id) AS lead_agency_id,
+    CASE WHEN n.task_id IS NULL THEN t.due_date ELSE n.due_date END AS due_date,
+    coalesce(n.status, t.status) AS status,
+    CASE WHEN n.task_id IS NULL THEN t.completed_on ELSE n.completed_on END AS completed_on,
+    CASE WHEN n.task_id IS NULL THEN t.deleted_at ELSE n.deleted_at END AS deleted_at
+  FROM tasks t LEFT JOIN then_ n ON n.task_id = t.id)
+""" + RAW_REPORT.replace("FROM tasks WHERE", "FROM tasks_then WHERE")
+CHANGED = 100_000  # tasks whose deadline moves after the past day, for the reconstruction
+
+
+def change_deadlines(dsn: str, days: int) -> None:
+    """Move the deadline of CHANGED tasks now (their versions record it), or back."""
+    subprocess.run(
+        [
+            "psql",
+            dsn,
+            "-Atq",
+            "-c",
+            f"UPDATE tasks SET due_date = due_date + {days} WHERE id IN (SELECT id FROM tasks "
+            f"WHERE due_date IS NOT NULL ORDER BY id LIMIT {CHANGED})",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def forget_changes(dsn: str) -> None:
+    """Back to the data as loaded: the versions the moves wrote go too (each loaded task keeps
+    its first), so that the next report as of a past day reads the tasks directly again."""
+    subprocess.run(
+        ["psql", dsn, "-Atq", "-c", "DELETE FROM task_versions WHERE NOT is_first"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
 def _rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -59,9 +107,9 @@ def measure(
             )
             response.raise_for_status()
 
-        def psql(day: str) -> None:
+        def psql(day: str, sql: str = RAW_REPORT) -> None:
             subprocess.run(
-                ["psql", dsn, "-Atq", "-c", RAW_REPORT.format(day=day)],
+                ["psql", dsn, "-Atq", "-c", sql.format(day=day)],
                 check=True,
                 stdout=subprocess.DEVNULL,
             )
@@ -74,6 +122,16 @@ def measure(
             "report_past_s": _timed(lambda: report(past), 5),
             "psql_past_s": _timed(lambda: psql(past), 5),
         }
+        # The reconstruction: CHANGED deadlines moved after the past day.
+        change_deadlines(dsn, 30)
+        try:
+            report(past)
+            psql(past, RAW_REPORT_AS_OF)
+            figures["report_changed_s"] = _timed(lambda: report(past), 5)
+            figures["psql_changed_s"] = _timed(lambda: psql(past, RAW_REPORT_AS_OF), 5)
+        finally:
+            change_deadlines(dsn, -30)
+            forget_changes(dsn)
         params = [("lead_agency_id", a) for a in agencies] + [("sort", "code")]
         before = _rss_kib(pid)
         peak = [before]
@@ -115,6 +173,7 @@ def table(f: dict[str, Any]) -> str:
             "|---|---:|---:|---:|---|",
             f"| `GET /reports/tasks?group_by=lead_agency` (as of today), median of 5 | {f['report_today_s'] * 1000:.0f} ms | {f['psql_today_s'] * 1000:.0f} ms | **{ratio_today:.2f}** | ≤ 1.3 and < 1 s |",
             f"| the same `as_of` a past day | {f['report_past_s'] * 1000:.0f} ms | {f['psql_past_s'] * 1000:.0f} ms | **{ratio_past:.2f}** | ≤ 1.3 and < 1 s |",
+            f"| the same past day after {CHANGED:,} deadlines moved since (each task as it stood that day, from `task_versions`) | {f['report_changed_s'] * 1000:.0f} ms | {f['psql_changed_s'] * 1000:.0f} ms | **{f['report_changed_s'] / f['psql_changed_s']:.2f}** | ≤ 1.3 and < 1 s |",
             f"| xlsx download of {f['xlsx_rows']:,} tasks ({f['xlsx_mb']:.1f} MB) | {f['xlsx_s']:.1f} s, service memory grew by **{f['rss_growth_mb']:.0f} MB** | | | growth < 150 MB |",
         ]
     )
