@@ -19,18 +19,22 @@ from app.db import stamp
 from app.demo_data import (
     AGENCIES,
     CONTENT,
+    ECONOMY_REPORT,
     FINANCE,
     HANDLING,
     HOME_AFFAIRS,
     ICT,
     ILLUSTRATIVE,
     INSTRUCTIONS,
+    ISSUED,
     KEY_TASKS,
     MONEY,
     OFFICE,
     PLANNING,
+    PROGRESS,
     PROPOSALS,
     PROVINCE,
+    YEAR_END,
 )
 from app.enums import (
     DirectiveKind,
@@ -47,12 +51,11 @@ from app.models.budget_requests import (
     Decision,
     DisbursementCreate,
 )
-from app.models.common import ActionBody, action_body
+from app.models.common import action_body
 from app.models.directives import DirectiveCreate, IssueDirective, Meeting
 from app.models.proposals import ProposalCreate, ProposalTransition
 from app.models.snapshots import SnapshotCreate
-from app.models.task_activity import ProgressReportCreate
-from app.models.tasks import ConfirmTask, DirectiveTaskItem, StartTask, SubmitTask
+from app.models.tasks import DirectiveTaskItem
 from app.services import (
     agencies,
     budget_payments,
@@ -85,42 +88,6 @@ async def _load_agencies(conn: AsyncConnection) -> dict[str, Any]:
         )
         ids[code] = body["id"]
     return ids
-
-
-ISSUED = tasks.Day(date(2023, 3, 6), 3)
-YEAR_END = tasks.Day(date(2023, 12, 31), 3)
-# Some progress, so that the lists and summaries show every state: (task, the day it was
-# reported, action) — each completion submitted on its day.
-PROGRESS: tuple[tuple[int, tasks.Day, ActionBody], ...] = (
-    (0, ISSUED, StartTask(action="start")),
-    (1, ISSUED, StartTask(action="start")),
-    (
-        0,
-        tasks.Day(date(2023, 11, 20), 3),
-        SubmitTask(
-            action="submit",
-            result="Các doanh nghiệp bưu chính đạt chỉ tiêu chất lượng năm 2023",
-            completed_on=date(2023, 11, 20),
-        ),
-    ),
-    (0, YEAR_END, ConfirmTask(action="confirm")),
-    (
-        1,
-        tasks.Day(date(2023, 10, 12), 3),
-        SubmitTask(
-            action="submit",
-            result="Đã tiếp nhận hồ sơ thủ tục hành chính qua bưu chính công ích",
-            completed_on=date(2023, 10, 12),
-        ),
-    ),
-    (1, YEAR_END, ConfirmTask(action="confirm")),
-)
-ECONOMY_REPORT = ProgressReportCreate(
-    progress_percent=60,
-    reported_on=date(2023, 9, 15),
-    results="Triển khai sàn thương mại điện tử của tỉnh",
-    difficulties="Thiếu nhân lực kinh tế số",
-)
 
 
 async def _on(conn: AsyncConnection, day: date) -> None:

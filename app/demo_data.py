@@ -14,6 +14,10 @@ from app.enums import (
     ProposalCategory,
     Recurrence,
 )
+from app.models.common import ActionBody
+from app.models.task_activity import ProgressReportCreate
+from app.models.tasks import ConfirmTask, StartTask, SubmitTask
+from app.services.tasks import Day
 
 PROVINCE = "000.00.00.H99"
 
@@ -317,3 +321,39 @@ MONEY = [
         450_000_000,
     ),
 ]
+
+
+ISSUED = Day(date(2023, 3, 6), 3)
+YEAR_END = Day(date(2023, 12, 31), 3)
+# Some progress, so that the lists and summaries show every state: (task, the day it was
+# reported, action) — each completion submitted on its day.
+PROGRESS: tuple[tuple[int, Day, ActionBody], ...] = (
+    (0, ISSUED, StartTask(action="start")),
+    (1, ISSUED, StartTask(action="start")),
+    (
+        0,
+        Day(date(2023, 11, 20), 3),
+        SubmitTask(
+            action="submit",
+            result="Các doanh nghiệp bưu chính đạt chỉ tiêu chất lượng năm 2023",
+            completed_on=date(2023, 11, 20),
+        ),
+    ),
+    (0, YEAR_END, ConfirmTask(action="confirm")),
+    (
+        1,
+        Day(date(2023, 10, 12), 3),
+        SubmitTask(
+            action="submit",
+            result="Đã tiếp nhận hồ sơ thủ tục hành chính qua bưu chính công ích",
+            completed_on=date(2023, 10, 12),
+        ),
+    ),
+    (1, YEAR_END, ConfirmTask(action="confirm")),
+)
+ECONOMY_REPORT = ProgressReportCreate(
+    progress_percent=60,
+    reported_on=date(2023, 9, 15),
+    results="Triển khai sàn thương mại điện tử của tỉnh",
+    difficulties="Thiếu nhân lực kinh tế số",
+)

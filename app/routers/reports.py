@@ -15,7 +15,7 @@ from app.auth import CurrentCaller
 from app.db import ReadConn
 from app.models.common import IsoDate
 from app.routers.deps import API_PREFIX, ResourceRoute, Year, json_response, problems
-from app.services import periods, report_details, reports
+from app.services import periods, report_details, reports, request_reports
 
 router = APIRouter(prefix=f"{API_PREFIX}/reports", tags=["reports"], route_class=ResourceRoute)
 DOWNLOADS: dict[int | str, dict[str, Any]] = {
@@ -214,11 +214,11 @@ async def budget_report(
 ) -> Response:
     """Per group: number of requests, đồng requested, recommended, approved and disbursed, and
     the count in each status; with a totals row."""
-    body = await reports.budget_report(conn, caller, group_by, fiscal_year)
+    body = await request_reports.budget_report(conn, caller, group_by, fiscal_year)
     kind = exports.wanted(request)
     if kind is None:
         return json_response(body)
-    names = ["label", "count", *reports.MONEY]
+    names = ["label", "count", *request_reports.MONEY]
     rows = [[row[n] for n in names] for row in [*body["items"], body["totals"]]]
     years = ", ".join(str(y) for y in fiscal_year) if fiscal_year else "tất cả"
     title = [
@@ -231,7 +231,7 @@ async def budget_report(
         kind,
         "bao-cao-kinh-phi",
         title,
-        [reports.BUDGET_HEADERS_VI[n] for n in names],
+        [request_reports.BUDGET_HEADERS_VI[n] for n in names],
         rows,
         sheet_name="Báo cáo",
     )
@@ -267,11 +267,11 @@ async def proposal_report(
     start, end = reports.window(start, end, period, period_mode == "calendar")
     today = request.app.state.clock.today()
     day = as_of or today
-    body = await reports.proposal_report(conn, caller, group_by, day, start, end)
+    body = await request_reports.proposal_report(conn, caller, group_by, day, start, end)
     kind = exports.wanted(request)
     if kind is None:
         return json_response(body)
-    statuses, resolutions = reports.PROPOSAL_STATUSES, reports.RESOLUTIONS
+    statuses, resolutions = request_reports.PROPOSAL_STATUSES, request_reports.RESOLUTIONS
     headers = [
         "Nhóm",
         "Số đề xuất",
