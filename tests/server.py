@@ -130,7 +130,8 @@ async def insert_tasks(
     conn: AsyncConnection, agency_code: str, count: int, due_date: date | None = None
 ) -> None:
     """An agency and `count` tasks it leads (due on `due_date`), written straight into the
-    tables."""
+    tables (a bulk load: no statement timeout, which a busy machine could pass)."""
+    await conn.execute(text("SET LOCAL statement_timeout = 0"))
     await conn.execute(
         text(
             "INSERT INTO agencies (id, code, name, kind, status, version, created_at, updated_at)"
