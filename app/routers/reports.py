@@ -52,6 +52,7 @@ class ReportRow(BaseModel):
     open_due_soon: int
     open_overdue: int
     open_no_deadline: int
+    cancelled: int = Field(description="Cancelled (with a reason): on the books, not judged.")
     on_time_rate: float | None
     carried_in: int | None = Field(
         default=None, description="With a period: assigned before it, open at its start."

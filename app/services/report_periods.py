@@ -15,7 +15,6 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app.enums import TaskStatus
 
-MARKED = {"assigned_in_period": "in_period"}  # a count's name → the mark it counts
 OPEN_AT_END = (
     ("open_at_end_on_track", "on_track"),
     ("open_at_end_due_soon", "due_soon"),
@@ -43,6 +42,7 @@ def _between(column: Any, start: date | None, end: date | None) -> ColumnElement
 def marks(c: Any, start: date | None, end: date | None, as_of: date) -> list[Any]:
     """Per task, the booleans the period's counts are made of (labelled for a subquery)."""
     last = min(end, as_of) if end is not None else as_of
+    live = c.status != TaskStatus.cancelled
     completed = and_(c.status == TaskStatus.completed, c.completed_on <= literal(as_of))
     done_in_period = and_(completed, _between(c.completed_on, start, last))
     # Fallen due by the period's end, or by `as_of` while the period runs.
@@ -56,7 +56,7 @@ def marks(c: Any, start: date | None, end: date | None, as_of: date) -> list[Any
     return [
         _between(c.assigned_on, start, end).label("in_period"),
         carried.label("carried_in"),
-        and_(c.due_date.is_not(None), fell_due).label("fell_due"),
+        and_(live, c.due_date.is_not(None), fell_due).label("fell_due"),
         and_(c.due_date.is_not(None), fell_due, completed, c.completed_on <= literal(last)).label(
             "fell_due_completed"
         ),
@@ -69,9 +69,12 @@ def counts(judged: Any) -> list[Any]:
     """The period's counts over the judged tasks (every task of the period, not only those
     assigned in it)."""
     j = judged.c
+    conditions = {"assigned_in_period": and_(j.in_period, ~j.cancelled)}
     return [
         *(
-            cast(func.count().filter(j[MARKED.get(name, name)]), Integer).label(name)
+            cast(
+                func.count().filter(conditions[name] if name in conditions else j[name]), Integer
+            ).label(name)
             for name in PERIOD_COUNTS[:6]
         ),
         *(

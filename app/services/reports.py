@@ -36,7 +36,7 @@ BUCKETS = (
     ("open_overdue", "overdue"),
     ("open_no_deadline", "no_deadline"),
 )
-COUNTS = ("assigned", *(name for name, _ in BUCKETS))
+COUNTS = ("assigned", *(name for name, _ in BUCKETS), "cancelled")
 GROUPS = ("lead_agency", "pillar", "field", "directive", "priority", "assigned_by_name")
 # Column headers of the downloads, in Vietnamese as offices expect them.
 HEADERS_VI = {
@@ -50,6 +50,7 @@ HEADERS_VI = {
     "open_due_soon": "Sắp đến hạn",
     "open_overdue": "Quá hạn chưa hoàn thành",
     "open_no_deadline": "Đang thực hiện (không thời hạn)",
+    "cancelled": "Đã hủy",
     "on_time_rate": "Tỷ lệ đúng hạn",
 }
 GROUP_TITLES = {
@@ -190,7 +191,6 @@ def _task_clauses(
     clauses = [
         *([] if seen is None else [seen]),
         t.deleted_at.is_(None),
-        t.status != TaskStatus.cancelled,
         t.assigned_on <= literal(q.as_of),  # tasks assigned after as_of are left out
     ]
     if in_where and q.start is not None:
@@ -253,6 +253,7 @@ async def _judged(conn: Reader, caller: Caller, q: TaskReportQuery) -> Any:
             key.label("key"),
             label.label("label"),
             rule.label("timeliness"),
+            (c.status == TaskStatus.cancelled).label("cancelled"),
             c.due_date.label("due_date"),
             c.completed_on.label("completed_on"),
             days_overdue_sql(c.status, c.due_date, c.completed_on, q.as_of).label("days_overdue"),
@@ -283,11 +284,13 @@ async def task_report(conn: Reader, caller: Caller, q: TaskReportQuery) -> dict[
         select(
             judged.c.key,
             judged.c.label,
-            cast(func.count().filter(only), Integer).label("assigned"),
+            cast(func.count().filter(only, ~judged.c.cancelled), Integer).label("assigned"),
             *(
                 cast(func.count().filter(only, judged.c.timeliness == bucket), Integer).label(name)
                 for name, bucket in BUCKETS
             ),
+            # Cancelled tasks stay on the books, as cancelled (not assigned, not judged).
+            cast(func.count().filter(only, judged.c.cancelled), Integer).label("cancelled"),
             *(report_periods.counts(judged) if window else []),
         )
         .group_by(judged.c.key, judged.c.label)

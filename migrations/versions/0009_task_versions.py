@@ -99,12 +99,74 @@ def upgrade() -> None:
             FOR EACH STATEMENT EXECUTE FUNCTION dondoc_task_version_{event.lower()}()
             """
         )
-    # Tasks already here: known as they stand, from their creation.
+    # Tasks already here: as they stand, from their creation; then, for those whose history
+    # records changes of these fields, each earlier state rebuilt by walking the history back.
     op.execute(
         f"""
         INSERT INTO task_versions (task_id, recorded_at, is_first, {COLUMNS})
         SELECT id, created_at, true, {COLUMNS} FROM tasks
         """
+    )
+    _rebuild_from_history(op.get_bind())
+
+
+FIELDS = COLUMNS.split(", ")
+
+
+def _rebuild_from_history(bind: sa.engine.Connection) -> None:
+    entries = bind.execute(
+        sa.text(
+            """
+            SELECT h.resource_id, h.occurred_at, h.changes FROM history h
+            WHERE h.resource_type = 'task' AND h.action <> 'created'
+              AND h.changes ?| CAST(:fields AS text[])
+            ORDER BY h.resource_id, h.occurred_at DESC, h.id DESC
+            """
+        ),
+        {"fields": FIELDS},
+    ).all()
+    by_task: dict[object, list[object]] = {}
+    for entry in entries:
+        by_task.setdefault(entry.resource_id, []).append(entry)
+    for task_id, newest_first in by_task.items():
+        row = bind.execute(
+            sa.text(
+                "SELECT created_at, lead_agency_id::text, cooperating_agency_ids::text[],"
+                " due_date::text, status, completed_on::text, deleted_at::text"
+                " FROM tasks WHERE id = :id"
+            ),
+            {"id": task_id},
+        ).one()
+        state = dict(zip(FIELDS, row[1:], strict=True))
+        for entry in newest_first:
+            _version(bind, task_id, entry.occurred_at, False, state)
+            for name, change in entry.changes.items():
+                if name in state:
+                    state[name] = change.get("old")
+        _version(bind, task_id, row.created_at, True, state)
+
+
+def _version(
+    bind: sa.engine.Connection, task_id: object, at: object, first: bool, state: dict
+) -> None:
+    bind.execute(
+        sa.text(
+            """
+            INSERT INTO task_versions (task_id, recorded_at, is_first, lead_agency_id,
+                cooperating_agency_ids, due_date, status, completed_on, deleted_at)
+            VALUES (:id, :at, :first, CAST(CAST(:lead_agency_id AS text) AS uuid),
+                CAST(CAST(:cooperating_agency_ids AS text[]) AS uuid[]),
+                CAST(CAST(:due_date AS text) AS date), :status,
+                CAST(CAST(:completed_on AS text) AS date),
+                CAST(CAST(:deleted_at AS text) AS timestamptz))
+            ON CONFLICT (task_id, recorded_at) DO UPDATE SET
+                is_first = EXCLUDED.is_first, lead_agency_id = EXCLUDED.lead_agency_id,
+                cooperating_agency_ids = EXCLUDED.cooperating_agency_ids,
+                due_date = EXCLUDED.due_date, status = EXCLUDED.status,
+                completed_on = EXCLUDED.completed_on, deleted_at = EXCLUDED.deleted_at
+            """
+        ),
+        {"id": task_id, "at": at, "first": first, **state},
     )
 
 

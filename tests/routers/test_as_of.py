@@ -93,8 +93,11 @@ async def test_a_cancellation_later_does_not_change_the_past(world: World, app) 
     stand_at(app, LATER)
     cancelled = await world.act(task, "leader", "cancel", comment="Không còn phù hợp")
     assert cancelled.status_code == 200
-    assert counts((await report(world, DAY))[str(world.lead["id"])]) == (1, 1, 0, 0)
-    assert str(world.lead["id"]) not in await report(world, LATER.date().isoformat())
+    past = (await report(world, DAY))[str(world.lead["id"])]
+    assert counts(past) == (1, 1, 0, 0) and past["cancelled"] == 0
+    # Today it stays on the books, as cancelled: no longer assigned nor overdue.
+    today = (await report(world, LATER.date().isoformat()))[str(world.lead["id"])]
+    assert counts(today) == (0, 0, 0, 0) and today["cancelled"] == 1
 
 
 async def test_a_backlog_entered_later_is_counted_as_entered(world: World, app) -> None:  # type: ignore[no-untyped-def]

@@ -59,7 +59,8 @@ async def test_a_snapshot_stays_as_frozen_and_the_drift_says_why(world: World, a
     ).json()
     assert [i["task_id"] for i in drift["items"]] == [late["id"]]
     item = drift["items"][0]
-    assert item["frozen"]["timeliness"] == "overdue" and item["now"] is None
+    assert item["frozen"]["timeliness"] == "overdue" and item["frozen"]["cancelled"] is False
+    assert item["now"]["cancelled"] is True and item["now"]["timeliness"] is None
     assert [c["action"] for c in item["changes"]] == ["cancel"]
     assert item["changes"][0]["actor_role"] == "leader"
 

@@ -1,0 +1,95 @@
+"""Migration 0009 on a database that already holds tasks: each task's earlier states are
+rebuilt from its history, so reports as of a past day see them."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from pathlib import Path
+
+import asyncpg
+from alembic import command
+from sqlalchemy import make_url
+
+from app.db import normalise_url
+from app.migrate import alembic_config
+from tests.conftest import _asyncpg_args
+
+
+def _server_url() -> str:
+    base = os.environ.get("TEST_DATABASE_URL")
+    if base:
+        return normalise_url(base)
+    from app.embedded import embedded_database_url
+
+    return embedded_database_url(Path(os.environ.get("DONDOC_DATA_DIR", ".dondoc")), "postgres")
+
+
+async def _run(url: str, *statements: tuple[str, tuple[object, ...]]) -> list[asyncpg.Record]:
+    conn = await asyncpg.connect(**_asyncpg_args(url))  # type: ignore[arg-type]
+    try:
+        found: list[asyncpg.Record] = []
+        for sql, args in statements:
+            found = await conn.fetch(sql, *args)
+        return found
+    finally:
+        await conn.close()
+
+
+def test_versions_are_rebuilt_from_history() -> None:
+    server = _server_url()
+    name = f"dondoc_migrate_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_run(server, (f'CREATE DATABASE "{name}"', ())))
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    try:
+        command.upgrade(alembic_config(url), "0008")
+        agency, task = uuid.uuid4(), uuid.uuid4()
+        asyncio.run(
+            _run(
+                url,
+                (
+                    "INSERT INTO agencies (id, code, name, kind, status, version, created_at,"
+                    " updated_at) VALUES ($1, 'A1', 'Sở', 'department', 'active', 1, now(), now())",
+                    (agency,),
+                ),
+                (
+                    "INSERT INTO tasks (id, code, title, year, lead_agency_id, assigned_on,"
+                    " due_date, original_due_date, status, progress_percent, priority, recurrence,"
+                    " requires_confirmation, is_key_task, version, created_at, updated_at)"
+                    " VALUES ($1, 'NV-1', 'x', 2024, $2, '2024-01-02', '2024-12-31', '2024-06-30',"
+                    " 'in_progress', 0, 'normal', 'none', true, false, 3,"
+                    " '2024-01-02T03:00Z', '2024-09-01T03:00Z')",
+                    (task, agency),
+                ),
+                (
+                    "INSERT INTO history (id, resource_type, resource_id, action, actor_role,"
+                    " changes, occurred_at) VALUES"
+                    " (gen_random_uuid(), 'task', $1, 'start', 'office',"
+                    ' \'{"status": {"old": "new", "new": "in_progress"}}\','
+                    " '2024-02-01T03:00Z'),"
+                    " (gen_random_uuid(), 'task', $1, 'extension_decided', 'leader',"
+                    ' \'{"due_date": {"old": "2024-06-30", "new": "2024-12-31"}}\','
+                    " '2024-09-01T03:00Z')",
+                    (task,),
+                ),
+            )
+        )
+        command.upgrade(alembic_config(url), "head")
+        versions = asyncio.run(
+            _run(
+                url,
+                (
+                    "SELECT recorded_at::date AS day, is_first, status, due_date::text AS due"
+                    " FROM task_versions WHERE task_id = $1 ORDER BY recorded_at",
+                    (task,),
+                ),
+            )
+        )
+        assert [(str(v["day"]), v["is_first"], v["status"], v["due"]) for v in versions] == [
+            ("2024-01-02", True, "new", "2024-06-30"),
+            ("2024-02-01", False, "in_progress", "2024-06-30"),
+            ("2024-09-01", False, "in_progress", "2024-12-31"),
+        ]
+    finally:
+        asyncio.run(_run(server, (f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', ())))
