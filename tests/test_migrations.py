@@ -93,3 +93,68 @@ def test_versions_are_rebuilt_from_history() -> None:
         ]
     finally:
         asyncio.run(_run(server, (f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', ())))
+
+
+def test_deadline_changes_are_backfilled() -> None:
+    # Migration 0008 on a database from before it: an approved extension and a deadline moved
+    # by an edit become rows of task_deadline_changes; the task has had activity.
+    server = _server_url()
+    name = f"dondoc_migrate_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_run(server, (f'CREATE DATABASE "{name}"', ())))
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    try:
+        command.upgrade(alembic_config(url), "0007")
+        agency, task, request = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        asyncio.run(
+            _run(
+                url,
+                (
+                    "INSERT INTO agencies (id, code, name, kind, status, version, created_at,"
+                    " updated_at) VALUES ($1, 'A1', 'Sở', 'department', 'active', 1, now(), now())",
+                    (agency,),
+                ),
+                (
+                    "INSERT INTO tasks (id, code, title, year, lead_agency_id, assigned_on,"
+                    " due_date, original_due_date, status, progress_percent, priority, recurrence,"
+                    " requires_confirmation, is_key_task, version, created_at, updated_at)"
+                    " VALUES ($1, 'NV-1', 'x', 2024, $2, '2024-01-02', '2024-12-31', '2024-03-31',"
+                    " 'new', 0, 'normal', 'none', true, false, 3, now(), now())",
+                    (task, agency),
+                ),
+                (
+                    "INSERT INTO task_extension_requests (id, task_id, current_due_date,"
+                    " proposed_due_date, reason, status, approved_due_date, decided_by_name,"
+                    " decided_at, created_at) VALUES ($1, $2, '2024-06-30', '2024-12-31', 'vốn',"
+                    " 'approved', '2024-12-31', 'Chủ tịch', '2024-07-05T03:00Z',"
+                    " '2024-07-02T03:00Z')",
+                    (request, task),
+                ),
+                (
+                    "INSERT INTO history (id, resource_type, resource_id, action, actor_role,"
+                    " changes, occurred_at) VALUES (gen_random_uuid(), 'task', $1, 'updated',"
+                    ' \'office\', \'{"due_date": {"old": "2024-03-31", "new": "2024-06-30"}}\','
+                    " '2024-03-10T03:00Z')",
+                    (task,),
+                ),
+            )
+        )
+        command.upgrade(alembic_config(url), "head")
+        rows = asyncio.run(
+            _run(
+                url,
+                (
+                    "SELECT kind, old_due_date::text AS old, new_due_date::text AS new,"
+                    " after_deadline, extension_request_id, decided_on::text AS decided"
+                    " FROM task_deadline_changes WHERE task_id = $1 ORDER BY created_at",
+                    (task,),
+                ),
+            )
+        )
+        assert [tuple(r) for r in rows] == [
+            ("adjustment", "2024-03-31", "2024-06-30", False, None, "2024-03-10"),
+            ("extension", "2024-06-30", "2024-12-31", True, request, "2024-07-05"),
+        ]
+        activity = asyncio.run(_run(url, ("SELECT has_activity FROM tasks WHERE id = $1", (task,))))
+        assert activity[0]["has_activity"] is True
+    finally:
+        asyncio.run(_run(server, (f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', ())))

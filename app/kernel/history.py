@@ -55,6 +55,8 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, dict[str, Any]]:
 # Credentials and subscriptions are administrators' business: their events are neither shown
 # to other callers nor delivered to webhooks.
 ADMIN_ONLY = frozenset({"api_key", "webhook"})
+# Resources that cover every agency (a frozen report): their events reach no agency's staff.
+NO_AGENCY = frozenset({"report_snapshot"})
 _RECORD = """
 WITH entry AS (
     INSERT INTO history (id, resource_type, resource_id, action, actor_id, actor_name, actor_role,
@@ -89,7 +91,10 @@ FROM event JOIN webhooks AS w
 @cache
 def _record_statement(resource_type: str) -> TextClause:
     seen = VISIBILITY.get(resource_type)
-    audience = seen.audience_sql() if seen is not None else "NULL"
+    if seen is not None:
+        audience = seen.audience_sql()
+    else:
+        audience = "CAST(ARRAY[] AS uuid[])" if resource_type in NO_AGENCY else "NULL"
     return text(_RECORD.format(audience=audience)).bindparams(
         bindparam("id", type_=Uuid()),
         bindparam("resource_id", type_=Uuid()),

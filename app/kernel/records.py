@@ -52,7 +52,5 @@ async def one_of(
     """One record, only under its own parent (404 under another)."""
     c = table.c
     stmt = select(*public_columns(table, read)).where(c.id == record_id, c[parent] == parent_id)
-    row = (await conn.execute(stmt)).first()
-    if row is None:
-        raise NotFound(f"No record {record_id} under {parent.removesuffix('_id')} {parent_id}.")
-    return dict(row._mapping)
+    missing = f"No record {record_id} under {parent.removesuffix('_id')} {parent_id}."
+    return dict((await found(conn, stmt, missing))._mapping)

@@ -9,7 +9,6 @@ import uuid
 from datetime import date
 from typing import Any
 
-import orjson
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -19,13 +18,14 @@ from app.auth import Caller
 from app.db import Reader
 from app.errors import Conflict
 from app.ids import uuid7
-from app.kernel import records
+from app.kernel import history, records
 from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
 from app.models.common import utcnow
 from app.models.history import HISTORY
 from app.models.snapshots import REPORT_SNAPSHOTS, SnapshotCreate
 from app.services import reports
 
+RESOURCE = "report_snapshot"
 s = REPORT_SNAPSHOTS.c
 COLUMNS = (
     s.id,
@@ -38,11 +38,6 @@ COLUMNS = (
     s.created_by_name,
     s.created_at,
 )
-
-
-def _plain(value: Any) -> Any:
-    """JSON as it will be stored and read back (dates and ids as text)."""
-    return orjson.loads(orjson.dumps(value, default=str))
 
 
 def query(data: dict[str, Any], today: date, soon_days: int, tz: Any) -> reports.TaskReportQuery:
@@ -71,7 +66,7 @@ async def freeze(
     tz: Any,
 ) -> dict[str, Any]:
     permissions.require(caller, "report", "snapshot")
-    params = _plain(data.model_dump(by_alias=True, exclude={"note", "supersedes_id"}))
+    params = history.jsonable(data.model_dump(by_alias=True, exclude={"note", "supersedes_id"}))
     # Kept as asked: without `as_of`, a recomputation (the drift) judges on its own day — the
     # period's last day, or today while the period runs. The frozen report says the day it
     # was judged on (`report.as_of`).
@@ -85,8 +80,8 @@ async def freeze(
                 id=row_id,
                 kind=data.kind,
                 params=params,
-                report=_plain(await reports.task_report(conn, caller, q)),
-                figures=_plain(await reports.task_figures(conn, caller, q)),
+                report=history.jsonable(await reports.task_report(conn, caller, q)),
+                figures=history.jsonable(await reports.task_figures(conn, caller, q)),
                 note=data.note,
                 supersedes_id=data.supersedes_id,
                 created_by_id=caller.key_id,
@@ -98,6 +93,10 @@ async def freeze(
         raise Conflict(
             "That snapshot is already superseded; supersede its successor.", field="supersedes_id"
         ) from exc
+    frozen = {"params": params, "supersedes_id": data.supersedes_id}
+    await history.record(
+        conn, caller, RESOURCE, row_id, "created", history.diff({}, frozen), data.note
+    )
     return await get(conn, caller, row_id)
 
 
@@ -133,7 +132,7 @@ async def drift(
     row = await _one(conn, snapshot_id)
     before = {f["task_id"]: f for f in row.figures}
     q = query(row.params, today, soon_days, tz)
-    after = {f["task_id"]: f for f in _plain(await reports.task_figures(conn, caller, q))}
+    after = {f["task_id"]: f for f in history.jsonable(await reports.task_figures(conn, caller, q))}
     moved = sorted(
         (t for t in before.keys() | after.keys() if before.get(t) != after.get(t)),
         key=lambda t: (before.get(t) or after.get(t) or {}).get("code", ""),
@@ -151,7 +150,9 @@ async def drift(
             .order_by(h.occurred_at, h.id)
         )
         for e in found.all():
-            entries[str(e.resource_id)].append(_plain({str(k): v for k, v in e._mapping.items()}))
+            entries[str(e.resource_id)].append(
+                history.jsonable({str(k): v for k, v in e._mapping.items()})
+            )
     items = [
         {
             "task_id": t,

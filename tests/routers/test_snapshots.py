@@ -99,6 +99,19 @@ async def test_who_freezes_and_who_reads(world: World) -> None:
     assert [s["id"] for s in listed["items"]] == [snapshot["id"]]
 
 
+async def test_freezing_is_in_history_and_the_feed_but_not_for_agencies(world: World) -> None:
+    from tests.routers.test_events import drain
+
+    snapshot = await freeze(world, role="office", period=None, note="Chốt số liệu")
+    office_events, _ = await drain(world.client, world.h["office"])
+    frozen = [e for e in office_events if e["type"] == "report_snapshot.created"]
+    assert [e["resource_id"] for e in frozen] == [snapshot["id"]]
+    assert frozen[0]["data"]["comment"] == "Chốt số liệu"  # type: ignore[index]
+    assert frozen[0]["data"]["changes"]["params"]["new"]["group_by"] == "lead_agency"  # type: ignore[index]
+    agency_events, _ = await drain(world.client, world.h["lead"])
+    assert not [e for e in agency_events if e["type"] == "report_snapshot.created"]
+
+
 async def test_a_snapshot_downloads_as_frozen(world: World, app) -> None:  # type: ignore[no-untyped-def]
     stand_at(app, datetime(2026, 7, 2, 3, 0, tzinfo=UTC))
     await world.task(assigned_on="2026-04-01", due_date="2026-06-30", cooperating_agency_ids=[])
