@@ -47,7 +47,7 @@ def shown_once(*fields: str) -> Callable[[Endpoint], Endpoint]:
 
 
 def _idempotent_endpoint(endpoint: Endpoint) -> Endpoint:
-    """The endpoint with Idempotency-Key handled around it, in its own transaction: the
+    """The endpoint with Idempotency-Key handled around it, in the endpoint's transaction: the
     wrapper declares the request, the caller, the write connection and the header as its own
     parameters, and FastAPI hands it the same caller and connection as the endpoint (one
     dependency value per request)."""
