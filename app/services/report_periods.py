@@ -39,10 +39,9 @@ def _between(column: Any, start: date | None, end: date | None) -> ColumnElement
     return and_(*parts) if parts else true()
 
 
-def marks(c: Any, start: date | None, end: date | None, as_of: date) -> list[Any]:
-    """Per task, the booleans the period's counts are made of (labelled for a subquery)."""
+def marks(c: Any, start: date | None, end: date | None, as_of: date) -> dict[str, Any]:
+    """Per task, the conditions the period's counts are made of, by column name."""
     last = min(end, as_of) if end is not None else as_of
-    live = c.status != TaskStatus.cancelled
     completed = and_(c.status == TaskStatus.completed, c.completed_on <= literal(as_of))
     done_in_period = and_(completed, _between(c.completed_on, start, last))
     # Fallen due by the period's end, or by `as_of` while the period runs.
@@ -53,32 +52,31 @@ def marks(c: Any, start: date | None, end: date | None, as_of: date) -> list[Any
         if start is None
         else and_(c.assigned_on < literal(start), or_(~completed, c.completed_on >= literal(start)))
     )
-    return [
-        _between(c.assigned_on, start, end).label("in_period"),
-        carried.label("carried_in"),
-        and_(live, c.due_date.is_not(None), fell_due).label("fell_due"),
-        and_(c.due_date.is_not(None), fell_due, completed, c.completed_on <= literal(last)).label(
-            "fell_due_completed"
+    return {
+        "in_period": _between(c.assigned_on, start, end),
+        "carried_in": carried,
+        "fell_due": and_(c.status != TaskStatus.cancelled, c.due_date.is_not(None), fell_due),
+        "fell_due_completed": and_(
+            c.due_date.is_not(None), fell_due, completed, c.completed_on <= literal(last)
         ),
-        and_(done_in_period, ~late).label("completed_in_period_on_time"),
-        and_(done_in_period, late).label("completed_in_period_late"),
-    ]
+        "completed_in_period_on_time": and_(done_in_period, ~late),
+        "completed_in_period_late": and_(done_in_period, late),
+    }
 
 
-def counts(judged: Any) -> list[Any]:
-    """The period's counts over the judged tasks (every task of the period, not only those
-    assigned in it)."""
-    j = judged.c
-    conditions = {"assigned_in_period": and_(j.in_period, ~j.cancelled)}
+def counts(
+    marks: dict[str, Any], buckets: dict[str, ColumnElement[bool]], cancelled: ColumnElement[bool]
+) -> list[Any]:
+    """The period's counts over every task of the period (not only those assigned in it),
+    from the marks and the timeliness conditions on `as_of`."""
+    conditions = {**marks, "assigned_in_period": and_(marks["in_period"], ~cancelled)}
     return [
         *(
-            cast(
-                func.count().filter(conditions[name] if name in conditions else j[name]), Integer
-            ).label(name)
+            cast(func.count().filter(conditions[name]), Integer).label(name)
             for name in PERIOD_COUNTS[:6]
         ),
         *(
-            cast(func.count().filter(j.timeliness == bucket), Integer).label(name)
+            cast(func.count().filter(buckets[bucket]), Integer).label(name)
             for name, bucket in OPEN_AT_END
         ),
     ]

@@ -24,7 +24,7 @@ from app.models.agencies import AGENCIES
 from app.models.directives import DIRECTIVES
 from app.models.tasks import TASKS
 from app.services import as_of, periods, report_periods
-from app.services.timeliness import days_overdue_sql, timeliness_sql
+from app.services.timeliness import buckets_sql, days_overdue_sql, timeliness_sql
 
 t = TASKS.c
 BUCKETS = (
@@ -134,6 +134,18 @@ def _by_column(table: Any, column: ColumnElement[Any]) -> Grouping:
     return column, column, table
 
 
+GROUP_KEYS = {"lead_agency": "lead_agency_id", "directive": "directive_id"}
+
+
+def _labels(group_by: str, grid: Any) -> tuple[ColumnElement[Any], FromClause]:
+    """The label of each group of a counted grid (keyed `key`), and the grid joined to it."""
+    if group_by == "lead_agency":
+        return AGENCIES.c.name, grid.join(AGENCIES, AGENCIES.c.id == grid.c.key)
+    if group_by == "directive":
+        return DIRECTIVES.c.code, grid.outerjoin(DIRECTIVES, DIRECTIVES.c.id == grid.c.key)
+    return grid.c.key, grid
+
+
 def _group(group_by: str, src: Any) -> Grouping:
     """(key, label, FROM clause) of a task grouping, over `src` (tasks, or tasks as of a day)."""
     c = src.c
@@ -230,22 +242,37 @@ def _rows_and_totals(
     return rows, totals
 
 
-async def _judged(conn: Reader, caller: Caller, q: TaskReportQuery) -> Any:
-    """One row per task the report counts: its group, its timeliness on `as_of` and, over a
-    period, the marks of the period's columns — as a subquery."""
+@dataclass
+class _Counted:
+    """What a report counts over: the tasks (as they stand, or as of a past day), the
+    conditions that select them, and over a period the per-task marks of its columns."""
+
+    src: Any
+    clauses: list[ColumnElement[bool]]
+    marks: dict[str, ColumnElement[bool]]
+
+
+async def _counted(conn: Reader, caller: Caller, q: TaskReportQuery) -> _Counted:
     if q.group_by not in GROUPS:
         raise BadRequest(f"group_by must be one of {', '.join(GROUPS)}.")
     # A past day is judged by what was in force then; today by the tasks as they stand.
     changed = q.cut is not None and await as_of.changed_since(conn, q.cut)
     src: Any = as_of.tasks_as_of(q.cut) if changed and q.cut is not None else TASKS
-    c = src.c
-    key, label, source = _group(q.group_by, src)
-    rule = timeliness_sql(c.status, c.due_date, c.completed_on, q.as_of, q.soon_days)
-    clauses = _task_clauses(caller, q, c, in_where=not q.window)
-    marks = report_periods.marks(c, q.start, q.end, q.as_of) if q.window else []
+    clauses = _task_clauses(caller, q, src.c, in_where=not q.window)
+    marks = report_periods.marks(src.c, q.start, q.end, q.as_of) if q.window else {}
     if q.window:
         # Every task of the period: assigned in it, or carried in from before.
-        clauses.append(or_(marks[0], marks[1]))
+        clauses.append(or_(marks["in_period"], marks["carried_in"]))
+    return _Counted(src, clauses, marks)
+
+
+async def _judged(conn: Reader, caller: Caller, q: TaskReportQuery) -> Any:
+    """One row per task the report counts: its group, its timeliness on `as_of` and, over a
+    period, the marks of the period's columns — as a subquery."""
+    counted = await _counted(conn, caller, q)
+    c = counted.src.c
+    key, label, source = _group(q.group_by, counted.src)
+    rule = timeliness_sql(c.status, c.due_date, c.completed_on, q.as_of, q.soon_days)
     return (
         select(
             c.id.label("task_id"),
@@ -259,10 +286,10 @@ async def _judged(conn: Reader, caller: Caller, q: TaskReportQuery) -> Any:
             days_overdue_sql(c.status, c.due_date, c.completed_on, q.as_of).label("days_overdue"),
             c.lead_agency_id.label("lead_agency_id"),
             c.cooperating_agency_ids.label("cooperating_agency_ids"),
-            *marks,
+            *(mark.label(name) for name, mark in counted.marks.items()),
         )
         .select_from(source)
-        .where(and_(*clauses))
+        .where(and_(*counted.clauses))
         .subquery()
     )
 
@@ -276,25 +303,40 @@ async def task_figures(conn: Reader, caller: Caller, q: TaskReportQuery) -> list
 
 
 async def task_report(conn: Reader, caller: Caller, q: TaskReportQuery) -> dict[str, Any]:
-    judged = await _judged(conn, caller, q)
+    """The grid: counted straight over the tasks, one `count(*) FILTER` per column with the
+    timeliness rule as conditions (`buckets_sql`), grouped by the key alone; the labels are
+    joined to the few groups afterwards."""
+    counted = await _counted(conn, caller, q)
+    c = counted.src.c
     window = q.window
+    buckets = buckets_sql(c.status, c.due_date, c.completed_on, q.as_of, q.soon_days)
+    cancelled = c.status == TaskStatus.cancelled
     # The fields of before count the tasks assigned in the period.
-    only = judged.c.in_period if window else true()
-    stmt = (
+    only = counted.marks["in_period"] if window else true()
+
+    def count(*conditions: ColumnElement[bool]) -> Any:
+        return cast(func.count().filter(and_(*conditions)), Integer)
+
+    key = c[GROUP_KEYS.get(q.group_by, q.group_by)]
+    grid = (
         select(
-            judged.c.key,
-            judged.c.label,
-            cast(func.count().filter(only, ~judged.c.cancelled), Integer).label("assigned"),
-            *(
-                cast(func.count().filter(only, judged.c.timeliness == bucket), Integer).label(name)
-                for name, bucket in BUCKETS
-            ),
+            key.label("key"),
+            count(only, ~cancelled).label("assigned"),
+            *(count(only, buckets[bucket]).label(name) for name, bucket in BUCKETS),
             # Cancelled tasks stay on the books, as cancelled (not assigned, not judged).
-            cast(func.count().filter(only, judged.c.cancelled), Integer).label("cancelled"),
-            *(report_periods.counts(judged) if window else []),
+            count(only, cancelled).label("cancelled"),
+            *(report_periods.counts(counted.marks, buckets, cancelled) if window else []),
         )
-        .group_by(judged.c.key, judged.c.label)
-        .order_by(judged.c.label.asc().nulls_last())
+        .select_from(counted.src)
+        .where(and_(*counted.clauses))
+        .group_by(key)
+        .subquery("grid")
+    )
+    label, labelled = _labels(q.group_by, grid)
+    stmt = (
+        select(grid.c.key, label.label("label"), *(col for col in grid.c if col.name != "key"))
+        .select_from(labelled)
+        .order_by(label.asc().nulls_last())
     )
     rows, totals = _rows_and_totals(
         [dict(r._mapping) for r in (await conn.execute(stmt)).all()], q.group_by, window

@@ -10,10 +10,10 @@ overdue (today - due_date) and late ones (completed_on - due_date).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, cast, literal, null
+from sqlalchemy import Integer, and_, case, cast, literal, null, or_
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.enums import TaskStatus
@@ -112,6 +112,39 @@ def timeliness_sql(
         (due_date - today_ <= soon_days, "due_soon"),
         else_="on_track",
     )
+
+
+def buckets_sql(
+    status: ColumnElement[Any],
+    due_date: ColumnElement[Any],
+    completed_on: ColumnElement[Any],
+    today: Day,
+    soon_days: int,
+) -> dict[str, ColumnElement[bool]]:
+    """The same rule as `timeliness_sql`, as one condition per answer: what a report counts
+    with `count(*) FILTER (WHERE …)` straight over the rows, without building the answer of
+    each task first (over a million tasks, 40 % of the report's time)."""
+    today_ = _day(today)
+    done = and_(status == TaskStatus.completed, or_(completed_on.is_(None), completed_on <= today_))
+    open_ = or_(
+        status.in_(OPEN_STATUSES), and_(status == TaskStatus.completed, completed_on > today_)
+    )
+    soon_end = (
+        literal(today + timedelta(days=soon_days))
+        if isinstance(today, date)
+        else today_ + soon_days
+    )
+    dated = due_date.is_not(None)
+    on_time = and_(completed_on.is_not(None), completed_on <= due_date)
+    return {
+        "completed_on_time": and_(done, dated, on_time),
+        "completed_late": and_(done, dated, ~on_time),
+        "completed_no_deadline": and_(done, due_date.is_(None)),
+        "on_track": and_(open_, due_date > soon_end),
+        "due_soon": and_(open_, due_date >= today_, due_date <= soon_end),
+        "overdue": and_(open_, due_date < today_),
+        "no_deadline": and_(open_, due_date.is_(None)),
+    }
 
 
 def days_overdue_sql(

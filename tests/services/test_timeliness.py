@@ -9,7 +9,13 @@ from hypothesis import strategies as st
 from sqlalchemy import Date, String, literal, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.services.timeliness import days_overdue, days_overdue_sql, timeliness, timeliness_sql
+from app.services.timeliness import (
+    buckets_sql,
+    days_overdue,
+    days_overdue_sql,
+    timeliness,
+    timeliness_sql,
+)
 
 D = date(2023, 3, 31)
 
@@ -77,3 +83,10 @@ async def test_sql_and_python_agree(
         ).one()
     assert row[0] == timeliness(status, due, completed, today, soon)
     assert row[1] == days_overdue(status, due, completed, today)
+    # The report counts with one condition per answer: exactly the answer's holds.
+    buckets = buckets_sql(s, d, c, today, soon)
+    async with engine.connect() as conn:
+        held = (await conn.execute(select(*(b.is_(True) for b in buckets.values())))).one()
+    assert [name for name, h in zip(buckets, held, strict=True) if h] == (
+        [] if row[0] is None else [row[0]]
+    )
