@@ -148,7 +148,8 @@ class RateLimiter:
         self.per_minute = per_minute
         self.windows: dict[uuid.UUID, tuple[int, int]] = {}
 
-    def hit(self, key_id: uuid.UUID) -> None:
+    def hit(self, key_id: uuid.UUID) -> tuple[int, int]:
+        """Count a request; (requests left, seconds until the window resets), or 429."""
         now = time.time()
         minute = int(now // 60)
         start, count = self.windows.get(key_id, (minute, 0))
@@ -158,11 +159,12 @@ class RateLimiter:
         self.windows[key_id] = (start, count)
         if len(self.windows) > 100_000:
             self.windows = {k: v for k, v in self.windows.items() if v[0] == minute}
+        reset = max(1, int((minute + 1) * 60 - now) + 1)
         if count > self.per_minute:
-            retry = max(1, int((minute + 1) * 60 - now) + 1)
             raise TooManyRequests(
-                f"More than {self.per_minute} requests a minute with this credential.", retry
+                f"More than {self.per_minute} requests a minute with this credential.", reset
             )
+        return self.per_minute - count, reset
 
 
 class FailedSignIns:
@@ -187,11 +189,18 @@ class FailedSignIns:
                 f"Too many failed sign-ins from {address}; try again in {retry} s.", retry
             )
 
-    def failed(self, address: str) -> None:
+    def failed(self, address: str) -> tuple[int, int]:
+        """Count a failed sign-in; (failures left, seconds until the window resets)."""
         start, count = self._window(address)
         if len(self.windows) > 100_000:
             self.windows = {a: w for a, w in self.windows.items() if w[0] == start}
         self.windows[address] = (start, count + 1)
+        return max(0, self.per_minute - count - 1), max(1, int((start + 1) * 60 - time.time()))
+
+
+def _quota(request: Request, policy: str, limit: int, left: int, reset: int) -> None:
+    """The rate-limit headers of this answer (IETF draft: RateLimit, RateLimit-Policy)."""
+    request.state.rate_limit = (f'"{policy}";q={limit};w=60', f'"{policy}";r={left};t={reset}')
 
 
 def _client_address(request: Request) -> str:
@@ -221,12 +230,18 @@ async def authenticate(request: Request) -> Caller:
             caller = await _key_caller(request, token, throttle)
     except Unauthorized:
         if throttle is not None:
-            throttle.failed(_client_address(request))
+            left, reset = throttle.failed(_client_address(request))
+            _quota(request, "sign-in", throttle.per_minute, left, reset)
         raise
     assert caller.key_id is not None
     limiter: RateLimiter | None = request.app.state.rate_limiter
     if limiter is not None:
-        limiter.hit(caller.key_id)
+        try:
+            left, reset = limiter.hit(caller.key_id)
+        except TooManyRequests as exc:
+            _quota(request, "credential", limiter.per_minute, 0, int(exc.headers["Retry-After"]))
+            raise
+        _quota(request, "credential", limiter.per_minute, left, reset)
     request.state.caller = caller
     return caller
 

@@ -15,6 +15,9 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from app import messages, problems
+from app.context import request_id_var, vietnamese_var
+
 log = logging.getLogger("dondoc.errors")
 
 PROBLEM_JSON = "application/problem+json"
@@ -60,6 +63,10 @@ class InvalidTransition(Conflict):
     slug, title = "invalid-transition", "Action not allowed in the current state"
 
 
+class InFlight(Conflict):
+    slug, title = "idempotency-in-flight", "Request with this key in progress"
+
+
 class PreconditionFailed(DomainError):
     status, slug, title = 412, "precondition-failed", "Precondition failed"
 
@@ -100,15 +107,28 @@ def problem_response(
     extra: dict[str, Any] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> Response:
+    """A problem+json answer: `type` resolves to the kind's page, `code` names the kind for
+    programs, `request_id` is always there; in Vietnamese when the caller asked for it."""
+    vietnamese = vietnamese_var.get()
     body: dict[str, Any] = {
         "type": f"/problems/{slug}",
-        "title": title,
+        "code": slug,
+        "title": problems.title(slug, title, vietnamese),
         "status": status,
         "detail": detail,
         "instance": request_path,
+        "request_id": request_id_var.get() or "-",
     }
-    if extra:
-        body.update(extra)
+    body.update(extra or {})
+    errors = messages.localised(body.get("errors") or (), vietnamese)
+    if errors:
+        body["errors"] = [{k: v for k, v in e.items() if k != "type"} for e in errors]
+    if vietnamese:
+        body["detail"] = (
+            "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+            if errors and slug == "validation-error"
+            else messages.detail_vi(slug, detail)
+        )
     return Response(orjson.dumps(body), status, headers=headers, media_type=PROBLEM_JSON)
 
 
@@ -222,7 +242,10 @@ def validation_response(request: Request, exc: RequestValidationError) -> Respon
     if any(e.get("type") == "json_invalid" for e in errors):
         msg = next(str(e.get("msg")) for e in errors if e.get("type") == "json_invalid")
         return problem_response(request.url.path, 400, "malformed-json", "Malformed JSON", msg)
-    items = [{"field": _error_field(e, exc.body), "message": str(e.get("msg"))} for e in errors]
+    items = [
+        {"field": _error_field(e, exc.body), "message": str(e.get("msg")), "type": e.get("type")}
+        for e in errors
+    ]
     detail = "; ".join(f"{i['field']}: {i['message']}" for i in items)
     where = {str(e.get("loc", ("body",))[0]) for e in errors}
     if "path" in where:

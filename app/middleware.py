@@ -13,7 +13,7 @@ import orjson
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.context import client_request_id_var, request_id_var
+from app.context import client_request_id_var, request_id_var, vietnamese_var
 from app.errors import problem_response, unavailable_response
 from app.metrics import Metrics
 from app.text import TextError, clean_text
@@ -77,6 +77,7 @@ class RequestGuard:
         client_id = incoming if incoming and CLIENT_REQUEST_ID.fullmatch(incoming) else None
         client_token = client_request_id_var.set(client_id)
         token = request_id_var.set(request_id)
+        language = vietnamese_var.set(vietnamese(_header(scope, b"accept-language")))
         scope.setdefault("state", {})["request_id"] = request_id
         status = {"status": 500, "started": False}
         try:
@@ -86,6 +87,7 @@ class RequestGuard:
             if slot is not None:  # the response is sent (or abandoned): the download is over
                 slot.release()
             request_id_var.reset(token)
+            vietnamese_var.reset(language)
             client_request_id_var.reset(client_token)
             self._record(scope, request_id, client_id, int(status["status"]), started)
 
@@ -208,6 +210,29 @@ class _BodyTooLarge(HTTPException):
         super().__init__(413, "The request body is too large.")
 
 
+def _rate_limit(scope: Scope) -> tuple[tuple[bytes, bytes], ...]:
+    quota = scope["state"].get("rate_limit")
+    if quota is None:
+        return ()
+    return ((b"ratelimit-policy", quota[0].encode()), (b"ratelimit", quota[1].encode()))
+
+
+def vietnamese(accept_language: str | None) -> bool:
+    """Whether Vietnamese is the caller's first choice in Accept-Language (RFC 9110 §12.5.4)."""
+    best, best_q = "", 0.0
+    for position, item in enumerate((accept_language or "").split(",")):
+        tag, _, params = item.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                continue
+        if q > best_q or (q == best_q and position == 0):
+            best, best_q = tag.strip().lower(), q
+    return best_q > 0 and (best == "vi" or best.startswith("vi-"))
+
+
 def _sender(scope: Scope, send: Send, request_id: str, status: dict[str, Any]) -> Send:
     """`send` that adds the request id and the security headers, notes the status, and gives
     a download's slot back as soon as its last byte is out."""
@@ -219,6 +244,7 @@ def _sender(scope: Scope, send: Send, request_id: str, status: dict[str, Any]) -
             message["headers"] = [
                 *message.get("headers", []),
                 (b"x-request-id", request_id.encode()),
+                *_rate_limit(scope),
                 *SECURITY_HEADERS,
                 *(API_HEADERS if scope["path"].startswith("/api/") else ()),
             ]

@@ -7,13 +7,17 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from app.openapi_contract import complete
+from app.problems import KINDS
+
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
     "title": "Problem",
-    "description": "RFC 9457 problem details.",
-    "required": ["type", "title", "status", "detail", "instance"],
+    "description": "RFC 9457 problem details; `code` names the kind (GET /problems/{code}).",
+    "required": ["type", "code", "title", "status", "detail", "instance", "request_id"],
     "properties": {
         "type": {"type": "string", "examples": ["/problems/validation-error"]},
+        "code": {"type": "string", "enum": [kind.code for kind in KINDS]},
         "title": {"type": "string"},
         "status": {"type": "integer"},
         "detail": {"type": "string"},
@@ -28,6 +32,8 @@ PROBLEM_SCHEMA: dict[str, Any] = {
             },
         },
         "allowed_actions": {"type": "array", "items": {"type": "string"}},
+        "current_version": {"type": "integer"},
+        "accepted_parameters": {"type": "array", "items": {"type": "string"}},
     },
 }
 PROBLEM_CONTENT = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
@@ -74,10 +80,7 @@ def install(app: FastAPI) -> None:
                 content = operation.get("requestBody", {}).get("content", {})
                 if "application/json" in content:
                     _name_actions(schemas, content["application/json"]["schema"])
-                responses = operation.get("responses", {})
-                for code, response in responses.items():
-                    if code[0] in "45":
-                        response["content"] = PROBLEM_CONTENT
+        complete(schema, PROBLEM_CONTENT)
         app.openapi_schema = schema
         return schema
 

@@ -53,8 +53,12 @@ async def test_metrics_count_requests_by_route_and_status(
 
 async def test_enums_have_both_labels(client: httpx.AsyncClient, office: dict[str, str]) -> None:
     enums = (await client.get("/api/v1/meta/enums", headers=office)).json()
-    assert set(enums) == set(LABELS)
-    kinds = {e["code"]: e for e in enums["agency_kind"]}
+    assert len(enums) == len(LABELS)
+    # Keyed by the enum's schema name, with exactly the schema's values.
+    schemas = (await client.get("/openapi.json")).json()["components"]["schemas"]
+    for name, values in enums.items():
+        assert [v["code"] for v in values] == schemas[name]["enum"], name
+    kinds = {e["code"]: e for e in enums["AgencyKind"]}
     assert kinds["department"]["label_vi"] == "Sở, ngành"
     assert kinds["department"]["label_en"] == "Department"
     assert all(e["label_vi"] and e["label_en"] for values in enums.values() for e in values)

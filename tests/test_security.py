@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import AsyncIterator
 
 import httpx
@@ -72,11 +73,17 @@ async def test_rate_limit_per_credential(custom: httpx.AsyncClient, keys) -> Non
     from app.enums import Role
 
     busy, calm = await keys.make(Role.viewer), await keys.make(Role.viewer)
-    statuses = [(await custom.get(API, headers=busy)).status_code for _ in range(4)]
-    assert statuses == [200, 200, 200, 429]
+    answers = [await custom.get(API, headers=busy) for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    # Every answer says the quota and what is left of it (IETF draft RateLimit headers).
+    assert {a.headers["ratelimit-policy"] for a in answers} == {'"credential";q=3;w=60'}
+    left = [re.fullmatch(r'"credential";r=(\d+);t=(\d+)', a.headers["ratelimit"]) for a in answers]
+    assert [int(m[1]) for m in left if m] == [2, 1, 0, 0]
+    assert all(1 <= int(m[2]) <= 61 for m in left if m)
     limited = await custom.get(API, headers=busy)
     assert limited.headers["content-type"] == "application/problem+json"
     assert 1 <= int(limited.headers["retry-after"]) <= 61
+    assert limited.json()["code"] == "too-many-requests"
     assert (await custom.get(API, headers=calm)).status_code == 200
 
 

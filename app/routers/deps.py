@@ -162,6 +162,7 @@ async def list_params(
 
 
 Listing = Annotated[ListParams, Depends(list_params)]
+REQUIRED_IF_MATCH = "Required: "  # the OpenAPI document marks the header required (app/openapi.py)
 _IF_MATCH = Header(alias="If-Match", description='The resource\'s ETag, e.g. `"3"`.')
 
 
@@ -172,7 +173,13 @@ async def if_match_optional(
 
 
 async def if_match_required(
-    if_match: Annotated[str | None, _IF_MATCH] = None,
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description=REQUIRED_IF_MATCH + 'the resource\'s ETag, e.g. `"3"` (428 when missing).',
+        ),
+    ] = None,
 ) -> Precondition:
     """PATCH: a change must name the version it changes (428 when missing)."""
     return Precondition.parse(if_match, required=True)

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from app.auth import CurrentCaller
 from app.enums import enum_catalogue
 from app.models.api_keys import Me
+from app.openapi_contract import CATALOGUE_SCHEMAS
 from app.routers.deps import API_PREFIX, ResourceRoute, problems
 
 router = APIRouter(prefix=API_PREFIX, tags=["meta"], route_class=ResourceRoute)
@@ -19,7 +20,8 @@ class EnumValue(BaseModel):
     label_en: str
 
 
-_CATALOGUE = enum_catalogue()
+# Keyed by the name of each enum's schema in the OpenAPI document.
+_CATALOGUE = {CATALOGUE_SCHEMAS[name].__name__: values for name, values in enum_catalogue().items()}
 
 
 @router.get(
@@ -30,7 +32,8 @@ _CATALOGUE = enum_catalogue()
     responses=problems(),
 )
 async def enums(caller: CurrentCaller) -> dict[str, list[dict[str, str]]]:
-    """Every enum of the API, each code with a Vietnamese and an English label."""
+    """Every enum of the API, each code with a Vietnamese and an English label, keyed by the
+    name of its schema in the OpenAPI document (`TaskStatus`, `Pillar`, …)."""
     return _CATALOGUE
 
 

@@ -4,31 +4,75 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Literal
 
 import fastapi_offline
 from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 
-from app.errors import problem_response
+from app import problems
+from app.errors import NotFound, problem_response
 from app.migrate import current_revision
 
 router = APIRouter(tags=["operations"])
 STATIC_DIR = Path(fastapi_offline.__file__).parent / "static"
 
 
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Ready(BaseModel):
+    status: Literal["ready"]
+
+
+class ProblemKind(BaseModel):
+    code: str
+    status: int
+    title: str
+    title_vi: str
+    meaning: str
+    meaning_vi: str
+
+
+@router.get("/problems", name="problem_kinds", summary="Error catalogue")
+async def problem_kinds() -> list[ProblemKind]:
+    """Every `code` an error answer can carry (docs/errors.md)."""
+    return [ProblemKind(**vars(kind)) for kind in problems.KINDS]
+
+
+@router.get(
+    "/problems/{code}",
+    name="problem_kind",
+    summary="What an error means",
+    response_class=HTMLResponse,
+    responses={404: {"description": "No such kind of error"}},
+)
+async def problem_kind(code: str) -> HTMLResponse:
+    """The page a problem's `type` (`/problems/{code}`) resolves to."""
+    kind = problems.BY_CODE.get(code)
+    if kind is None:
+        raise NotFound(f"No kind of error is called '{code}'; GET /problems lists them.")
+    return HTMLResponse(problems.page(kind))
+
+
 @router.get("/healthz", name="healthz", summary="Liveness")
-async def healthz() -> dict[str, str]:
+async def healthz() -> Health:
     """The process is alive (does not touch the database)."""
-    return {"status": "ok"}
+    return Health(status="ok")
 
 
 @router.get(
     "/readyz",
     name="readyz",
     summary="Readiness",
-    responses={503: {"description": "Database unreachable or schema not at the latest migration"}},
+    responses={
+        200: {"model": Ready, "description": "Ready"},
+        503: {"description": "Database unreachable or schema not at the latest migration"},
+    },
 )
 async def readyz(request: Request) -> Response:
     """Ready when the database answers and its schema is at the latest migration."""

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.errors import BadRequest, Conflict, ValidationFailed
+from app.errors import BadRequest, InFlight, ValidationFailed
 from app.models.common import utcnow
 from app.models.idempotency import IDEMPOTENCY
 
@@ -57,7 +57,7 @@ async def claim(
         await conn.execute(select(func.pg_try_advisory_xact_lock(_lock_id(caller_key, key))))
     ).scalar_one()
     if not locked:
-        raise Conflict(
+        raise InFlight(
             "A request with this Idempotency-Key is still being processed; retry shortly."
         )
     row = (

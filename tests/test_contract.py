@@ -1,0 +1,157 @@
+"""The OpenAPI document says what the service does: statuses, headers, closed sets; and error
+answers carry a stable code, the request id, a type that resolves, and Vietnamese on request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from app import problems
+
+ROOT = Path(__file__).resolve().parent.parent
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+@pytest.fixture
+async def document(client: httpx.AsyncClient) -> dict[str, Any]:
+    return (await client.get("/openapi.json")).json()  # type: ignore[no-any-return]
+
+
+def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (path, method, op)
+        for path, ops in document["paths"].items()
+        for method, op in ops.items()
+        if method in METHODS
+    ]
+
+
+def headers_of(op: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {p["name"]: p for p in op.get("parameters", []) if p["in"] == "header"}
+
+
+def test_every_operation_documents_what_can_always_happen(document: dict[str, Any]) -> None:
+    for path, method, op in operations(document):
+        codes = set(op["responses"])
+        assert {"429", "500"} <= codes, (method, path)
+        if "requestBody" in op:
+            assert {"413", "415"} <= codes, (method, path)
+        named = headers_of(op)
+        if "Idempotency-Key" in named:
+            assert "409" in codes, (method, path)
+        for name, param in named.items():
+            assert param["schema"]["type"] == "string", (method, path, name)
+        for code, response in op["responses"].items():
+            assert "X-Request-ID" in response["headers"], (method, path, code)
+            if path.startswith("/api/"):
+                assert {"RateLimit", "RateLimit-Policy"} <= set(response["headers"])
+            if code in ("429", "503"):
+                assert "Retry-After" in response["headers"], (method, path, code)
+            if code[0] in "45":
+                assert "application/problem+json" in response["content"]
+
+
+def test_if_match_is_required_where_the_service_requires_it(document: dict[str, Any]) -> None:
+    patches = [op for _, method, op in operations(document) if method == "patch"]
+    assert patches and all(headers_of(op)["If-Match"]["required"] for op in patches)
+    deletes = [op for _, method, op in operations(document) if method == "delete"]
+    assert all(not headers_of(op)["If-Match"].get("required") for op in deletes if headers_of(op))
+
+
+def test_response_headers_are_documented(document: dict[str, Any]) -> None:
+    paths = document["paths"]
+    task = paths["/api/v1/tasks/{task_id}"]["get"]["responses"]["200"]["headers"]
+    assert "ETag" in task
+    created = paths["/api/v1/tasks"]["post"]["responses"]["201"]["headers"]
+    assert {"Location", "ETag", "Idempotent-Replayed"} <= set(created)
+    listed = paths["/api/v1/tasks"]["get"]["responses"]["200"]
+    assert "Link" in listed["headers"] and "Content-Disposition" in listed["headers"]
+    # Downloads are binary: generators keep the JSON type for the list.
+    for media in ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"):
+        assert listed["content"][media]["schema"] == {"type": "string", "format": "binary"}
+
+
+def test_closed_sets_are_named_enums(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+
+    def ref(schema: str, prop: str) -> str:
+        field = schemas[schema]["properties"][prop]
+        target = field.get("items", field)
+        target = next((s for s in target.get("anyOf", [target]) if "$ref" in s), target)
+        return str(target["$ref"]).rsplit("/", 1)[-1]
+
+    assert ref("TaskRead", "allowed_actions") == "TaskAction"
+    assert {"start", "submit", "confirm", "update"} <= set(schemas["TaskAction"]["enum"])
+    assert ref("ExtensionRequestRead", "status") == "ExtensionStatus"
+    assert ref("DeliveryRead", "status") == "DeliveryStatus"
+    assert ref("HistoryRead", "resource_type") == ref("EventRead", "resource_type")
+    assert ref("TaskReport", "group_by") == "TaskGroupBy"
+    transitions = document["paths"]["/api/v1/tasks/{task_id}/transitions"]["post"]
+    union = transitions["requestBody"]["content"]["application/json"]["schema"]
+    assert union["discriminator"]["propertyName"] == "action"
+    assert set(union["discriminator"]["mapping"]) <= set(schemas["TaskAction"]["enum"])
+    problem = schemas["Problem"]
+    assert {"code", "request_id"} <= set(problem["required"])
+    assert set(problem["properties"]["code"]["enum"]) == set(problems.BY_CODE)
+
+
+async def test_allowed_actions_are_within_their_enum(
+    client: httpx.AsyncClient, document: dict[str, Any], world: Any, office: dict[str, str]
+) -> None:
+    enum = set(document["components"]["schemas"]["TaskAction"]["enum"])
+    task = await world.task()
+    seen = set(task["allowed_actions"])
+    for action, fields in (("start", {}), ("submit", {"result": "Đã vận hành"})):
+        answer = await world.act(task, "lead", action, **fields)
+        assert answer.status_code == 200, answer.text
+        seen |= set(answer.json()["allowed_actions"])
+    assert seen and seen <= enum
+
+
+async def test_problems_carry_code_and_request_id_and_their_type_resolves(
+    client: httpx.AsyncClient, office: dict[str, str]
+) -> None:
+    answers = [
+        await client.get("/api/v1/tasks/00000000-0000-0000-0000-000000000000", headers=office),
+        await client.get("/api/v1/tasks"),
+        await client.post("/api/v1/agencies", json={"code": ""}, headers=office),
+        await client.get("/api/v1/tasks?nonsense=1", headers=office),
+    ]
+    assert [a.status_code for a in answers] == [404, 401, 422, 400]
+    for answer in answers:
+        body = answer.json()
+        assert body["code"] in problems.BY_CODE and body["type"] == f"/problems/{body['code']}"
+        assert body["request_id"] == answer.headers["x-request-id"]
+        page = await client.get(body["type"])
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert f"<code>{body['code']}</code>" in page.text
+    catalogue = (await client.get("/problems")).json()
+    assert [k["code"] for k in catalogue] == [k.code for k in problems.KINDS]
+    assert (await client.get("/problems/no-such-kind")).status_code == 404
+
+
+def test_the_error_catalogue_in_docs_is_the_services() -> None:
+    assert (ROOT / "docs" / "errors.md").read_text() == problems.catalogue_markdown()
+
+
+async def test_vietnamese_on_request(client: httpx.AsyncClient, office: dict[str, str]) -> None:
+    vi = {**office, "Accept-Language": "vi-VN,vi;q=0.9,en;q=0.5"}
+    invalid = await client.post("/api/v1/agencies", json={"name": "x" * 600}, headers=vi)
+    body = invalid.json()
+    assert body["title"] == "Dữ liệu không hợp lệ"
+    messages = {e["field"]: e["message"] for e in body["errors"]}
+    assert messages["code"] == "Trường này là bắt buộc"
+    assert messages["name"] == "Chuỗi dài tối đa 500 ký tự" or "ký tự" in messages["name"]
+    assert "Trường này là bắt buộc" in body["detail"]
+    missing = await client.get("/api/v1/tasks/00000000-0000-0000-0000-000000000000", headers=vi)
+    assert missing.json()["title"] == "Không tìm thấy"
+    assert missing.json()["detail"].startswith("Không")
+    # English stays the default, and a lower preference for Vietnamese does not switch.
+    for english in (office, {**office, "Accept-Language": "en, vi;q=0.5"}):
+        answer = await client.get(
+            "/api/v1/tasks/00000000-0000-0000-0000-000000000000", headers=english
+        )
+        assert answer.json()["title"] == "Not found"
