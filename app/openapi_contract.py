@@ -126,6 +126,7 @@ ENUM_FIELDS = {
     ("Actor", "role"): "Role",
     ("TaskReport", "group_by"): "TaskGroupBy",
     ("SnapshotRead", "kind"): "SnapshotKind",
+    ("SnapshotSummary", "kind"): "SnapshotKind",
     ("SnapshotRead", "group_by"): "TaskGroupBy",
 }
 
@@ -152,6 +153,23 @@ def _enums(schemas: dict[str, Any]) -> None:
             properties[prop] = {**keep, "anyOf": [ref, {"type": "null"}]}
         else:
             properties[prop] = {**keep, **ref}
+
+
+# Answers whose every field is always sent (defaults in the model are for building them).
+ALWAYS_SENT = ("AgencyRead", "MeetingRead")
+
+
+def _required(schemas: dict[str, Any]) -> None:
+    """Fields always sent are `required` in answers: a page's `next_cursor` (null on the last
+    page; `total` only with `count=true`), every field of ALWAYS_SENT."""
+    for name, schema in schemas.items():
+        properties = schema.get("properties", {})
+        wanted = list(properties) if name in ALWAYS_SENT else []
+        if "next_cursor" in properties and "items" in properties:
+            wanted = ["items", "next_cursor"]
+        if wanted:
+            schema["required"] = [*schema.get("required", []), *wanted]
+            schema["required"] = list(dict.fromkeys(schema["required"]))
 
 
 def _headers(*names: str) -> dict[str, Any]:
@@ -223,6 +241,7 @@ def _response_headers(
 def complete(schema: dict[str, Any], problem_content: dict[str, Any]) -> None:
     schemas = schema.get("components", {}).get("schemas", {})
     _enums(schemas)
+    _required(schemas)
     for path, operations in schema.get("paths", {}).items():
         for method, operation in operations.items():
             _parameters(operation)

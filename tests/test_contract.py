@@ -155,3 +155,71 @@ async def test_vietnamese_on_request(client: httpx.AsyncClient, office: dict[str
             "/api/v1/tasks/00000000-0000-0000-0000-000000000000", headers=english
         )
         assert answer.json()["title"] == "Not found"
+
+
+def _validator(document: dict[str, Any], path: str, method: str = "get") -> Any:
+    import jsonschema_rs
+
+    response = document["paths"][path][method]["responses"]
+    ok = response.get("200") or response["201"]
+    schema = ok["content"]["application/json"]["schema"]
+    return jsonschema_rs.Draft202012Validator(
+        {**schema, "components": document["components"]}, validate_formats=True
+    )
+
+
+async def test_answers_match_their_documented_schemas(
+    client: httpx.AsyncClient, engine: Any, office: dict[str, str], document: dict[str, Any]
+) -> None:
+    """On the demo province (appraisals, decisions, answers, attachments, a frozen report):
+    every field the document requires is sent, with its documented type."""
+    from app import demo
+
+    async with engine.begin() as conn:
+        await demo.load(conn)
+    api = "/api/v1"
+
+    async def check(url: str, path: str | None = None, **params: Any) -> dict[str, Any]:
+        answer = await client.get(url, params=params, headers=office)
+        assert answer.status_code == 200, (url, answer.text)
+        body: dict[str, Any] = answer.json()
+        errors = [str(e) for e in _validator(document, path or url).iter_errors(body)]
+        assert not errors, (url, errors[:3])
+        return body
+
+    for name in ("agencies", "directives", "tasks", "proposals", "budget-requests", "events"):
+        await check(f"{api}/{name}", limit=200)
+    tasks = (await check(f"{api}/tasks", limit=200))["items"]
+    reported = [t for t in tasks if t["progress_percent"]]
+    assert reported
+    await check(
+        f"{api}/tasks/{reported[0]['id']}/progress-reports",
+        f"{api}/tasks/{{task_id}}/progress-reports",
+    )
+    budget = (await check(f"{api}/budget-requests"))["items"]
+    assert any(b["decision"] for b in budget) and any(b["appraisal"] for b in budget)
+    proposals = (await check(f"{api}/proposals"))["items"]
+    open_ = next(p for p in proposals if {"review", "resolve"} & set(p["allowed_actions"]))
+    steps: list[dict[str, Any]] = [
+        {"action": "review"},
+        {
+            "action": "resolve",
+            "resolution": "accepted",
+            "response": {"text": "Đồng ý chủ trương", "responder_name": "Văn phòng"},
+        },
+    ]
+    for action in steps[0 if "review" in open_["allowed_actions"] else 1 :]:
+        moved = await client.post(
+            f"{api}/proposals/{open_['id']}/transitions", json=action, headers=office
+        )
+        assert moved.status_code == 200, moved.text
+    proposals = (await check(f"{api}/proposals"))["items"]
+    assert any(p["response"] for p in proposals)
+    for params in ({}, {"period": "2023-Q4"}, {"group_by": "directive"}):
+        await check(f"{api}/reports/tasks", **params)
+    await check(f"{api}/reports/budget")
+    await check(f"{api}/reports/proposals")
+    await check(f"{api}/reports/periods", kind="quarter", year=2023)
+    await check(f"{api}/reports/snapshots")
+    for path in ("/readyz", "/healthz", "/problems", f"{api}/meta/enums", f"{api}/me"):
+        await check(path)

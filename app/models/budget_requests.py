@@ -269,6 +269,17 @@ else:
     BudgetTransition = action_union(*BUDGET_ACTIONS)
 
 
+class AppraisalRead(SQLModel):
+    opinion: str
+    appraised_on: IsoDate
+
+
+class DecisionRead(SQLModel):
+    document_number: str
+    decided_on: IsoDate
+    decided_by: str
+
+
 class BudgetRequestRead(SQLModel):
     id: uuid.UUID
     code: str
@@ -285,8 +296,8 @@ class BudgetRequestRead(SQLModel):
     amount_approved_vnd: int | None
     disbursed_vnd: int
     justification: str | None
-    appraisal: dict[str, Any] | None
-    decision: dict[str, Any] | None
+    appraisal: AppraisalRead | None
+    decision: DecisionRead | None
     disbursement_deadline: IsoDate | None
     status: BudgetStatus
     allowed_actions: list[str]

@@ -112,6 +112,17 @@ class DirectiveCreate(InputModel):
     year: int | None = Field(default=None, ge=1990, le=2999)
 
 
+class MeetingPatch(InputModel):
+    """The meeting's fields to change (RFC 7396): a field given replaces it, null clears it."""
+
+    held_on: IsoDate | None = None
+    chair_name: str | None = Field(default=None, max_length=200)
+    chair_title: str | None = Field(default=None, max_length=200)
+    host_agency_id: uuid.UUID | None = None
+    location: str | None = Field(default=None, max_length=500)
+    participant_agency_ids: list[uuid.UUID] | None = Field(default=None, max_length=200)
+
+
 class DirectiveUpdate(InputModel):
     """Merge patch; `meeting` is merged field by field (RFC 7396)."""
 
@@ -127,7 +138,7 @@ class DirectiveUpdate(InputModel):
     signer_name: str | None = Field(default=None, max_length=200)
     signer_title: str | None = Field(default=None, max_length=200)
     document_number: str | None = Field(default=None, min_length=1, max_length=60)
-    meeting: dict[str, Any] | None = None
+    meeting: MeetingPatch | None = None
 
 
 class TaskSummary(SQLModel):

@@ -133,6 +133,13 @@ class ProposalUpdate(InputModel):
     handler_agency_ids: list[uuid.UUID] = Field(default=None, max_length=100)
 
 
+class ProposalAnswer(SQLModel):
+    text: str
+    responded_on: IsoDate
+    responder_name: str | None = None
+    responder_title: str | None = None
+
+
 class ProposalRead(SQLModel):
     id: uuid.UUID
     code: str
@@ -148,7 +155,7 @@ class ProposalRead(SQLModel):
     response_overdue: bool
     status: ProposalStatus
     resolution: Resolution | None
-    response: dict[str, Any] | None
+    response: ProposalAnswer | None
     handler_agency_ids: list[uuid.UUID]
     task_ids: list[uuid.UUID]
     budget_request_ids: list[uuid.UUID]

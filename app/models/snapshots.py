@@ -82,6 +82,21 @@ class SnapshotRead(SQLModel):
     created_at: datetime
 
 
+class SnapshotSummary(SQLModel):
+    id: uuid.UUID
+    kind: str
+    params: dict[str, Any]
+    note: str | None
+    supersedes_id: uuid.UUID | None
+    created_by_name: str | None
+    created_at: datetime
+
+
+class SnapshotList(SQLModel):
+    items: list[SnapshotSummary]
+    next_cursor: str | None
+
+
 class DriftItem(SQLModel):
     task_id: uuid.UUID
     code: str

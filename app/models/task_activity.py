@@ -77,6 +77,11 @@ class ProgressReportCreate(InputModel):
     )
 
 
+class AttachmentRead(SQLModel):
+    name: str
+    url: str
+
+
 class ProgressReportRead(SQLModel):
     id: uuid.UUID
     task_id: uuid.UUID
@@ -85,7 +90,7 @@ class ProgressReportRead(SQLModel):
     results: str | None
     difficulties: str | None
     recommendations: str | None
-    attachments: list[dict[str, Any]]
+    attachments: list[AttachmentRead]
     reporting_agency_id: uuid.UUID
     actor_id: uuid.UUID | None
     actor_name: str | None

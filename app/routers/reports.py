@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from app import exports, report_workbook
 from app.auth import CurrentCaller
 from app.db import ReadConn
+from app.enums import ProposalStatus, Resolution
 from app.models.common import IsoDate
 from app.routers.deps import API_PREFIX, ResourceRoute, Year, json_response, problems
 from app.services import periods, report_details, reports, request_reports
@@ -32,17 +33,20 @@ Mode = Annotated[
 
 class PeriodItem(BaseModel):
     key: str
-    kind: str
-    start: IsoDate
-    end: IsoDate
+    kind: Literal["month", "quarter", "half", "year"]
+    start: IsoDate = Field(alias="from")
+    end: IsoDate = Field(alias="to")
 
 
 class PeriodList(BaseModel):
-    items: list[dict[str, Any]]
+    items: list[PeriodItem]
 
 
 class ReportRow(BaseModel):
-    key: Any
+    key: str | None = Field(
+        description="The group: an agency's or directive's id, or the code grouped by; null "
+        "in the totals row and for tasks without a value."
+    )
     label: str | None
     assigned: int
     completed_on_time: int
@@ -79,9 +83,44 @@ class ReportRow(BaseModel):
 class TaskReport(BaseModel):
     group_by: str
     period: str | None
+    start: IsoDate | None = Field(alias="from", description="First assignment day counted.")
+    end: IsoDate | None = Field(alias="to", description="Last assignment day counted.")
     as_of: IsoDate
     items: list[ReportRow]
     totals: ReportRow
+
+
+class BudgetRow(BaseModel):
+    key: str | None = Field(description="The agency's id or the code grouped by; null: totals.")
+    label: str | None
+    count: int
+    requested_vnd: int
+    recommended_vnd: int
+    approved_vnd: int
+    disbursed_vnd: int
+
+
+class BudgetReport(BaseModel):
+    group_by: Literal["agency", "funding_source", "expenditure_type", "purpose"]
+    fiscal_year: list[int] | None
+    items: list[BudgetRow]
+    totals: BudgetRow
+
+
+class ProposalRow(BaseModel):
+    key: str | None = Field(description="The agency's id or the category.")
+    label: str | None
+    count: int
+    by_status: dict[ProposalStatus, int] = Field(description="Non-zero counts by status.")
+    by_resolution: dict[Resolution, int] = Field(description="Non-zero counts by resolution.")
+    average_days_to_respond: float | None
+    overdue_responses: int
+
+
+class ProposalReport(BaseModel):
+    group_by: Literal["agency", "category"]
+    as_of: IsoDate
+    items: list[ProposalRow]
 
 
 @router.get(
@@ -202,6 +241,7 @@ def task_report_file(
     "/budget",
     name="budget",
     summary="Budget requests and money, grouped",
+    response_model=BudgetReport,
     responses={**problems(), **DOWNLOADS},
 )
 async def budget_report(
@@ -242,6 +282,7 @@ async def budget_report(
     "/proposals",
     name="proposals",
     summary="Proposals and their answers, grouped",
+    response_model=ProposalReport,
     responses=problems(),
 )
 async def proposal_report(

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from app import exports
 from app.auth import CurrentCaller
 from app.db import ReadConn, WriteConn
-from app.models.snapshots import Drift, SnapshotCreate, SnapshotRead
+from app.models.snapshots import Drift, SnapshotCreate, SnapshotList, SnapshotRead
 from app.routers.deps import API_PREFIX, Listing, ResourceRoute, json_response, problems
 from app.routers.reports import DOWNLOADS, task_report_file
 from app.services import snapshots
@@ -46,7 +46,13 @@ async def freeze(
     return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
 
 
-@router.get("", name="list_snapshots", summary="Frozen reports", responses=problems())
+@router.get(
+    "",
+    name="list_snapshots",
+    summary="Frozen reports",
+    response_model=SnapshotList,
+    responses=problems(),
+)
 async def list_snapshots(
     request: Request, caller: CurrentCaller, conn: ReadConn, params: Listing
 ) -> Response:
