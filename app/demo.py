@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app import demo_ids
 from app.auth import Caller
 from app.clock import FixedClock
 from app.config import get_settings
@@ -41,6 +42,7 @@ from app.enums import (
     ExpenditureType,
     FundingSource,
     Role,
+    TaskGroupBy,
 )
 from app.kernel.precondition import ABSENT
 from app.models.agencies import AgencyCreate
@@ -85,6 +87,7 @@ async def _load_agencies(conn: AsyncConnection) -> dict[str, Any]:
                 valid_from=valid_from,
                 valid_to=valid_to,
             ),
+            agency_id=demo_ids.agency(code),
         )
         ids[code] = body["id"]
     return ids
@@ -358,7 +361,7 @@ async def _freeze_quarter(conn: AsyncConnection) -> None:
         LOADER,
         SnapshotCreate(
             kind="tasks",
-            group_by="lead_agency",
+            group_by=TaskGroupBy.lead_agency,
             period="2023-Q4",
             note="Chốt số liệu quý IV/2023 (minh họa)",
         ),

@@ -161,6 +161,39 @@ class DeadlineChangeKind(StrEnum):
     adjustment = "adjustment"  # decided by the office or a leader
 
 
+class SuccessionStatus(StrEnum):
+    """What an agency becomes when its work passes to a successor."""
+
+    merged = "merged"
+    dissolved = "dissolved"
+
+
+class TaskGroupBy(StrEnum):
+    lead_agency = "lead_agency"
+    pillar = "pillar"
+    field = "field"
+    directive = "directive"
+    priority = "priority"
+    assigned_by_name = "assigned_by_name"
+
+
+class BudgetGroupBy(StrEnum):
+    agency = "agency"
+    funding_source = "funding_source"
+    expenditure_type = "expenditure_type"
+    purpose = "purpose"
+
+
+class ProposalGroupBy(StrEnum):
+    agency = "agency"
+    category = "category"
+
+
+class PeriodMode(StrEnum):
+    decree_09 = "decree_09"  # Nghị định 09/2019: months from the 15th
+    calendar = "calendar"
+
+
 class DeliveryStatus(StrEnum):
     pending = "pending"
     delivered = "delivered"

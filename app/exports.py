@@ -29,7 +29,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def wanted(request: Request) -> str | None:
-    """The download format the Accept header asks for, if any (JSON otherwise)."""
+    """The download format asked for — by the file operation (`/tasks.csv`) or the Accept
+    header — if any (JSON otherwise)."""
+    chosen = request.scope.get("dondoc.download")
+    if chosen is not None:
+        return str(chosen)
     accept = request.headers.get("accept", "")
     if XLSX in accept:
         return XLSX

@@ -9,7 +9,6 @@ from enum import StrEnum
 from typing import Any
 
 from app import enums
-from app.services.reports import GROUPS
 
 BINARY = {"type": "string", "format": "binary"}
 DOWNLOADS = ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -41,6 +40,8 @@ HEADERS: dict[str, dict[str, Any]] = {
     "Allow": {"description": "The methods the path has.", **STRING},
 }
 EXTRA_STATUSES = {
+    "400": "Malformed request: an unknown query parameter, a malformed header (problem+json)",
+    "404": "Not found, or not visible to the caller (problem+json)",
     "409": "Conflict, or a request with the same Idempotency-Key still running (problem+json)",
     "412": "If-Match names an old version (problem+json)",
     "413": "Body too large (problem+json)",
@@ -88,6 +89,47 @@ CATALOGUE_SCHEMAS: dict[str, type[StrEnum]] = {
 }
 
 
+EDITS = ("created", "updated", "deleted", "restored")
+# The history actions of each resource type beyond its lifecycle's transitions (docs/api.md).
+OTHER_ACTIONS: dict[str, tuple[str, ...]] = {
+    "agency": (*EDITS, "succession"),
+    "directive": EDITS,
+    "task": (
+        *EDITS,
+        "progress_reported",
+        "extension_requested",
+        "extension_decided",
+        "deadline_adjusted",
+        "reminded",
+        "due_soon",
+        "overdue",
+    ),
+    "proposal": (*EDITS, "tasks_assigned"),
+    "budget_request": (*EDITS, "disbursed", "deadline_extended"),
+    "api_key": ("created", "revoked"),
+    "webhook": EDITS,
+    "report_snapshot": ("created",),
+}
+
+
+def history_actions() -> dict[str, list[str]]:
+    """Every action a history entry (and so an event `<resource_type>.<action>`) can carry,
+    by resource type."""
+    from app.permissions import LIFECYCLES
+
+    return {
+        resource: list(
+            dict.fromkeys(
+                [
+                    *others,
+                    *(list(LIFECYCLES[resource].transitions) if resource in LIFECYCLES else []),
+                ]
+            )
+        )
+        for resource, others in OTHER_ACTIONS.items()
+    }
+
+
 def _closed_sets() -> dict[str, list[str]]:
     """Schemas of closed sets the models keep as plain strings, by name."""
     from app.permissions import PERMISSIONS
@@ -104,7 +146,9 @@ def _closed_sets() -> dict[str, list[str]]:
         )
     }
     sets["ResourceType"] = list(RESOURCE_TYPES)
-    sets["TaskGroupBy"] = list(GROUPS)
+    actions = history_actions()
+    sets["HistoryAction"] = list(dict.fromkeys(a for each in actions.values() for a in each))
+    sets["EventType"] = [f"{r}.{a}" for r, each in actions.items() for a in each]
     sets["SnapshotKind"] = ["tasks"]
     for enum in (enums.ExtensionStatus, enums.DeliveryStatus, enums.Role):
         sets[enum.__name__] = [m.value for m in enum]
@@ -123,8 +167,9 @@ ENUM_FIELDS = {
     ("HistoryRead", "resource_type"): "ResourceType",
     ("EventRead", "resource_type"): "ResourceType",
     ("HistoryRead", "actor_role"): "Role",
+    ("HistoryRead", "action"): "HistoryAction",
+    ("EventRead", "type"): "EventType",
     ("Actor", "role"): "Role",
-    ("TaskReport", "group_by"): "TaskGroupBy",
     ("SnapshotRead", "kind"): "SnapshotKind",
     ("SnapshotSummary", "kind"): "SnapshotKind",
     ("SnapshotRead", "group_by"): "TaskGroupBy",
@@ -173,7 +218,7 @@ def _required(schemas: dict[str, Any]) -> None:
 
 
 def _headers(*names: str) -> dict[str, Any]:
-    return {name: HEADERS[name] for name in names}
+    return {name: {"$ref": f"#/components/headers/{name}"} for name in names}
 
 
 def _schema_of(response: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
@@ -182,10 +227,14 @@ def _schema_of(response: dict[str, Any], schemas: dict[str, Any]) -> dict[str, A
     return dict(schemas.get(ref.rsplit("/", 1)[-1], {})) if ref else schema
 
 
-def _statuses(method: str, operation: dict[str, Any]) -> list[str]:
+def _statuses(path: str, method: str, operation: dict[str, Any]) -> list[str]:
     """The statuses this operation can answer beyond those it declares."""
     params = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
     extra = ["429", "500", "503"]
+    if path.startswith("/api/"):
+        extra.append("400")  # an unknown query parameter, a malformed header
+    if "{" in path:
+        extra.append("404")  # a path id that names nothing (or is not an id)
     if "requestBody" in operation or method in ("post", "put", "patch"):
         extra += ["413", "415"]
     if "Idempotency-Key" in params:
@@ -239,14 +288,15 @@ def _response_headers(
 
 
 def complete(schema: dict[str, Any], problem_content: dict[str, Any]) -> None:
-    schemas = schema.get("components", {}).get("schemas", {})
+    schema.setdefault("components", {})["headers"] = HEADERS
+    schemas = schema["components"].get("schemas", {})
     _enums(schemas)
     _required(schemas)
     for path, operations in schema.get("paths", {}).items():
         for method, operation in operations.items():
             _parameters(operation)
             responses = operation.setdefault("responses", {})
-            for code in _statuses(method, operation):
+            for code in _statuses(path, method, operation):
                 responses.setdefault(code, {"description": EXTRA_STATUSES[code]})
             for code, response in responses.items():
                 if code[0] in "45":

@@ -27,6 +27,7 @@ from app.enums import Role
 from app.main import create_app
 from app.migrate import upgrade
 from app.models.common import metadata
+from app.openapi_contract import history_actions
 from app.services import api_keys, codes
 
 BOOTSTRAP_KEY = "ddk_test_bootstrap_admin_key_0123456789"
@@ -125,11 +126,16 @@ async def _clean(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     else:  # the test made its own app: empty the tables through a connection of our own
         engine = create_async_engine(request.getfixturevalue("database_url"))
     async with engine.begin() as conn:
+        # Every history action the test wrote is one the OpenAPI document lists.
+        written = await conn.execute(text("SELECT DISTINCT resource_type, action FROM history"))
+        documented = history_actions()
+        unlisted = [(r, a) for r, a in written if a not in documented.get(r, ())]
         await conn.execute(text(f"TRUNCATE {TABLES} CASCADE"))
         await conn.execute(text(DROP_CODE_SEQUENCES))
     if "app" not in request.fixturenames:
         await engine.dispose()
     codes.forget_sequences()
+    assert not unlisted, f"history actions missing from app/openapi_contract.py: {unlisted}"
 
 
 @pytest.fixture

@@ -37,6 +37,10 @@ def test_every_operation_documents_what_can_always_happen(document: dict[str, An
     for path, method, op in operations(document):
         codes = set(op["responses"])
         assert {"429", "500"} <= codes, (method, path)
+        if path.startswith("/api/"):
+            assert "400" in codes, (method, path)
+        if "{" in path:
+            assert "404" in codes, (method, path)
         if "requestBody" in op:
             assert {"413", "415"} <= codes, (method, path)
         named = headers_of(op)
@@ -63,15 +67,14 @@ def test_if_match_is_required_where_the_service_requires_it(document: dict[str, 
 
 def test_response_headers_are_documented(document: dict[str, Any]) -> None:
     paths = document["paths"]
+    assert set(document["components"]["headers"]) >= {"ETag", "RateLimit", "X-Request-ID"}
     task = paths["/api/v1/tasks/{task_id}"]["get"]["responses"]["200"]["headers"]
     assert "ETag" in task
     created = paths["/api/v1/tasks"]["post"]["responses"]["201"]["headers"]
     assert {"Location", "ETag", "Idempotent-Replayed"} <= set(created)
-    listed = paths["/api/v1/tasks"]["get"]["responses"]["200"]
-    assert "Link" in listed["headers"] and "Content-Disposition" in listed["headers"]
-    # Downloads are binary: generators keep the JSON type for the list.
-    for media in ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"):
-        assert listed["content"][media]["schema"] == {"type": "string", "format": "binary"}
+    assert "Link" in paths["/api/v1/tasks"]["get"]["responses"]["200"]["headers"]
+    file = paths["/api/v1/tasks.{format}"]["get"]["responses"]["200"]
+    assert "Content-Disposition" in file["headers"]
 
 
 def test_closed_sets_are_named_enums(document: dict[str, Any]) -> None:
@@ -88,7 +91,15 @@ def test_closed_sets_are_named_enums(document: dict[str, Any]) -> None:
     assert ref("ExtensionRequestRead", "status") == "ExtensionStatus"
     assert ref("DeliveryRead", "status") == "DeliveryStatus"
     assert ref("HistoryRead", "resource_type") == ref("EventRead", "resource_type")
-    assert ref("TaskReport", "group_by") == "TaskGroupBy"
+    assert ref("TaskReport", "group_by") == ref("SnapshotCreate", "group_by") == "TaskGroupBy"
+    assert ref("HistoryRead", "action") == "HistoryAction"
+    assert ref("EventRead", "type") == "EventType"
+    assert {"task.start", "agency.succession"} <= set(schemas["EventType"]["enum"])
+    assert ref("SuccessionCreate", "status") == "SuccessionStatus"
+    assert schemas["SuccessionStatus"]["enum"] == ["merged", "dissolved"]
+    periods = document["paths"]["/api/v1/reports/periods"]["get"]["parameters"]
+    mode = next(p for p in periods if p["name"] == "period_mode")["schema"]
+    assert mode["$ref"].endswith("/PeriodMode")
     transitions = document["paths"]["/api/v1/tasks/{task_id}/transitions"]["post"]
     union = transitions["requestBody"]["content"]["application/json"]["schema"]
     assert union["discriminator"]["propertyName"] == "action"
@@ -223,3 +234,90 @@ async def test_answers_match_their_documented_schemas(
     await check(f"{api}/reports/snapshots")
     for path in ("/readyz", "/healthz", "/problems", f"{api}/meta/enums", f"{api}/me"):
         await check(path)
+
+
+def test_the_committed_contract_is_the_services() -> None:
+    from app import contract_check
+
+    assert (ROOT / "openapi.json").read_text() == contract_check.render(contract_check.current())
+
+
+def test_breaking_changes_are_found() -> None:
+    from app.contract_check import breaking
+
+    def doc(op_id: str, enum: list[str], required: list[str], param: bool) -> dict[str, Any]:
+        body = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/In"}}}}
+        parameters = [{"name": "q", "in": "query", "required": param, "schema": {}}]
+        return {
+            "paths": {
+                "/a": {"get": {"operationId": op_id, "parameters": parameters}},
+                "/b": {"post": {"operationId": "b", "requestBody": body}},
+            },
+            "components": {
+                "schemas": {
+                    "In": {
+                        "properties": {
+                            "x": {"type": "string", "enum": enum},
+                            "y": {"type": "integer"},
+                        },
+                        "required": required,
+                    }
+                }
+            },
+        }
+
+    old = doc("a", ["p", "q"], ["x"], False)
+    assert breaking(old, doc("a", ["p", "q", "r"], ["x"], False)) == []  # widened: fine
+    assert breaking(old, doc("a2", ["p", "q"], ["x"], False)) == ["GET /a: operationId a renamed"]
+    assert breaking(old, doc("a", ["p"], ["x"], False)) == ["In.x: type narrowed"]
+    assert breaking(old, doc("a", ["p", "q"], ["x", "y"], False)) == [
+        "In.y: request field now required"
+    ]
+    assert breaking(old, doc("a", ["p", "q"], ["x"], True)) == ["GET /a: parameter q now required"]
+    gone = doc("a", ["p", "q"], ["x"], False)
+    del gone["paths"]["/a"]
+    assert breaking(old, gone) == ["GET /a: operation removed"]
+    typed = doc("a", ["p", "q"], ["x"], False)
+    typed["components"]["schemas"]["In"]["properties"]["y"] = {"type": "string"}
+    assert breaking(old, typed) == ["In.y: type narrowed"]
+
+
+async def test_downloads_are_operations_of_their_own(
+    client: httpx.AsyncClient, world: Any, office: dict[str, str], document: dict[str, Any]
+) -> None:
+    await world.task(title="Tải về bảng tính")
+    csv = await client.get("/api/v1/tasks.csv", headers=office)
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert "Tải về bảng tính" in csv.text and "attachment" in csv.headers["content-disposition"]
+    xlsx = await client.get("/api/v1/tasks.xlsx", params={"status": "new"}, headers=office)
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    report = await client.get("/api/v1/reports/tasks.csv", headers=office)
+    assert report.status_code == 200 and report.headers["content-type"].startswith("text/csv")
+    assert (await client.get("/api/v1/tasks.pdf", headers=office)).status_code == 404
+    # Filters are checked as on the JSON operation; the JSON operation stays JSON only.
+    assert (await client.get("/api/v1/tasks.csv?nonsense=1", headers=office)).status_code == 400
+    paths = document["paths"]
+    assert list(paths["/api/v1/tasks"]["get"]["responses"]["200"]["content"]) == [
+        "application/json"
+    ]
+    for path in ("/api/v1/tasks.{format}", "/api/v1/reports/snapshots/{snapshot_id}.{format}"):
+        content = paths[path]["get"]["responses"]["200"]["content"]
+        assert all(c["schema"] == {"type": "string", "format": "binary"} for c in content.values())
+
+
+async def test_examples_name_what_the_demo_has(
+    client: httpx.AsyncClient, engine: Any, office: dict[str, str], document: dict[str, Any]
+) -> None:
+    import json
+    import re
+
+    from app import demo
+
+    async with engine.begin() as conn:
+        await demo.load(conn)
+    text = json.dumps(document["components"]["schemas"])
+    ids = set(re.findall(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", text))
+    assert len(ids) >= 3
+    for agency_id in ids:
+        found = await client.get(f"/api/v1/agencies/{agency_id}", headers=office)
+        assert found.status_code == 200, agency_id

@@ -10,7 +10,8 @@ from sqlalchemy import CheckConstraint, Column, Computed, DateTime, Index, Table
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlmodel import Field, SQLModel
 
-from app.enums import AgencyKind, AgencyStatus, sql_in
+from app import demo_ids
+from app.enums import AgencyKind, AgencyStatus, SuccessionStatus, sql_in
 from app.ids import uuid7
 from app.models.common import InputModel, IsoDate, utcnow
 
@@ -133,7 +134,7 @@ class SuccessionCreate(InputModel):
         json_schema_extra={
             "examples": [
                 {
-                    "successor_id": "01a224fa-8c43-72d4-8cab-a119fdd77bf5",
+                    "successor_id": demo_ids.SCIENCE,
                     "effective_on": "2025-03-01",
                     "status": "merged",
                 }
@@ -143,7 +144,7 @@ class SuccessionCreate(InputModel):
 
     successor_id: uuid.UUID
     effective_on: IsoDate
-    status: AgencyStatus = Field(description="merged or dissolved")
+    status: SuccessionStatus
 
 
 class SuccessionResult(SQLModel):

@@ -12,6 +12,7 @@ from sqlalchemy import BigInteger, CheckConstraint, Column, Computed, DateTime, 
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlmodel import Field, SQLModel
 
+from app import demo_ids
 from app.enums import BudgetPurpose, BudgetStatus, ExpenditureType, FundingSource, sql_in
 from app.ids import uuid7
 from app.models.common import (
@@ -154,7 +155,7 @@ class BudgetRequestCreate(InputModel):
             "examples": [
                 {
                     "title": "Kinh phí thuê chuyên gia vận hành trung tâm dữ liệu tỉnh năm 2023",
-                    "requesting_agency_id": "01a224fa-8c40-75af-bd48-ea4a5a1a702b",
+                    "requesting_agency_id": demo_ids.ICT,
                     "expenditure_type": "recurrent",
                     "purpose": "expert_hiring",
                     "funding_source": "provincial",

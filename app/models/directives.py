@@ -11,6 +11,7 @@ from sqlalchemy import CheckConstraint, Column, Computed, DateTime, Index, Table
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlmodel import Field, SQLModel
 
+from app import demo_ids
 from app.enums import DirectiveKind, DirectiveStatus, sql_in
 from app.ids import uuid7
 from app.models.common import ActionBody, InputModel, IsoDate, action_union, utcnow
@@ -90,7 +91,7 @@ class DirectiveCreate(InputModel):
                 {
                     "kind": "meeting_conclusion",
                     "title": "Kết luận buổi làm việc với Sở Thông tin và Truyền thông",
-                    "issuer_agency_id": "01a224fa-8c34-7b30-9295-0e68dbaec896",
+                    "issuer_agency_id": demo_ids.PROVINCE,
                     "issued_on": "2023-03-01",
                     "document_number": "45/TB-UBND",
                     "meeting": {"held_on": "2023-02-28", "chair_title": "Phó Chủ tịch UBND tỉnh"},

@@ -11,6 +11,7 @@ from sqlalchemy import CheckConstraint, Column, Computed, DateTime, Index, Table
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlmodel import Field, SQLModel
 
+from app import demo_ids
 from app.enums import ProposalCategory, ProposalStatus, Resolution, sql_in
 from app.ids import uuid7
 from app.models.common import (
@@ -98,7 +99,7 @@ class ProposalCreate(InputModel):
                 {
                     "title": "Bố trí kinh phí thuê chuyên gia vận hành trung tâm dữ liệu tỉnh",
                     "category": "funding",
-                    "submitting_agency_id": "01a224fa-8c40-75af-bd48-ea4a5a1a702b",
+                    "submitting_agency_id": demo_ids.ICT,
                     "response_due_date": "2023-04-30",
                 }
             ]

@@ -13,6 +13,7 @@ from sqlalchemy import Column, DateTime, Index, Table
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
+from app.enums import PeriodMode, TaskGroupBy
 from app.ids import uuid7
 from app.models.common import InputModel, IsoDate, utcnow
 
@@ -40,8 +41,6 @@ class ReportSnapshot(SQLModel, table=True):
 
 REPORT_SNAPSHOTS: Table = ReportSnapshot.__table__  # type: ignore[attr-defined]
 
-GroupBy = Literal["lead_agency", "pillar", "field", "directive", "priority", "assigned_by_name"]
-
 
 class SnapshotCreate(InputModel):
     model_config = ConfigDict(
@@ -52,9 +51,9 @@ class SnapshotCreate(InputModel):
     )
 
     kind: Literal["tasks"] = "tasks"
-    group_by: GroupBy = "lead_agency"
+    group_by: TaskGroupBy = TaskGroupBy.lead_agency
     period: str | None = Field(default=None, max_length=10, description="2023, 2023-Q4, …")
-    period_mode: Literal["decree_09", "calendar"] = "decree_09"
+    period_mode: PeriodMode = PeriodMode.decree_09
     from_: IsoDate | None = Field(default=None, alias="from")
     to: IsoDate | None = None
     as_of: IsoDate | None = Field(

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlmodel import Field, SQLModel
 
+from app import demo_ids
 from app.enums import Pillar, Priority, Recurrence, TaskStatus, Timeliness, sql_in
 from app.ids import uuid7
 from app.models.common import (
@@ -160,7 +161,7 @@ class TaskFields(InputModel):
 
 _EXAMPLE: dict[str, Any] = {
     "title": "Đẩy nhanh tiến độ triển khai nhiệm vụ chuyển đổi số",
-    "lead_agency_id": "01a224fa-8c40-75af-bd48-ea4a5a1a702b",
+    "lead_agency_id": demo_ids.ICT,
     "cooperating_agency_ids": [],
     "due_date": "2023-12-31",
     "pillar": "digital_government",

@@ -29,19 +29,10 @@ class Ready(BaseModel):
     status: Literal["ready"]
 
 
-class ProblemKind(BaseModel):
-    code: str
-    status: int
-    title: str
-    title_vi: str
-    meaning: str
-    meaning_vi: str
-
-
 @router.get("/problems", name="problem_kinds", summary="Error catalogue")
-async def problem_kinds() -> list[ProblemKind]:
+async def problem_kinds() -> list[problems.Kind]:
     """Every `code` an error answer can carry (docs/errors.md)."""
-    return [ProblemKind(**vars(kind)) for kind in problems.KINDS]
+    return list(problems.KINDS)
 
 
 @router.get(

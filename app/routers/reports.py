@@ -13,20 +13,25 @@ from pydantic import BaseModel, Field
 from app import exports, report_workbook
 from app.auth import CurrentCaller
 from app.db import ReadConn
-from app.enums import ProposalStatus, Resolution
+from app.enums import (
+    BudgetGroupBy,
+    PeriodMode,
+    ProposalGroupBy,
+    ProposalStatus,
+    Resolution,
+    TaskGroupBy,
+)
 from app.models.common import IsoDate
 from app.routers.deps import API_PREFIX, ResourceRoute, Year, json_response, problems
+from app.routers.files import add_file_route
 from app.services import periods, report_details, reports, request_reports
 
 router = APIRouter(prefix=f"{API_PREFIX}/reports", tags=["reports"], route_class=ResourceRoute)
 DOWNLOADS: dict[int | str, dict[str, Any]] = {
-    200: {
-        "content": {exports.CSV: {}, exports.XLSX: {}},
-        "description": "JSON, or a download when `Accept` asks for text/csv or xlsx.",
-    }
+    200: {"description": "JSON; as a file from the same path with `.csv` or `.xlsx`."}
 }
 Mode = Annotated[
-    Literal["decree_09", "calendar"],
+    PeriodMode,
     Query(description="Nghị định 09/2019 periods (default) or calendar ones."),
 ]
 
@@ -81,7 +86,7 @@ class ReportRow(BaseModel):
 
 
 class TaskReport(BaseModel):
-    group_by: str
+    group_by: TaskGroupBy
     period: str | None
     start: IsoDate | None = Field(alias="from", description="First assignment day counted.")
     end: IsoDate | None = Field(alias="to", description="Last assignment day counted.")
@@ -101,7 +106,7 @@ class BudgetRow(BaseModel):
 
 
 class BudgetReport(BaseModel):
-    group_by: Literal["agency", "funding_source", "expenditure_type", "purpose"]
+    group_by: BudgetGroupBy
     fiscal_year: list[int] | None
     items: list[BudgetRow]
     totals: BudgetRow
@@ -118,7 +123,7 @@ class ProposalRow(BaseModel):
 
 
 class ProposalReport(BaseModel):
-    group_by: Literal["agency", "category"]
+    group_by: ProposalGroupBy
     as_of: IsoDate
     items: list[ProposalRow]
 
@@ -134,7 +139,7 @@ async def list_periods(
     caller: CurrentCaller,
     kind: Annotated[Literal["month", "quarter", "half", "year"], Query()],
     year: Annotated[int, Query(ge=1990, le=2999)],
-    period_mode: Mode = "decree_09",
+    period_mode: Mode = PeriodMode.decree_09,
 ) -> Response:
     """The periods of a year: a month runs from the 15th of the previous month to the 14th; Q1
     from 15 December to 14 March; the year from 15 December to 14 December."""
@@ -156,10 +161,7 @@ async def task_report(
     request: Request,
     caller: CurrentCaller,
     conn: ReadConn,
-    group_by: Annotated[
-        Literal["lead_agency", "pillar", "field", "directive", "priority", "assigned_by_name"],
-        Query(),
-    ] = "lead_agency",
+    group_by: Annotated[TaskGroupBy, Query()] = TaskGroupBy.lead_agency,
     start: Annotated[
         IsoDate | None, Query(alias="from", description="First assignment day counted.")
     ] = None,
@@ -169,7 +171,7 @@ async def task_report(
     period: Annotated[
         str | None, Query(description="Instead of from/to: 2023, 2023-03, 2023-Q1, 2023-H1.")
     ] = None,
-    period_mode: Mode = "decree_09",
+    period_mode: Mode = PeriodMode.decree_09,
     as_of: Annotated[
         IsoDate | None,
         Query(
@@ -204,6 +206,15 @@ async def task_report(
         return json_response(body)
     details = await report_details.late_tasks(conn, caller, query) if kind == exports.XLSX else None
     return task_report_file(request, kind, body, query, today, details)
+
+
+add_file_route(
+    router,
+    task_report,
+    name="tasks_download",
+    summary="The task report as a CSV or xlsx file",
+    responses=problems(),
+)
 
 
 def task_report_file(
@@ -248,9 +259,7 @@ async def budget_report(
     request: Request,
     caller: CurrentCaller,
     conn: ReadConn,
-    group_by: Annotated[
-        Literal["agency", "funding_source", "expenditure_type", "purpose"], Query()
-    ] = "agency",
+    group_by: Annotated[BudgetGroupBy, Query()] = BudgetGroupBy.agency,
     fiscal_year: Annotated[list[Year] | None, Query()] = None,
 ) -> Response:
     """Per group: number of requests, đồng requested, recommended, approved and disbursed, and
@@ -278,6 +287,15 @@ async def budget_report(
     )
 
 
+add_file_route(
+    router,
+    budget_report,
+    name="budget_download",
+    summary="The budget report as a CSV or xlsx file",
+    responses=problems(),
+)
+
+
 @router.get(
     "/proposals",
     name="proposals",
@@ -289,7 +307,7 @@ async def proposal_report(
     request: Request,
     caller: CurrentCaller,
     conn: ReadConn,
-    group_by: Annotated[Literal["agency", "category"], Query()] = "agency",
+    group_by: Annotated[ProposalGroupBy, Query()] = ProposalGroupBy.agency,
     start: Annotated[
         IsoDate | None, Query(alias="from", description="First submission day counted.")
     ] = None,
@@ -299,7 +317,7 @@ async def proposal_report(
     period: Annotated[
         str | None, Query(description="Instead of from/to: 2023, 2023-03, 2023-Q1, 2023-H1.")
     ] = None,
-    period_mode: Mode = "decree_09",
+    period_mode: Mode = PeriodMode.decree_09,
     as_of: Annotated[
         IsoDate | None, Query(description="Overdue answers as of this day (default today).")
     ] = None,
@@ -342,3 +360,12 @@ async def proposal_report(
     return exports.stream(
         request, kind, f"bao-cao-de-xuat-{day}", title, headers, rows, sheet_name="Báo cáo"
     )
+
+
+add_file_route(
+    router,
+    proposal_report,
+    name="proposals_download",
+    summary="The proposal report as a CSV or xlsx file",
+    responses=problems(),
+)

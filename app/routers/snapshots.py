@@ -13,6 +13,7 @@ from app.auth import CurrentCaller
 from app.db import ReadConn, WriteConn
 from app.models.snapshots import Drift, SnapshotCreate, SnapshotList, SnapshotRead
 from app.routers.deps import API_PREFIX, Listing, ResourceRoute, json_response, problems
+from app.routers.files import add_file_route
 from app.routers.reports import DOWNLOADS, task_report_file
 from app.services import snapshots
 
@@ -82,6 +83,15 @@ async def get_snapshot(
         body["params"], state.clock.today(), state.settings.due_soon_days, state.settings.tz
     )
     return task_report_file(request, kind, body["report"], query, body["created_at"].date())
+
+
+add_file_route(
+    router,
+    get_snapshot,
+    name="download_snapshot",
+    summary="A frozen report as a CSV or xlsx file",
+    responses=problems(404),
+)
 
 
 @router.get(

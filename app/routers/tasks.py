@@ -30,6 +30,7 @@ from app.routers.deps import (
     resource_response,
     rows_page_response,
 )
+from app.routers.files import add_file_route
 from app.services import task_lists, tasks
 from app.services.task_lists import TaskFilters
 
@@ -44,10 +45,7 @@ Ids = Annotated[list[uuid.UUID] | None, Query()]
     response_model=TaskList,
     responses={
         **problems(),
-        200: {
-            "content": {exports.CSV: {}, exports.XLSX: {}},
-            "description": "JSON, or every matching task as a download when `Accept` asks for CSV or xlsx.",
-        },
+        200: {"description": "A page of tasks; every matching task as a file: GET /tasks.csv."},
     },
 )
 async def list_tasks(
@@ -110,6 +108,15 @@ async def list_tasks(
         )
     page, items = await task_lists.list_(conn, caller, params, filters, day)
     return page_response(request, page, items)
+
+
+add_file_route(
+    router,
+    list_tasks,
+    name="download",
+    summary="Every matching task as a CSV or xlsx file",
+    responses=problems(),
+)
 
 
 @router.post(

@@ -70,13 +70,17 @@ async def _load(
     return await records.found(conn, stmt, f"No agency with id {agency_id}.")
 
 
-async def create(conn: AsyncConnection, caller: Caller, data: AgencyCreate) -> dict[str, Any]:
+async def create(
+    conn: AsyncConnection, caller: Caller, data: AgencyCreate, *, agency_id: uuid.UUID | None = None
+) -> dict[str, Any]:
+    """A new agency (`agency_id`: a fixed id, for the demo's agencies)."""
     permissions.require(caller, RESOURCE, "create")
     values = data.model_dump()
     _check_dates(values)
     await hierarchy.check_parent(conn, AGENCIES, "agency", data.parent_id)
     now = utcnow()
-    record = Agency.model_validate(values, update={"created_at": now, "updated_at": now})
+    fixed = {} if agency_id is None else {"id": agency_id}
+    record = Agency.model_validate(values, update={"created_at": now, "updated_at": now, **fixed})
     row_values = record.model_dump(exclude={"search"})
     stmt = (
         insert(AGENCIES)

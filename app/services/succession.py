@@ -67,8 +67,6 @@ async def succeed(
 async def _check(
     conn: AsyncConnection, agency_id: uuid.UUID, data: SuccessionCreate, if_match: Precondition
 ) -> Any:
-    if data.status == AgencyStatus.active:
-        raise field_error("status", "must be 'merged' or 'dissolved'")
     row = await agencies._load(conn, agency_id, lock=True, include_deleted=False)
     if_match.check(row.version)
     if row.status != AgencyStatus.active:
