@@ -168,6 +168,9 @@ ENUM_FIELDS = {
     ("EventRead", "resource_type"): "ResourceType",
     ("HistoryRead", "actor_role"): "Role",
     ("HistoryRead", "action"): "HistoryAction",
+    ("EventData", "action"): "HistoryAction",
+    ("DriftChange", "action"): "HistoryAction",
+    ("DriftChange", "actor_role"): "Role",
     ("EventRead", "type"): "EventType",
     ("Actor", "role"): "Role",
     ("SnapshotRead", "kind"): "SnapshotKind",
@@ -201,7 +204,7 @@ def _enums(schemas: dict[str, Any]) -> None:
 
 
 # Answers whose every field is always sent (defaults in the model are for building them).
-ALWAYS_SENT = ("AgencyRead", "MeetingRead")
+ALWAYS_SENT = ("AgencyRead", "MeetingRead", "SnapshotParams")
 
 
 def _required(schemas: dict[str, Any]) -> None:

@@ -231,7 +231,18 @@ async def test_answers_match_their_documented_schemas(
     await check(f"{api}/reports/budget")
     await check(f"{api}/reports/proposals")
     await check(f"{api}/reports/periods", kind="quarter", year=2023)
-    await check(f"{api}/reports/snapshots")
+    frozen = (await check(f"{api}/reports/snapshots"))["items"]
+    assert frozen
+    one = f"{api}/reports/snapshots/{{snapshot_id}}"
+    await check(f"{api}/reports/snapshots/{frozen[0]['id']}", one)
+    # A task of the quarter typed in only now: the frozen figures have drifted from it.
+    from app import demo_ids
+
+    late = {"title": "Nhiệm vụ nhập bổ sung", "lead_agency_id": demo_ids.ICT}
+    late |= {"assigned_on": "2023-10-02", "due_date": "2023-11-30"}
+    assert (await client.post(f"{api}/tasks", json=late, headers=office)).status_code == 201
+    drift = await check(f"{api}/reports/snapshots/{frozen[0]['id']}/drift", f"{one}/drift")
+    assert [i["frozen"] for i in drift["items"]] == [None] and drift["items"][0]["changes"]
     for path in ("/readyz", "/healthz", "/problems", f"{api}/meta/enums", f"{api}/me"):
         await check(path)
 

@@ -11,6 +11,8 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.types import UserDefinedType
 from sqlmodel import Field, SQLModel
 
+from app.models.history import FieldChange
+
 
 class Xid8(UserDefinedType[int]):
     """PostgreSQL's 64-bit transaction id (`xid8`)."""
@@ -60,6 +62,14 @@ class Actor(SQLModel):
     role: str | None
 
 
+class EventData(SQLModel):
+    """What happened: the history entry's action, field changes and comment."""
+
+    action: str
+    changes: dict[str, FieldChange]
+    comment: str | None = Field(default=None, description="Sent when the change had one.")
+
+
 class EventRead(SQLModel):
     id: int
     cursor: str
@@ -69,7 +79,7 @@ class EventRead(SQLModel):
     request_id: str | None
     resource_type: str
     resource_id: uuid.UUID
-    data: dict[str, Any]
+    data: EventData
 
 
 class EventList(SQLModel):

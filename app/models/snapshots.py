@@ -13,9 +13,11 @@ from sqlalchemy import Column, DateTime, Index, Table
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from app.enums import PeriodMode, TaskGroupBy
+from app.enums import PeriodMode, TaskGroupBy, Timeliness
 from app.ids import uuid7
 from app.models.common import InputModel, IsoDate, utcnow
+from app.models.history import FieldChange
+from app.models.reports import TaskReport
 
 
 class ReportSnapshot(SQLModel, table=True):
@@ -42,13 +44,8 @@ class ReportSnapshot(SQLModel, table=True):
 REPORT_SNAPSHOTS: Table = ReportSnapshot.__table__  # type: ignore[attr-defined]
 
 
-class SnapshotCreate(InputModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [{"kind": "tasks", "group_by": "lead_agency", "period": "2023-Q4"}]
-        },
-    )
+class SnapshotParams(InputModel):
+    """What a frozen report was asked for (kept with it, every field)."""
 
     kind: Literal["tasks"] = "tasks"
     group_by: TaskGroupBy = TaskGroupBy.lead_agency
@@ -62,6 +59,16 @@ class SnapshotCreate(InputModel):
     year: list[int] | None = None
     is_key_task: bool | None = None
     agency_id: list[uuid.UUID] | None = None
+
+
+class SnapshotCreate(SnapshotParams):
+    model_config = ConfigDict(  # type: ignore[assignment]
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"kind": "tasks", "group_by": "lead_agency", "period": "2023-Q4"}]
+        },
+    )
+
     note: str | None = Field(default=None, max_length=10_000)
     supersedes_id: uuid.UUID | None = Field(
         default=None, description="The snapshot this one replaces."
@@ -71,8 +78,8 @@ class SnapshotCreate(InputModel):
 class SnapshotRead(SQLModel):
     id: uuid.UUID
     kind: str
-    params: dict[str, Any]
-    report: dict[str, Any]
+    params: SnapshotParams
+    report: TaskReport
     note: str | None
     supersedes_id: uuid.UUID | None
     superseded_by_id: uuid.UUID | None
@@ -84,7 +91,7 @@ class SnapshotRead(SQLModel):
 class SnapshotSummary(SQLModel):
     id: uuid.UUID
     kind: str
-    params: dict[str, Any]
+    params: SnapshotParams
     note: str | None
     supersedes_id: uuid.UUID | None
     created_by_name: str | None
@@ -96,16 +103,46 @@ class SnapshotList(SQLModel):
     next_cursor: str | None
 
 
+class TaskFigures(SQLModel):
+    """One task as a report counted it: its group, its timeliness on `as_of` and, over a
+    period, the marks of the period's columns."""
+
+    task_id: uuid.UUID
+    code: str
+    key: str | None = Field(description="The group it was counted in.")
+    timeliness: Timeliness | None
+    cancelled: bool
+    due_date: IsoDate | None
+    completed_on: IsoDate | None
+    days_overdue: int | None
+    lead_agency_id: uuid.UUID
+    cooperating_agency_ids: list[uuid.UUID]
+    in_period: bool | None = Field(default=None, description="Over a period only.")
+    carried_in: bool | None = None
+    fell_due: bool | None = None
+    fell_due_completed: bool | None = None
+    completed_in_period_on_time: bool | None = None
+    completed_in_period_late: bool | None = None
+
+
+class DriftChange(SQLModel):
+    action: str
+    actor_name: str | None
+    actor_role: str | None
+    occurred_at: datetime
+    changes: dict[str, FieldChange]
+
+
 class DriftItem(SQLModel):
     task_id: uuid.UUID
     code: str
-    frozen: dict[str, Any] | None = Field(
+    frozen: TaskFigures | None = Field(
         description="The task's figures when frozen (null: not counted then)."
     )
-    now: dict[str, Any] | None = Field(
+    now: TaskFigures | None = Field(
         description="Its figures recomputed now (null: not counted now)."
     )
-    changes: list[dict[str, Any]] = Field(
+    changes: list[DriftChange] = Field(
         description="History entries of the task since the snapshot: action, who, when, what changed."
     )
 

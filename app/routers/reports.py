@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
 
 from app import exports, report_workbook
 from app.auth import CurrentCaller
@@ -17,11 +16,15 @@ from app.enums import (
     BudgetGroupBy,
     PeriodMode,
     ProposalGroupBy,
-    ProposalStatus,
-    Resolution,
     TaskGroupBy,
 )
 from app.models.common import IsoDate
+from app.models.reports import (
+    BudgetReport,
+    PeriodList,
+    ProposalReport,
+    TaskReport,
+)
 from app.routers.deps import API_PREFIX, ResourceRoute, Year, json_response, problems
 from app.routers.files import add_file_route
 from app.services import periods, report_details, reports, request_reports
@@ -34,98 +37,6 @@ Mode = Annotated[
     PeriodMode,
     Query(description="Nghị định 09/2019 periods (default) or calendar ones."),
 ]
-
-
-class PeriodItem(BaseModel):
-    key: str
-    kind: Literal["month", "quarter", "half", "year"]
-    start: IsoDate = Field(alias="from")
-    end: IsoDate = Field(alias="to")
-
-
-class PeriodList(BaseModel):
-    items: list[PeriodItem]
-
-
-class ReportRow(BaseModel):
-    key: str | None = Field(
-        description="The group: an agency's or directive's id, or the code grouped by; null "
-        "in the totals row and for tasks without a value."
-    )
-    label: str | None
-    assigned: int
-    completed_on_time: int
-    completed_late: int
-    completed_no_deadline: int
-    open_on_track: int
-    open_due_soon: int
-    open_overdue: int
-    open_no_deadline: int
-    cancelled: int = Field(description="Cancelled (with a reason): on the books, not judged.")
-    on_time_rate: float | None
-    carried_in: int | None = Field(
-        default=None, description="With a period: assigned before it, open at its start."
-    )
-    assigned_in_period: int | None = None
-    fell_due: int | None = Field(
-        default=None, description="Deadline within the period (up to `as_of`)."
-    )
-    fell_due_completed: int | None = Field(
-        default=None, description="Of those, completed by the period's end (or `as_of`)."
-    )
-    completed_in_period_on_time: int | None = None
-    completed_in_period_late: int | None = None
-    open_at_end_on_track: int | None = Field(
-        default=None, description="Open at the period's end (or `as_of`), any assignment day."
-    )
-    open_at_end_due_soon: int | None = None
-    open_at_end_overdue: int | None = None
-    completion_rate: float | None = Field(
-        default=None, description="fell_due_completed ÷ fell_due (the Government Office's rate)."
-    )
-
-
-class TaskReport(BaseModel):
-    group_by: TaskGroupBy
-    period: str | None
-    start: IsoDate | None = Field(alias="from", description="First assignment day counted.")
-    end: IsoDate | None = Field(alias="to", description="Last assignment day counted.")
-    as_of: IsoDate
-    items: list[ReportRow]
-    totals: ReportRow
-
-
-class BudgetRow(BaseModel):
-    key: str | None = Field(description="The agency's id or the code grouped by; null: totals.")
-    label: str | None
-    count: int
-    requested_vnd: int
-    recommended_vnd: int
-    approved_vnd: int
-    disbursed_vnd: int
-
-
-class BudgetReport(BaseModel):
-    group_by: BudgetGroupBy
-    fiscal_year: list[int] | None
-    items: list[BudgetRow]
-    totals: BudgetRow
-
-
-class ProposalRow(BaseModel):
-    key: str | None = Field(description="The agency's id or the category.")
-    label: str | None
-    count: int
-    by_status: dict[ProposalStatus, int] = Field(description="Non-zero counts by status.")
-    by_resolution: dict[Resolution, int] = Field(description="Non-zero counts by resolution.")
-    average_days_to_respond: float | None
-    overdue_responses: int
-
-
-class ProposalReport(BaseModel):
-    group_by: ProposalGroupBy
-    as_of: IsoDate
-    items: list[ProposalRow]
 
 
 @router.get(
