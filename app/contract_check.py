@@ -5,7 +5,9 @@
 when it breaks clients generated from the previous one — an operation removed, an operationId
 renamed, a type narrowed, a request field or parameter newly required — unless CHANGELOG.md
 names each such change (the identifier printed: `GET /api/v1/tasks`, `TaskCreate.priority`, …).
-The previous document is openapi.json at `CONTRACT_BASE` (a git revision, default `HEAD~1`)."""
+The document compared with is openapi.json at the last release (the newest git tag), or, before
+the first release, as first committed — so every breaking change since the last release is in
+CHANGELOG.md, however many commits a push holds; `CONTRACT_BASE` (a git revision) overrides."""
 
 from __future__ import annotations
 
@@ -114,8 +116,24 @@ def breaking(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return found
 
 
+def _git(*args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def _base() -> str:
+    """The last release's tag, or the commit that first added openapi.json."""
+    found = os.environ.get("CONTRACT_BASE") or _git("describe", "--tags", "--abbrev=0")
+    if found:
+        return found
+    added = _git("log", "--diff-filter=A", "--format=%H", "--", "openapi.json").splitlines()
+    return added[-1] if added else ""
+
+
 def _previous() -> dict[str, Any] | None:
-    base = os.environ.get("CONTRACT_BASE", "HEAD~1")
+    base = _base()
+    if not base:
+        return None
     shown = subprocess.run(
         ["git", "show", f"{base}:openapi.json"], cwd=ROOT, capture_output=True, text=True
     )
