@@ -38,7 +38,23 @@ _FIELD = (
     (r"not a list of entity tags", "không phải danh sách ETag"),
     (r"unknown parameter", "tham số không được hỗ trợ"),
     (r"must be in the future", "phải là một ngày trong tương lai"),
-    (r"must not be in the future", "không được là ngày trong tương lai"),
+    (r"must not be in the future|cannot be in the future", "không được là ngày trong tương lai"),
+    (r"required", "bắt buộc"),
+    (r"cannot be before the task was assigned", "không được trước ngày giao nhiệm vụ"),
+    (r"must be after the current due date (\S+)", "phải sau thời hạn hiện tại {1}"),
+    (r"is already the deadline", "đã là thời hạn hiện tại"),
+    (r"only with an approval", "chỉ đi kèm quyết định phê duyệt"),
+    (r"no active agency with id (\S+)", "không có cơ quan đang hoạt động với id {1}"),
+    (r"no directive with id (\S+)", "không có văn bản chỉ đạo với id {1}"),
+    (r"no proposal with id (\S+)", "không có đề xuất với id {1}"),
+    (r"must be the lead or a cooperating agency", "phải là cơ quan chủ trì hoặc phối hợp"),
+    (
+        r"staff (?:report|request|submit) for their own agency only",
+        "cán bộ chỉ thực hiện cho cơ quan của mình",
+    ),
+    (r"must not be before valid_from", "không được trước valid_from"),
+    (r"an agency cannot succeed itself", "cơ quan không thể tự kế thừa chính mình"),
+    (r"cannot exceed the (.+) đồng requested", "không được vượt quá {1} đồng đã đề nghị"),
 )
 _DETAIL = (
     (
@@ -63,6 +79,23 @@ _DETAIL = (
     (
         r"A request with this Idempotency-Key is still being processed; retry shortly\.",
         "Một yêu cầu cùng Idempotency-Key đang được xử lý; hãy thử lại sau giây lát.",
+    ),
+    (r"An agency with code '(.+)' already exists\.", "Đã có cơ quan với mã '{1}'."),
+    (r"A directive with code '(.+)' already exists\.", "Đã có văn bản chỉ đạo với mã '{1}'."),
+    (r"A proposal with code '(.+)' already exists\.", "Đã có đề xuất với mã '{1}'."),
+    (r"A budget request with code '(.+)' already exists\.", "Đã có đề nghị kinh phí với mã '{1}'."),
+    (
+        r"An extension request is already pending for this task\.",
+        "Nhiệm vụ đã có một đề nghị gia hạn đang chờ xử lý.",
+    ),
+    (r"The task has no deadline to extend\.", "Nhiệm vụ không có thời hạn để gia hạn."),
+    (
+        r"Give either period or from/to, not both\.",
+        "Chỉ dùng period hoặc from/to, không dùng cả hai.",
+    ),
+    (
+        r"Role '([^']+)' may not '([^']+)' this (.+)\.",
+        "Vai trò '{1}' không được thực hiện '{2}' với {3} này.",
     ),
     (r"(.+) not found\.?", "Không tìm thấy {1}."),
     (r"No (.+)\.", "Không có {1}."),

@@ -160,6 +160,10 @@ async def test_vietnamese_on_request(client: httpx.AsyncClient, office: dict[str
     missing = await client.get("/api/v1/tasks/00000000-0000-0000-0000-000000000000", headers=vi)
     assert missing.json()["title"] == "Không tìm thấy"
     assert missing.json()["detail"].startswith("Không")
+    duplicate = {"code": "VI.1", "name": "Sở A", "kind": "department"}
+    assert (await client.post("/api/v1/agencies", json=duplicate, headers=vi)).status_code == 201
+    again = (await client.post("/api/v1/agencies", json=duplicate, headers=vi)).json()
+    assert (again["code"], again["detail"]) == ("conflict", "Đã có cơ quan với mã 'VI.1'.")
     # English stays the default, and a lower preference for Vietnamese does not switch.
     for english in (office, {**office, "Accept-Language": "en, vi;q=0.5"}):
         answer = await client.get(
