@@ -47,6 +47,7 @@ _FIELD = (
     (r"no active agency with id (\S+)", "không có cơ quan đang hoạt động với id {1}"),
     (r"no directive with id (\S+)", "không có văn bản chỉ đạo với id {1}"),
     (r"no proposal with id (\S+)", "không có đề xuất với id {1}"),
+    (r"no report snapshot with id (\S+)", "không có báo cáo đã chốt với id {1}"),
     (r"must be the lead or a cooperating agency", "phải là cơ quan chủ trì hoặc phối hợp"),
     (
         r"staff (?:report|request|submit) for their own agency only",

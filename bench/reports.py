@@ -30,16 +30,15 @@ GROUP BY t.lead_agency_id, a.name ORDER BY a.name
 """
 
 
-# The same as of a day, by hand: each task changed since the day as it stood then (its latest
-# version recorded before the end of the day, or its first), the others as they stand.
+# The same as of a day, by hand: each task changed since the day as it stood then (the version
+# recorded before the end of the day and superseded after it, or its first), the others as
+# they stand.
 RAW_REPORT_AS_OF = """
-WITH changed AS (
-  SELECT DISTINCT task_id FROM task_versions
-  WHERE NOT is_first AND recorded_at >= (DATE '{day}' + 1)::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh'),
-then_ AS (
-  SELECT DISTINCT ON (v.task_id) v.* FROM task_versions v JOIN changed USING (task_id)
-  WHERE v.recorded_at < (DATE '{day}' + 1)::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh' OR v.is_first
-  ORDER BY v.task_id, v.recorded_at DESC),
+WITH then_ AS (
+  SELECT v.* FROM task_versions v
+  WHERE v.superseded_at >= (DATE '{day}' + 1)::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh'
+    AND (v.recorded_at < (DATE '{day}' + 1)::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh'
+         OR v.is_first)),
 tasks_then AS (
   SELECT t.id, t.assigned_on,
     coalesce(n.lead_agency_id, t.lead_agency_id) AS lead_agency_id,
@@ -70,9 +69,18 @@ def change_deadlines(dsn: str, days: int) -> None:
 
 def forget_changes(dsn: str) -> None:
     """Back to the data as loaded: the versions the moves wrote go too (each loaded task keeps
-    its first), so that the next report as of a past day reads the tasks directly again."""
+    its first, in force again), so that the next report as of a past day reads the tasks
+    directly again."""
     subprocess.run(
-        ["psql", dsn, "-Atq", "-c", "DELETE FROM task_versions WHERE NOT is_first"],
+        [
+            "psql",
+            dsn,
+            "-Atq",
+            "-c",
+            "DELETE FROM task_versions WHERE NOT is_first",
+            "-c",
+            "UPDATE task_versions SET superseded_at = NULL WHERE superseded_at IS NOT NULL",
+        ],
         check=True,
         stdout=subprocess.DEVNULL,
     )

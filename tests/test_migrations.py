@@ -1,5 +1,6 @@
-"""Migration 0009 on a database that already holds tasks: each task's earlier states are
-rebuilt from its history, so reports as of a past day see them."""
+"""Migrations 0008, 0009 and 0011 on a database that already holds tasks: each task's earlier
+states are rebuilt from its history (and each knows when it was superseded), so reports as of a
+past day see them."""
 
 from __future__ import annotations
 
@@ -80,7 +81,8 @@ def test_versions_are_rebuilt_from_history() -> None:
             _run(
                 url,
                 (
-                    "SELECT recorded_at::date AS day, is_first, status, due_date::text AS due"
+                    "SELECT recorded_at::date AS day, is_first, status, due_date::text AS due,"
+                    " superseded_at::date::text AS superseded"
                     " FROM task_versions WHERE task_id = $1 ORDER BY recorded_at",
                     (task,),
                 ),
@@ -91,6 +93,8 @@ def test_versions_are_rebuilt_from_history() -> None:
             ("2024-02-01", False, "in_progress", "2024-06-30"),
             ("2024-09-01", False, "in_progress", "2024-12-31"),
         ]
+        # Migration 0011: each version knows when the next replaced it.
+        assert [v["superseded"] for v in versions] == ["2024-02-01", "2024-09-01", None]
     finally:
         asyncio.run(_run(server, (f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', ())))
 

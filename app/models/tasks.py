@@ -339,7 +339,14 @@ TASK_VERSIONS = Table(
     Column("status", String(30), nullable=False),
     Column("completed_on", Date(), nullable=True),
     Column("deleted_at", DateTime(timezone=True), nullable=True),
+    # When the next version replaced it (migration 0011); null for the version in force.
+    Column("superseded_at", DateTime(timezone=True), nullable=True),
     Index(
         "ix_task_versions_changes", "recorded_at", "task_id", postgresql_where=text("NOT is_first")
+    ),
+    Index(
+        "ix_task_versions_superseded",
+        "superseded_at",
+        postgresql_where=text("superseded_at IS NOT NULL"),
     ),
 )

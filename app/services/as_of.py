@@ -4,7 +4,7 @@ completion and deletion in force then. A task changed since keeps the version re
 the day ended — or, entered later than the day (a backlog typed in afterwards), the version it
 was first entered with. When no task changed after the day (`changed_since`, one probe of a
 partial index), a report reads `tasks` itself and costs what it did without versions; otherwise
-only the tasks changed since are looked up in the versions."""
+only the versions superseded since are read (migration 0011 keeps when each was superseded)."""
 
 from __future__ import annotations
 
@@ -44,13 +44,12 @@ async def changed_since(conn: Reader, cut: datetime) -> bool:
 def tasks_as_of(cut: datetime) -> Subquery:
     """`tasks` with the versioned columns as they stood just before `cut`."""
     v = TASK_VERSIONS.c
-    changed = select(v.task_id).where(~v.is_first, v.recorded_at >= cut).distinct().subquery()
+    # Of each task changed since `cut`: the version in force at `cut` (recorded before it,
+    # superseded at or after it) or, for a task entered later, the first — one range of the
+    # index on `superseded_at`, exactly one version per task.
     then = (
         select(v.task_id, *(v[name] for name in VERSIONED))
-        .join(changed, changed.c.task_id == v.task_id)
-        .where(or_(v.recorded_at < cut, v.is_first))
-        .order_by(v.task_id, v.recorded_at.desc())
-        .distinct(v.task_id)
+        .where(v.superseded_at >= cut, or_(v.recorded_at < cut, v.is_first))
         .subquery("then")
     )
     t = TASKS.c

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app import permissions
 from app.auth import Caller
 from app.db import Reader
-from app.errors import Conflict
+from app.errors import Conflict, NotFound, field_error
 from app.ids import uuid7
 from app.kernel import history, records
 from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
@@ -72,7 +72,13 @@ async def freeze(
     # was judged on (`report.as_of`).
     q = query(params, today, soon_days, tz)
     if data.supersedes_id is not None:
-        await _one(conn, data.supersedes_id)
+        try:
+            await _one(conn, data.supersedes_id)
+        except NotFound as exc:
+            # A body naming nothing is a bad body (422), as for every other id it carries.
+            raise field_error(
+                "supersedes_id", f"no report snapshot with id {data.supersedes_id}"
+            ) from exc
     row_id = uuid7()
     try:
         await conn.execute(

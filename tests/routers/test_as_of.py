@@ -107,3 +107,30 @@ async def test_a_backlog_entered_later_is_counted_as_entered(world: World, app) 
     await world.task(assigned_on="2025-03-01", due_date="2025-06-30")
     row = (await report(world, "2025-12-31"))[str(world.lead["id"])]
     assert counts(row) == (1, 1, 0, 0)
+
+
+async def test_a_task_changed_on_several_later_days_counts_once_as_it_was(
+    world: World, app: Any
+) -> None:
+    task = await overdue_task(world, app)
+    stand_at(app, LATER)
+    moved = await world.client.post(
+        f"{A}/tasks/{task['id']}/deadline-changes",
+        json={
+            "new_due_date": "2026-09-30",
+            "reason": "Điều chỉnh theo kết luận",
+            "decision_number": "12/QĐ-UBND",
+            "decision_date": "2026-07-20",
+            "decided_by": "Phó Chủ tịch UBND tỉnh",
+        },
+        headers=world.h["office"],
+    )
+    assert moved.status_code == 201, moved.text
+    stand_at(app, datetime(2026, 8, 3, 3, 0, tzinfo=UTC))
+    done = await world.act(task, "lead", "submit", result="Xong", completed_on="2026-08-01")
+    assert done.status_code == 200, done.text
+    # Three versions after the day; as of the day the task is one, open and overdue.
+    assert counts((await report(world, DAY))[str(world.lead["id"])]) == (1, 1, 0, 0)
+    # Between the two later days: one task, deadline moved, on track.
+    between = await report(world, "2026-07-25")
+    assert counts(between[str(world.lead["id"])]) == (1, 0, 1, 0)

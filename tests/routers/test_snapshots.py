@@ -83,6 +83,14 @@ async def test_a_snapshot_is_never_edited_and_superseded_once(world: World, app)
         headers=world.h["office"],
     )
     assert twice.status_code == 409
+    # Superseding a snapshot that does not exist is a bad body, naming the field.
+    nothing = await world.client.post(
+        f"{A}/reports/snapshots",
+        json={"kind": "tasks", "supersedes_id": "00000000-0000-0000-0000-000000000000"},
+        headers=world.h["office"],
+    )
+    assert nothing.status_code == 422
+    assert nothing.json()["errors"][0]["field"] == "supersedes_id"
 
 
 async def test_who_freezes_and_who_reads(world: World) -> None:
