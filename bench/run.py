@@ -125,8 +125,12 @@ async def undo_writes(dsn: str, since: Any) -> None:
             since,
         )
         await conn.execute("DELETE FROM idempotency_keys")
-        # The versions the run's changes wrote (the loaded tasks keep their first one).
+        # The versions the run's changes wrote (the loaded tasks keep their first one, in force
+        # again).
         await conn.execute("DELETE FROM task_versions WHERE NOT is_first")
+        await conn.execute(
+            "UPDATE task_versions SET superseded_at = NULL WHERE superseded_at IS NOT NULL"
+        )
         await conn.execute("VACUUM ANALYZE tasks")
     finally:
         await conn.close()

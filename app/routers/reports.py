@@ -33,6 +33,29 @@ router = APIRouter(prefix=f"{API_PREFIX}/reports", tags=["reports"], route_class
 DOWNLOADS: dict[int | str, dict[str, Any]] = {
     200: {"description": "JSON; as a file from the same path with `.csv` or `.xlsx`."}
 }
+# Column headers of the task report's downloads, in Vietnamese as offices expect them.
+HEADERS_VI = {
+    "key": "Mã",
+    "label": "Nhóm",
+    "assigned": "Số nhiệm vụ được giao",
+    "completed_on_time": "Hoàn thành đúng hạn",
+    "completed_late": "Hoàn thành quá hạn",
+    "completed_no_deadline": "Hoàn thành (không thời hạn)",
+    "open_on_track": "Đang thực hiện trong hạn",
+    "open_due_soon": "Sắp đến hạn",
+    "open_overdue": "Quá hạn chưa hoàn thành",
+    "open_no_deadline": "Đang thực hiện (không thời hạn)",
+    "cancelled": "Đã hủy",
+    "on_time_rate": "Tỷ lệ đúng hạn",
+}
+GROUP_TITLES = {
+    "lead_agency": "đơn vị chủ trì",
+    "pillar": "trụ cột",
+    "field": "lĩnh vực",
+    "directive": "văn bản chỉ đạo",
+    "priority": "độ khẩn",
+    "assigned_by_name": "người giao",
+}
 Mode = Annotated[
     PeriodMode,
     Query(description="Nghị định 09/2019 periods (default) or calendar ones."),
@@ -143,7 +166,7 @@ def task_report_file(
     start, end = query.start, query.end
     span = query.period or (f"{start:%d/%m/%Y} – {end:%d/%m/%Y}" if start and end else "toàn bộ")
     title = [
-        f"Báo cáo tình hình thực hiện nhiệm vụ theo {reports.GROUP_TITLES[query.group_by]}",
+        f"Báo cáo tình hình thực hiện nhiệm vụ theo {GROUP_TITLES[query.group_by]}",
         f"Kỳ báo cáo: {span}; số liệu tính đến ngày {query.as_of:%d/%m/%Y}",
         exports.made_on(today),
     ]
@@ -152,7 +175,7 @@ def task_report_file(
         kind,
         f"bao-cao-nhiem-vu-{query.as_of}",
         title,
-        [reports.HEADERS_VI[n] for n in names],
+        [HEADERS_VI[n] for n in names],
         rows,
         sheet_name="Báo cáo",
         extra=report_workbook.extras(len(title), len(body["items"]), details),

@@ -59,8 +59,13 @@ def tasks_as_of(cut: datetime) -> Subquery:
         return case((kept, t[name]), else_=then.c[name]).label(name)
 
     others = [c for c in TASKS.c if c.name not in VERSIONED]
+    # Both lead agencies, for grouping by the pair (reports.py: _grid).
+    leads = [
+        t.lead_agency_id.label("lead_agency_id_now"),
+        then.c.lead_agency_id.label("lead_agency_id_then"),
+    ]
     return (
-        select(*others, *(column(name) for name in VERSIONED))
+        select(*others, *(column(name) for name in VERSIONED), *leads)
         .select_from(TASKS.outerjoin(then, and_(then.c.task_id == t.id)))
         .subquery("tasks_then")
     )

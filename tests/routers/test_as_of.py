@@ -134,3 +134,18 @@ async def test_a_task_changed_on_several_later_days_counts_once_as_it_was(
     # Between the two later days: one task, deadline moved, on track.
     between = await report(world, "2026-07-25")
     assert counts(between[str(world.lead["id"])]) == (1, 0, 1, 0)
+
+
+async def test_a_task_deleted_before_the_day_stays_out_when_others_changed_after(
+    world: World, app: Any
+) -> None:
+    await overdue_task(world, app)
+    mistake = await world.task(assigned_on="2026-06-01", due_date="2026-06-30")
+    gone = await world.client.delete(f"{A}/tasks/{mistake['id']}", headers=world.h["office"])
+    assert gone.status_code == 204, gone.text
+    stand_at(app, LATER)
+    back = await world.client.post(f"{A}/tasks/{mistake['id']}/restore", headers=world.h["office"])
+    assert back.status_code == 200, back.text
+    # Restored after the day: as of the day it was deleted, and is not counted.
+    assert counts((await report(world, DAY))[str(world.lead["id"])]) == (1, 1, 0, 0)
+    assert counts((await report(world, LATER.date().isoformat()))[str(world.lead["id"])])[0] == 2
