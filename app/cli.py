@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import logging
 import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
+from logging.handlers import QueueHandler, QueueListener
+from queue import Queue
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -72,12 +75,25 @@ def _serve(url: str, host: str, port: int, workers: int) -> None:
     )
 
 
+def _access_log_off_the_request_path() -> None:
+    """dondoc.access lines go through a queue to the process's handlers, written by a thread
+    of their own: a request never waits for the log's I/O."""
+    queue: Queue[logging.LogRecord] = Queue(-1)
+    listener = QueueListener(queue, *logging.getLogger().handlers, respect_handler_level=True)
+    access = logging.getLogger("dondoc.access")
+    access.addHandler(QueueHandler(queue))
+    access.propagate = False
+    listener.start()
+    atexit.register(listener.stop)
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     url = _database_url()
     if not args.no_migrate:
         _migrate(url)
     if not args.no_worker:
         os.environ["DONDOC_WORKER"] = "1"
+    _access_log_off_the_request_path()
     _serve(url, args.host, args.port, args.workers)
 
 

@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     auth_failures_per_minute: int = Field(default=20, ge=0)
     # Requests per minute and credential, per process; 0 turns the limit off.
     rate_limit_per_minute: int = Field(default=600, ge=0)
+    # One JSON line per request on the logger dondoc.access; off: not even built.
+    access_log: bool = True
 
     @field_validator("timezone")
     @classmethod

@@ -186,7 +186,10 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.mount("/static/docs", StaticFiles(directory=ops.STATIC_DIR), name="docs-assets")
     _add_cors(app, settings)
     app.add_middleware(
-        RequestGuard, max_body_bytes=settings.max_body_bytes, metrics=app.state.metrics
+        RequestGuard,
+        max_body_bytes=settings.max_body_bytes,
+        metrics=app.state.metrics,
+        access_log=settings.access_log,
     )
     return app
 

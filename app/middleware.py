@@ -60,10 +60,13 @@ def _bad_query(query: bytes) -> str | None:
 class RequestGuard:
     """Pure ASGI middleware (no per-request task or body copy on the common path)."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int, metrics: Metrics) -> None:
+    def __init__(
+        self, app: ASGIApp, max_body_bytes: int, metrics: Metrics, access_log: bool = True
+    ) -> None:
         self.app = app
         self.max_body = max_body_bytes
         self.metrics = metrics
+        self.access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -125,6 +128,8 @@ class RequestGuard:
         path = getattr(route, "path", None) or "unmatched"
         elapsed = time.perf_counter() - started
         self.metrics.observe(scope["method"], path, status, elapsed)
+        if not (self.access_log and access_log.isEnabledFor(logging.INFO)):
+            return  # nobody reads it: not built
         caller = scope.get("state", {}).get("caller")
         access_log.info(
             orjson.dumps(

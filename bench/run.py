@@ -453,6 +453,8 @@ def main() -> None:
         "DONDOC_DB_POOL_SIZE": "10",
         # Out of the harness's way: with the per-credential limit, wrk would measure 429s.
         "DONDOC_RATE_LIMIT_PER_MINUTE": "0",
+        # As the baseline (uvicorn --no-access-log): no line per request on either side.
+        "DONDOC_ACCESS_LOG": "false",
     }
     env.pop("DONDOC_BOOTSTRAP_ADMIN_KEY", None)
     bin_dir = Path(sys.executable).parent
