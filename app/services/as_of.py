@@ -16,6 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app.db import Reader
 from app.models.tasks import TASK_VERSIONS, TASKS
+from app.services.timeliness import moment_sql
 
 VERSIONED = (
     "lead_agency_id",
@@ -49,7 +50,7 @@ def tasks_as_of(cut: datetime) -> Subquery:
     # index on `superseded_at`, exactly one version per task.
     then = (
         select(v.task_id, *(v[name] for name in VERSIONED))
-        .where(v.superseded_at >= cut, or_(v.recorded_at < cut, v.is_first))
+        .where(v.superseded_at >= moment_sql(cut), or_(v.recorded_at < moment_sql(cut), v.is_first))
         .subquery("then")
     )
     t = TASKS.c

@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, and_, cast, false, func, literal, or_, true
+from sqlalchemy import Integer, and_, cast, false, func, or_, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.enums import TaskStatus
+from app.services.timeliness import day_sql
 
 OPEN_AT_END = (
     ("open_at_end_on_track", "on_track"),
@@ -33,8 +34,8 @@ PERIOD_COUNTS = (
 
 def _between(column: Any, start: date | None, end: date | None) -> ColumnElement[bool]:
     parts = [
-        *([] if start is None else [column >= literal(start)]),
-        *([] if end is None else [column <= literal(end)]),
+        *([] if start is None else [column >= day_sql(start)]),
+        *([] if end is None else [column <= day_sql(end)]),
     ]
     return and_(*parts) if parts else true()
 
@@ -42,7 +43,7 @@ def _between(column: Any, start: date | None, end: date | None) -> ColumnElement
 def marks(c: Any, start: date | None, end: date | None, as_of: date) -> dict[str, Any]:
     """Per task, the conditions the period's counts are made of, by column name."""
     last = min(end, as_of) if end is not None else as_of
-    completed = and_(c.status == TaskStatus.completed, c.completed_on <= literal(as_of))
+    completed = and_(c.status == TaskStatus.completed, c.completed_on <= day_sql(as_of))
     done_in_period = and_(completed, _between(c.completed_on, start, last))
     # Fallen due by the period's end, or by `as_of` while the period runs.
     fell_due = _between(c.due_date, start, last) if start or end else false()
@@ -50,14 +51,14 @@ def marks(c: Any, start: date | None, end: date | None, as_of: date) -> dict[str
     carried = (
         false()
         if start is None
-        else and_(c.assigned_on < literal(start), or_(~completed, c.completed_on >= literal(start)))
+        else and_(c.assigned_on < day_sql(start), or_(~completed, c.completed_on >= day_sql(start)))
     )
     return {
         "in_period": _between(c.assigned_on, start, end),
         "carried_in": carried,
         "fell_due": and_(c.status != TaskStatus.cancelled, c.due_date.is_not(None), fell_due),
         "fell_due_completed": and_(
-            c.due_date.is_not(None), fell_due, completed, c.completed_on <= literal(last)
+            c.due_date.is_not(None), fell_due, completed, c.completed_on <= day_sql(last)
         ),
         "completed_in_period_on_time": and_(done_in_period, ~late),
         "completed_in_period_late": and_(done_in_period, late),

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, and_, cast, func, literal, or_, select, true
+from sqlalchemy import Integer, and_, cast, func, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FromClause
 
@@ -24,7 +24,7 @@ from app.models.agencies import AGENCIES
 from app.models.directives import DIRECTIVES
 from app.models.tasks import TASKS
 from app.services import as_of, periods, report_periods
-from app.services.timeliness import buckets_sql, days_overdue_sql, timeliness_sql
+from app.services.timeliness import buckets_sql, day_sql, days_overdue_sql, timeliness_sql
 
 t = TASKS.c
 BUCKETS = (
@@ -180,7 +180,7 @@ def _task_clauses(
     clauses = [
         *([] if seen is None else [seen]),
         t.deleted_at.is_(None),
-        t.assigned_on <= literal(q.as_of),  # tasks assigned after as_of are left out
+        t.assigned_on <= day_sql(q.as_of),  # tasks assigned after as_of are left out
     ]
     if in_where and q.start is not None:
         clauses.append(t.assigned_on >= q.start)

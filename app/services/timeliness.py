@@ -10,10 +10,10 @@ overdue (today - due_date) and late ones (completed_on - due_date).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, cast, literal, null, or_
+from sqlalchemy import Date, DateTime, Integer, and_, case, cast, literal, null, or_
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.enums import TaskStatus
@@ -36,8 +36,21 @@ def _as_of(status: str, completed_on: date | None, today: date) -> str:
 Day = date | ColumnElement[Any]  # a day, or a bound parameter standing for one
 
 
+def day_sql(day: date) -> ColumnElement[Any]:
+    """A day written into the statement, not sent as a parameter: a report's statement is then
+    planned for its own day. With a parameter PostgreSQL may settle, after five runs, on a
+    generic plan made for no day in particular (`assigned_on <= $1` guessed at a third of the
+    rows), and a report as of a past day reused the plan of today's."""
+    return cast(literal(day, literal_execute=True), Date)
+
+
+def moment_sql(moment: datetime) -> ColumnElement[Any]:
+    """The same for an instant (the end of a day a report is as of)."""
+    return cast(literal(moment, literal_execute=True), DateTime(timezone=True))
+
+
 def _day(today: Day) -> ColumnElement[Any]:
-    return literal(today) if isinstance(today, date) else today
+    return day_sql(today) if isinstance(today, date) else today
 
 
 def _status_sql(
@@ -130,7 +143,7 @@ def buckets_sql(
         status.in_(OPEN_STATUSES), and_(status == TaskStatus.completed, completed_on > today_)
     )
     soon_end = (
-        literal(today + timedelta(days=soon_days))
+        day_sql(today + timedelta(days=soon_days))
         if isinstance(today, date)
         else today_ + soon_days
     )

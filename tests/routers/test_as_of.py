@@ -149,3 +149,25 @@ async def test_a_task_deleted_before_the_day_stays_out_when_others_changed_after
     # Restored after the day: as of the day it was deleted, and is not counted.
     assert counts((await report(world, DAY))[str(world.lead["id"])]) == (1, 1, 0, 0)
     assert counts((await report(world, LATER.date().isoformat()))[str(world.lead["id"])])[0] == 2
+
+
+async def test_the_report_statement_is_planned_for_its_day(world: World, app: Any) -> None:
+    """The day is written into the statement, not sent as a parameter: PostgreSQL plans each
+    report for its own day instead of settling on a generic plan made for none."""
+    from sqlalchemy import event
+
+    await overdue_task(world, app)
+    seen: list[tuple[str, Any]] = []
+
+    def capture(*args: Any) -> None:
+        seen.append((args[2], args[3]))
+
+    engine = app.state.read_engine.sync_engine
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        await report(world, "2026-06-20")
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    grid = [(sql, params) for sql, params in seen if "count(*) FILTER" in sql]
+    assert grid and "'2026-06-20'" in grid[-1][0]
+    assert not any(str(p).startswith("2026-06") for p in grid[-1][1] or ())
