@@ -134,10 +134,8 @@ def _previous() -> dict[str, Any] | None:
     base = _base()
     if not base:
         return None
-    shown = subprocess.run(
-        ["git", "show", f"{base}:openapi.json"], cwd=ROOT, capture_output=True, text=True
-    )
-    return json.loads(shown.stdout) if shown.returncode == 0 else None
+    shown = _git("show", f"{base}:openapi.json")
+    return json.loads(shown) if shown else None
 
 
 def check() -> list[str]:

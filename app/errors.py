@@ -122,7 +122,7 @@ def problem_response(
     body.update(extra or {})
     errors = messages.localised(body.get("errors") or (), vietnamese)
     if errors:
-        body["errors"] = [{k: v for k, v in e.items() if k != "type"} for e in errors]
+        body["errors"] = errors
     if vietnamese:
         body["detail"] = (
             "; ".join(f"{e['field']}: {e['message']}" for e in errors)
@@ -242,10 +242,7 @@ def validation_response(request: Request, exc: RequestValidationError) -> Respon
     if any(e.get("type") == "json_invalid" for e in errors):
         msg = next(str(e.get("msg")) for e in errors if e.get("type") == "json_invalid")
         return problem_response(request.url.path, 400, "malformed-json", "Malformed JSON", msg)
-    items = [
-        {"field": _error_field(e, exc.body), "message": str(e.get("msg")), "type": e.get("type")}
-        for e in errors
-    ]
+    items = [{"field": _error_field(e, exc.body), "message": str(e.get("msg"))} for e in errors]
     detail = "; ".join(f"{i['field']}: {i['message']}" for i in items)
     where = {str(e.get("loc", ("body",))[0]) for e in errors}
     if "path" in where:

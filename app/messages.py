@@ -120,9 +120,8 @@ def _or(text: str | None) -> str:
     return (text or "").replace(" or ", " hoặc ")
 
 
-def field_message_vi(kind: object, message: str) -> str:
+def field_message_vi(message: str) -> str:
     """A field's message in Vietnamese (the English one when no pattern knows it)."""
-    del kind  # the English text carries the numbers the translation keeps
     return _translate("field", message) or message
 
 
@@ -138,4 +137,4 @@ def localised(items: Iterable[dict[str, Any]], vietnamese: bool) -> list[dict[st
     """Field errors with their messages in the caller's language."""
     if not vietnamese:
         return list(items)
-    return [{**i, "message": field_message_vi(i.get("type"), i["message"])} for i in items]
+    return [{**i, "message": field_message_vi(i["message"])} for i in items]

@@ -225,7 +225,7 @@ def _rate_limit(scope: Scope) -> tuple[tuple[bytes, bytes], ...]:
 def vietnamese(accept_language: str | None) -> bool:
     """Whether Vietnamese is the caller's first choice in Accept-Language (RFC 9110 §12.5.4)."""
     best, best_q = "", 0.0
-    for position, item in enumerate((accept_language or "").split(",")):
+    for item in (accept_language or "").split(","):
         tag, _, params = item.strip().partition(";")
         q = 1.0
         if params.strip().startswith("q="):
@@ -233,7 +233,7 @@ def vietnamese(accept_language: str | None) -> bool:
                 q = float(params.strip()[2:])
             except ValueError:
                 continue
-        if q > best_q or (q == best_q and position == 0):
+        if q > best_q:  # the first of equal preferences stands
             best, best_q = tag.strip().lower(), q
     return best_q > 0 and (best == "vi" or best.startswith("vi-"))
 

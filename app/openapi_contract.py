@@ -10,7 +10,6 @@ from typing import Any
 
 from app import enums
 
-BINARY = {"type": "string", "format": "binary"}
 DOWNLOADS = ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 STRING = {"schema": {"type": "string"}}
 HEADERS: dict[str, dict[str, Any]] = {
@@ -53,16 +52,6 @@ EXTRA_STATUSES = {
 }
 
 
-RESOURCE_TYPES = (
-    "agency",
-    "directive",
-    "task",
-    "proposal",
-    "budget_request",
-    "api_key",
-    "webhook",
-    "report_snapshot",
-)
 # Names of the meta catalogue (GET /meta/enums) → the schema each is published as.
 CATALOGUE_SCHEMAS: dict[str, type[StrEnum]] = {
     "role": enums.Role,
@@ -145,7 +134,7 @@ def _closed_sets() -> dict[str, list[str]]:
             ("BudgetRequest", "budget_request"),
         )
     }
-    sets["ResourceType"] = list(RESOURCE_TYPES)
+    sets["ResourceType"] = list(OTHER_ACTIONS)
     actions = history_actions()
     sets["HistoryAction"] = list(dict.fromkeys(a for each in actions.values() for a in each))
     sets["EventType"] = [f"{r}.{a}" for r, each in actions.items() for a in each]
@@ -275,10 +264,8 @@ def _response_headers(
     if code[0] != "2":
         return
     content = response.get("content", {})
-    for media in DOWNLOADS:
-        if media in content:
-            content[media] = {"schema": BINARY}
-            headers.update(_headers("Content-Disposition"))
+    if any(media in content for media in DOWNLOADS):
+        headers.update(_headers("Content-Disposition"))
     properties = _schema_of(response, schemas).get("properties", {})
     if "version" in properties:
         headers.update(_headers("ETag"))

@@ -211,6 +211,17 @@ async def test_answers_match_their_documented_schemas(
         f"{api}/tasks/{reported[0]['id']}/progress-reports",
         f"{api}/tasks/{{task_id}}/progress-reports",
     )
+    # Money past 2^31 and, summed, past 2^32 đồng: integers in the document, exact in JSON.
+    from app import demo_ids
+
+    big = {"title": "Đầu tư hạ tầng số", "requesting_agency_id": demo_ids.ICT}
+    big |= {"expenditure_type": "investment", "purpose": "equipment"}
+    big |= {"funding_source": "provincial", "fiscal_year": 2023}
+    for amount in (3_000_000_000, 2_500_000_000_000):
+        made = await client.post(
+            f"{api}/budget-requests", json={**big, "amount_requested_vnd": amount}, headers=office
+        )
+        assert made.status_code == 201, made.text
     budget = (await check(f"{api}/budget-requests"))["items"]
     assert any(b["decision"] for b in budget) and any(b["appraisal"] for b in budget)
     proposals = (await check(f"{api}/proposals"))["items"]
@@ -232,7 +243,8 @@ async def test_answers_match_their_documented_schemas(
     assert any(p["response"] for p in proposals)
     for params in ({}, {"period": "2023-Q4"}, {"group_by": "directive"}):
         await check(f"{api}/reports/tasks", **params)
-    await check(f"{api}/reports/budget")
+    money = await check(f"{api}/reports/budget", fiscal_year=2023)
+    assert money["totals"]["requested_vnd"] >= 2_503_000_000_000
     await check(f"{api}/reports/proposals")
     await check(f"{api}/reports/periods", kind="quarter", year=2023)
     frozen = (await check(f"{api}/reports/snapshots"))["items"]

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import asyncpg
@@ -38,30 +40,55 @@ async def _run(url: str, *statements: tuple[str, tuple[object, ...]]) -> list[as
         await conn.close()
 
 
-def test_versions_are_rebuilt_from_history() -> None:
+@contextmanager
+def _database_at(revision: str) -> Iterator[str]:
+    """A database of its own, migrated up to `revision`; dropped afterwards."""
     server = _server_url()
     name = f"dondoc_migrate_{uuid.uuid4().hex[:10]}"
     asyncio.run(_run(server, (f'CREATE DATABASE "{name}"', ())))
     url = make_url(server).set(database=name).render_as_string(hide_password=False)
     try:
-        command.upgrade(alembic_config(url), "0008")
+        command.upgrade(alembic_config(url), revision)
+        yield url
+    finally:
+        asyncio.run(_run(server, (f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', ())))
+
+
+def _agency_and_task(
+    agency: uuid.UUID, task: uuid.UUID, original_due: str, status: str, created: str, updated: str
+) -> tuple[tuple[str, tuple[object, ...]], ...]:
+    """An agency and a task of it (due 2024-12-31, first due `original_due`), as rows were
+    written before the migration under test."""
+    return (
+        (
+            "INSERT INTO agencies (id, code, name, kind, status, version, created_at,"
+            " updated_at) VALUES ($1, 'A1', 'Sở', 'department', 'active', 1, now(), now())",
+            (agency,),
+        ),
+        (
+            "INSERT INTO tasks (id, code, title, year, lead_agency_id, assigned_on,"
+            " due_date, original_due_date, status, progress_percent, priority, recurrence,"
+            " requires_confirmation, is_key_task, version, created_at, updated_at)"
+            " VALUES ($1, 'NV-1', 'x', 2024, $2, '2024-01-02', '2024-12-31', $3::text::date,"
+            " $4, 0, 'normal', 'none', true, false, 3, $5::text::timestamptz, $6::text::timestamptz)",
+            (task, agency, original_due, status, created, updated),
+        ),
+    )
+
+
+def test_versions_are_rebuilt_from_history() -> None:
+    with _database_at("0008") as url:
         agency, task = uuid.uuid4(), uuid.uuid4()
         asyncio.run(
             _run(
                 url,
-                (
-                    "INSERT INTO agencies (id, code, name, kind, status, version, created_at,"
-                    " updated_at) VALUES ($1, 'A1', 'Sở', 'department', 'active', 1, now(), now())",
-                    (agency,),
-                ),
-                (
-                    "INSERT INTO tasks (id, code, title, year, lead_agency_id, assigned_on,"
-                    " due_date, original_due_date, status, progress_percent, priority, recurrence,"
-                    " requires_confirmation, is_key_task, version, created_at, updated_at)"
-                    " VALUES ($1, 'NV-1', 'x', 2024, $2, '2024-01-02', '2024-12-31', '2024-06-30',"
-                    " 'in_progress', 0, 'normal', 'none', true, false, 3,"
-                    " '2024-01-02T03:00Z', '2024-09-01T03:00Z')",
-                    (task, agency),
+                *_agency_and_task(
+                    agency,
+                    task,
+                    "2024-06-30",
+                    "in_progress",
+                    "2024-01-02T03:00Z",
+                    "2024-09-01T03:00Z",
                 ),
                 (
                     "INSERT INTO history (id, resource_type, resource_id, action, actor_role,"
@@ -95,36 +122,17 @@ def test_versions_are_rebuilt_from_history() -> None:
         ]
         # Migration 0011: each version knows when the next replaced it.
         assert [v["superseded"] for v in versions] == ["2024-02-01", "2024-09-01", None]
-    finally:
-        asyncio.run(_run(server, (f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', ())))
 
 
 def test_deadline_changes_are_backfilled() -> None:
     # Migration 0008 on a database from before it: an approved extension and a deadline moved
     # by an edit become rows of task_deadline_changes; the task has had activity.
-    server = _server_url()
-    name = f"dondoc_migrate_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_run(server, (f'CREATE DATABASE "{name}"', ())))
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
-    try:
-        command.upgrade(alembic_config(url), "0007")
+    with _database_at("0007") as url:
         agency, task, request = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
         asyncio.run(
             _run(
                 url,
-                (
-                    "INSERT INTO agencies (id, code, name, kind, status, version, created_at,"
-                    " updated_at) VALUES ($1, 'A1', 'Sở', 'department', 'active', 1, now(), now())",
-                    (agency,),
-                ),
-                (
-                    "INSERT INTO tasks (id, code, title, year, lead_agency_id, assigned_on,"
-                    " due_date, original_due_date, status, progress_percent, priority, recurrence,"
-                    " requires_confirmation, is_key_task, version, created_at, updated_at)"
-                    " VALUES ($1, 'NV-1', 'x', 2024, $2, '2024-01-02', '2024-12-31', '2024-03-31',"
-                    " 'new', 0, 'normal', 'none', true, false, 3, now(), now())",
-                    (task, agency),
-                ),
+                *_agency_and_task(agency, task, "2024-03-31", "new", "now", "now"),
                 (
                     "INSERT INTO task_extension_requests (id, task_id, current_due_date,"
                     " proposed_due_date, reason, status, approved_due_date, decided_by_name,"
@@ -160,5 +168,3 @@ def test_deadline_changes_are_backfilled() -> None:
         ]
         activity = asyncio.run(_run(url, ("SELECT has_activity FROM tasks WHERE id = $1", (task,))))
         assert activity[0]["has_activity"] is True
-    finally:
-        asyncio.run(_run(server, (f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', ())))

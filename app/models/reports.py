@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from app.enums import BudgetGroupBy, ProposalGroupBy, ProposalStatus, Resolution, TaskGroupBy
 from app.models.common import IsoDate
+from app.models.directives import TaskSummary
 
 
 class PeriodItem(BaseModel):
@@ -22,20 +23,14 @@ class PeriodList(BaseModel):
     items: list[PeriodItem]
 
 
-class ReportRow(BaseModel):
+class ReportRow(TaskSummary):
+    """A group's counts (those of a directive's task summary), its label and rates."""
+
     key: str | None = Field(
         description="The group: an agency's or directive's id, or the code grouped by; null "
         "in the totals row and for tasks without a value."
     )
     label: str | None
-    assigned: int
-    completed_on_time: int
-    completed_late: int
-    completed_no_deadline: int
-    open_on_track: int
-    open_due_soon: int
-    open_overdue: int
-    open_no_deadline: int
     cancelled: int = Field(description="Cancelled (with a reason): on the books, not judged.")
     on_time_rate: float | None
     carried_in: int | None = Field(

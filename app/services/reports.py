@@ -37,7 +37,7 @@ BUCKETS = (
     ("open_no_deadline", "no_deadline"),
 )
 COUNTS = ("assigned", *(name for name, _ in BUCKETS), "cancelled")
-GROUPS = ("lead_agency", "pillar", "field", "directive", "priority", "assigned_by_name")
+GROUPS = tuple(g.value for g in TaskGroupBy)
 
 
 @dataclass
@@ -179,7 +179,6 @@ def _task_clauses(
     seen = TASK_VISIBILITY.clause(caller, t)
     clauses = [
         *([] if seen is None else [seen]),
-        t.deleted_at.is_(None),
         t.assigned_on <= day_sql(q.as_of),  # tasks assigned after as_of are left out
     ]
     if in_where and q.start is not None:
@@ -240,23 +239,15 @@ async def _counted(conn: Reader, caller: Caller, q: TaskReportQuery) -> _Counted
     # A past day is judged by what was in force then; today by the tasks as they stand.
     changed = q.cut is not None and await as_of.changed_since(conn, q.cut)
     src: Any = as_of.tasks_as_of(q.cut) if changed and q.cut is not None else TASKS
+    live = src.c.deleted_at.is_(None)
     clauses = _task_clauses(caller, q, src.c, in_where=not q.window)
+    if src is TASKS:
+        clauses.append(live)
     marks = report_periods.marks(src.c, q.start, q.end, q.as_of) if q.window else {}
     if q.window:
         # Every task of the period: assigned in it, or carried in from before.
         clauses.append(or_(marks["in_period"], marks["carried_in"]))
-    return _Counted(src, clauses, marks, true())
-
-
-def _live_in_counts(counted: _Counted) -> _Counted:
-    """The same, with "not deleted" moved from the WHERE clause to the counts (as of a past
-    day only: see `_Counted.live`)."""
-    if counted.src is TASKS:
-        return counted
-    live = counted.src.c.deleted_at.is_(None)
-    rest = [c for c in counted.clauses if not c.compare(live)]
-    assert len(rest) == len(counted.clauses) - 1, "the report's clauses name deleted_at once"
-    return _Counted(counted.src, rest, counted.marks, live)
+    return _Counted(src, clauses, marks, true() if src is TASKS else live)
 
 
 async def _judged(conn: Reader, caller: Caller, q: TaskReportQuery) -> Any:
@@ -282,7 +273,7 @@ async def _judged(conn: Reader, caller: Caller, q: TaskReportQuery) -> Any:
             *(mark.label(name) for name, mark in counted.marks.items()),
         )
         .select_from(source)
-        .where(and_(*counted.clauses))
+        .where(and_(counted.live, *counted.clauses))
         .subquery()
     )
 
@@ -360,7 +351,7 @@ async def task_report(conn: Reader, caller: Caller, q: TaskReportQuery) -> dict[
     """The grid: counted straight over the tasks, one `count(*) FILTER` per column with the
     timeliness rule as conditions (`buckets_sql`), grouped by the key alone; the labels are
     joined to the few groups afterwards."""
-    counted = _live_in_counts(await _counted(conn, caller, q))
+    counted = await _counted(conn, caller, q)
     window = q.window
     grid = _grid(counted, q)
     label, labelled = _labels(q.group_by, grid)
