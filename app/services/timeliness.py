@@ -38,9 +38,9 @@ Day = date | ColumnElement[Any]  # a day, or a bound parameter standing for one
 
 def day_sql(day: date) -> ColumnElement[Any]:
     """A day written into the statement, not sent as a parameter: a report's statement is then
-    planned for its own day. With a parameter PostgreSQL may settle, after five runs, on a
-    generic plan made for no day in particular (`assigned_on <= $1` guessed at a third of the
-    rows), and a report as of a past day reused the plan of today's."""
+    planned for its own day. With a parameter PostgreSQL settles, after five runs, on a generic
+    plan made for no day in particular: prepared and run six times as of today, the grid run as
+    of 2023-06-30 filtered `assigned_on <= $1` with a third of the rows estimated."""
     return cast(literal(day, literal_execute=True), Date)
 
 
