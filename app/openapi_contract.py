@@ -36,7 +36,6 @@ HEADERS: dict[str, dict[str, Any]] = {
         "description": "`attachment` with the file name (RFC 6266, `filename*` in UTF-8).",
         **STRING,
     },
-    "Allow": {"description": "The methods the path has.", **STRING},
 }
 EXTRA_STATUSES = {
     "400": "Malformed request: an unknown query parameter, a malformed header (problem+json)",
@@ -259,8 +258,6 @@ def _response_headers(
         headers.update(_headers("RateLimit", "RateLimit-Policy"))
     if code in ("429", "503"):
         headers.update(_headers("Retry-After"))
-    if code == "405":
-        headers.update(_headers("Allow"))
     if code[0] != "2":
         return
     content = response.get("content", {})

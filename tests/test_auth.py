@@ -234,9 +234,15 @@ async def test_failed_sign_ins_are_throttled_per_address(database_url: str) -> N
     ):
         assert (await client.get("/api/v1/me", headers=good)).status_code == 200  # cached
         async with app.state.engine.connect():  # the only write connection is taken:
+            left = []
             for _ in range(5):  # unknown keys are looked up elsewhere, and answered 401
                 guess = {"Authorization": f"Bearer ddk_{secrets.token_urlsafe(32)}"}
-                assert (await client.get("/api/v1/me", headers=guess)).status_code == 401
+                refused = await client.get("/api/v1/me", headers=guess)
+                assert refused.status_code == 401
+                # The address's quota of failed sign-ins, counting down (RateLimit headers).
+                assert refused.headers["ratelimit-policy"] == '"sign-in";q=5;w=60'
+                left.append(refused.headers["ratelimit"].split(";")[1])
+            assert left == ["r=4", "r=3", "r=2", "r=1", "r=0"]
         throttled = await client.get(
             "/api/v1/me", headers={"Authorization": f"Bearer ddk_{secrets.token_urlsafe(32)}"}
         )
