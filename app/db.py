@@ -56,15 +56,19 @@ def create_engine(
         connect_args={
             "timeout": settings.db_connect_timeout_seconds,
             "command_timeout": settings.db_statement_timeout_ms / 1000 + 5,
-            "server_settings": {
-                "statement_timeout": str(settings.db_statement_timeout_ms),
-                "lock_timeout": str(settings.db_statement_timeout_ms),
-                "idle_in_transaction_session_timeout": "60000",
-                "application_name": "dondoc",
-                "TimeZone": "UTC",
-            },
+            "server_settings": session_settings(settings),
         },
     )
+
+
+def session_settings(settings: Settings) -> dict[str, str]:
+    return {
+        "statement_timeout": str(settings.db_statement_timeout_ms),
+        "lock_timeout": str(settings.db_statement_timeout_ms),
+        "idle_in_transaction_session_timeout": "60000",
+        "application_name": "dondoc",
+        "TimeZone": "UTC",
+    }
 
 
 def get_engine(request: Request) -> AsyncEngine:
@@ -94,23 +98,6 @@ class Reader(Protocol):
     `AsyncConnection`, and handing it the read pool is a type error."""
 
     async def execute(self, statement: Executable, parameters: Any = None) -> ReadResult: ...
-
-
-class ReadDB:
-    """Reads without holding a connection across the request: each statement checks a
-    connection out of the autocommit pool, runs, buffers its rows and gives the connection
-    back. A single read is one statement and no BEGIN/ROLLBACK; no generator dependency (and
-    its exit stack and cancel scope) is needed per request."""
-
-    __slots__ = ("engine",)
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-
-    async def execute(self, statement: Executable, parameters: Any = None) -> Rows:
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(statement, parameters)).all()
-        return Rows(rows)
 
 
 async def raw_fetchrow(
@@ -187,12 +174,24 @@ def compile_for_driver(statement: Any, values: dict[str, Any]) -> tuple[str, lis
 
 
 class RecordRow:
-    """An asyncpg record read like a SQLAlchemy row (`row.status`, `row._mapping`)."""
+    """An asyncpg record (or the values of one, converted) read like a SQLAlchemy row
+    (`row.status`, `row._mapping`, `row[0]`)."""
 
     __slots__ = ("_mapping",)
 
     def __init__(self, record: Any) -> None:
         self._mapping = record
+
+    def __getitem__(self, key: int | str) -> Any:
+        if isinstance(key, int) and isinstance(self._mapping, dict):
+            return list(self._mapping.values())[key]
+        return self._mapping[key]
+
+    def __iter__(self) -> Any:
+        return iter(self._mapping.values())
+
+    def __len__(self) -> int:
+        return len(self._mapping)
 
     def __getattr__(self, name: str) -> Any:
         try:

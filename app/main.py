@@ -18,12 +18,13 @@ from app import errors, openapi
 from app.auth import FailedSignIns, KeyCache, RateLimiter
 from app.clock import Clock
 from app.config import Settings, check_production, get_settings
-from app.db import ReadDB, create_engine, resolve_database_url
+from app.db import create_engine, resolve_database_url
 from app.downloads import DownloadGate
 from app.metrics import Metrics
 from app.middleware import RequestGuard
 from app.migrate import head_revision
 from app.oidc import Verifier
+from app.reads import ReadDB, create_read_pool
 from app.routers import (
     agencies,
     api_keys,
@@ -95,8 +96,14 @@ def _lifespan(
         url = database_url or await asyncio.to_thread(resolve_database_url, settings)
         assert url
         app.state.engine = create_engine(url, settings)
+        # Credential look-ups (app/auth.py) on SQLAlchemy; every other read on the driver.
         app.state.read_engine = create_engine(url, settings, autocommit=True)
-        app.state.read_db = ReadDB(app.state.read_engine)
+        app.state.read_pool = await create_read_pool(url, settings, settings.db_pool_size)
+        app.state.read_db = ReadDB(
+            app.state.read_engine,
+            app.state.read_pool,
+            wait=settings.db_connect_timeout_seconds + 2,
+        )
         # Autocommit: a streamed download opens its own read-only transaction on the driver.
         app.state.download_engine = create_engine(
             url, settings, autocommit=True, pool_size=settings.downloads_max
@@ -122,6 +129,7 @@ def _lifespan(
             await asyncio.gather(*background)
             await app.state.engine.dispose()
             await app.state.read_engine.dispose()
+            await app.state.read_pool.close()
             await app.state.download_engine.dispose()
 
     return lifespan

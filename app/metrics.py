@@ -10,32 +10,52 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 
+class _Engine:
+    """A SQLAlchemy engine's pool, as the gauges read it."""
+
+    def __init__(self, engine: Any) -> None:
+        pool = engine.pool
+        self.size, self.checked_out = pool.size(), pool.checkedout()
+        self.checked_in, self.overflow = pool.checkedin(), pool.overflow()
+
+
+class _Driver:
+    """An asyncpg pool (the read side), as the gauges read it."""
+
+    def __init__(self, pool: Any) -> None:
+        idle = pool.get_idle_size()
+        self.size, self.checked_out = pool.get_max_size(), pool.get_size() - idle
+        self.checked_in, self.overflow = idle, 0
+
+
 class PoolCollector(Collector):
-    """Gauges read from the SQLAlchemy pool at scrape time."""
+    """Gauges read from the pools at scrape time: `write` (transactions), `read` (the
+    driver's pool every read runs on), `auth` (credential look-ups) and `download`."""
 
     def __init__(self, app_state: Any) -> None:
         self.state = app_state
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        engines = [
-            (label, getattr(self.state, attr, None))
-            for label, attr in (
-                ("write", "engine"),
-                ("read", "read_engine"),
-                ("download", "download_engine"),
+        pools: list[tuple[str, Any]] = [
+            (label, make(getattr(self.state, attr)))
+            for label, attr, make in (
+                ("write", "engine", _Engine),
+                ("read", "read_pool", _Driver),
+                ("auth", "read_engine", _Engine),
+                ("download", "download_engine", _Engine),
             )
+            if getattr(self.state, attr, None) is not None
         ]
         gauges: tuple[tuple[str, str, Callable[[Any], int]], ...] = (
-            ("dondoc_db_pool_size", "Configured pool size", lambda p: p.size()),
-            ("dondoc_db_pool_checked_out", "Connections in use", lambda p: p.checkedout()),
-            ("dondoc_db_pool_checked_in", "Idle connections in the pool", lambda p: p.checkedin()),
-            ("dondoc_db_pool_overflow", "Connections beyond the pool size", lambda p: p.overflow()),
+            ("dondoc_db_pool_size", "Configured pool size", lambda p: p.size),
+            ("dondoc_db_pool_checked_out", "Connections in use", lambda p: p.checked_out),
+            ("dondoc_db_pool_checked_in", "Idle connections in the pool", lambda p: p.checked_in),
+            ("dondoc_db_pool_overflow", "Connections beyond the pool size", lambda p: p.overflow),
         )
         for name, doc, read in gauges:
             family = GaugeMetricFamily(name, doc, labels=["pool"])
-            for label, engine in engines:
-                if engine is not None:
-                    family.add_metric([label], read(engine.pool))
+            for label, pool in pools:
+                family.add_metric([label], read(pool))
             yield family
 
 

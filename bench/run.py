@@ -319,6 +319,7 @@ async def count_statements(
 
     from app.config import Settings
     from app.main import create_app
+    from app.reads import ReadDB
 
     parsed = urlparse(dsn)
     proxy = CountingProxy(parsed.hostname or "127.0.0.1", parsed.port or 5432)
@@ -368,6 +369,16 @@ async def count_statements(
         def capture(conn: Any, cursor: Any, statement: str, parameters: Any, *rest: Any) -> None:
             captured.append((statement, parameters))
 
+        # Reads run on the driver's pool (app/reads.py: ReadDB): seen where they are prepared.
+        prepare = ReadDB.prepare
+
+        def prepared(self: ReadDB, statement: Any, parameters: Any = None) -> Any:
+            sql, arguments, plan = prepare(self, statement, parameters)
+            captured.append((sql, arguments))
+            return sql, arguments, plan
+
+        ReadDB.prepare = prepared  # type: ignore[method-assign]
+
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
             for name, make in requests.items():
@@ -387,6 +398,7 @@ async def count_statements(
                 if name.startswith("GET /tasks?") and "count" not in name:
                     statement, parameters = captured[-1]
                     plans[name] = await explain(dsn, statement, parameters)
+        ReadDB.prepare = prepare  # type: ignore[method-assign]
     await proxy.stop()
     return per_request, plans
 

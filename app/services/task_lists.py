@@ -122,12 +122,9 @@ async def list_(
     conn: Reader, caller: Caller, params: ListParams, filters: TaskFilters, day: Day
 ) -> tuple[Page, list[dict[str, Any]]]:
     keys = parse_sort(params.sort, SORT_KEYS, "-created_at", SORT_FIELDS)
-    extra = [
-        timeliness_sql(t.status, t.due_date, t.completed_on, day.today, day.soon_days).label(
-            "timeliness_sql"
-        ),
-        days_overdue_sql(t.status, t.due_date, t.completed_on, day.today).label("days_overdue_sql"),
-    ]
+    # The rule's expressions are built once (LIST_EXTRA) with the day bound as a parameter:
+    # the statement is the same from day to day, compiled and prepared once per shape.
+    extra = list(LIST_EXTRA)
     if any(k.name == "due_date" for k in keys):
         extra.append(DUE_SORT)
     if any(k.name == "priority" for k in keys):

@@ -1,0 +1,181 @@
+"""The read side on the driver: every read of a request (lists, single reads, reports) is a
+SQLAlchemy statement compiled once per shape and run as asyncpg's prepared statement on a pool
+of its own, its records read like SQLAlchemy rows."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import asyncpg
+from sqlalchemy import Executable
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.config import Settings
+from app.db import RecordRow, Rows, session_settings
+
+
+class Record(asyncpg.Record):  # type: ignore[misc]
+    """A row of the read pool, read like a SQLAlchemy row (`row.status`, `row._mapping`,
+    `row[0]`) with no object made per row: asyncpg builds it directly."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def _mapping(self) -> Any:
+        return self
+
+
+class _Plan:
+    """A statement compiled once for the driver: its SQL, parameter order, parameter
+    conversions and the result columns that need one."""
+
+    __slots__ = ("binds", "compiled", "expands", "positions", "results", "sql")
+
+    def __init__(self, compiled: Any, dialect: Any) -> None:
+        self.compiled = compiled
+        self.sql: str = compiled.string
+        self.positions: list[str] = list(compiled.positiontup or ())
+        self.binds: dict[str, Any] = dict(compiled._bind_processors)
+        # IN lists and days written into the statement are rendered per execution.
+        self.expands = bool(compiled.literal_execute_params or compiled.post_compile_params)
+        self.results = [
+            (index, process)
+            for index, entry in enumerate(compiled._result_columns)
+            if (process := _result_processor(entry[3], dialect)) is not None
+        ]
+
+
+def _result_processor(kind: Any, dialect: Any) -> Any:
+    process = kind._cached_result_processor(dialect, None)
+    if process is None:
+        return None
+    # An array of values the driver already gives as Python objects comes back as a list
+    # from asyncpg: nothing to do.
+    impl = kind.dialect_impl(dialect)
+    if isinstance(impl, ARRAY) and not impl.as_tuple:
+        item = impl.item_type.dialect_impl(dialect)
+        if item._cached_result_processor(dialect, None) is None:
+            return None
+    return process
+
+
+class ReadDB:
+    """Reads without holding a connection across the request, on the driver: each statement
+    is compiled once per shape (keyed by SQLAlchemy's cache key, so a list compiles once per
+    filter shape and a report once per grouping), takes a connection from an asyncpg pool
+    (no reset query on release: a read changes no session state), runs as the driver's
+    prepared statement and returns asyncpg's records, read like SQLAlchemy rows. No
+    BEGIN/ROLLBACK: one statement, autocommit."""
+
+    __slots__ = ("dialect", "engine", "plans", "pool", "wait")
+
+    MAX_PLANS = 4096
+
+    def __init__(
+        self, engine: AsyncEngine, pool: asyncpg.Pool | None = None, wait: float = 0
+    ) -> None:
+        self.engine = engine
+        self.pool = pool
+        self.wait = wait  # seconds to wait for a free connection
+        self.dialect = engine.dialect
+        self.plans: dict[Any, _Plan] = {}
+
+    def prepare(self, statement: Any, parameters: Any = None) -> tuple[str, list[Any], _Plan]:
+        """The SQL and arguments the driver runs for `statement` with `parameters`."""
+        key = statement._generate_cache_key()
+        plan = None if key is None else self.plans.get(key.key)
+        if plan is None:
+            plan = _Plan(statement.compile(dialect=self.dialect, cache_key=key), self.dialect)
+            if key is not None:
+                if len(self.plans) >= self.MAX_PLANS:
+                    self.plans.clear()
+                self.plans[key.key] = plan
+        compiled = plan.compiled
+        values = compiled.construct_params(
+            params=parameters,
+            extracted_parameters=None if key is None else key.bindparams,
+            escape_names=False,
+        )
+        sql, positions, binds = plan.sql, plan.positions, plan.binds
+        if plan.expands:
+            state = compiled._process_parameters_for_postcompile(values)
+            sql, positions = state.statement, state.positiontup
+            binds = {**binds, **state.processors}
+            values = state.parameters
+        arguments = [binds[n](values[n]) if n in binds else values[n] for n in positions]
+        return sql, arguments, plan
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> Rows:
+        if self.pool is None:
+            async with self.engine.connect() as conn:
+                return Rows((await conn.execute(statement, parameters)).all())
+        sql, arguments, plan = self.prepare(statement, parameters)
+        try:
+            conn = await self.pool.acquire(timeout=self.wait)
+        except TimeoutError as exc:  # every connection in use: busy (503), as the engines say
+            raise PoolTimeout("every read connection is in use") from exc
+        try:
+            records = await conn.fetch(sql, *arguments)
+        finally:
+            await self.pool.release(conn)
+        if plan.results:
+            records = [_processed(record, plan.results) for record in records]
+        return Rows(records)
+
+
+def _processed(record: Any, results: list[tuple[int, Any]]) -> RecordRow:
+    values = dict(record.items())
+    names = list(values)
+    for index, process in results:
+        values[names[index]] = process(record[index])
+    return RecordRow(values)
+
+
+async def _no_reset(conn: asyncpg.Connection) -> None:
+    """A read pool's connection goes back as it came: reads change no session state."""
+
+
+async def _json_codecs(conn: asyncpg.Connection) -> None:
+    """JSON and JSONB decoded as SQLAlchemy's asyncpg dialect decodes them (a JSON parameter
+    arrives already serialised by its bind processor)."""
+    for name in ("json", "jsonb"):
+        await conn.set_type_codec(
+            name, encoder=str, decoder=json.loads, schema="pg_catalog", format="text"
+        )
+
+
+async def create_read_pool(url: str, settings: Settings, size: int) -> asyncpg.Pool:
+    """The read side's asyncpg pool, with the session settings of the engines."""
+    # The URL read as the engines read it (e.g. `?ssl=disable`, a socket in `?host=`).
+    _, connect = postgresql_asyncpg.dialect().create_connect_args(make_url(url))  # type: ignore[no-untyped-call]
+    connect.pop("prepared_statement_name_func", None)
+    # `?prepared_statement_cache_size=0` (behind PgBouncer) turns the driver's cache off too.
+    cache = connect.pop("prepared_statement_cache_size", None)
+    if cache is not None:
+        connect["statement_cache_size"] = int(cache)
+    pool = await asyncpg.create_pool(
+        **connect,
+        # Connected on first use, like the engines: the service starts while the database is
+        # down and answers 503 until it is back.
+        min_size=0,
+        max_size=size,
+        record_class=Record,
+        reset=_no_reset,
+        init=_json_codecs,
+        timeout=settings.db_connect_timeout_seconds,
+        command_timeout=settings.db_statement_timeout_ms / 1000 + 5,
+        server_settings={**session_settings(settings), "application_name": "dondoc-read"},
+    )
+    assert pool is not None
+    return pool

@@ -1,0 +1,106 @@
+"""The read side on the driver (app/reads.py): what it returns is what SQLAlchemy returned,
+each shape of statement is compiled once, and the URL is read as the engines read it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from app.config import Settings
+from app.models.events import EVENTS
+from app.models.history import HISTORY
+from app.models.tasks import TASKS
+from app.reads import ReadDB, create_read_pool
+from tests.conftest import World
+
+
+async def _task(world: World, n: int) -> dict[str, Any]:
+    r = await world.client.post(
+        "/api/v1/tasks",
+        json={
+            "title": f"Nhiệm vụ {n}",
+            "lead_agency_id": world.lead["id"],
+            "cooperating_agency_ids": [world.coop["id"], world.other["id"]],
+            "due_date": "2027-03-31",
+        },
+        headers=world.h["office"],
+    )
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+async def test_rows_are_what_sqlalchemy_gives(world: World, app: Any) -> None:
+    """Arrays, JSON documents, ids, dates and bigints read on the driver equal the rows the
+    SQLAlchemy engine reads of the same statement, column for column."""
+    await _task(world, 1)
+    read_db: ReadDB = app.state.read_db
+    for statement in (
+        select(TASKS).order_by(TASKS.c.code),
+        select(HISTORY).order_by(HISTORY.c.id),
+        select(EVENTS).order_by(EVENTS.c.id),
+    ):
+        ours = [dict(r._mapping) for r in (await read_db.execute(statement)).all()]
+        async with app.state.engine.connect() as conn:
+            theirs = [dict(r._mapping) for r in (await conn.execute(statement)).all()]
+        assert ours and ours == theirs
+    task = (await read_db.execute(select(TASKS))).first()
+    assert isinstance(task.cooperating_agency_ids, list) and len(task.cooperating_agency_ids) == 2
+    assert task[0] == task.id == task._mapping["id"]
+    change = (await read_db.execute(select(HISTORY.c.changes))).first()
+    assert isinstance(change.changes, dict)
+
+
+async def test_a_list_is_compiled_once_per_shape(world: World, app: Any) -> None:
+    """Other values (agency, status, several of them, another cursor) reuse the shape's plan;
+    another filter is another shape."""
+    for n in range(3):
+        await _task(world, n)
+    read_db: ReadDB = app.state.read_db
+    office = world.h["office"]
+
+    async def listing(**params: Any) -> Any:
+        r = await world.client.get("/api/v1/tasks", params=params, headers=office)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    await listing(lead_agency_id=world.lead["id"], status="new", limit=1)
+    shapes = len(read_db.plans)
+    page = await listing(lead_agency_id=world.coop["id"], status=["new", "paused"], limit=1)
+    assert page["items"] == [] and len(read_db.plans) == shapes
+    first = await listing(lead_agency_id=world.lead["id"], status="new", limit=1)
+    assert len(first["items"]) == 1 and len(read_db.plans) == shapes
+    second = await listing(
+        lead_agency_id=world.lead["id"], status="new", limit=1, cursor=first["next_cursor"]
+    )
+    assert second["items"][0]["id"] != first["items"][0]["id"]
+    after_cursor = len(read_db.plans)  # the cursor's condition is a shape of its own
+    third = await listing(
+        lead_agency_id=world.lead["id"], status="new", limit=1, cursor=second["next_cursor"]
+    )
+    assert third["items"][0]["id"] not in {first["items"][0]["id"], second["items"][0]["id"]}
+    assert len(read_db.plans) == after_cursor
+    await listing(directive_id=world.lead["id"])
+    assert len(read_db.plans) == after_cursor + 1
+
+
+async def test_the_url_is_read_as_the_engines_read_it(database_url: str) -> None:
+    """`?prepared_statement_cache_size=0` (behind PgBouncer) turns the driver's statement
+    cache off; `?ssl=disable` is a connection option, not a server setting."""
+    separator = "&" if "?" in database_url else "?"
+    pool = await create_read_pool(
+        f"{database_url}{separator}prepared_statement_cache_size=0", Settings(), 1
+    )
+    try:
+        async with pool.acquire() as conn:
+            assert await conn.fetchval("SELECT 1") == 1
+            assert conn._stmt_cache.get_max_size() == 0
+    finally:
+        await pool.close()
+    if "?" not in database_url:  # the embedded server is reached through a socket path
+        pool = await create_read_pool(f"{database_url}?ssl=disable", Settings(), 1)
+        try:
+            async with pool.acquire() as conn:
+                assert await conn.fetchval("SHOW application_name") == "dondoc-read"
+        finally:
+            await pool.close()
