@@ -12,6 +12,7 @@ from app.models.events import EVENTS
 from app.models.history import HISTORY
 from app.models.tasks import TASKS
 from app.reads import ReadDB, create_read_pool
+from app.services import task_lists
 from tests.conftest import World
 
 
@@ -58,6 +59,8 @@ async def test_a_list_is_compiled_once_per_shape(world: World, app: Any) -> None
         await _task(world, n)
     read_db: ReadDB = app.state.read_db
     office = world.h["office"]
+    read_db.plans.clear()  # the app serves the whole session: count from here
+    task_lists.SHAPES.built.clear()
 
     async def listing(**params: Any) -> Any:
         r = await world.client.get("/api/v1/tasks", params=params, headers=office)
@@ -80,8 +83,10 @@ async def test_a_list_is_compiled_once_per_shape(world: World, app: Any) -> None
     )
     assert third["items"][0]["id"] not in {first["items"][0]["id"], second["items"][0]["id"]}
     assert len(read_db.plans) == after_cursor
+    # Each shape's statement was built once: two so far (without a cursor, with one).
+    assert len(task_lists.SHAPES.built) == 2
     await listing(directive_id=world.lead["id"])
-    assert len(read_db.plans) == after_cursor + 1
+    assert len(read_db.plans) == after_cursor + 1 and len(task_lists.SHAPES.built) == 3
 
 
 async def test_the_url_is_read_as_the_engines_read_it(database_url: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -21,6 +21,7 @@ from sqlalchemy import (
     TypeDecorator,
     Uuid,
     and_,
+    bindparam,
     func,
     or_,
     select,
@@ -164,16 +165,95 @@ def _after(
     return or_(*clauses)
 
 
-def text_search(search_col: ColumnElement[Any], q: str) -> ColumnElement[bool] | None:
-    """Every word of q, as a prefix, diacritics- and case-insensitively."""
+def search_query(q: str) -> str | None:
+    """The tsquery of q: every word as a prefix (None when q holds no word)."""
     try:
         words = search_words(q)
     except TextError as exc:
         raise BadRequest(f"q: {exc}", errors=[{"field": "q", "message": str(exc)}]) from exc
-    if not words:
-        return None
-    query = " & ".join(f"{w}:*" for w in words)
-    return search_col.op("@@")(func.to_tsquery("simple", query))
+    return " & ".join(f"{w}:*" for w in words) if words else None
+
+
+def text_search(search_col: ColumnElement[Any], q: str) -> ColumnElement[bool] | None:
+    """Every word of q, as a prefix, diacritics- and case-insensitively."""
+    query = search_query(q)
+    return None if query is None else search_col.op("@@")(func.to_tsquery("simple", query))
+
+
+def search_bound(search_col: ColumnElement[Any]) -> ColumnElement[bool]:
+    """The same with the tsquery bound as the parameter `q_query` (see `search_query`)."""
+    return search_col.op("@@")(func.to_tsquery("simple", bindparam("q_query", type_=String)))
+
+
+class Shapes:
+    """Statements built once per shape — which filters a request gives, its sort, whether it
+    has a cursor — with every value a named bound parameter: a list request then builds no
+    SQLAlchemy objects and computes no cache key (the statement's is memoised on it); the
+    read path compiles it once (app/reads.py). A bounded map: shapes are few."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self.built: dict[Any, Any] = {}
+
+    def get(self, key: Any, build: Callable[[], Any]) -> Any:
+        found = self.built.get(key)
+        if found is None:
+            if len(self.built) >= self.size:
+                self.built.clear()
+            found = self.built[key] = build()
+        return found
+
+
+def any_of_bound(column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
+    """`column IN (…)` with the values bound as the expanding parameter `name`."""
+    return column.in_(bindparam(name, expanding=True, type_=column.type))
+
+
+@dataclass(frozen=True)
+class PagePlan:
+    """A list statement of one shape made into its page (and count) statements."""
+
+    keys: list[SortKey]
+    page: Select[Any]
+    count: Select[Any] | None
+
+
+def page_plan(
+    stmt: Select[Any], keys: list[SortKey], id_col: ColumnElement[Any], cursor: bool, count: bool
+) -> PagePlan:
+    """The page statement: after the cursor's position (bound `cursor_0`…, then the id), in
+    the keys' order, `page_limit` rows; and the count when asked."""
+    page = stmt
+    if cursor:
+        positions = [
+            bindparam(f"cursor_{i}", type_=column.type)
+            for i, column in enumerate([*(k.column for k in keys), id_col])
+        ]
+        page = page.where(_after(keys, id_col, positions))
+    order = [k.column.desc() if k.descending else k.column.asc() for k in keys]
+    tie = id_col.desc() if keys[-1].descending else id_col.asc()
+    page = page.order_by(*order, tie).limit(bindparam("page_limit", type_=Integer))
+    counted = select(func.count()).select_from(stmt.order_by(None).subquery()) if count else None
+    return PagePlan(keys, page, counted)
+
+
+async def fetch_planned(
+    conn: Reader, plan: PagePlan, params: ListParams, bind: dict[str, Any]
+) -> Page:
+    """Run a page plan with the request's values: the same page `fetch_page` gives."""
+    values = {**bind, "page_limit": params.limit + 1}
+    if params.cursor:
+        for i, value in enumerate(decode_cursor(params.cursor, plan.keys)):
+            values[f"cursor_{i}"] = value
+    total = None
+    if plan.count is not None:
+        total = (await conn.execute(plan.count, bind)).scalar_one()
+    rows = list((await conn.execute(plan.page, values)).all())
+    next_cursor = None
+    if len(rows) > params.limit:
+        rows = rows[: params.limit]
+        next_cursor = encode_cursor(plan.keys, rows[-1])
+    return Page(rows, next_cursor, total)
 
 
 async def fetch_page(

@@ -9,14 +9,37 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Integer, bindparam, case, func, literal_column, or_, select
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    Uuid,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.auth import Caller
 from app.db import Reader, compile_for_driver
+from app.enums import Role
 from app.exports import Batched
-from app.kernel.filters import list_clauses
-from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
+from app.kernel.listing import (
+    ListParams,
+    Page,
+    PagePlan,
+    Shapes,
+    any_of_bound,
+    fetch_planned,
+    page_plan,
+    parse_sort,
+    search_bound,
+    search_query,
+)
 from app.kernel.specs import TASK_VISIBILITY
 from app.models.agencies import AGENCIES
 from app.models.tasks import NO_DEADLINE, TASKS
@@ -80,58 +103,114 @@ class TaskFilters:
     q: str | None = None
 
 
-def _where(
+# The filters of a task list that hold values: (name, column); a repeated parameter is OR.
+ANY_OF = (
+    ("status", t.status),
+    ("lead_agency_id", t.lead_agency_id),
+    ("directive_id", t.directive_id),
+    ("proposal_id", t.proposal_id),
+    ("parent_id", t.parent_id),
+    ("pillar", t.pillar),
+    ("field", t.field),
+    ("priority", t.priority),
+    ("year", t.year),
+)
+SHAPES = Shapes()
+
+
+def _bound(
     caller: Caller, f: TaskFilters, params: ListParams, day: Day
-) -> list[ColumnElement[bool]]:
-    clauses = list_clauses(
-        TASKS,
-        seen=TASK_VISIBILITY.clause(caller),
-        include_deleted=params.include_deleted,
-        any_of=(
-            (f.status, t.status),
-            (f.lead_agency_id, t.lead_agency_id),
-            (f.directive_id, t.directive_id),
-            (f.proposal_id, t.proposal_id),
-            (f.parent_id, t.parent_id),
-            (f.pillar, t.pillar),
-            (f.field, t.field),
-            (f.priority, t.priority),
-            (f.year, t.year),
-        ),
-        q=f.q,
-    )
+) -> tuple[Any, dict[str, Any]]:
+    """The request's shape (which filters it gives, with what sort) and its values, bound by
+    name: the statement of a shape is built once (`_where`)."""
+    values: dict[str, Any] = {"today": day.today, "soon_days": day.soon_days}
+    seen = caller.role == Role.agency
+    if seen:
+        values.update(TASK_VISIBILITY.parameters(caller))
+    given = []
+    for name, _ in ANY_OF:
+        chosen = getattr(f, name)
+        if chosen:
+            values[f"f_{name}"] = list(chosen)
+        given.append(bool(chosen))
     if f.agency_id:
+        values["f_agency_id"] = list(f.agency_id)
+        values["f_agency_ids"] = list(f.agency_id)
+    if f.due_from is not None:
+        values["due_from"] = f.due_from
+    if f.due_to is not None:
+        values["due_to"] = f.due_to
+    if f.timeliness:
+        values["f_timeliness"] = list(f.timeliness)
+    query = search_query(f.q) if f.q is not None else None
+    if query is not None:
+        values["q_query"] = query
+    shape = (
+        seen,
+        params.include_deleted,
+        tuple(given),
+        bool(f.agency_id),
+        f.is_key_task,
+        f.due_from is not None,
+        f.due_to is not None,
+        bool(f.timeliness),
+        query is not None,
+    )
+    return shape, values
+
+
+def _where(shape: Any) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of a shape, every value a bound parameter (named as in `_bound`)."""
+    seen, include_deleted, given, agency, key_task, due_from, due_to, timeliness, q = shape
+    clauses = [] if not seen else [TASK_VISIBILITY.bound_clause()]
+    if not include_deleted:
+        clauses.append(t.deleted_at.is_(None))
+    clauses += [
+        any_of_bound(column, f"f_{name}")
+        for (name, column), present in zip(ANY_OF, given, strict=True)
+        if present
+    ]
+    if q:
+        clauses.append(search_bound(t.search))
+    if agency:
         clauses.append(
             or_(
-                t.lead_agency_id.in_(list(f.agency_id)),
-                t.cooperating_agency_ids.overlap(list(f.agency_id)),
+                any_of_bound(t.lead_agency_id, "f_agency_id"),
+                t.cooperating_agency_ids.overlap(bindparam("f_agency_ids", type_=ARRAY(Uuid()))),
             )
         )
-    if f.is_key_task is not None:
-        clauses.append(t.is_key_task.is_(f.is_key_task))
-    if f.due_from is not None:
-        clauses.append(t.due_date >= f.due_from)
-    if f.due_to is not None:
-        clauses.append(t.due_date <= f.due_to)
-    if f.timeliness:
-        clauses.append(TIMELINESS.in_(list(f.timeliness)))
+    if key_task is not None:
+        clauses.append(t.is_key_task.is_(key_task))
+    if due_from:
+        clauses.append(t.due_date >= bindparam("due_from", type_=Date))
+    if due_to:
+        clauses.append(t.due_date <= bindparam("due_to", type_=Date))
+    if timeliness:
+        clauses.append(TIMELINESS.in_(bindparam("f_timeliness", expanding=True, type_=String)))
     return clauses
 
 
-async def list_(
-    conn: Reader, caller: Caller, params: ListParams, filters: TaskFilters, day: Day
-) -> tuple[Page, list[dict[str, Any]]]:
-    keys = parse_sort(params.sort, SORT_KEYS, "-created_at", SORT_FIELDS)
+def _plan(shape: Any, sort: str | None, cursor: bool, count: bool) -> PagePlan:
+    keys = parse_sort(sort, SORT_KEYS, "-created_at", SORT_FIELDS)
     # The rule's expressions are built once (LIST_EXTRA) with the day bound as a parameter:
-    # the statement is the same from day to day, compiled and prepared once per shape.
+    # the statement is the same from day to day.
     extra = list(LIST_EXTRA)
     if any(k.name == "due_date" for k in keys):
         extra.append(DUE_SORT)
     if any(k.name == "priority" for k in keys):
         extra.append(PRIORITY_RANK)
-    stmt = select(*COLUMNS, *extra).where(*_where(caller, filters, params, day))
-    bind = {"today": day.today, "soon_days": day.soon_days}
-    page = await fetch_page(conn, stmt, keys, t.id, params, bind)
+    stmt = select(*COLUMNS, *extra).where(*_where(shape))
+    return page_plan(stmt, keys, t.id, cursor, count)
+
+
+async def list_(
+    conn: Reader, caller: Caller, params: ListParams, filters: TaskFilters, day: Day
+) -> tuple[Page, list[dict[str, Any]]]:
+    """A page of tasks: the statement of the request's shape (built once), its values bound."""
+    shape, values = _bound(caller, filters, params, day)
+    key = (shape, params.sort, params.cursor is not None, params.count)
+    plan = SHAPES.get(key, lambda: _plan(shape, params.sort, key[2], params.count))
+    page = await fetch_planned(conn, plan, params, values)
     return page, [list_body(caller, r) for r in page.rows]
 
 
@@ -160,13 +239,14 @@ def export_rows(
     and Vietnamese labels: read from a server-side cursor of the driver in batches of
     EXPORT_BATCH (one consistent snapshot), each turned into rows off the event loop."""
     keys = parse_sort(params.sort, SORT_KEYS, "-created_at", SORT_FIELDS)
+    shape, values = _bound(caller, filters, params, day)
     stmt = (
         select(*COLUMNS, *LIST_EXTRA, AGENCIES.c.name.label("lead_name"))
         .select_from(TASKS.join(AGENCIES, AGENCIES.c.id == t.lead_agency_id))
-        .where(*_where(caller, filters, params, day))
+        .where(*_where(shape))
         .order_by(*(k.column.desc() if k.descending else k.column.asc() for k in keys))
     )
-    sql, arguments = compile_for_driver(stmt, {"today": day.today, "soon_days": day.soon_days})
+    sql, arguments = compile_for_driver(stmt, values)
 
     async def batches() -> AsyncIterator[list[Any]]:
         async with engine.connect() as conn:
