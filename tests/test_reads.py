@@ -69,6 +69,12 @@ async def test_a_list_is_compiled_once_per_shape(world: World, app: Any) -> None
 
     await listing(lead_agency_id=world.lead["id"], status="new", limit=1)
     shapes = len(read_db.plans)
+    # An empty cursor is no cursor, with or without the count.
+    assert (await listing(lead_agency_id=world.lead["id"], cursor="", count="true"))["total"] == 3
+    read_db.plans.clear()
+    task_lists.SHAPES.built.clear()
+    await listing(lead_agency_id=world.lead["id"], status="new", limit=1, cursor="")
+    assert len(read_db.plans) == shapes
     page = await listing(lead_agency_id=world.coop["id"], status=["new", "paused"], limit=1)
     assert page["items"] == [] and len(read_db.plans) == shapes
     first = await listing(lead_agency_id=world.lead["id"], status="new", limit=1)

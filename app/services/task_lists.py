@@ -208,7 +208,7 @@ async def list_(
 ) -> tuple[Page, list[dict[str, Any]]]:
     """A page of tasks: the statement of the request's shape (built once), its values bound."""
     shape, values = _bound(caller, filters, params, day)
-    key = (shape, params.sort, params.cursor is not None, params.count)
+    key = (shape, params.sort, bool(params.cursor), params.count)  # `cursor=` is no cursor
     plan = SHAPES.get(key, lambda: _plan(shape, params.sort, key[2], params.count))
     page = await fetch_planned(conn, plan, params, values)
     return page, [list_body(caller, r) for r in page.rows]
