@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, String, TypeDecorator, literal, select
 
 from app.config import Settings
 from app.models.events import EVENTS
@@ -115,3 +115,27 @@ async def test_the_url_is_read_as_the_engines_read_it(database_url: str) -> None
                 assert await conn.fetchval("SHOW application_name") == "dondoc-read"
         finally:
             await pool.close()
+
+
+async def test_a_column_the_driver_cannot_convert_is_converted_as_sqlalchemy_would(
+    app: Any,
+) -> None:
+    """A type with a result conversion (here a decorator upper-casing text) is converted on
+    the driver path too; such a row still reads by name, by position and as a mapping, and a
+    bigint past 2^32 beside it comes back whole."""
+
+    class Upper(TypeDecorator[str]):
+        impl = String
+        cache_ok = True
+
+        def process_result_value(self, value: Any, dialect: Any) -> str | None:
+            return None if value is None else str(value).upper()
+
+    statement = select(
+        literal("Hà Nội", Upper).label("name"), literal(2**40 + 1, BigInteger).label("amount")
+    )
+    row = (await app.state.read_db.execute(statement)).one()
+    assert row.name == row[0] == "HÀ NỘI"
+    assert row.amount == row[1] == 2**40 + 1
+    assert list(row) == ["HÀ NỘI", 2**40 + 1]
+    assert dict(row._mapping) == {"name": "HÀ NỘI", "amount": 2**40 + 1}

@@ -230,9 +230,7 @@ def page_plan(
             for i, column in enumerate([*(k.column for k in keys), id_col])
         ]
         page = page.where(_after(keys, id_col, positions))
-    order = [k.column.desc() if k.descending else k.column.asc() for k in keys]
-    tie = id_col.desc() if keys[-1].descending else id_col.asc()
-    page = page.order_by(*order, tie).limit(bindparam("page_limit", type_=Integer))
+    page = page.order_by(*_order(keys, id_col)).limit(bindparam("page_limit", type_=Integer))
     counted = select(func.count()).select_from(stmt.order_by(None).subquery()) if count else None
     return PagePlan(keys, page, counted)
 
@@ -249,11 +247,7 @@ async def fetch_planned(
     if plan.count is not None:
         total = (await conn.execute(plan.count, bind)).scalar_one()
     rows = list((await conn.execute(plan.page, values)).all())
-    next_cursor = None
-    if len(rows) > params.limit:
-        rows = rows[: params.limit]
-        next_cursor = encode_cursor(plan.keys, rows[-1])
-    return Page(rows, next_cursor, total)
+    return _paged(rows, plan.keys, params.limit, total)
 
 
 async def fetch_page(
@@ -273,13 +267,21 @@ async def fetch_page(
     page_stmt = stmt
     if params.cursor:
         page_stmt = page_stmt.where(_after(keys, id_col, decode_cursor(params.cursor, keys)))
-    order = [k.column.desc() if k.descending else k.column.asc() for k in keys]
-    # The id breaks ties in the direction of the last key, so one index serves both ways.
-    tie = id_col.desc() if keys[-1].descending else id_col.asc()
-    page_stmt = page_stmt.order_by(*order, tie).limit(params.limit + 1)
+    page_stmt = page_stmt.order_by(*_order(keys, id_col)).limit(params.limit + 1)
     rows = list((await conn.execute(page_stmt, bind)).all())
-    next_cursor = None
-    if len(rows) > params.limit:
-        rows = rows[: params.limit]
-        next_cursor = encode_cursor(keys, rows[-1])
-    return Page(rows, next_cursor, total)
+    return _paged(rows, keys, params.limit, total)
+
+
+def _order(keys: list[SortKey], id_col: ColumnElement[Any]) -> list[ColumnElement[Any]]:
+    """The keys' order; the id breaks ties in the direction of the last key, so one index
+    serves both ways."""
+    order = [k.column.desc() if k.descending else k.column.asc() for k in keys]
+    return [*order, id_col.desc() if keys[-1].descending else id_col.asc()]
+
+
+def _paged(rows: list[Any], keys: list[SortKey], limit: int, total: int | None) -> Page:
+    """A page of `limit` rows out of the `limit + 1` read, with the cursor of the next."""
+    if len(rows) <= limit:
+        return Page(rows, None, total)
+    rows = rows[:limit]
+    return Page(rows, encode_cursor(keys, rows[-1]), total)

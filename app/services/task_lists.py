@@ -7,13 +7,14 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Date,
     Integer,
     String,
     Uuid,
+    any_,
     bindparam,
     case,
     func,
@@ -118,9 +119,23 @@ ANY_OF = (
 SHAPES = Shapes()
 
 
+class Shape(NamedTuple):
+    """Which of a task list's filters a request gives (their values are bound apart)."""
+
+    seen: bool  # an agency's staff: only the tasks naming their agency
+    include_deleted: bool
+    any_of: tuple[bool, ...]  # one per ANY_OF
+    agency: bool
+    key_task: bool | None
+    due_from: bool
+    due_to: bool
+    timeliness: bool
+    q: bool
+
+
 def _bound(
     caller: Caller, f: TaskFilters, params: ListParams, day: Day
-) -> tuple[Any, dict[str, Any]]:
+) -> tuple[Shape, dict[str, Any]]:
     """The request's shape (which filters it gives, with what sort) and its values, bound by
     name: the statement of a shape is built once (`_where`)."""
     values: dict[str, Any] = {"today": day.today, "soon_days": day.soon_days}
@@ -135,7 +150,6 @@ def _bound(
         given.append(bool(chosen))
     if f.agency_id:
         values["f_agency_id"] = list(f.agency_id)
-        values["f_agency_ids"] = list(f.agency_id)
     if f.due_from is not None:
         values["due_from"] = f.due_from
     if f.due_to is not None:
@@ -145,7 +159,7 @@ def _bound(
     query = search_query(f.q) if f.q is not None else None
     if query is not None:
         values["q_query"] = query
-    shape = (
+    shape = Shape(
         seen,
         params.include_deleted,
         tuple(given),
@@ -159,38 +173,35 @@ def _bound(
     return shape, values
 
 
-def _where(shape: Any) -> list[ColumnElement[bool]]:
+def _where(shape: Shape) -> list[ColumnElement[bool]]:
     """The WHERE clauses of a shape, every value a bound parameter (named as in `_bound`)."""
-    seen, include_deleted, given, agency, key_task, due_from, due_to, timeliness, q = shape
-    clauses = [] if not seen else [TASK_VISIBILITY.bound_clause()]
-    if not include_deleted:
+    clauses = [TASK_VISIBILITY.bound_clause()] if shape.seen else []
+    if not shape.include_deleted:
         clauses.append(t.deleted_at.is_(None))
     clauses += [
         any_of_bound(column, f"f_{name}")
-        for (name, column), present in zip(ANY_OF, given, strict=True)
+        for (name, column), present in zip(ANY_OF, shape.any_of, strict=True)
         if present
     ]
-    if q:
+    if shape.q:
         clauses.append(search_bound(t.search))
-    if agency:
+    if shape.agency:
+        agencies = bindparam("f_agency_id", type_=ARRAY(Uuid()))
         clauses.append(
-            or_(
-                any_of_bound(t.lead_agency_id, "f_agency_id"),
-                t.cooperating_agency_ids.overlap(bindparam("f_agency_ids", type_=ARRAY(Uuid()))),
-            )
+            or_(t.lead_agency_id == any_(agencies), t.cooperating_agency_ids.overlap(agencies))
         )
-    if key_task is not None:
-        clauses.append(t.is_key_task.is_(key_task))
-    if due_from:
+    if shape.key_task is not None:
+        clauses.append(t.is_key_task.is_(shape.key_task))
+    if shape.due_from:
         clauses.append(t.due_date >= bindparam("due_from", type_=Date))
-    if due_to:
+    if shape.due_to:
         clauses.append(t.due_date <= bindparam("due_to", type_=Date))
-    if timeliness:
+    if shape.timeliness:
         clauses.append(TIMELINESS.in_(bindparam("f_timeliness", expanding=True, type_=String)))
     return clauses
 
 
-def _plan(shape: Any, sort: str | None, cursor: bool, count: bool) -> PagePlan:
+def _plan(shape: Shape, sort: str | None, cursor: bool, count: bool) -> PagePlan:
     keys = parse_sort(sort, SORT_KEYS, "-created_at", SORT_FIELDS)
     # The rule's expressions are built once (LIST_EXTRA) with the day bound as a parameter:
     # the statement is the same from day to day.

@@ -417,3 +417,35 @@ async def test_concurrent_moves_cannot_close_a_loop(world: World) -> None:
     for p, q in pairs:  # P under Q and Q under P, at the same moment
         codes = await asyncio.gather(move(p, q), move(q, p))
         assert sorted(codes) == [200, 422], codes
+
+
+async def test_agency_filter_finds_led_and_cooperating_tasks(world: World) -> None:
+    """`agency_id` matches the lead or any cooperating agency; repeated, any of the agencies."""
+    office = world.h["office"]
+
+    async def task(lead: str, coop: list[str]) -> str:
+        r = await world.client.post(
+            "/api/v1/tasks",
+            json={"title": "Phối hợp", "lead_agency_id": lead, "cooperating_agency_ids": coop},
+            headers=office,
+        )
+        assert r.status_code == 201, r.text
+        return str(r.json()["code"])
+
+    lead, coop, other = world.lead["id"], world.coop["id"], world.other["id"]
+    a, b, c = await task(lead, [coop]), await task(other, []), await task(coop, [])
+
+    async def codes(*agencies: str) -> set[str]:
+        r = await world.client.get(
+            "/api/v1/tasks", params=[("agency_id", x) for x in agencies], headers=office
+        )
+        assert r.status_code == 200, r.text
+        return {item["code"] for item in r.json()["items"]}
+
+    assert await codes(coop) == {a, c}
+    assert await codes(lead, other) == {a, b}
+    assert await codes(other) == {b}
+    # The download reads the same statement.
+    csv = await world.client.get("/api/v1/tasks.csv", params={"agency_id": coop}, headers=office)
+    assert csv.status_code == 200, csv.text
+    assert a in csv.text and c in csv.text and b not in csv.text
