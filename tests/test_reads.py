@@ -95,6 +95,53 @@ async def test_a_list_is_compiled_once_per_shape(world: World, app: Any) -> None
     assert len(read_db.plans) == after_cursor + 1 and len(task_lists.SHAPES.built) == 3
 
 
+async def test_arguments_read_from_the_cache_key_are_sqlalchemys(
+    world: World, app: Any, monkeypatch: Any
+) -> None:
+    """Every read the API makes here — single reads, lists of each resource with filters and a
+    cursor, history, the feed, the report — gets from the short path (values taken from the
+    cache key's place) exactly the SQL and arguments SQLAlchemy's `construct_params` gives."""
+    compared: list[str] = []
+    prepare = ReadDB.prepare
+
+    def checked(self: ReadDB, statement: Any, parameters: Any = None) -> Any:
+        sql, arguments, plan = prepare(self, statement, parameters)
+        key = statement._generate_cache_key()
+        if plan.arguments(key, parameters) is not None:
+            assert (sql, arguments) == ReadDB.construct(plan, key, parameters)
+            compared.append(sql)
+        return sql, arguments, plan
+
+    monkeypatch.setattr(ReadDB, "prepare", checked)
+    tasks = [await _task(world, n) for n in range(3)]
+    office = world.h["office"]
+    for path, params in (
+        (f"/api/v1/tasks/{tasks[0]['id']}", {}),
+        (f"/api/v1/tasks/{tasks[1]['id']}", {"as_of": "2027-04-02"}),
+        ("/api/v1/tasks", {"lead_agency_id": world.lead["id"], "status": "new", "limit": 1}),
+        ("/api/v1/tasks", {"q": "Nhiệm vụ", "limit": 2, "sort": "due_date"}),
+        ("/api/v1/tasks", {"agency_id": world.coop["id"], "count": "true"}),
+        ("/api/v1/agencies", {"limit": 2}),
+        (f"/api/v1/agencies/{world.lead['id']}", {}),
+        ("/api/v1/directives", {}),
+        ("/api/v1/proposals", {}),
+        ("/api/v1/budget-requests", {}),
+        (f"/api/v1/tasks/{tasks[0]['id']}/history", {}),
+        ("/api/v1/events", {"limit": 2}),
+        ("/api/v1/reports/tasks", {}),
+        ("/api/v1/reports/budget", {}),
+    ):
+        r = await world.client.get(path, params=params, headers=office)
+        assert r.status_code == 200, (path, r.text)
+        body = r.json()
+        cursor = body.get("next_cursor") if isinstance(body, dict) else None
+        if cursor:
+            after = "after" if path.endswith("/events") else "cursor"
+            r = await world.client.get(path, params={**params, after: cursor}, headers=office)
+            assert r.status_code == 200, (path, r.text)
+    assert len(compared) >= 10
+
+
 async def test_the_url_is_read_as_the_engines_read_it(database_url: str) -> None:
     """`?prepared_statement_cache_size=0` (behind PgBouncer) turns the driver's statement
     cache off; `?ssl=disable` is a connection option, not a server setting."""

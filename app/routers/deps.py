@@ -21,6 +21,7 @@ from app import exports
 from app.auth import Caller, CurrentCaller
 from app.db import WriteConn
 from app.errors import BadRequest
+from app.kernel.handler import plan as handler_plan
 from app.kernel.listing import DEFAULT_LIMIT, MAX_LIMIT, ListParams, Page
 from app.kernel.precondition import Precondition, etag
 from app.models.common import IsoDate
@@ -114,6 +115,7 @@ class ResourceRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        short = handler_plan(self.dependant, self.dependency_overrides_provider)
         accepted = frozenset(f.alias for f in self._flat_dependant.query_params)
         listed = ", ".join(sorted(accepted)) or "none"
 
@@ -131,6 +133,10 @@ class ResourceRoute(APIRoute):
                         ],
                         accepted_parameters=sorted(accepted),
                     )
+            if short is not None:
+                response = await short(request)
+                if response is not None:
+                    return response
             return await handler(request)
 
         return checked
