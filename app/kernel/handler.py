@@ -146,6 +146,7 @@ def plan(dependant: Dependant, overrides_provider: Any) -> Handler | None:
         )
         return response
 
+    handle.stacks = any(node.generator for node in nodes)  # type: ignore[attr-defined]
     return handle
 
 

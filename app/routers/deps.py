@@ -115,11 +115,11 @@ class ResourceRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        short = handler_plan(self.dependant, self.dependency_overrides_provider)
+        plan = handler_plan(self.dependant, self.dependency_overrides_provider)
         accepted = frozenset(f.alias for f in self._flat_dependant.query_params)
         listed = ", ".join(sorted(accepted)) or "none"
 
-        async def checked(request: Request) -> Response:
+        def refuse_unknown(request: Request) -> None:
             if request.scope["query_string"]:
                 unknown = sorted({k for k in request.query_params if k not in accepted})
                 if unknown:
@@ -133,12 +133,19 @@ class ResourceRoute(APIRoute):
                         ],
                         accepted_parameters=sorted(accepted),
                     )
-            if short is not None:
-                response = await short(request)
-                if response is not None:
-                    return response
-            return await handler(request)
 
+        async def short(request: Request) -> Response | None:
+            """The route's answer by its plan, or None for FastAPI's handler to give."""
+            refuse_unknown(request)
+            return None if plan is None else await plan(request)
+
+        async def checked(request: Request) -> Response:
+            response = await short(request)
+            return response if response is not None else await handler(request)
+
+        # The dispatcher (app/kernel/dispatch.py) calls the plan without the framework's layers.
+        self.short = short if plan is not None else None
+        self.short_stacks = plan is not None and plan.stacks  # type: ignore[attr-defined]
         return checked
 
 
