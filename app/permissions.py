@@ -11,7 +11,7 @@ describe it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from app.auth import Caller
@@ -147,16 +147,24 @@ def delete_grace_days() -> int:
     return get_settings().delete_grace_days
 
 
-def deletable_task(row: Any) -> bool:
+def deletion_cutoff() -> datetime:
+    """The oldest creation time a task may still be deleted at, now."""
+    return utcnow() - timedelta(days=delete_grace_days())
+
+
+def deletable_task(row: Any, cutoff: datetime | None = None) -> bool:
     """Deleting is for mistakes: a task may be deleted within DONDOC_DELETE_GRACE_DAYS of its
     creation and before any activity (progress, an extension request, a completion)."""
-    grace = timedelta(days=delete_grace_days())
-    return not row.has_activity and row.created_at >= utcnow() - grace
+    if cutoff is None:
+        cutoff = deletion_cutoff()
+    return not row.has_activity and bool(row.created_at >= cutoff)
 
 
 # Actions that the table allows but the row's own state may forbid (409, and absent from
-# `allowed_actions`).
-CONDITIONS: dict[str, dict[str, Callable[[Any], bool]]] = {"task": {"delete": deletable_task}}
+# `allowed_actions`); each is asked with the deletion cutoff of the moment.
+CONDITIONS: dict[str, dict[str, Callable[[Any, datetime], bool]]] = {
+    "task": {"delete": deletable_task}
+}
 
 # Proposals and budget requests are edited (and deleted) only before the committee acts on them.
 EDITABLE = {"proposal": (P.draft,), "budget_request": (B.draft, B.returned)}
@@ -199,12 +207,19 @@ def require_editable(caller: Caller, resource: str, action: str, row: Any) -> No
         )
 
 
-def allowed_actions(caller: Caller, resource: str, row: Any) -> list[str]:
-    """What the caller may do to the row now: the `allowed_actions` of every resource body."""
+def allowed_actions(
+    caller: Caller, resource: str, row: Any, cutoff: datetime | None = None
+) -> list[str]:
+    """What the caller may do to the row now: the `allowed_actions` of every resource body.
+    A page passes the `cutoff` it worked out once for all its rows."""
     lifecycle = LIFECYCLES[resource]
     relations = lifecycle.relations(caller, row)
-    conditions = CONDITIONS.get(resource, {})
-    blocked = frozenset(a for a, holds in conditions.items() if not holds(row))
+    conditions = CONDITIONS.get(resource)
+    if conditions:
+        moment = deletion_cutoff() if cutoff is None else cutoff
+        blocked = frozenset(a for a, holds in conditions.items() if not holds(row, moment))
+    else:
+        blocked = frozenset()
     key = (resource, caller.role, row.status, row.deleted_at is not None, relations, blocked)
     found = _ALLOWED.get(key)
     if found is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -204,9 +204,23 @@ class Shapes:
         return found
 
 
-def any_of_bound(column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
-    """`column IN (…)` with the values bound as the expanding parameter `name`."""
-    return column.in_(bindparam(name, expanding=True, type_=column.type))
+def any_of_slots(count: int) -> int:
+    """How many bound values a list of `count` values takes: the next power of two, so a
+    shape has a handful of sizes and its SQL text never changes with the values."""
+    return 1 << (count - 1).bit_length() if count > 0 else 0
+
+
+def any_of_values(name: str, chosen: Sequence[Any]) -> dict[str, Any]:
+    """The values of `any_of_bound(column, name, any_of_slots(len(chosen)))`: the last one
+    repeated into the spare slots (a repeated value matches nothing more)."""
+    slots = any_of_slots(len(chosen))
+    return {f"{name}_{i}": chosen[min(i, len(chosen) - 1)] for i in range(slots)}
+
+
+def any_of_bound(column: ColumnElement[Any], name: str, slots: int) -> ColumnElement[bool]:
+    """`column IN (:name_0, …)` with `slots` bound values: the statement is compiled once per
+    size, and each execution binds its values without SQLAlchemy rendering the list anew."""
+    return column.in_([bindparam(f"{name}_{i}", type_=column.type) for i in range(slots)])
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Date,
     Integer,
-    String,
     Uuid,
     any_,
     bindparam,
@@ -25,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 
+from app import permissions
 from app.auth import Caller
 from app.db import Reader, compile_for_driver
 from app.enums import Role
@@ -35,6 +35,8 @@ from app.kernel.listing import (
     PagePlan,
     Shapes,
     any_of_bound,
+    any_of_slots,
+    any_of_values,
     fetch_planned,
     page_plan,
     parse_sort,
@@ -44,7 +46,7 @@ from app.kernel.listing import (
 from app.kernel.specs import TASK_VISIBILITY
 from app.models.agencies import AGENCIES
 from app.models.tasks import NO_DEADLINE, TASKS
-from app.services.tasks import COLUMNS, Day, allowed_actions
+from app.services.tasks import COLUMNS, RESOURCE, Day
 from app.services.timeliness import days_overdue_sql, timeliness_sql
 
 t = TASKS.c
@@ -73,15 +75,16 @@ LIST_EXTRA = (
 )
 
 
-def list_body(caller: Caller, row: Any) -> dict[str, Any]:
-    """A list row: timeliness was computed by the database with the same rule."""
+def list_body(caller: Caller, row: Any, cutoff: datetime | None = None) -> dict[str, Any]:
+    """A list row: timeliness was computed by the database with the same rule; a page works
+    out the deletion cutoff once for its rows."""
     body = dict(row._mapping)
     body["timeliness"] = body.pop("timeliness_sql")
     body["days_overdue"] = body.pop("days_overdue_sql")
     body.pop("due_sort", None)
     body.pop("priority_rank", None)
     body.pop("has_activity", None)
-    body["allowed_actions"] = allowed_actions(caller, row)
+    body["allowed_actions"] = permissions.allowed_actions(caller, RESOURCE, row, cutoff)
     return body
 
 
@@ -124,12 +127,12 @@ class Shape(NamedTuple):
 
     seen: bool  # an agency's staff: only the tasks naming their agency
     include_deleted: bool
-    any_of: tuple[bool, ...]  # one per ANY_OF
+    any_of: tuple[int, ...]  # one per ANY_OF: how many bound values (any_of_slots), 0 if absent
     agency: bool
     key_task: bool | None
     due_from: bool
     due_to: bool
-    timeliness: bool
+    timeliness: int  # bound values, as any_of
     q: bool
 
 
@@ -144,18 +147,16 @@ def _bound(
         values.update(TASK_VISIBILITY.parameters(caller))
     given = []
     for name, _ in ANY_OF:
-        chosen = getattr(f, name)
-        if chosen:
-            values[f"f_{name}"] = list(chosen)
-        given.append(bool(chosen))
+        chosen = getattr(f, name) or ()
+        values.update(any_of_values(f"f_{name}", chosen))
+        given.append(any_of_slots(len(chosen)))
     if f.agency_id:
         values["f_agency_id"] = list(f.agency_id)
     if f.due_from is not None:
         values["due_from"] = f.due_from
     if f.due_to is not None:
         values["due_to"] = f.due_to
-    if f.timeliness:
-        values["f_timeliness"] = list(f.timeliness)
+    values.update(any_of_values("f_timeliness", f.timeliness or ()))
     query = search_query(f.q) if f.q is not None else None
     if query is not None:
         values["q_query"] = query
@@ -167,7 +168,7 @@ def _bound(
         f.is_key_task,
         f.due_from is not None,
         f.due_to is not None,
-        bool(f.timeliness),
+        any_of_slots(len(f.timeliness or ())),
         query is not None,
     )
     return shape, values
@@ -179,9 +180,9 @@ def _where(shape: Shape) -> list[ColumnElement[bool]]:
     if not shape.include_deleted:
         clauses.append(t.deleted_at.is_(None))
     clauses += [
-        any_of_bound(column, f"f_{name}")
-        for (name, column), present in zip(ANY_OF, shape.any_of, strict=True)
-        if present
+        any_of_bound(column, f"f_{name}", slots)
+        for (name, column), slots in zip(ANY_OF, shape.any_of, strict=True)
+        if slots
     ]
     if shape.q:
         clauses.append(search_bound(t.search))
@@ -197,7 +198,7 @@ def _where(shape: Shape) -> list[ColumnElement[bool]]:
     if shape.due_to:
         clauses.append(t.due_date <= bindparam("due_to", type_=Date))
     if shape.timeliness:
-        clauses.append(TIMELINESS.in_(bindparam("f_timeliness", expanding=True, type_=String)))
+        clauses.append(any_of_bound(TIMELINESS, "f_timeliness", shape.timeliness))
     return clauses
 
 
@@ -222,7 +223,8 @@ async def list_(
     key = (shape, params.sort, bool(params.cursor), params.count)  # `cursor=` is no cursor
     plan = SHAPES.get(key, lambda: _plan(shape, params.sort, key[2], params.count))
     page = await fetch_planned(conn, plan, params, values)
-    return page, [list_body(caller, r) for r in page.rows]
+    cutoff = permissions.deletion_cutoff()
+    return page, [list_body(caller, r, cutoff) for r in page.rows]
 
 
 EXPORT_HEADERS = (

@@ -26,6 +26,13 @@ OPEN_STATUSES: tuple[str, ...] = (
 )
 
 
+
+def _open_values() -> list[ColumnElement[Any]]:
+    """The open statuses as bound values of their own: an IN list of constants that is part of
+    the statement, never an expanding list rendered anew at each execution."""
+    return [literal(s.value) for s in OPEN_STATUSES]
+
+
 def _as_of(status: str, completed_on: date | None, today: date) -> str:
     # Seen from a day before its completion, a completed task was still open.
     if status == TaskStatus.completed and completed_on is not None and completed_on > today:
@@ -119,7 +126,7 @@ def timeliness_sql(
                 else_="completed_late",
             ),
         ),
-        (status.not_in(OPEN_STATUSES), null()),
+        (status.not_in(_open_values()), null()),
         (due_date.is_(None), "no_deadline"),
         (due_date < today_, "overdue"),
         (due_date - today_ <= soon_days, "due_soon"),
@@ -140,7 +147,7 @@ def buckets_sql(
     today_ = _day(today)
     done = and_(status == TaskStatus.completed, or_(completed_on.is_(None), completed_on <= today_))
     open_ = or_(
-        status.in_(OPEN_STATUSES), and_(status == TaskStatus.completed, completed_on > today_)
+        status.in_(_open_values()), and_(status == TaskStatus.completed, completed_on > today_)
     )
     soon_end = (
         day_sql(today + timedelta(days=soon_days))
@@ -175,7 +182,7 @@ def days_overdue_sql(
             cast(completed_on - due_date, Integer),
         ),
         (
-            and_(status.in_(OPEN_STATUSES), due_date < today_),
+            and_(status.in_(_open_values()), due_date < today_),
             cast(today_ - due_date, Integer),
         ),
         else_=null(),
