@@ -110,3 +110,46 @@ def test_every_read_has_a_short_path(app: Any) -> None:
             (planned if plan is not None else unplanned).append(route.path)
     assert len(planned) > 20
     assert set(unplanned) <= {"/api/v1/meta/enums", "/api/v1/me"}, unplanned
+
+
+async def test_a_json_body_goes_the_short_way_and_a_bad_one_to_fastapi(
+    world: World, app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A valid create is planned (its transaction, its Idempotency-Key replay); a body that is
+    not JSON, misses a field, has a wrong type or an unknown field gets FastAPI's own answer,
+    byte for byte, with nothing created."""
+    taken: list[str] = []
+    arguments = handler._arguments
+
+    async def counted(node: Any, *args: Any) -> Any:
+        taken.append(node.call.__name__)
+        return await arguments(node, *args)
+
+    monkeypatch.setattr(handler, "_arguments", counted)
+    office = world.h["office"]
+    body = {"title": "Nhiệm vụ mới", "lead_agency_id": world.lead["id"], "due_date": "2027-01-31"}
+    keyed = {**office, "Idempotency-Key": "short-path-1"}
+    created = await world.client.post("/api/v1/tasks", json=body, headers=keyed)
+    assert created.status_code == 201, created.text
+    assert "create_task" in taken
+    replay = await world.client.post("/api/v1/tasks", json=body, headers=keyed)
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert replay.json()["id"] == created.json()["id"]
+
+    taken.clear()
+    json_headers = {**office, "Content-Type": "application/json"}
+    for content in (
+        b'{"title": "x", ',  # not JSON
+        b"",  # no body
+        b'{"lead_agency_id": "%s"}' % world.lead["id"].encode(),  # no title
+        b'{"title": "x", "lead_agency_id": "not-a-uuid"}',
+        b'{"title": "x", "lead_agency_id": "%s", "colour": 1}' % world.lead["id"].encode(),
+    ):
+        short, full = await _both(
+            world, app, "POST", "/api/v1/tasks", content=content, headers=json_headers
+        )
+        assert short.status_code in {400, 422}, short.text
+        _same(short, full)
+    assert "create_task" not in taken
+    listed = await world.client.get("/api/v1/tasks", params={"count": "1"}, headers=office)
+    assert listed.json()["total"] == 1

@@ -28,14 +28,35 @@ from starlette._exception_handler import wrap_app_handling_exceptions
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.routing import Match
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PREFIX = "/api/v1/"
 ANY = "*"
 
 
 class _Fallback(BaseException):
-    """The plan declined the request before running anything: the full stack answers it."""
+    """The plan declined the request before running anything: the full stack answers it,
+    with the body the plan has read handed over again."""
+
+    def __init__(self, request: Request) -> None:
+        super().__init__()
+        self.receive: Receive | None = None
+        body = getattr(request, "_body", None)
+        if body is not None:
+            self.receive = _replay(body, request.receive)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed
 
 
 def _segment(path: str) -> str | None:
@@ -91,8 +112,8 @@ class Dispatcher:
                         try:
                             await self._planned(route, child, scope, receive, send)
                             return
-                        except _Fallback:
-                            pass
+                        except _Fallback as declined:
+                            receive = declined.receive or receive
                     break
         await self.inner(scope, receive, send)
 
@@ -114,12 +135,12 @@ class Dispatcher:
                         scope["fastapi_function_astack"] = function_stack
                         response = await short(request)
                     if response is None:
-                        raise _Fallback
+                        raise _Fallback(request)
                     await response(scope, receive, send)
                 return
             response = await short(request)
             if response is None:
-                raise _Fallback
+                raise _Fallback(request)
             await response(scope, receive, send)
 
         await wrap_app_handling_exceptions(run, request)(scope, receive, send)

@@ -18,11 +18,13 @@ before: the short path only ever answers requests FastAPI would answer the same 
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from copy import deepcopy
 from typing import Any
 
+from fastapi import params
 from fastapi._compat import field_annotation_is_sequence
 from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import (
@@ -83,10 +85,11 @@ class _Node:
         self.children = children
 
 
-def _node(dependant: Dependant) -> _Node | None:
-    """The dependant as a plan, or None when it uses what the short path does not read."""
+def _node(dependant: Dependant, body: bool = False) -> _Node | None:
+    """The dependant as a plan, or None when it uses what the short path does not read (a
+    body only where `body` says the route's one JSON body is declared)."""
     if (
-        dependant.body_params
+        (dependant.body_params and not body)
         or dependant.cookie_params
         or dependant.websocket_param_name
         or dependant.http_connection_param_name
@@ -123,9 +126,22 @@ def _node(dependant: Dependant) -> _Node | None:
 Handler = Callable[[Request], Awaitable[Response | None]]
 
 
-def plan(dependant: Dependant, overrides_provider: Any) -> Handler | None:
+def _json_body(dependant: Dependant, embed: bool) -> Any:
+    """The route's body field when it is one JSON document validated whole, else None."""
+    if len(dependant.body_params) != 1 or embed:
+        return None
+    field = dependant.body_params[0]
+    if type(field.field_info) is not params.Body:  # a form or a file
+        return None
+    return field
+
+
+def plan(dependant: Dependant, overrides_provider: Any, embed: bool = False) -> Handler | None:
     """The short path of a route whose endpoint answers a Response itself, or None."""
-    root = _node(dependant)
+    body = _json_body(dependant, embed) if dependant.body_params else None
+    if dependant.body_params and body is None:
+        return None
+    root = _node(dependant, body=body is not None)
     if root is None or root.generator or dependant.call is None:
         return None
     returns = get_typed_return_annotation(dependant.call)
@@ -140,6 +156,8 @@ def plan(dependant: Dependant, overrides_provider: Any) -> Handler | None:
             return None
         read = _read(nodes, request)
         if read is None:
+            return None
+        if body is not None and not await _read_body(body, request, read[id(root)]):
             return None
         response: Response = await root.call(  # type: ignore[misc]
             **await _arguments(root, read, request, {})
@@ -187,6 +205,36 @@ def _read(nodes: list[_Node], request: Request) -> dict[int, dict[str, Any]] | N
             values[param.name] = converted
         read[id(node)] = values
     return read
+
+
+async def _read_body(field: Any, request: Request, values: dict[str, Any]) -> bool:
+    """The JSON body read and validated whole, as FastAPI reads it (a body is JSON when the
+    request says so or says nothing); False when FastAPI is to say what is wrong with it."""
+    raw = await request.body()
+    document: Any = None
+    if raw:
+        kind = request.headers.get("content-type")
+        if kind:
+            kind = kind.split(";", 1)[0].strip().lower()
+            if not (
+                kind.startswith("application/")
+                and (kind.endswith("/json") or kind.endswith("+json"))
+            ):
+                return False
+        try:
+            document = json.loads(raw)
+        except ValueError:
+            return False
+    if document is None:
+        if field.field_info.is_required():
+            return False
+        values[field.name] = deepcopy(field.default)
+        return True
+    converted, errors = field.validate(document, values, loc=("body",))
+    if errors:
+        return False
+    values[field.name] = converted
+    return True
 
 
 def _source(request: Request, source: str) -> Any:

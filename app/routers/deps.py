@@ -115,7 +115,9 @@ class ResourceRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        plan = handler_plan(self.dependant, self.dependency_overrides_provider)
+        plan = handler_plan(
+            self.dependant, self.dependency_overrides_provider, self._embed_body_fields
+        )
         accepted = frozenset(f.alias for f in self._flat_dependant.query_params)
         listed = ", ".join(sorted(accepted)) or "none"
 

@@ -26,11 +26,10 @@ OPEN_STATUSES: tuple[str, ...] = (
 )
 
 
-
 def _open_values() -> list[ColumnElement[Any]]:
     """The open statuses as bound values of their own: an IN list of constants that is part of
     the statement, never an expanding list rendered anew at each execution."""
-    return [literal(s.value) for s in OPEN_STATUSES]
+    return [literal(TaskStatus(s).value) for s in OPEN_STATUSES]
 
 
 def _as_of(status: str, completed_on: date | None, today: date) -> str:
