@@ -112,25 +112,17 @@ def _result_processor(kind: Any, dialect: Any) -> Any:
     return process
 
 
-class ReadDB:
-    """Reads without holding a connection across the request, on the driver: each statement
-    is compiled once per shape (keyed by SQLAlchemy's cache key, so a list compiles once per
-    filter shape and a report once per grouping), takes a connection from an asyncpg pool
-    (no reset query on release: a read changes no session state), runs as the driver's
-    prepared statement and returns asyncpg's records, read like SQLAlchemy rows. No
-    BEGIN/ROLLBACK: one statement, autocommit."""
+class Plans:
+    """Statements compiled once per shape (keyed by SQLAlchemy's cache key, so a list compiles
+    once per filter shape and a report once per grouping) into the SQL and arguments asyncpg
+    runs; the read side and the write driver (app/kernel/driver.py) each keep one."""
 
-    __slots__ = ("dialect", "engine", "plans", "pool", "wait")
+    __slots__ = ("dialect", "plans")
 
     MAX_PLANS = 4096
 
-    def __init__(
-        self, engine: AsyncEngine, pool: asyncpg.Pool | None = None, wait: float = 0
-    ) -> None:
-        self.engine = engine
-        self.pool = pool
-        self.wait = wait  # seconds to wait for a free connection
-        self.dialect = engine.dialect
+    def __init__(self, dialect: Any) -> None:
+        self.dialect = dialect
         self.plans: dict[Any, _Plan] = {}
 
     def prepare(self, statement: Any, parameters: Any = None) -> tuple[str, list[Any], _Plan]:
@@ -166,6 +158,32 @@ class ReadDB:
             values = state.parameters
         return sql, [binds[n](values[n]) if n in binds else values[n] for n in positions]
 
+
+def rows_of(records: list[Any], plan: _Plan, wrap: bool = False) -> Rows:
+    """The driver's records, with the result conversions the statement's types need; `wrap`
+    for plain asyncpg records (a write connection's), read like rows through `RecordRow`."""
+    if plan.results:
+        return Rows([_processed(record, plan.results) for record in records])
+    return Rows([RecordRow(record) for record in records] if wrap else records)
+
+
+class ReadDB(Plans):
+    """Reads without holding a connection across the request, on the driver: each statement
+    is compiled once per shape (`Plans`), takes a connection from an asyncpg pool (no reset
+    query on release: a read changes no session state), runs as the driver's prepared
+    statement and returns asyncpg's records, read like SQLAlchemy rows. No BEGIN/ROLLBACK:
+    one statement, autocommit."""
+
+    __slots__ = ("engine", "pool", "wait")
+
+    def __init__(
+        self, engine: AsyncEngine, pool: asyncpg.Pool | None = None, wait: float = 0
+    ) -> None:
+        super().__init__(engine.dialect)
+        self.engine = engine
+        self.pool = pool
+        self.wait = wait  # seconds to wait for a free connection
+
     async def execute(self, statement: Executable, parameters: Any = None) -> Rows:
         if self.pool is None:
             async with self.engine.connect() as conn:
@@ -182,9 +200,7 @@ class ReadDB:
             records = await conn.fetch(sql, *arguments)
         finally:
             await self.pool.release(conn)
-        if plan.results:
-            records = [_processed(record, plan.results) for record in records]
-        return Rows(records)
+        return rows_of(records, plan)
 
 
 def _processed(record: Any, results: list[tuple[int, Any]]) -> RecordRow:

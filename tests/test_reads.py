@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, String, TypeDecorator, literal, select
+import pytest
+from sqlalchemy import BigInteger, String, TypeDecorator, literal, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.config import Settings
+from app.kernel import driver
 from app.models.events import EVENTS
 from app.models.history import HISTORY
 from app.models.tasks import TASKS
-from app.reads import ReadDB, create_read_pool
+from app.reads import Plans, ReadDB, create_read_pool
 from app.services import task_lists
 from tests.conftest import World
 
@@ -105,23 +108,27 @@ async def test_a_list_is_compiled_once_per_shape(world: World, app: Any) -> None
 async def test_arguments_read_from_the_cache_key_are_sqlalchemys(
     world: World, app: Any, monkeypatch: Any
 ) -> None:
-    """Every read the API makes here — single reads, lists of each resource with filters and a
-    cursor, history, the feed, the report — gets from the short path (values taken from the
-    cache key's place) exactly the SQL and arguments SQLAlchemy's `construct_params` gives."""
+    """Every statement run on the driver here — single reads, lists of each resource with
+    filters and a cursor, history, the feed, the report, and a write's locked row, agency
+    check, code number, UPDATE and history entry — gets from the short path (values taken from
+    the cache key's place) exactly the SQL and arguments SQLAlchemy's `construct_params`
+    gives."""
     compared: list[str] = []
-    prepare = ReadDB.prepare
+    prepare = Plans.prepare
 
-    def checked(self: ReadDB, statement: Any, parameters: Any = None) -> Any:
+    def checked(self: Plans, statement: Any, parameters: Any = None) -> Any:
         sql, arguments, plan = prepare(self, statement, parameters)
         key = statement._generate_cache_key()
         if plan.arguments(key, parameters) is not None:
-            assert (sql, arguments) == ReadDB.construct(plan, key, parameters)
+            assert (sql, arguments) == Plans.construct(plan, key, parameters)
             compared.append(sql)
         return sql, arguments, plan
 
-    monkeypatch.setattr(ReadDB, "prepare", checked)
+    monkeypatch.setattr(Plans, "prepare", checked)
     tasks = [await _task(world, n) for n in range(3)]
     office = world.h["office"]
+    started = await world.act(tasks[2], "lead", "start")
+    assert started.status_code == 200, started.text
     for path, params in (
         (f"/api/v1/tasks/{tasks[0]['id']}", {}),
         (f"/api/v1/tasks/{tasks[1]['id']}", {"as_of": "2027-04-02"}),
@@ -147,6 +154,9 @@ async def test_arguments_read_from_the_cache_key_are_sqlalchemys(
             r = await world.client.get(path, params={**params, after: cursor}, headers=office)
             assert r.status_code == 200, (path, r.text)
     assert len(compared) >= 10
+    assert any("nextval" in sql for sql in compared)
+    assert any(sql.startswith("UPDATE tasks") for sql in compared)
+    assert any("FOR SHARE" in sql for sql in compared)
 
 
 async def test_the_url_is_read_as_the_engines_read_it(database_url: str) -> None:
@@ -193,3 +203,27 @@ async def test_a_column_the_driver_cannot_convert_is_converted_as_sqlalchemy_wou
     assert row.amount == row[1] == 2**40 + 1
     assert list(row) == ["HÀ NỘI", 2**40 + 1]
     assert dict(row._mapping) == {"name": "HÀ NỘI", "amount": 2**40 + 1}
+
+
+async def test_the_write_driver_runs_inside_the_transaction(world: World, app: Any) -> None:
+    """A statement on the driver is part of the request's transaction even when it is the
+    first one (BEGIN is sent for it): a rollback undoes it. A database error comes back as
+    SQLAlchemy's own exception class."""
+    task = await _task(world, 1)
+    engine = app.state.engine
+    bump = update(TASKS).where(TASKS.c.id == task["id"]).values(title="Đổi rồi huỷ")
+    async with engine.connect() as conn:
+        transaction = await conn.begin()
+        await driver.execute(conn, bump)  # the transaction's first statement
+        seen = (await conn.execute(select(TASKS.c.title).where(TASKS.c.id == task["id"]))).scalar()
+        assert seen == "Đổi rồi huỷ"
+        await transaction.rollback()
+    async with engine.connect() as conn:
+        title = (await conn.execute(select(TASKS.c.title).where(TASKS.c.id == task["id"]))).scalar()
+    assert title == task["title"]
+
+    clash = update(TASKS).where(TASKS.c.id == task["id"]).values(progress_percent=101)
+    async with engine.begin() as conn:
+        with pytest.raises(IntegrityError):
+            await driver.execute(conn, clash)
+        await conn.rollback()

@@ -16,6 +16,7 @@ from app.auth import Caller
 from app.context import client_request_id_var, request_id_var
 from app.db import Reader
 from app.ids import uuid7
+from app.kernel import driver
 from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
 from app.kernel.specs import VISIBILITY
 from app.models.common import utcnow
@@ -146,7 +147,8 @@ async def record(
     comment: str | None = None,
 ) -> None:
     """Write the history entry and the event `<resource_type>.<action>` of a change."""
-    await conn.execute(
+    await driver.execute(
+        conn,
         _record_statement(resource_type),
         _params(caller, resource_type, resource_id, action, changes, comment),
     )

@@ -8,10 +8,12 @@ import uuid
 from typing import Any
 
 from sqlalchemy import Executable, Row, Table, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
 
 from app.db import Reader
 from app.errors import NotFound
+from app.kernel import driver
 from app.kernel.fields import public_columns
 from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
 
@@ -19,8 +21,12 @@ from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
 async def found(
     conn: Reader, stmt: Executable, missing: str, params: dict[str, Any] | None = None
 ) -> Row[Any]:
-    """The one row `stmt` selects, or 404 with `missing` as the detail."""
-    row: Row[Any] | None = (await conn.execute(stmt, params)).first()
+    """The one row `stmt` selects, or 404 with `missing` as the detail (on a write
+    transaction's connection, through the driver: app/kernel/driver.py)."""
+    if isinstance(conn, AsyncConnection):
+        row: Row[Any] | None = (await driver.execute(conn, stmt, params)).first()
+    else:
+        row = (await conn.execute(stmt, params)).first()
     if row is None:
         raise NotFound(missing)
     return row

@@ -6,8 +6,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, func, literal, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Row, Uuid, any_, bindparam, func, literal, select, update
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app import permissions
@@ -15,7 +15,7 @@ from app.auth import Caller
 from app.db import Reader
 from app.enums import AgencyStatus
 from app.errors import Conflict, field_error
-from app.kernel import history, records, soft_delete
+from app.kernel import driver, history, records, soft_delete
 from app.kernel.fields import public_columns
 from app.kernel.filters import list_clauses
 from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
@@ -200,6 +200,19 @@ async def count(conn: AsyncConnection) -> int:
     return (await conn.execute(select(func.count()).select_from(AGENCIES))).scalar_one()
 
 
+# Built once: the ids are one array parameter, so the statement is the same for any number.
+_ACTIVE_AMONG = (
+    select(t.id)
+    .where(
+        t.id == any_(bindparam("ids", type_=ARRAY(Uuid()))),
+        t.status == AgencyStatus.active,
+        t.deleted_at.is_(None),
+    )
+    .order_by(t.id)
+    .with_for_update(read=True)
+)
+
+
 async def require_active(conn: AsyncConnection, named: dict[str, list[uuid.UUID]]) -> None:
     """Every agency named (field → ids) exists and is active; 422 naming the field otherwise.
     One query for all of them. The rows stay locked FOR SHARE until the transaction ends, so
@@ -208,14 +221,7 @@ async def require_active(conn: AsyncConnection, named: dict[str, list[uuid.UUID]
     wanted = {a for ids in named.values() for a in ids}
     if not wanted:
         return
-    rows = (
-        await conn.execute(
-            select(t.id)
-            .where(t.id.in_(wanted), t.status == AgencyStatus.active, t.deleted_at.is_(None))
-            .order_by(t.id)
-            .with_for_update(read=True)
-        )
-    ).all()
+    rows = (await driver.execute(conn, _ACTIVE_AMONG, {"ids": sorted(wanted)})).all()
     active = {r.id for r in rows}
     for name, ids in named.items():
         missing = [str(i) for i in ids if i not in active]

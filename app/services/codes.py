@@ -6,10 +6,14 @@ get the same number; a rolled-back creation leaves a gap, which is allowed.
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from functools import lru_cache
+
+from sqlalchemy import TextClause, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
+
+from app.kernel import driver
 
 PREFIXES = {"task": "NV", "directive": "CD", "proposal": "KN", "budget_request": "KP"}
 _known: set[str] = set()
@@ -46,12 +50,17 @@ async def _ensure_sequence(conn: AsyncConnection, name: str) -> None:
     _known.add(name)
 
 
+@lru_cache(maxsize=256)
+def _nextval(name: str) -> TextClause:
+    return text(f"SELECT nextval('{name}')")
+
+
 async def next_code(conn: AsyncConnection, kind: str, year: int) -> str:
     prefix = PREFIXES[kind]
     name = sequence_name(prefix, year)
     if name not in _known:
         await _ensure_sequence(conn, name)
-    number = (await conn.execute(text(f"SELECT nextval('{name}')"))).scalar_one()
+    number = (await driver.execute(conn, _nextval(name))).scalar()
     return format_code(prefix, year, int(number))
 
 

@@ -25,7 +25,7 @@ from app.db import RawQuery, Reader, raw_fetchrow
 from app.enums import Role, TaskStatus
 from app.errors import Conflict, field_error
 from app.ids import uuid7
-from app.kernel import history, records, soft_delete
+from app.kernel import driver, history, records, soft_delete
 from app.kernel.fields import public_columns
 from app.kernel.listing import ListParams, Page
 from app.kernel.precondition import Precondition
@@ -193,14 +193,13 @@ async def history_of(conn: Reader, caller: Caller, task_id: uuid.UUID, params: L
 
 
 async def _write(conn: AsyncConnection, task_id: uuid.UUID, values: dict[str, Any]) -> Row[Any]:
-    return (
-        await conn.execute(
-            update(TASKS)
-            .where(t.id == task_id)
-            .values(**values, version=t.version + 1, updated_at=utcnow())
-            .returning(*COLUMNS)
-        )
-    ).one()
+    statement = (
+        update(TASKS)
+        .where(t.id == task_id)
+        .values(**values, version=t.version + 1, updated_at=utcnow())
+        .returning(*COLUMNS)
+    )
+    return (await driver.execute(conn, statement)).one()  # type: ignore[no-any-return]
 
 
 async def update_(

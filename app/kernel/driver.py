@@ -1,0 +1,54 @@
+"""A write transaction's statements on the driver.
+
+A write request holds one SQLAlchemy connection and one transaction (`app/db.py:
+write_connection`). The statements every write sends — the row locked for the change, the
+agencies checked, the code's number, the UPDATE, the history entry with its event and webhook
+deliveries — go through `execute` here instead of SQLAlchemy's execution: compiled once per
+shape (`app/reads.py: Plans`, as the reads), run as asyncpg's prepared statement on the same
+connection, inside the same transaction (begun first if SQLAlchemy has not sent BEGIN yet),
+under the connection's own lock. A database error comes back as the SQLAlchemy exception the
+engine would have raised (an IntegrityError is an IntegrityError), so the services' error
+handling does not change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.db import Rows
+from app.reads import Plans, rows_of
+
+_plans: Plans | None = None
+
+
+def plans(dialect: Any) -> Plans:
+    global _plans
+    if _plans is None:
+        _plans = Plans(dialect)
+    return _plans
+
+
+async def execute(conn: AsyncConnection, statement: Any, parameters: Any = None) -> Rows:
+    """`conn.execute(statement, parameters)` for one set of parameters, on the driver."""
+    sql, arguments, plan = plans(conn.dialect).prepare(statement, parameters)
+    raw = await conn.get_raw_connection()
+    adapter: Any = raw.dbapi_connection
+    async with adapter._execute_mutex:
+        if not adapter._started:
+            await adapter._start_transaction()
+        try:
+            records = await adapter._connection.fetch(sql, *arguments)
+        except Exception as error:
+            raise _translated(adapter, sql, arguments, error) from error
+    return rows_of(records, plan, wrap=True)
+
+
+def _translated(adapter: Any, sql: str, arguments: list[Any], error: Exception) -> Exception:
+    """The SQLAlchemy exception for a driver's error, as the engine makes it."""
+    try:
+        adapter._handle_exception(error)  # raises the DBAPI error it maps to
+    except Exception as dbapi_error:
+        return DBAPIError.instance(sql, arguments, dbapi_error, adapter.dbapi.Error)
+    return error
