@@ -4,6 +4,7 @@ of its own, its records read like SQLAlchemy rows."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -189,11 +190,11 @@ class ReadDB(Plans):
             async with self.engine.connect() as conn:
                 return Rows((await conn.execute(statement, parameters)).all())
         sql, arguments, plan = self.prepare(statement, parameters)
-        # With a connection idle, no wait to bound: asyncpg's timeout runs the acquisition as
-        # a task of its own (a tenth of a single read's time).
-        wait = None if self.pool.get_idle_size() else self.wait
+        # The wait bounded by a timer, not by asyncpg's timeout, which runs each acquisition
+        # as a task of its own.
         try:
-            conn = await self.pool.acquire(timeout=wait)
+            async with asyncio.timeout(self.wait):
+                conn = await self.pool.acquire()
         except TimeoutError as exc:  # every connection in use: busy (503), as the engines say
             raise PoolTimeout("every read connection is in use") from exc
         try:
