@@ -31,6 +31,7 @@ import httpx
 
 from app.migrate import upgrade
 from bench import reports as bench_reports
+from bench import resources as bench_resources
 from bench.dataset import load
 from bench.statements import CountingProxy
 
@@ -245,6 +246,9 @@ end
             )
         )
     out["POST /tasks/{id}/transitions"] = transition_scripts
+    for label, (name, ids, suffix, query) in bench_resources.endpoints(data["others"]).items():
+        slug = re.sub(r"[^a-z]+", "-", label.lower()).strip("-")
+        out[label] = [write(slug, bench_resources.lua(name, ids, suffix, query))]
     return out
 
 
@@ -311,6 +315,14 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
+def _other_request(
+    name: str, ids: list[str] | None, suffix: str, query: str, headers: dict[str, str]
+) -> Any:
+    if ids is None:
+        return lambda c, i: c.get(f"/api/v1/{name}{query}", headers=headers)
+    return lambda c, i: c.get(f"/api/v1/{name}/{ids[i % len(ids)]}{suffix}", headers=headers)
+
+
 async def count_statements(
     dsn: str, data: dict[str, Any]
 ) -> tuple[dict[str, float], dict[str, str]]:
@@ -355,6 +367,12 @@ async def count_statements(
             json={"title": "Đo số câu lệnh", "lead_agency_id": lead, "due_date": "2027-12-31"},
             headers=headers,
         ),
+        **{
+            label: _other_request(name, ids, suffix, query, headers)
+            for label, (name, ids, suffix, query) in bench_resources.endpoints(
+                data["others"]
+            ).items()
+        },
         "POST /tasks/{id}/transitions": lambda c, i: c.post(
             f"/api/v1/tasks/{movable[i]}/transitions",
             json={"action": "pause", "comment": "đo"},
@@ -431,6 +449,104 @@ def write_readme(table: str, meta: str, marker: str = "results") -> None:
     README.write_text(f"{before}{start}\n{meta}\n\n{table}\n{end}{after}")
 
 
+def measure(
+    args: argparse.Namespace,
+    binary: str,
+    env: dict[str, str],
+    tmp: Path,
+    lua: dict[str, list[Path]],
+    data: dict[str, Any],
+    dsn: str,
+    workers: int,
+    results: dict[tuple[str, int], dict[str, Result]],
+    reports: bool,
+    first_slice: int,
+) -> dict[str, Any]:
+    """Both sides started with `workers` processes each, every endpoint measured alternately."""
+    bin_dir = Path(sys.executable).parent
+    service = start(
+        [
+            str(bin_dir / "dondoc"),
+            "serve",
+            "--no-migrate",
+            "--no-worker",
+            "--port",
+            str(SERVICE_PORT),
+            "--workers",
+            str(workers),
+        ],
+        env,
+        tmp / f"service-{workers}.log",
+    )
+    baseline = start(
+        [
+            str(bin_dir / "uvicorn"),
+            "bench.baseline:app",
+            "--port",
+            str(BASELINE_PORT),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        env,
+        tmp / f"baseline-{workers}.log",
+    )
+    report_figures: dict[str, Any] = {}
+    try:
+        wait_ready(SERVICE_PORT, "/readyz")
+        wait_ready(BASELINE_PORT, "/api/v1/tasks/00000000-0000-0000-0000-000000000000")
+        for process, log in ((service, "service"), (baseline, "baseline")):
+            if process.poll() is not None:  # e.g. the port was taken by another process
+                text = (tmp / f"{log}-{workers}.log").read_text()
+                raise SystemExit(f"{process.args[0]} exited:\n{text}")
+        if reports:
+            # About 100,000 tasks: the first seven of the sixty agencies lead a seventh of all.
+            report_figures = bench_reports.measure(
+                dsn,
+                SERVICE_PORT,
+                KEY,
+                service.pid,
+                data["agencies"][:6],
+                # Today in the province: after 17:00 UTC it is already tomorrow there, and a
+                # report "as of" the UTC date would be a report as of yesterday.
+                datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat(),
+                "2023-06-30",
+            )
+            print(bench_reports.table(report_figures), flush=True)
+        for name, files in lua.items() if not args.only_reports else []:
+            sides = results[(name, workers)] = {"service": Result(), "baseline": Result()}
+
+            def slice_(n: int, files: list[Path] = files) -> Path:
+                return files[(first_slice + n) % len(files)]
+
+            warm = 2 * args.rounds
+            wrk(binary, SERVICE_PORT, slice_(warm), 2, args.connections)  # warm-up
+            wrk(binary, BASELINE_PORT, slice_(warm + 1), 2, args.connections)
+            for round_ in range(args.rounds):
+                for who, port in (("service", SERVICE_PORT), ("baseline", BASELINE_PORT)):
+                    script = slice_(2 * round_ + (who == "baseline"))
+                    rps, p50, p99, errors, total = wrk(
+                        binary, port, script, args.seconds, args.connections
+                    )
+                    r = sides[who]
+                    r.rps.append(rps)
+                    r.p50.append(p50)
+                    r.p99.append(p99)
+                    r.errors += errors
+                    r.requests += total
+                    print(
+                        f"{name:<40} {workers}w {who:<8} {rps:8.0f} req/s  p50 {p50:6.1f} ms"
+                        f"  p99 {p99:6.1f} ms  non-2xx {errors}",
+                        flush=True,
+                    )
+    finally:
+        stop(service)
+        stop(baseline)
+    return report_figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -450,15 +566,27 @@ def main() -> None:
         "--no-reports", dest="reports", action="store_false", help="skip the report figures"
     )
     parser.add_argument("--only-reports", action="store_true", help="only the report figures")
+    parser.add_argument(
+        "--workers",
+        default="1",
+        help="worker processes of both sides, e.g. 1,2 to measure each in turn (default 1)",
+    )
+    parser.add_argument(
+        "--only", default="", help="only the endpoints whose label contains this text"
+    )
     args = parser.parse_args()
+    worker_counts = [int(n) for n in args.workers.split(",")]
 
     binary = ensure_wrk()
     dsn = asyncio.run(prepare_database(args.database, args.name, args.tasks, args.reuse))
+    asyncio.run(bench_resources.ensure(dsn, KEY))
     since = asyncio.run(mark(dsn))
     data = asyncio.run(samples(dsn))
+    data["others"] = asyncio.run(bench_resources.samples(dsn))
     statements, plans = asyncio.run(count_statements(dsn, data))
     tmp = Path(tempfile.mkdtemp(prefix="dondoc-bench-"))
-    lua = scripts(data, tmp, slices=2 * args.rounds + 2)
+    # Each pass (count of workers) pauses its own slices of the tasks in progress.
+    lua = scripts(data, tmp, slices=(2 * args.rounds + 2) * len(worker_counts))
     env = {
         **os.environ,
         "DATABASE_URL": dsn,
@@ -469,104 +597,57 @@ def main() -> None:
         "DONDOC_ACCESS_LOG": "false",
     }
     env.pop("DONDOC_BOOTSTRAP_ADMIN_KEY", None)
-    bin_dir = Path(sys.executable).parent
-    service = start(
-        [
-            str(bin_dir / "dondoc"),
-            "serve",
-            "--no-migrate",
-            "--no-worker",
-            "--port",
-            str(SERVICE_PORT),
-        ],
-        env,
-        tmp / "service.log",
-    )
-    baseline = start(
-        [
-            str(bin_dir / "uvicorn"),
-            "bench.baseline:app",
-            "--port",
-            str(BASELINE_PORT),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        env,
-        tmp / "baseline.log",
-    )
-    results: dict[str, dict[str, Result]] = {}
+    if args.only:
+        lua = {name: files for name, files in lua.items() if args.only in name}
+    results: dict[tuple[str, int], dict[str, Result]] = {}
     report_figures: dict[str, Any] = {}
     try:
-        wait_ready(SERVICE_PORT, "/readyz")
-        wait_ready(BASELINE_PORT, "/api/v1/tasks/00000000-0000-0000-0000-000000000000")
-        for process, log in ((service, "service.log"), (baseline, "baseline.log")):
-            if process.poll() is not None:  # e.g. the port was taken by another process
-                raise SystemExit(f"{process.args[0]} exited:\n{(tmp / log).read_text()}")
-        if args.reports:
-            # About 100,000 tasks: the first seven of the sixty agencies lead a seventh of all.
-            report_figures = bench_reports.measure(
+        for workers in worker_counts:
+            # The reports are measured once, with the first count of workers.
+            measure_reports = args.reports and workers == worker_counts[0]
+            report_figures |= measure(
+                args,
+                binary,
+                env,
+                tmp,
+                lua,
+                data,
                 dsn,
-                SERVICE_PORT,
-                KEY,
-                service.pid,
-                data["agencies"][:6],
-                # Today in the province: after 17:00 UTC it is already tomorrow there, and a
-                # report "as of" the UTC date would be a report as of yesterday.
-                datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat(),
-                "2023-06-30",
+                workers,
+                results,
+                measure_reports,
+                first_slice=(2 * args.rounds + 2) * worker_counts.index(workers),
             )
-            print(bench_reports.table(report_figures), flush=True)
-        for name, files in lua.items() if not args.only_reports else []:
-            results[name] = {"service": Result(), "baseline": Result()}
-            wrk(binary, SERVICE_PORT, files[-1], 2, args.connections)  # warm-up
-            wrk(binary, BASELINE_PORT, files[-1], 2, args.connections)
-            for round_ in range(args.rounds):
-                for who, port in (("service", SERVICE_PORT), ("baseline", BASELINE_PORT)):
-                    script = files[(2 * round_ + (who == "baseline")) % len(files)]
-                    rps, p50, p99, errors, total = wrk(
-                        binary, port, script, args.seconds, args.connections
-                    )
-                    r = results[name][who]
-                    r.rps.append(rps)
-                    r.p50.append(p50)
-                    r.p99.append(p99)
-                    r.errors += errors
-                    r.requests += total
-                    print(
-                        f"{name:<40} {who:<8} {rps:8.0f} req/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  non-2xx {errors}",
-                        flush=True,
-                    )
     finally:
-        stop(service)
-        stop(baseline)
         asyncio.run(undo_writes(dsn, since))
     # A ratio over refusals means nothing: more than a handful of non-2xx answers fails the run
     # (a few are expected: a transition meeting a task another request paused).
-    for name, sides in results.items():
+    for (name, workers), sides in results.items():
         for who, r in sides.items():
             if r.errors > max(5, r.requests // 1000):
-                raise SystemExit(f"{name} ({who}): {r.errors} of {r.requests} answers not 2xx")
+                raise SystemExit(
+                    f"{name} ({who}, {workers} workers): {r.errors} of {r.requests} answers not 2xx"
+                )
     rows = [
-        "| endpoint | service req/s | baseline req/s | ratio | service p50 / p99 (ms) | baseline p50 / p99 (ms) | statements per request | non-2xx |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| endpoint | workers | service req/s | baseline req/s | ratio | service p50 / p99 (ms) | baseline p50 / p99 (ms) | statements per request | non-2xx |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for name, pair in results.items():
+    for (name, workers), pair in sorted(results.items(), key=lambda kv: kv[0][1]):
         s, b = pair["service"], pair["baseline"]
         ratio = statistics.mean(s.rps) / statistics.mean(b.rps)
         rows.append(
-            f"| `{name}` | {statistics.mean(s.rps):,.0f} | {statistics.mean(b.rps):,.0f} | **{ratio:.2f}** "
+            f"| `{name}` | {workers} | {statistics.mean(s.rps):,.0f} | {statistics.mean(b.rps):,.0f} | **{ratio:.2f}** "
             f"| {statistics.median(s.p50):.1f} / {max(s.p99):.1f} | {statistics.median(b.p50):.1f} / {max(b.p99):.1f} "
             f"| {statements.get(name, 0):g} | {s.errors} / {b.errors} |"
         )
     count_name = "GET /tasks?…&count=true"
     rows.append(
-        f"| `{count_name}` (statements only) | | | | | | {statements.get(count_name, 0):g} | |"
+        f"| `{count_name}` (statements only) | | | | | | | {statements.get(count_name, 0):g} | |"
     )
     plan_lines = "\n".join(f"- `{name}`: {plan}" for name, plan in plans.items())
     meta = (
         f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} cores: "
-        f"`uv run python -m bench.run --tasks {args.tasks} --seconds {args.seconds} --rounds {args.rounds}` "
+        f"`uv run python -m bench.run --tasks {args.tasks} --seconds {args.seconds} --rounds {args.rounds} --workers {args.workers}` "
         f"({args.tasks:,} tasks, 60 agencies, {args.connections} connections, wrk -t2, "
         f"{args.rounds} alternating rounds of {args.seconds} s per side; req/s is the mean of the rounds, "
         f"p50 the median, p99 the worst round)."

@@ -4,13 +4,15 @@ may see, as of a day."""
 from __future__ import annotations
 
 import uuid
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, Integer, Select, Uuid, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.auth import Caller
 from app.db import Reader
-from app.enums import TaskStatus
+from app.enums import Role, TaskStatus
 from app.kernel.specs import TASK_VISIBILITY
 from app.models.tasks import TASKS
 from app.services.tasks import Day
@@ -27,14 +29,15 @@ SUMMARY_BUCKETS = (
 )
 
 
-async def summaries(
-    conn: Reader, caller: Caller, directive_ids: list[uuid.UUID], day: Day
-) -> dict[uuid.UUID, dict[str, int]]:
-    """Task counts per directive in the buckets of the task report, in one query — of the
-    tasks the caller may see, as in the reports (an agency counts its own)."""
+@cache
+def _statement(seen: bool) -> Select[Any]:
+    """Built once per visibility, every value bound: the directives (`directive_ids`, one
+    array), the day of the timeliness rule (`today`, `soon_days`) and, for an agency, its id."""
     t = TASKS.c
-    rule = timeliness_sql(t.status, t.due_date, t.completed_on, day.today, day.soon_days)
+    today, soon = bindparam("today", type_=Date), bindparam("soon_days", type_=Integer)
+    rule = timeliness_sql(t.status, t.due_date, t.completed_on, today, soon)
     counts = [func.count().filter(rule == bucket).label(bucket) for bucket in SUMMARY_BUCKETS]
+    ids = bindparam("directive_ids", type_=ARRAY(Uuid()))
     stmt = (
         select(
             t.directive_id,
@@ -42,14 +45,27 @@ async def summaries(
             func.count().filter(t.status == TaskStatus.cancelled).label("cancelled"),
             *counts,
         )
-        .where(t.directive_id.in_(directive_ids), t.deleted_at.is_(None))
+        .where(t.directive_id == any_(ids), t.deleted_at.is_(None))
         .group_by(t.directive_id)
     )
-    seen = TASK_VISIBILITY.clause(caller)
-    if seen is not None:
-        stmt = stmt.where(seen)
+    return stmt.where(TASK_VISIBILITY.bound_clause()) if seen else stmt
+
+
+async def summaries(
+    conn: Reader, caller: Caller, directive_ids: list[uuid.UUID], day: Day
+) -> dict[uuid.UUID, dict[str, int]]:
+    """Task counts per directive in the buckets of the task report, in one query — of the
+    tasks the caller may see, as in the reports (an agency counts its own)."""
+    seen = caller.role == Role.agency
+    values: dict[str, Any] = {
+        "directive_ids": list(directive_ids),
+        "today": day.today,
+        "soon_days": day.soon_days,
+    }
+    if seen:
+        values.update(TASK_VISIBILITY.parameters(caller))
     out: dict[uuid.UUID, dict[str, int]] = {}
-    for row in (await conn.execute(stmt)).all():
+    for row in (await conn.execute(_statement(seen), values)).all():
         out[row.directive_id] = _summary(row._mapping)
     return out
 
