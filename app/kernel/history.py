@@ -8,7 +8,7 @@ from enum import Enum
 from functools import cache
 from typing import Any
 
-from sqlalchemy import DateTime, TextClause, Uuid, bindparam, select, text
+from sqlalchemy import DateTime, String, TextClause, Uuid, bindparam, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -17,7 +17,7 @@ from app.context import client_request_id_var, request_id_var
 from app.db import Reader
 from app.ids import uuid7
 from app.kernel import driver
-from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
+from app.kernel.listing import ListParams, Page, Shapes, fetch_planned, page_plan, parse_sort
 from app.kernel.specs import VISIBILITY
 from app.models.common import utcnow
 from app.models.history import HISTORY
@@ -171,22 +171,39 @@ async def record_many(
         )
 
 
+_LISTS = Shapes()
+
+
 async def list_for(
     conn: Reader, resource_type: str, resource_id: uuid.UUID, params: ListParams
 ) -> Page:
-    keys = parse_sort(params.sort, {"occurred_at": _t.occurred_at}, "occurred_at")
-    stmt = select(
-        _t.id,
-        _t.resource_type,
-        _t.resource_id,
-        _t.action,
-        _t.actor_id,
-        _t.actor_name,
-        _t.actor_role,
-        _t.request_id,
-        _t.client_request_id,
-        _t.comment,
-        _t.changes,
-        _t.occurred_at,
-    ).where(_t.resource_type == resource_type, _t.resource_id == resource_id)
-    return await fetch_page(conn, stmt, keys, _t.id, params)
+    """A resource's history, a page at a time: the statement built once per sort and cursor,
+    the resource bound (`h_type`, `h_id`)."""
+    cursor = bool(params.cursor)
+    plan = _LISTS.get(
+        (params.sort, cursor, params.count),
+        lambda: page_plan(
+            select(
+                _t.id,
+                _t.resource_type,
+                _t.resource_id,
+                _t.action,
+                _t.actor_id,
+                _t.actor_name,
+                _t.actor_role,
+                _t.request_id,
+                _t.client_request_id,
+                _t.comment,
+                _t.changes,
+                _t.occurred_at,
+            ).where(
+                _t.resource_type == bindparam("h_type", type_=String()),
+                _t.resource_id == bindparam("h_id", type_=Uuid()),
+            ),
+            parse_sort(params.sort, {"occurred_at": _t.occurred_at}, "occurred_at"),
+            _t.id,
+            cursor,
+            params.count,
+        ),
+    )
+    return await fetch_planned(conn, plan, params, {"h_type": resource_type, "h_id": resource_id})

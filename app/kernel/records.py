@@ -7,15 +7,18 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Executable, Row, Table, select
+from sqlalchemy import Executable, Row, Select, Table, Uuid, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
 
+from app.auth import Caller
 from app.db import Reader
+from app.enums import Role
 from app.errors import NotFound
 from app.kernel import driver
 from app.kernel.fields import public_columns
 from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
+from app.kernel.visibility import AgencyVisibility
 
 
 async def found(
@@ -30,6 +33,61 @@ async def found(
     if row is None:
         raise NotFound(missing)
     return row
+
+
+_LOADS: dict[tuple[Any, ...], Select[Any]] = {}
+
+
+def load_statement(
+    table: Table,
+    columns: tuple[Any, ...],
+    visibility: AgencyVisibility | None,
+    seen: bool,
+    include_deleted: bool,
+    lock: bool,
+    lock_of: Table | None = None,
+) -> Select[Any]:
+    """One row of `table` by id (`row_id`), built once per shape with every value bound: the
+    caller's agency when it sees only its own (`visibility` bound clause), the deleted rows
+    when asked, the lock (`FOR UPDATE`, of `lock_of` alone when given) for a change. Reused,
+    the statement keeps its cache key (SQLAlchemy memoises it on the object) and its plan."""
+    key = (table, columns, visibility, seen, include_deleted, lock, lock_of)
+    stmt = _LOADS.get(key)
+    if stmt is None:
+        stmt = select(*columns).where(table.c.id == bindparam("row_id", type_=Uuid()))
+        if seen and visibility is not None:
+            stmt = stmt.where(visibility.bound_clause())
+        if not include_deleted:
+            stmt = stmt.where(table.c.deleted_at.is_(None))
+        if lock:
+            stmt = (
+                stmt.with_for_update(of=lock_of) if lock_of is not None else stmt.with_for_update()
+            )
+        stmt = _LOADS[key] = stmt
+    return stmt
+
+
+async def load_one(
+    conn: Reader,
+    table: Table,
+    columns: tuple[Any, ...],
+    row_id: uuid.UUID,
+    missing: str,
+    *,
+    caller: Caller | None = None,
+    visibility: AgencyVisibility | None = None,
+    include_deleted: bool = False,
+    lock: bool = False,
+    lock_of: Table | None = None,
+) -> Row[Any]:
+    """The row by id as `caller` may see it, or 404 with `missing` (see `load_statement`)."""
+    seen = caller is not None and visibility is not None and caller.role == Role.agency
+    params: dict[str, Any] = {"row_id": row_id}
+    if seen:
+        assert caller is not None and visibility is not None
+        params.update(visibility.parameters(caller))
+    stmt = load_statement(table, columns, visibility, seen, include_deleted, lock, lock_of)
+    return await found(conn, stmt, missing, params)
 
 
 async def page_of(

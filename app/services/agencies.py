@@ -62,12 +62,15 @@ def _check_dates(values: dict[str, Any]) -> None:
 async def _load(
     conn: Reader, agency_id: uuid.UUID, *, lock: bool = False, include_deleted: bool = True
 ) -> Row[Any]:
-    stmt = select(*COLUMNS).where(t.id == agency_id)
-    if not include_deleted:
-        stmt = stmt.where(t.deleted_at.is_(None))
-    if lock:
-        stmt = stmt.with_for_update()
-    return await records.found(conn, stmt, f"No agency with id {agency_id}.")
+    return await records.load_one(
+        conn,
+        AGENCIES,
+        tuple(COLUMNS),
+        agency_id,
+        f"No agency with id {agency_id}.",
+        include_deleted=include_deleted,
+        lock=lock,
+    )
 
 
 async def create(

@@ -71,15 +71,17 @@ async def load(
     lock: bool = False,
     include_deleted: bool = False,
 ) -> Row[Any]:
-    stmt = select(*COLUMNS).where(b.id == request_id)
-    seen = BUDGET_REQUEST_VISIBILITY.clause(caller)
-    if seen is not None:
-        stmt = stmt.where(seen)
-    if not include_deleted:
-        stmt = stmt.where(b.deleted_at.is_(None))
-    if lock:
-        stmt = stmt.with_for_update()
-    return await records.found(conn, stmt, f"No budget request with id {request_id}.")
+    return await records.load_one(
+        conn,
+        BUDGET_REQUESTS,
+        tuple(COLUMNS),
+        request_id,
+        f"No budget request with id {request_id}.",
+        caller=caller,
+        visibility=BUDGET_REQUEST_VISIBILITY,
+        include_deleted=include_deleted,
+        lock=lock,
+    )
 
 
 async def _check_references(conn: AsyncConnection, caller: Caller, values: dict[str, Any]) -> None:

@@ -79,12 +79,15 @@ async def _load(
     lock: bool = False,
     include_deleted: bool = False,
 ) -> Row[Any]:
-    stmt = select(*COLUMNS).where(d.id == directive_id)
-    if not include_deleted:
-        stmt = stmt.where(d.deleted_at.is_(None))
-    if lock:
-        stmt = stmt.with_for_update()
-    return await records.found(conn, stmt, f"No directive with id {directive_id}.")
+    return await records.load_one(
+        conn,
+        DIRECTIVES,
+        tuple(COLUMNS),
+        directive_id,
+        f"No directive with id {directive_id}.",
+        include_deleted=include_deleted,
+        lock=lock,
+    )
 
 
 async def _check_agencies(conn: AsyncConnection, named: dict[str, list[uuid.UUID]]) -> None:

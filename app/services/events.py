@@ -10,9 +10,10 @@ feed back for as long as it runs; it never makes a consumer miss an event.
 from __future__ import annotations
 
 import base64
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Uuid, bindparam, text
+from sqlalchemy import Integer, TextClause, Uuid, bindparam, text
 
 from app.auth import Caller
 from app.db import Reader
@@ -53,6 +54,21 @@ def _type_clause(patterns: list[str], params: dict[str, Any]) -> str:
     return "(" + " OR ".join(parts) + ")"
 
 
+@lru_cache(maxsize=256)
+def _statement(where: str, agency: bool) -> TextClause:
+    """The feed's statement for one set of conditions, built once (its values bound)."""
+    statement = text(
+        # The text form of the transaction id gets its own name: ordering by an output column
+        # named `txid` would sort "1000" before "999".
+        "SELECT id, txid::text AS txid_text, type, occurred_at, actor_id, actor_name,"
+        " actor_role, request_id, resource_type, resource_id, data FROM events"
+        f" WHERE {where} ORDER BY events.txid, events.id LIMIT :limit"
+    ).bindparams(bindparam("limit", type_=Integer()))
+    if agency:
+        statement = statement.bindparams(bindparam("agency", type_=Uuid()))
+    return statement
+
+
 async def read(
     conn: Reader, caller: Caller, after: str | None, types: list[str], limit: int
 ) -> tuple[list[dict[str, Any]], str]:
@@ -73,15 +89,7 @@ async def read(
     if caller.role == Role.agency:
         where.append("(audience IS NULL OR :agency = ANY(audience))")
         params["agency"] = caller.agency_id
-    statement = text(
-        # The text form of the transaction id gets its own name: ordering by an output column
-        # named `txid` would sort "1000" before "999".
-        "SELECT id, txid::text AS txid_text, type, occurred_at, actor_id, actor_name,"
-        " actor_role, request_id, resource_type, resource_id, data FROM events"
-        f" WHERE {' AND '.join(where)} ORDER BY events.txid, events.id LIMIT :limit"
-    ).bindparams(bindparam("limit", type_=Integer()))
-    if "agency" in params:
-        statement = statement.bindparams(bindparam("agency", type_=Uuid()))
+    statement = _statement(" AND ".join(where), "agency" in params)
     rows = (await conn.execute(statement, params)).all()
     items = []
     for row in rows:

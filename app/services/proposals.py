@@ -82,15 +82,18 @@ async def load(
     lock: bool = False,
     include_deleted: bool = False,
 ) -> Row[Any]:
-    stmt = select(*COLUMNS).where(p.id == proposal_id)
-    seen = PROPOSAL_VISIBILITY.clause(caller)
-    if seen is not None:
-        stmt = stmt.where(seen)
-    if not include_deleted:
-        stmt = stmt.where(p.deleted_at.is_(None))
-    if lock:
-        stmt = stmt.with_for_update(of=PROPOSALS)
-    return await records.found(conn, stmt, f"No proposal with id {proposal_id}.")
+    return await records.load_one(
+        conn,
+        PROPOSALS,
+        tuple(COLUMNS),
+        proposal_id,
+        f"No proposal with id {proposal_id}.",
+        caller=caller,
+        visibility=PROPOSAL_VISIBILITY,
+        include_deleted=include_deleted,
+        lock=lock,
+        lock_of=PROPOSALS,
+    )
 
 
 async def _check_references(conn: AsyncConnection, values: dict[str, Any]) -> None:
