@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from typing import Any
 
 import asyncpg
+import orjson
 from sqlalchemy import Executable
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
@@ -221,8 +223,24 @@ async def _json_codecs(conn: asyncpg.Connection) -> None:
     arrives already serialised by its bind processor)."""
     for name in ("json", "jsonb"):
         await conn.set_type_codec(
-            name, encoder=str, decoder=json.loads, schema="pg_catalog", format="text"
+            name, encoder=str, decoder=_json_loads, schema="pg_catalog", format="text"
         )
+
+
+_LONG_NUMBER = re.compile(r"\d{19}")
+
+
+def _json_loads(text: str) -> Any:
+    """orjson, several times faster on the feed's and history's documents; the standard
+    library where orjson would differ — a number of 19 digits or more (orjson reads an integer
+    past 64 bits as a float) or what it refuses (NaN, 1e400) — so every document decodes as
+    SQLAlchemy's dialect decodes it."""
+    if _LONG_NUMBER.search(text) is None:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
 
 
 async def create_read_pool(url: str, settings: Settings, size: int) -> asyncpg.Pool:
