@@ -197,44 +197,6 @@ async def transition(request: Request) -> Response:
     return _json(_body(updated, _today()))
 
 
-def _other(name: str) -> tuple[Route, Route]:
-    """The single read and the list of another resource (bench/resources.py)."""
-    one, page = resources.get_sql(name), resources.list_sql(name)
-
-    async def get_one(request: Request) -> Response:
-        async with request.app.state.pool.acquire() as conn:
-            row = await conn.fetchrow(one, uuid.UUID(request.path_params["id"]))
-        if row is None:
-            return _json({"status": 404}, 404)
-        return _json({**dict(row), "allowed_actions": ["update", "delete"]})
-
-    async def get_page(request: Request) -> Response:
-        async with request.app.state.pool.acquire() as conn:
-            rows = await conn.fetch(page)
-        items = [{**dict(r), "allowed_actions": ["update", "delete"]} for r in rows[:50]]
-        return _json({"items": items, "next_cursor": "x" if len(rows) > 50 else None})
-
-    return (
-        Route(f"/api/v1/{name}", get_page, methods=["GET"]),
-        Route(f"/api/v1/{name}/{{id}}", get_one, methods=["GET"]),
-    )
-
-
-async def directive_history(request: Request) -> Response:
-    async with request.app.state.pool.acquire() as conn:
-        rows = await conn.fetch(
-            resources.HISTORY_SQL, "directive", uuid.UUID(request.path_params["id"])
-        )
-    return _json({"items": [dict(r) for r in rows[:50]], "next_cursor": None})
-
-
-async def events(request: Request) -> Response:
-    async with request.app.state.pool.acquire() as conn:
-        rows = await conn.fetch(resources.EVENTS_SQL)
-    items = [{**dict(r), "cursor": f"{r['txid_text']}.{r['id']}"} for r in rows[:50]]
-    return _json({"items": items, "next_cursor": items[-1]["cursor"] if items else None})
-
-
 async def _no_reset(conn: asyncpg.Connection) -> None:
     return None
 
@@ -253,9 +215,12 @@ app = Starlette(
         Route("/api/v1/tasks", create_task, methods=["POST"]),
         Route("/api/v1/tasks/{task_id}", get_task, methods=["GET"]),
         Route("/api/v1/tasks/{task_id}/transitions", transition, methods=["POST"]),
-        Route("/api/v1/directives/{id}/history", directive_history, methods=["GET"]),
-        Route("/api/v1/events", events, methods=["GET"]),
-        *(route for name in resources.RESOURCES for route in _other(name)),
+        # The other resources: the service's own statements, replayed (bench/resources.py).
+        *(
+            resources.replay_routes(os.environ["BENCH_SAME_SQL"], _json)
+            if os.environ.get("BENCH_SAME_SQL")
+            else []
+        ),
     ],
     lifespan=lifespan,
 )

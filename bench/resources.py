@@ -6,37 +6,34 @@ feed.
 database has fewer than `COUNT` of each: a province has a few hundred directives, proposals
 and budget requests a year against tens of thousands of tasks, and every row made this way is
 a real one (codes, history, events). `samples` picks the ids the scripts ask for; `baseline_*`
-are the raw baseline's endpoints for them (bench/baseline.py): the table's public columns by
-id, or the first page in the service's default order, with the same JSON encoder."""
+(`replay_routes`) are the raw baseline's endpoints for them (bench/baseline.py): the statements
+the service sent, replayed."""
 
 from __future__ import annotations
 
+import json
 import uuid
+from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 from sqlalchemy import Table
 
-from app.kernel.fields import public_columns
-from app.models.agencies import AGENCIES, AgencyRead
-from app.models.budget_requests import BUDGET_REQUESTS, BudgetRequestRead
-from app.models.directives import DIRECTIVES, DirectiveRead
-from app.models.history import HISTORY, HistoryRead
-from app.models.proposals import PROPOSALS, ProposalRead
+from app.models.agencies import AGENCIES
+from app.models.budget_requests import BUDGET_REQUESTS
+from app.models.directives import DIRECTIVES
+from app.models.proposals import PROPOSALS
 
 COUNT = 300
-# path segment → (table, read model, default order of the service's list)
-RESOURCES: dict[str, tuple[Table, Any, str]] = {
-    "agencies": (AGENCIES, AgencyRead, "code, id"),
-    "directives": (DIRECTIVES, DirectiveRead, "created_at DESC, id DESC"),
-    "proposals": (PROPOSALS, ProposalRead, "created_at DESC, id DESC"),
-    "budget-requests": (BUDGET_REQUESTS, BudgetRequestRead, "created_at DESC, id DESC"),
+# path segment → table
+RESOURCES: dict[str, Table] = {
+    "agencies": AGENCIES,
+    "directives": DIRECTIVES,
+    "proposals": PROPOSALS,
+    "budget-requests": BUDGET_REQUESTS,
 }
-
-
-def columns(table: Table, read: Any) -> str:
-    return ", ".join(c.name for c in public_columns(table, read))
 
 
 def _bodies(n: int, agencies: list[str]) -> dict[str, Any]:
@@ -75,7 +72,7 @@ async def ensure(dsn: str, key: str) -> None:
     try:
         have = {
             name: int(await conn.fetchval(f"SELECT count(*) FROM {table.name}"))
-            for name, (table, _, _) in RESOURCES.items()
+            for name, table in RESOURCES.items()
             if name != "agencies"
         }
         agencies = [str(r[0]) for r in await conn.fetch("SELECT id FROM agencies ORDER BY code")]
@@ -117,7 +114,7 @@ async def samples(dsn: str) -> dict[str, list[str]]:
                     f"SELECT id FROM {table.name} WHERE deleted_at IS NULL ORDER BY id LIMIT 500"
                 )
             ]
-            for name, (table, _, _) in RESOURCES.items()
+            for name, table in RESOURCES.items()
         }
     finally:
         await conn.close()
@@ -152,31 +149,97 @@ def endpoints(data: dict[str, list[str]]) -> dict[str, tuple[str, list[str] | No
 
 
 # --- the baseline's side -------------------------------------------------------------------
-
-HISTORY_SQL = (
-    f"SELECT {columns(HISTORY, HistoryRead)} FROM history"
-    " WHERE resource_type = $1 AND resource_id = $2 ORDER BY occurred_at, id LIMIT 51"
-)
-EVENTS_SQL = (
-    "SELECT id, txid::text AS txid_text, type, occurred_at, actor_id, actor_name, actor_role,"
-    " request_id, resource_type, resource_id, data FROM events"
-    " WHERE (txid, id) > ('0'::xid8, 0)"
-    " AND txid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY events.txid, events.id LIMIT 51"
-)
+#
+# The baseline sends the very statements the service sent for the first sample of each
+# endpoint (captured by the harness where reads are prepared, bench/run.py), with that sample's
+# id replaced by the request's: the same SQL and the same arguments, so the ratio measures the
+# service's own work around them. Its JSON is the first statement's rows (one, or a page of
+# 50) with the other statements' rows beside them.
 
 
-def get_sql(name: str) -> str:
-    table, read, _ = RESOURCES[name]
-    return f"SELECT {columns(table, read)} FROM {table.name} WHERE id = $1 AND deleted_at IS NULL"
+def _encode(value: Any) -> Any:
+    if isinstance(value, uuid.UUID) or type(value).__name__ == "UUID":
+        return {"uuid": str(value)}
+    if isinstance(value, datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    if isinstance(value, list | tuple):
+        return [_encode(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return {"str": str(value)}  # an enum: its text
 
 
-def list_sql(name: str) -> str:
-    table, read, order = RESOURCES[name]
-    return (
-        f"SELECT {columns(table, read)} FROM {table.name} WHERE deleted_at IS NULL"
-        f" ORDER BY {order} LIMIT 51"
-    )
+def _decode(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    if isinstance(value, dict):
+        ((kind, text),) = value.items()
+        if kind == "uuid":
+            return uuid.UUID(text)
+        if kind == "datetime":
+            return datetime.fromisoformat(text)
+        if kind == "date":
+            return date.fromisoformat(text)
+        return text
+    return value
 
 
-def parse_id(value: str) -> uuid.UUID:
-    return uuid.UUID(value)
+def encode_statements(captured: list[tuple[str, Any]]) -> list[Any]:
+    return [[sql, [_encode(a) for a in arguments]] for sql, arguments in captured]
+
+
+def _replace(value: Any, sample: uuid.UUID, wanted: uuid.UUID) -> Any:
+    if value == sample:
+        return wanted
+    if isinstance(value, list):
+        return [_replace(v, sample, wanted) for v in value]
+    return value
+
+
+def replay_routes(path: str, json_response: Any) -> list[Any]:
+    """The baseline's routes for the endpoints whose statements `path` holds."""
+    from starlette.routing import Route
+
+    recorded = json.loads(Path(path).read_text())
+    routes = []
+    for label, (name, ids, suffix, _) in endpoints(recorded["samples"]).items():
+        if label not in recorded["statements"]:
+            continue
+        statements = [
+            (sql, [_decode(a) for a in arguments])
+            for sql, arguments in recorded["statements"][label]
+        ]
+        sample = uuid.UUID(ids[0]) if ids else None
+        routes.append(
+            Route(
+                f"/api/v1/{name}" + ("/{id}" + suffix if ids else ""),
+                _replayer(statements, sample, json_response),
+                methods=["GET"],
+            )
+        )
+    return routes
+
+
+def _replayer(statements: list[Any], sample: uuid.UUID | None, json_response: Any) -> Any:
+    from starlette.requests import Request
+
+    async def replay(request: Request) -> Any:
+        wanted = uuid.UUID(request.path_params["id"]) if sample is not None else None
+        results = []
+        async with request.app.state.pool.acquire() as conn:
+            for sql, arguments in statements:
+                if sample is not None:
+                    arguments = [_replace(a, sample, wanted) for a in arguments]
+                results.append(await conn.fetch(sql, *arguments))
+        first, rest = results[0], results[1:]
+        extra = [[dict(r) for r in rows] for rows in rest]
+        if sample is not None:
+            if not first:
+                return json_response({"status": 404}, 404)
+            return json_response({**dict(first[0]), "allowed_actions": [], "extra": extra})
+        items = [{**dict(r), "allowed_actions": []} for r in first[:50]]
+        return json_response({"items": items, "next_cursor": None, "extra": extra})
+
+    return replay

@@ -325,7 +325,7 @@ def _other_request(
 
 async def count_statements(
     dsn: str, data: dict[str, Any]
-) -> tuple[dict[str, float], dict[str, str]]:
+) -> tuple[dict[str, float], dict[str, str], dict[str, Any]]:
     """Statements per request in the steady state, and the plans of the two list queries."""
     from sqlalchemy import event
 
@@ -340,6 +340,8 @@ async def count_statements(
     through = through.replace("postgresql://", "postgresql+asyncpg://") + "?ssl=disable"
     app = create_app(Settings(), database_url=through)
     captured: list[tuple[str, Any]] = []
+    others = bench_resources.endpoints(data["others"])
+    same_sql: dict[str, Any] = {}
     headers = {"Authorization": f"Bearer {KEY}"}
     lead, movable = data["agencies"][0], data["movable"][-100:]
     requests = {
@@ -410,6 +412,9 @@ async def count_statements(
                 for i in range(n):
                     response = await make(client, i)
                     assert response.status_code < 300, (name, response.status_code, response.text)
+                    if i == 0 and name in others:
+                        # What the service sent for the first sample: the baseline sends the same.
+                        same_sql[name] = bench_resources.encode_statements(captured)
                 for engine in engines:
                     event.remove(engine, "before_cursor_execute", capture)
                 per_request[name] = proxy.statements / n
@@ -418,7 +423,7 @@ async def count_statements(
                     plans[name] = await explain(dsn, statement, parameters)
         ReadDB.prepare = prepare  # type: ignore[method-assign]
     await proxy.stop()
-    return per_request, plans
+    return per_request, plans, same_sql
 
 
 async def explain(dsn: str, statement: str, parameters: Any) -> str:
@@ -583,8 +588,11 @@ def main() -> None:
     since = asyncio.run(mark(dsn))
     data = asyncio.run(samples(dsn))
     data["others"] = asyncio.run(bench_resources.samples(dsn))
-    statements, plans = asyncio.run(count_statements(dsn, data))
+    statements, plans, same_sql = asyncio.run(count_statements(dsn, data))
     tmp = Path(tempfile.mkdtemp(prefix="dondoc-bench-"))
+    (tmp / "same-sql.json").write_text(
+        json.dumps({"samples": data["others"], "statements": same_sql})
+    )
     # Each pass (count of workers) pauses its own slices of the tasks in progress.
     lua = scripts(data, tmp, slices=(2 * args.rounds + 2) * len(worker_counts))
     env = {
@@ -595,6 +603,8 @@ def main() -> None:
         "DONDOC_RATE_LIMIT_PER_MINUTE": "0",
         # As the baseline (uvicorn --no-access-log): no line per request on either side.
         "DONDOC_ACCESS_LOG": "false",
+        # The other resources' statements, as the service sent them (bench/resources.py).
+        "BENCH_SAME_SQL": str(tmp / "same-sql.json"),
     }
     env.pop("DONDOC_BOOTSTRAP_ADMIN_KEY", None)
     if args.only:

@@ -13,6 +13,7 @@ import base64
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from sqlalchemy import Integer, TextClause, Uuid, bindparam, text
 
 from app.auth import Caller
@@ -61,7 +62,7 @@ def _statement(where: str, agency: bool) -> TextClause:
         # The text form of the transaction id gets its own name: ordering by an output column
         # named `txid` would sort "1000" before "999".
         "SELECT id, txid::text AS txid_text, type, occurred_at, actor_id, actor_name,"
-        " actor_role, request_id, resource_type, resource_id, data FROM events"
+        " actor_role, request_id, resource_type, resource_id, data::text AS data_text FROM events"
         f" WHERE {where} ORDER BY events.txid, events.id LIMIT :limit"
     ).bindparams(bindparam("limit", type_=Integer()))
     if agency:
@@ -104,7 +105,8 @@ async def read(
                 "request_id": row.request_id,
                 "resource_type": row.resource_type,
                 "resource_id": row.resource_id,
-                "data": row.data,
+                # The document as PostgreSQL wrote it, placed into the answer as it is.
+                "data": orjson.Fragment(row.data_text),
             }
         )
     next_cursor = items[-1]["cursor"] if items else (after or encode(0, 0))
