@@ -62,6 +62,8 @@ class PoolCollector(Collector):
 class Metrics:
     def __init__(self, app_state: Any) -> None:
         self.registry = CollectorRegistry()
+        self._counters: dict[tuple[str, str, int], Any] = {}
+        self._timers: dict[tuple[str, str], Any] = {}
         self.requests = Counter(
             "dondoc_http_requests",
             "HTTP requests by method, route and status",
@@ -78,5 +80,14 @@ class Metrics:
         self.registry.register(PoolCollector(app_state))
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route).observe(seconds)
+        # The labelled series looked up once each (routes and statuses are few): the client's
+        # `labels()` checks and locks on every call.
+        key = (method, route, status)
+        counter = self._counters.get(key)
+        if counter is None:
+            counter = self._counters[key] = self.requests.labels(method, route, str(status))
+        counter.inc()
+        timer = self._timers.get(key[:2])
+        if timer is None:
+            timer = self._timers[key[:2]] = self.latency.labels(method, route)
+        timer.observe(seconds)

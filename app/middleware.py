@@ -78,11 +78,16 @@ class RequestGuard:
         # The request id is always the service's; a client's X-Request-ID is kept apart (in
         # history, as client_request_id) and only when it is well-formed.
         request_id = os.urandom(16).hex()
-        incoming = _header(scope, b"x-request-id")
+        incoming = accept = None
+        for key, value in scope["headers"]:  # one pass for the two headers read here
+            if key == b"x-request-id" and incoming is None:
+                incoming = value.decode("latin-1")
+            elif key == b"accept-language" and accept is None:
+                accept = value.decode("latin-1")
         client_id = incoming if incoming and CLIENT_REQUEST_ID.fullmatch(incoming) else None
         client_token = client_request_id_var.set(client_id)
         token = request_id_var.set(request_id)
-        language = vietnamese_var.set(vietnamese(_header(scope, b"accept-language")))
+        language = vietnamese_var.set(vietnamese(accept) if accept else False)
         scope.setdefault("state", {})["request_id"] = request_id
         status = {"status": 500, "started": False}
         try:
