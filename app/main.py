@@ -99,10 +99,14 @@ def _lifespan(
         # Credential look-ups (app/auth.py) on SQLAlchemy; every other read on the driver.
         app.state.read_engine = create_engine(url, settings, autocommit=True)
         app.state.read_pool = await create_read_pool(url, settings, settings.db_pool_size)
+        app.state.search_pool = await create_read_pool(
+            url, settings, max(2, settings.db_pool_size // 2), custom_plans=True
+        )
         app.state.read_db = ReadDB(
             app.state.read_engine,
             app.state.read_pool,
             wait=settings.db_connect_timeout_seconds + 2,
+            custom_pool=app.state.search_pool,
         )
         # Autocommit: a streamed download opens its own read-only transaction on the driver.
         app.state.download_engine = create_engine(
@@ -130,6 +134,7 @@ def _lifespan(
             await app.state.engine.dispose()
             await app.state.read_engine.dispose()
             await app.state.read_pool.close()
+            await app.state.search_pool.close()
             await app.state.download_engine.dispose()
 
     return lifespan

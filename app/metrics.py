@@ -41,6 +41,7 @@ class PoolCollector(Collector):
             for label, attr, make in (
                 ("write", "engine", _Engine),
                 ("read", "read_pool", _Driver),
+                ("search", "search_pool", _Driver),
                 ("auth", "read_engine", _Engine),
                 ("download", "download_engine", _Engine),
             )

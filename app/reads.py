@@ -177,15 +177,22 @@ class ReadDB(Plans):
     statement and returns asyncpg's records, read like SQLAlchemy rows. No BEGIN/ROLLBACK:
     one statement, autocommit."""
 
-    __slots__ = ("engine", "pool", "wait")
+    __slots__ = ("custom_pool", "engine", "pool", "wait")
 
     def __init__(
-        self, engine: AsyncEngine, pool: asyncpg.Pool | None = None, wait: float = 0
+        self,
+        engine: AsyncEngine,
+        pool: asyncpg.Pool | None = None,
+        wait: float = 0,
+        custom_pool: asyncpg.Pool | None = None,
     ) -> None:
         super().__init__(engine.dialect)
         self.engine = engine
         self.pool = pool
         self.wait = wait  # seconds to wait for a free connection
+        # Statements marked CUSTOM_PLAN (the text search) run where every execution is planned
+        # for its values: a generic plan of a search cannot know how rare its words are.
+        self.custom_pool = custom_pool
 
     async def execute(self, statement: Executable, parameters: Any = None) -> Rows:
         if self.pool is None:
@@ -194,15 +201,18 @@ class ReadDB(Plans):
         sql, arguments, plan = self.prepare(statement, parameters)
         # The wait bounded by a timer, not by asyncpg's timeout, which runs each acquisition
         # as a task of its own.
+        pool = self.pool
+        if self.custom_pool is not None and statement.get_execution_options().get(CUSTOM_PLAN):
+            pool = self.custom_pool
         try:
             async with asyncio.timeout(self.wait):
-                conn = await self.pool.acquire()
+                conn = await pool.acquire()
         except TimeoutError as exc:  # every connection in use: busy (503), as the engines say
             raise PoolTimeout("every read connection is in use") from exc
         try:
             records = await conn.fetch(sql, *arguments)
         finally:
-            await self.pool.release(conn)
+            await pool.release(conn)
         return rows_of(records, plan)
 
 
@@ -243,8 +253,21 @@ def _json_loads(text: str) -> Any:
     return json.loads(text)
 
 
-async def create_read_pool(url: str, settings: Settings, size: int) -> asyncpg.Pool:
-    """The read side's asyncpg pool, with the session settings of the engines."""
+CUSTOM_PLAN = "dondoc_custom_plan"
+
+
+async def create_read_pool(
+    url: str, settings: Settings, size: int, custom_plans: bool = False
+) -> asyncpg.Pool:
+    """The read side's asyncpg pool, with the session settings of the engines; with
+    `custom_plans`, its sessions plan every execution of a prepared statement for its values
+    (`plan_cache_mode = force_custom_plan`), for the statements that ask (`CUSTOM_PLAN`)."""
+    server_settings = {**session_settings(settings), "application_name": "dondoc-read"}
+    if custom_plans:
+        server_settings |= {
+            "plan_cache_mode": "force_custom_plan",
+            "application_name": "dondoc-read-custom-plans",
+        }
     # The URL read as the engines read it (e.g. `?ssl=disable`, a socket in `?host=`).
     _, connect = postgresql_asyncpg.dialect().create_connect_args(make_url(url))  # type: ignore[no-untyped-call]
     connect.pop("prepared_statement_name_func", None)
@@ -263,7 +286,7 @@ async def create_read_pool(url: str, settings: Settings, size: int) -> asyncpg.P
         init=_json_codecs,
         timeout=settings.db_connect_timeout_seconds,
         command_timeout=settings.db_statement_timeout_ms / 1000 + 5,
-        server_settings={**session_settings(settings), "application_name": "dondoc-read"},
+        server_settings=server_settings,
     )
     assert pool is not None
     return pool

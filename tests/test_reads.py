@@ -246,3 +246,27 @@ async def test_json_documents_decode_as_the_standard_library_does() -> None:
         assert type(_json_loads(text)) is type(json.loads(text))
     big = _json_loads('{"amount": 123456789012345678901234567890}')["amount"]
     assert big == 123456789012345678901234567890 and isinstance(big, int)
+
+
+async def test_a_search_is_planned_for_its_words(world: World, app: Any) -> None:
+    """A statement marked CUSTOM_PLAN runs where every execution is planned for its values
+    (plan_cache_mode = force_custom_plan); any other where PostgreSQL chooses; the task list's
+    search is marked, its other shapes are not."""
+    from sqlalchemy import func
+
+    from app.reads import CUSTOM_PLAN
+    from app.services.task_lists import ANY_OF, Shape, _plan
+
+    read_db: ReadDB = app.state.read_db
+    mode = select(func.current_setting("plan_cache_mode"))
+    assert (await read_db.execute(mode)).scalar() == "auto"
+    marked = mode.execution_options(**{CUSTOM_PLAN: True})
+    assert (await read_db.execute(marked)).scalar() == "force_custom_plan"
+    nothing = (0,) * len(ANY_OF)
+    search = Shape(False, False, nothing, False, None, False, False, 0, True)
+    listing = search._replace(q=False)
+    assert _plan(search, None, False, False).page.get_execution_options().get(CUSTOM_PLAN)
+    assert not _plan(listing, None, False, False).page.get_execution_options().get(CUSTOM_PLAN)
+    await _task(world, 1)
+    r = await world.client.get("/api/v1/tasks", params={"q": "nhiem vu"}, headers=world.h["office"])
+    assert r.status_code == 200 and len(r.json()["items"]) == 1
