@@ -187,9 +187,17 @@ def _methods_for(request: Request) -> list[str]:
     return sorted(methods)
 
 
+# SQLSTATEs that say the server cannot take the connection or the session now: connection
+# exceptions (08…), too many connections (53300), shutting down or starting (57P01–57P03).
+UNAVAILABLE_STATES = ("08", "53300", "57P01", "57P02", "57P03")
+
+
 def is_db_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, (PoolTimeout, ConnectionError, TimeoutError)):
         return True
+    state = getattr(exc, "sqlstate", None)
+    if isinstance(state, str) and state.startswith(UNAVAILABLE_STATES):
+        return True  # the driver's own error (the read pool, a connection refused at start)
     if isinstance(exc, OSError) and not isinstance(exc, PermissionError):
         return True
     if isinstance(exc, (OperationalError, InterfaceError)):

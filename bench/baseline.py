@@ -204,7 +204,8 @@ async def _no_reset(conn: asyncpg.Connection) -> None:
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     dsn = os.environ["DATABASE_URL"].replace("postgresql+asyncpg://", "postgresql://")
-    app.state.pool = await asyncpg.create_pool(dsn, min_size=10, max_size=10, reset=_no_reset)
+    size = int(os.environ.get("BENCH_POOL_SIZE", "10"))  # per process, as the service's
+    app.state.pool = await asyncpg.create_pool(dsn, min_size=size, max_size=size, reset=_no_reset)
     yield
     await app.state.pool.close()
 

@@ -491,8 +491,11 @@ def measure(
     reports: bool,
     first_slice: int,
 ) -> dict[str, Any]:
-    """Both sides started with `workers` processes each, every endpoint measured alternately."""
+    """Both sides started with `workers` processes each, every endpoint measured alternately.
+    Each side holds the same connections in all: ten per pool, shared among its processes."""
     bin_dir = Path(sys.executable).parent
+    size = str(max(2, 10 // workers))
+    env = {**env, "DONDOC_DB_POOL_SIZE": size, "BENCH_POOL_SIZE": size}
     service = start(
         [
             str(bin_dir / "dondoc"),

@@ -284,3 +284,27 @@ async def test_single_line_fields_refuse_invisible_characters(world: World, char
         headers=h,
     )
     assert kept.status_code == 201
+
+
+def test_a_server_that_cannot_take_the_session_is_unavailable() -> None:
+    """Too many connections, a server starting or shutting down, a broken connection: the
+    driver's errors (the read pool's) and SQLAlchemy's wrapping of them are 503, not 500; a
+    constraint violation is not."""
+    import asyncpg
+    from sqlalchemy.exc import DBAPIError as SQLAlchemyDBAPIError
+
+    from app.errors import is_db_unavailable
+
+    for error in (
+        asyncpg.exceptions.TooManyConnectionsError("sorry, too many clients already"),
+        asyncpg.exceptions.CannotConnectNowError("the database system is starting up"),
+        asyncpg.exceptions.AdminShutdownError("terminating connection"),
+    ):
+        assert is_db_unavailable(error), error
+        wrapped = SQLAlchemyDBAPIError.instance("SELECT 1", [], error, Exception)
+        try:
+            raise wrapped from error
+        except SQLAlchemyDBAPIError as raised:
+            assert is_db_unavailable(raised)
+    assert not is_db_unavailable(asyncpg.exceptions.CheckViolationError("progress"))
+    assert not is_db_unavailable(asyncpg.exceptions.UniqueViolationError("code"))
