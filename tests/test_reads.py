@@ -270,3 +270,52 @@ async def test_a_search_is_planned_for_its_words(world: World, app: Any) -> None
     await _task(world, 1)
     r = await world.client.get("/api/v1/tasks", params={"q": "nhiem vu"}, headers=world.h["office"])
     assert r.status_code == 200 and len(r.json()["items"]) == 1
+
+
+async def test_every_list_is_built_once_per_shape(world: World) -> None:
+    """Agencies, directives, proposals and budget requests: other values of the same filters,
+    and the next page, reuse the shape's statement; the rows are the ones the filters name,
+    and an agency's staff page through only their own budget requests."""
+    from app.kernel import filters
+
+    office, lead = world.h["office"], world.h["lead"]
+    for n in range(3):
+        r = await world.client.post(
+            "/api/v1/budget-requests",
+            json={
+                "title": f"Đề nghị {n}",
+                "expenditure_type": "investment",
+                "purpose": "capital_shortfall",
+                "funding_source": "provincial",
+                "fiscal_year": 2026,
+                "amount_requested_vnd": 1_000 + n,
+                "requesting_agency_id": (world.lead if n < 2 else world.coop)["id"],
+            },
+            headers=office,
+        )
+        assert r.status_code == 201, r.text
+    filters._SHAPES.built.clear()
+
+    async def page(path: str, headers: dict[str, str], **params: Any) -> Any:
+        r = await world.client.get(path, params=params, headers=headers)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    mine = await page("/api/v1/budget-requests", lead, limit=1)
+    rest = await page("/api/v1/budget-requests", lead, limit=1, cursor=mine["next_cursor"])
+    assert {mine["items"][0]["title"], rest["items"][0]["title"]} == {"Đề nghị 0", "Đề nghị 1"}
+    assert rest["next_cursor"] is None
+    built = len(filters._SHAPES.built)  # without a cursor, with one
+    for agency in (world.lead, world.coop):
+        chosen = await page(
+            "/api/v1/budget-requests", office, requesting_agency_id=agency["id"], count="1"
+        )
+        assert chosen["total"] == (2 if agency is world.lead else 1)
+    assert len(filters._SHAPES.built) == built + 1
+    agencies = await page("/api/v1/agencies", office, kind="department", limit=2)
+    more = await page(
+        "/api/v1/agencies", office, kind="department", limit=2, cursor=agencies["next_cursor"]
+    )
+    assert not {a["id"] for a in agencies["items"]} & {a["id"] for a in more["items"]}
+    assert (await page("/api/v1/directives", office, status="draft"))["items"] == []
+    assert (await page("/api/v1/proposals", office, q="không có"))["items"] == []

@@ -17,8 +17,8 @@ from app.enums import AgencyStatus
 from app.errors import Conflict, field_error
 from app.kernel import driver, history, records, soft_delete
 from app.kernel.fields import public_columns
-from app.kernel.filters import list_clauses
-from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
+from app.kernel.filters import shaped_page
+from app.kernel.listing import ListParams, Page
 from app.kernel.precondition import Precondition
 from app.models.agencies import AGENCIES, Agency, AgencyCreate, AgencyRead, AgencyUpdate
 from app.models.common import utcnow
@@ -168,15 +168,20 @@ async def list_(
     parent_id: list[uuid.UUID] | None = None,
     q: str | None = None,
 ) -> tuple[Page, list[dict[str, Any]]]:
-    keys = parse_sort(params.sort, SORT_KEYS, "code")
-    clauses = list_clauses(
+    page = await shaped_page(
+        conn,
         AGENCIES,
-        seen=None,
-        include_deleted=params.include_deleted,
-        any_of=((status, t.status), (kind, t.kind), (parent_id, t.parent_id)),
+        COLUMNS,
+        params,
+        sort_keys=SORT_KEYS,
+        default_sort="code",
+        any_of=(
+            ("status", status, t.status),
+            ("kind", kind, t.kind),
+            ("parent_id", parent_id, t.parent_id),
+        ),
         q=q,
     )
-    page = await fetch_page(conn, select(*COLUMNS).where(*clauses), keys, t.id, params)
     return page, [to_body(caller, r) for r in page.rows]
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, and_, select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -20,8 +20,8 @@ from app.errors import Conflict, field_error
 from app.ids import uuid7
 from app.kernel import history, records, soft_delete
 from app.kernel.fields import public_columns
-from app.kernel.filters import list_clauses
-from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
+from app.kernel.filters import shaped_page
+from app.kernel.listing import ListParams, Page
 from app.kernel.precondition import Precondition
 from app.kernel.specs import BUDGET_REQUEST_VISIBILITY, PROPOSAL_VISIBILITY
 from app.models.budget_requests import (
@@ -280,32 +280,31 @@ class BudgetFilters:
 async def list_(
     conn: Reader, caller: Caller, params: ListParams, f: BudgetFilters
 ) -> tuple[Page, list[dict[str, Any]]]:
-    keys = parse_sort(
-        params.sort,
-        {
+    page = await shaped_page(
+        conn,
+        BUDGET_REQUESTS,
+        COLUMNS,
+        params,
+        sort_keys={
             "created_at": b.created_at,
             "updated_at": b.updated_at,
             "code": b.code,
             "amount_requested_vnd": b.amount_requested_vnd,
         },
-        "-created_at",
-    )
-    clauses = list_clauses(
-        BUDGET_REQUESTS,
-        seen=BUDGET_REQUEST_VISIBILITY.clause(caller),
-        include_deleted=params.include_deleted,
+        default_sort="-created_at",
         any_of=(
-            (f.status, b.status),
-            (f.fiscal_year, b.fiscal_year),
-            (f.expenditure_type, b.expenditure_type),
-            (f.purpose, b.purpose),
-            (f.funding_source, b.funding_source),
-            (f.requesting_agency_id, b.requesting_agency_id),
-            (f.proposal_id, b.proposal_id),
+            ("status", f.status, b.status),
+            ("fiscal_year", f.fiscal_year, b.fiscal_year),
+            ("expenditure_type", f.expenditure_type, b.expenditure_type),
+            ("purpose", f.purpose, b.purpose),
+            ("funding_source", f.funding_source, b.funding_source),
+            ("requesting_agency_id", f.requesting_agency_id, b.requesting_agency_id),
+            ("proposal_id", f.proposal_id, b.proposal_id),
         ),
         q=f.q,
+        visibility=BUDGET_REQUEST_VISIBILITY,
+        caller=caller,
     )
-    page = await fetch_page(conn, select(*COLUMNS).where(and_(*clauses)), keys, b.id, params)
     return page, [to_body(caller, r) for r in page.rows]
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Row, and_, select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -26,8 +26,8 @@ from app.errors import (
 from app.ids import uuid7
 from app.kernel import history, records, soft_delete
 from app.kernel.fields import public_columns
-from app.kernel.filters import list_clauses
-from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
+from app.kernel.filters import shaped_page
+from app.kernel.listing import ListParams, Page
 from app.kernel.precondition import Precondition
 from app.models.agencies import AGENCIES
 from app.models.common import utcnow
@@ -323,20 +323,21 @@ class DirectiveFilters:
 async def list_(
     conn: Reader, caller: Caller, params: ListParams, f: DirectiveFilters, day: tasks.Day
 ) -> tuple[Page, list[dict[str, Any]]]:
-    keys = parse_sort(params.sort, SORT_KEYS, "-created_at")
-    clauses = list_clauses(
+    page = await shaped_page(
+        conn,
         DIRECTIVES,
-        seen=None,
-        include_deleted=params.include_deleted,
+        COLUMNS,
+        params,
+        sort_keys=SORT_KEYS,
+        default_sort="-created_at",
         any_of=(
-            (f.status, d.status),
-            (f.kind, d.kind),
-            (f.issuer_agency_id, d.issuer_agency_id),
-            (f.year, d.year),
+            ("status", f.status, d.status),
+            ("kind", f.kind, d.kind),
+            ("issuer_agency_id", f.issuer_agency_id, d.issuer_agency_id),
+            ("year", f.year, d.year),
         ),
         q=f.q,
     )
-    page = await fetch_page(conn, select(*COLUMNS).where(and_(*clauses)), keys, d.id, params)
     sums = (
         await directive_summaries.summaries(conn, caller, [r.id for r in page.rows], day)
         if page.rows

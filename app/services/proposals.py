@@ -19,7 +19,7 @@ from app.errors import Conflict, field_error
 from app.ids import uuid7
 from app.kernel import history, records, soft_delete
 from app.kernel.fields import public_columns
-from app.kernel.filters import list_clauses
+from app.kernel.filters import list_clauses, shaped_page
 from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
 from app.kernel.precondition import Precondition
 from app.kernel.specs import PROPOSAL_VISIBILITY
@@ -303,11 +303,28 @@ class ProposalFilters:
 async def list_(
     conn: Reader, caller: Caller, params: ListParams, f: ProposalFilters, day: tasks.Day
 ) -> tuple[Page, list[dict[str, Any]]]:
-    keys = parse_sort(
-        params.sort,
-        {"created_at": p.created_at, "updated_at": p.updated_at, "code": p.code},
-        "-created_at",
-    )
+    sort_keys = {"created_at": p.created_at, "updated_at": p.updated_at, "code": p.code}
+    if f.response_overdue is None:  # the usual list: its statement built once per shape
+        page = await shaped_page(
+            conn,
+            PROPOSALS,
+            COLUMNS,
+            params,
+            sort_keys=sort_keys,
+            default_sort="-created_at",
+            any_of=(
+                ("status", f.status, p.status),
+                ("resolution", f.resolution, p.resolution),
+                ("category", f.category, p.category),
+                ("submitting_agency_id", f.submitting_agency_id, p.submitting_agency_id),
+                ("directive_id", f.directive_id, p.directive_id),
+            ),
+            q=f.q,
+            visibility=PROPOSAL_VISIBILITY,
+            caller=caller,
+        )
+        return page, [to_body(caller, r, day) for r in page.rows]
+    keys = parse_sort(params.sort, sort_keys, "-created_at")
     clauses = list_clauses(
         PROPOSALS,
         seen=PROPOSAL_VISIBILITY.clause(caller),
