@@ -254,6 +254,7 @@ async def test_a_search_is_planned_for_its_words(world: World, app: Any) -> None
     search is marked, its other shapes are not."""
     from sqlalchemy import func
 
+    from app.kernel.filters import ListShape
     from app.reads import CUSTOM_PLAN
     from app.services.task_lists import ANY_OF, Shape, _plan
 
@@ -263,8 +264,8 @@ async def test_a_search_is_planned_for_its_words(world: World, app: Any) -> None
     marked = mode.execution_options(**{CUSTOM_PLAN: True})
     assert (await read_db.execute(marked)).scalar() == "force_custom_plan"
     nothing = (0,) * len(ANY_OF)
-    search = Shape(False, False, nothing, False, None, False, False, 0, True)
-    listing = search._replace(q=False)
+    search = Shape(ListShape(False, False, nothing, True), False, None, False, False, 0)
+    listing = search._replace(shared=search.shared._replace(q=False))
     assert _plan(search, None, False, False).page.get_execution_options().get(CUSTOM_PLAN)
     assert not _plan(listing, None, False, False).page.get_execution_options().get(CUSTOM_PLAN)
     await _task(world, 1)

@@ -174,14 +174,9 @@ def search_query(q: str) -> str | None:
     return " & ".join(f"{w}:*" for w in words) if words else None
 
 
-def text_search(search_col: ColumnElement[Any], q: str) -> ColumnElement[bool] | None:
-    """Every word of q, as a prefix, diacritics- and case-insensitively."""
-    query = search_query(q)
-    return None if query is None else search_col.op("@@")(func.to_tsquery("simple", query))
-
-
 def search_bound(search_col: ColumnElement[Any]) -> ColumnElement[bool]:
-    """The same with the tsquery bound as the parameter `q_query` (see `search_query`)."""
+    """Every word of q, as a prefix, diacritics- and case-insensitively: the tsquery bound as
+    the parameter `q_query` (see `search_query`)."""
     return search_col.op("@@")(func.to_tsquery("simple", bindparam("q_query", type_=String)))
 
 

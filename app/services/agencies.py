@@ -170,6 +170,7 @@ async def list_(
 ) -> tuple[Page, list[dict[str, Any]]]:
     page = await shaped_page(
         conn,
+        caller,
         AGENCIES,
         COLUMNS,
         params,

@@ -282,6 +282,7 @@ async def list_(
 ) -> tuple[Page, list[dict[str, Any]]]:
     page = await shaped_page(
         conn,
+        caller,
         BUDGET_REQUESTS,
         COLUMNS,
         params,
@@ -303,7 +304,6 @@ async def list_(
         ),
         q=f.q,
         visibility=BUDGET_REQUEST_VISIBILITY,
-        caller=caller,
     )
     return page, [to_body(caller, r) for r in page.rows]
 

@@ -325,6 +325,7 @@ async def list_(
 ) -> tuple[Page, list[dict[str, Any]]]:
     page = await shaped_page(
         conn,
+        caller,
         DIRECTIVES,
         COLUMNS,
         params,

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, and_, func, literal, or_, select, update
+from sqlalchemy import Date, Row, and_, bindparam, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
 
 from app import permissions
 from app.auth import Caller
@@ -19,8 +20,8 @@ from app.errors import Conflict, field_error
 from app.ids import uuid7
 from app.kernel import history, records, soft_delete
 from app.kernel.fields import public_columns
-from app.kernel.filters import list_clauses, shaped_page
-from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
+from app.kernel.filters import Extra, shaped_page
+from app.kernel.listing import ListParams, Page
 from app.kernel.precondition import Precondition
 from app.kernel.specs import PROPOSAL_VISIBILITY
 from app.models.budget_requests import BUDGET_REQUESTS
@@ -300,50 +301,41 @@ class ProposalFilters:
     q: str | None = None
 
 
+def _overdue(wanted: bool, day: tasks.Day) -> Extra:
+    """`response_overdue=true|false`: awaiting an answer past its due day (as of `today`)."""
+
+    def clauses() -> list[ColumnElement[bool]]:
+        overdue = and_(
+            p.status.in_([literal(s.value) for s in AWAITING]),
+            p.response_due_date < bindparam("today", type_=Date),
+        )
+        return [overdue if wanted else or_(~overdue, p.response_due_date.is_(None))]
+
+    return Extra(wanted, clauses, {"today": day.today})
+
+
 async def list_(
     conn: Reader, caller: Caller, params: ListParams, f: ProposalFilters, day: tasks.Day
 ) -> tuple[Page, list[dict[str, Any]]]:
-    sort_keys = {"created_at": p.created_at, "updated_at": p.updated_at, "code": p.code}
-    if f.response_overdue is None:  # the usual list: its statement built once per shape
-        page = await shaped_page(
-            conn,
-            PROPOSALS,
-            COLUMNS,
-            params,
-            sort_keys=sort_keys,
-            default_sort="-created_at",
-            any_of=(
-                ("status", f.status, p.status),
-                ("resolution", f.resolution, p.resolution),
-                ("category", f.category, p.category),
-                ("submitting_agency_id", f.submitting_agency_id, p.submitting_agency_id),
-                ("directive_id", f.directive_id, p.directive_id),
-            ),
-            q=f.q,
-            visibility=PROPOSAL_VISIBILITY,
-            caller=caller,
-        )
-        return page, [to_body(caller, r, day) for r in page.rows]
-    keys = parse_sort(params.sort, sort_keys, "-created_at")
-    clauses = list_clauses(
+    page = await shaped_page(
+        conn,
+        caller,
         PROPOSALS,
-        seen=PROPOSAL_VISIBILITY.clause(caller),
-        include_deleted=params.include_deleted,
+        COLUMNS,
+        params,
+        sort_keys={"created_at": p.created_at, "updated_at": p.updated_at, "code": p.code},
+        default_sort="-created_at",
         any_of=(
-            (f.status, p.status),
-            (f.resolution, p.resolution),
-            (f.category, p.category),
-            (f.submitting_agency_id, p.submitting_agency_id),
-            (f.directive_id, p.directive_id),
+            ("status", f.status, p.status),
+            ("resolution", f.resolution, p.resolution),
+            ("category", f.category, p.category),
+            ("submitting_agency_id", f.submitting_agency_id, p.submitting_agency_id),
+            ("directive_id", f.directive_id, p.directive_id),
         ),
         q=f.q,
+        visibility=PROPOSAL_VISIBILITY,
+        extra=None if f.response_overdue is None else _overdue(f.response_overdue, day),
     )
-    if f.response_overdue is not None:
-        overdue = and_(p.status.in_(AWAITING), p.response_due_date < literal(day.today))
-        clauses.append(
-            overdue if f.response_overdue else or_(~overdue, p.response_due_date.is_(None))
-        )
-    page = await fetch_page(conn, select(*COLUMNS).where(and_(*clauses)), keys, p.id, params)
     return page, [to_body(caller, r, day) for r in page.rows]
 
 

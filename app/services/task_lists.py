@@ -27,8 +27,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from app import permissions
 from app.auth import Caller
 from app.db import Reader, compile_for_driver
-from app.enums import Role
 from app.exports import Batched
+from app.kernel.filters import ListShape, bound_filters, filter_clauses
 from app.kernel.listing import (
     ListParams,
     Page,
@@ -40,8 +40,6 @@ from app.kernel.listing import (
     fetch_planned,
     page_plan,
     parse_sort,
-    search_bound,
-    search_query,
 )
 from app.kernel.specs import TASK_VISIBILITY
 from app.models.agencies import AGENCIES
@@ -124,17 +122,15 @@ SHAPES = Shapes()
 
 
 class Shape(NamedTuple):
-    """Which of a task list's filters a request gives (their values are bound apart)."""
+    """Which of a task list's filters a request gives (their values are bound apart): the
+    filters every list shares, and the task list's own."""
 
-    seen: bool  # an agency's staff: only the tasks naming their agency
-    include_deleted: bool
-    any_of: tuple[int, ...]  # one per ANY_OF: how many bound values (any_of_slots), 0 if absent
+    shared: ListShape  # visibility, deleted rows, the ANY_OF filters, the search
     agency: bool
     key_task: bool | None
     due_from: bool
     due_to: bool
-    timeliness: int  # bound values, as any_of
-    q: bool
+    timeliness: int  # bound values, as the ANY_OF filters
 
 
 def _bound(
@@ -142,15 +138,14 @@ def _bound(
 ) -> tuple[Shape, dict[str, Any]]:
     """The request's shape (which filters it gives, with what sort) and its values, bound by
     name: the statement of a shape is built once (`_where`)."""
-    values: dict[str, Any] = {"today": day.today, "soon_days": day.soon_days}
-    seen = caller.role == Role.agency
-    if seen:
-        values.update(TASK_VISIBILITY.parameters(caller))
-    given = []
-    for name, _ in ANY_OF:
-        chosen = getattr(f, name) or ()
-        values.update(any_of_values(f"f_{name}", chosen))
-        given.append(any_of_slots(len(chosen)))
+    shared, values = bound_filters(
+        caller,
+        TASK_VISIBILITY,
+        params.include_deleted,
+        [(name, getattr(f, name)) for name, _ in ANY_OF],
+        f.q,
+    )
+    values |= {"today": day.today, "soon_days": day.soon_days}
     if f.agency_id:
         values["f_agency_id"] = list(f.agency_id)
     if f.due_from is not None:
@@ -158,35 +153,20 @@ def _bound(
     if f.due_to is not None:
         values["due_to"] = f.due_to
     values.update(any_of_values("f_timeliness", f.timeliness or ()))
-    query = search_query(f.q) if f.q is not None else None
-    if query is not None:
-        values["q_query"] = query
     shape = Shape(
-        seen,
-        params.include_deleted,
-        tuple(given),
+        shared,
         bool(f.agency_id),
         f.is_key_task,
         f.due_from is not None,
         f.due_to is not None,
         any_of_slots(len(f.timeliness or ())),
-        query is not None,
     )
     return shape, values
 
 
 def _where(shape: Shape) -> list[ColumnElement[bool]]:
     """The WHERE clauses of a shape, every value a bound parameter (named as in `_bound`)."""
-    clauses = [TASK_VISIBILITY.bound_clause()] if shape.seen else []
-    if not shape.include_deleted:
-        clauses.append(t.deleted_at.is_(None))
-    clauses += [
-        any_of_bound(column, f"f_{name}", slots)
-        for (name, column), slots in zip(ANY_OF, shape.any_of, strict=True)
-        if slots
-    ]
-    if shape.q:
-        clauses.append(search_bound(t.search))
+    clauses = filter_clauses(TASKS, TASK_VISIBILITY, shape.shared, ANY_OF)
     if shape.agency:
         agencies = bindparam("f_agency_id", type_=ARRAY(Uuid()))
         clauses.append(
@@ -213,7 +193,7 @@ def _plan(shape: Shape, sort: str | None, cursor: bool, count: bool) -> PagePlan
     if any(k.name == "priority" for k in keys):
         extra.append(PRIORITY_RANK)
     stmt = select(*COLUMNS, *extra).where(*_where(shape))
-    if shape.q:
+    if shape.shared.q:
         # Planned for its words at each execution (app/reads.py: CUSTOM_PLAN): the generic
         # plan of a search scans in the sort's order, hundreds of times slower for rare words.
         stmt = stmt.execution_options(**{CUSTOM_PLAN: True})
