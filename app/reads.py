@@ -199,21 +199,40 @@ class ReadDB(Plans):
             async with self.engine.connect() as conn:
                 return Rows((await conn.execute(statement, parameters)).all())
         sql, arguments, plan = self.prepare(statement, parameters)
-        # The wait bounded by a timer, not by asyncpg's timeout, which runs each acquisition
-        # as a task of its own.
         pool = self.pool
         if self.custom_pool is not None and statement.get_execution_options().get(CUSTOM_PLAN):
             pool = self.custom_pool
+        try:
+            records = await self._fetch(pool, sql, arguments)
+        except BROKEN:
+            # A pooled connection whose session the server ended (a restart, a terminated
+            # backend) fails on its next use. The pool's other connections are likely gone
+            # too: all are replaced on their next acquisition, and the read — which changes
+            # nothing — runs once more on a fresh one.
+            await pool.expire_connections()
+            records = await self._fetch(pool, sql, arguments)
+        return rows_of(records, plan)
+
+    async def _fetch(self, pool: asyncpg.Pool, sql: str, arguments: list[Any]) -> list[Any]:
+        # The wait bounded by a timer, not by asyncpg's timeout, which runs each acquisition
+        # as a task of its own.
         try:
             async with asyncio.timeout(self.wait):
                 conn = await pool.acquire()
         except TimeoutError as exc:  # every connection in use: busy (503), as the engines say
             raise PoolTimeout("every read connection is in use") from exc
         try:
-            records = await conn.fetch(sql, *arguments)
+            return list(await conn.fetch(sql, *arguments))
         finally:
             await pool.release(conn)
-        return rows_of(records, plan)
+
+
+# What a pooled connection raises when the server ended its session while it sat idle
+# (asyncpg finds out only on the next use: MagicStack/asyncpg#1069).
+BROKEN = (
+    asyncpg.exceptions.InternalClientError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+)
 
 
 def _processed(record: Any, results: list[tuple[int, Any]]) -> RecordRow:

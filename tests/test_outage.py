@@ -7,8 +7,10 @@ import asyncio
 import signal
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
+import asyncpg
 import httpx
 import orjson
 import pgserver
@@ -17,7 +19,7 @@ from app.config import Settings
 from app.embedded import embedded_database_url
 from app.main import create_app
 from app.migrate import upgrade
-from tests.server import Connection, serve
+from tests.server import AUTH, Connection, serve
 
 
 async def test_outage_and_recovery(tmp_path: Path) -> None:
@@ -110,3 +112,66 @@ async def test_a_real_server_keeps_the_connection_through_an_outage(tmp_path: Pa
     log.seek(0)
     output = log.read()
     assert b"Traceback" not in output and b"Exception in ASGI application" not in output
+
+
+async def test_a_server_that_takes_no_more_sessions_is_503_on_a_real_server(
+    database_url: str,
+) -> None:
+    """PostgreSQL ending the service's sessions and refusing it new ones (too many
+    connections, SQLSTATE 53300 — a full max_connections or a pooler's limit): under uvicorn,
+    reads and writes answer 503 `database-unavailable` on the same kept-alive connection,
+    never a 500 — a pooled connection whose session was ended is dropped, not reused — and the
+    service recovers by itself once sessions are allowed again."""
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import _asyncpg_args
+
+    role = f"dondoc_limited_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(**_asyncpg_args(database_url))  # type: ignore[arg-type]
+    await admin.execute(f"CREATE ROLE {role} LOGIN")
+    await admin.execute(f"GRANT USAGE, CREATE ON SCHEMA public TO {role}")
+    await admin.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {role}")
+    await admin.execute(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {role}")
+    url = make_url(database_url).set(username=role).render_as_string(hide_password=False)
+    log = tempfile.TemporaryFile()
+    process, base = await serve(url, log)
+    connection = await Connection.open(base)
+    try:
+        assert (await connection.request("GET", "/api/v1/agencies", AUTH))[0] == 200
+        await admin.execute(f"ALTER ROLE {role} CONNECTION LIMIT 0")
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1", role
+        )
+        missing = f"/api/v1/agencies/{uuid.uuid4()}"
+        for method, path in (
+            ("GET", "/api/v1/agencies"),
+            ("DELETE", missing),  # a write: its transaction's connection
+            ("GET", "/api/v1/tasks"),
+            ("DELETE", missing),
+        ):
+            status, headers, body = await connection.request(method, path, AUTH)
+            assert status == 503, body
+            assert headers.get("connection") != "close"
+            assert orjson.loads(body)["type"] == "/problems/database-unavailable"
+        status, _, metrics = await connection.request("GET", "/metrics")
+        assert b'status="500"' not in metrics
+        await admin.execute(f"ALTER ROLE {role} CONNECTION LIMIT -1")
+        deadline = time.monotonic() + 15
+        while (await connection.request("GET", "/api/v1/tasks", AUTH))[0] != 200:
+            assert time.monotonic() < deadline, "the service did not recover"
+            await asyncio.sleep(0.2)
+        assert (await connection.request("DELETE", missing, AUTH))[0] == 404  # writes too
+    finally:
+        connection.close()
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), timeout=30)
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1", role
+        )
+        await admin.execute(f"DROP OWNED BY {role}")
+        await admin.execute(f"DROP ROLE {role}")
+        await admin.close()
+    log.seek(0)
+    written = log.read().decode()
+    assert "too many connections" in written
+    assert "unhandled error" not in written and "Traceback" not in written

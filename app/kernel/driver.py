@@ -35,20 +35,29 @@ async def execute(conn: AsyncConnection, statement: Any, parameters: Any = None)
     sql, arguments, plan = plans(conn.dialect).prepare(statement, parameters)
     raw = await conn.get_raw_connection()
     adapter: Any = raw.dbapi_connection
-    async with adapter._execute_mutex:
-        if not adapter._started:
-            await adapter._start_transaction()
-        try:
+    try:
+        async with adapter._execute_mutex:
+            if not adapter._started:
+                await adapter._start_transaction()
             records = await adapter._connection.fetch(sql, *arguments)
-        except Exception as error:
-            raise _translated(adapter, sql, arguments, error) from error
+    except Exception as error:
+        raise await _translated(conn, adapter, sql, arguments, error) from error
     return rows_of(records, plan, wrap=True)
 
 
-def _translated(adapter: Any, sql: str, arguments: list[Any], error: Exception) -> Exception:
-    """The SQLAlchemy exception for a driver's error, as the engine makes it."""
+async def _translated(
+    conn: AsyncConnection, adapter: Any, sql: str, arguments: list[Any], error: Exception
+) -> Exception:
+    """The SQLAlchemy exception for a driver's error, as the engine makes it: a lost
+    connection invalidated (never back in the pool) and said so, which the service answers
+    503; any other error its DBAPI class (an IntegrityError is an IntegrityError)."""
     try:
         adapter._handle_exception(error)  # raises the DBAPI error it maps to
     except Exception as dbapi_error:
-        return DBAPIError.instance(sql, arguments, dbapi_error, adapter.dbapi.Error)
+        lost = conn.dialect.is_disconnect(dbapi_error, adapter, None)  # type: ignore[arg-type]
+        if lost:
+            await conn.invalidate()
+        return DBAPIError.instance(
+            sql, arguments, dbapi_error, adapter.dbapi.Error, connection_invalidated=lost
+        )
     return error
