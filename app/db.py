@@ -100,15 +100,6 @@ class Reader(Protocol):
     async def execute(self, statement: Executable, parameters: Any = None) -> ReadResult: ...
 
 
-async def raw_fetchrow(
-    conn: AsyncConnection, query: RawQuery, parameters: dict[str, Any]
-) -> RecordRow | None:
-    """Run a compiled-once statement on the driver connection inside the caller's transaction."""
-    raw = await conn.get_raw_connection()
-    record = await raw.driver_connection.fetchrow(query.sql, *query.arguments(parameters))  # type: ignore[union-attr]
-    return None if record is None else RecordRow(record)
-
-
 class Rows:
     """Rows already fetched, read like a SQLAlchemy result after the connection went back."""
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.db import Rows
+from app.db import RawQuery, RecordRow, Rows
 from app.reads import Plans, rows_of
 
 _plans: Plans | None = None
@@ -33,16 +33,28 @@ def plans(dialect: Any) -> Plans:
 async def execute(conn: AsyncConnection, statement: Any, parameters: Any = None) -> Rows:
     """`conn.execute(statement, parameters)` for one set of parameters, on the driver."""
     sql, arguments, plan = plans(conn.dialect).prepare(statement, parameters)
+    return rows_of(await _fetch(conn, sql, arguments), plan, wrap=True)
+
+
+async def fetchrow(
+    conn: AsyncConnection, query: RawQuery, parameters: dict[str, Any]
+) -> RecordRow | None:
+    """A statement compiled once by hand (`RawQuery`: an INSERT … ON CONFLICT, which
+    SQLAlchemy does not cache) with `parameters`: its first row."""
+    records = await _fetch(conn, query.sql, query.arguments(parameters))
+    return RecordRow(records[0]) if records else None
+
+
+async def _fetch(conn: AsyncConnection, sql: str, arguments: list[Any]) -> list[Any]:
     raw = await conn.get_raw_connection()
     adapter: Any = raw.dbapi_connection
     try:
         async with adapter._execute_mutex:
             if not adapter._started:
                 await adapter._start_transaction()
-            records = await adapter._connection.fetch(sql, *arguments)
+            return list(await adapter._connection.fetch(sql, *arguments))
     except Exception as error:
         raise await _translated(conn, adapter, sql, arguments, error) from error
-    return rows_of(records, plan, wrap=True)
 
 
 async def _translated(

@@ -7,7 +7,7 @@ import uuid
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Date, Integer, Select, Uuid, any_, bindparam, func, select
+from sqlalchemy import Select, Uuid, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.auth import Caller
@@ -15,8 +15,8 @@ from app.db import Reader
 from app.enums import Role, TaskStatus
 from app.kernel.specs import TASK_VISIBILITY
 from app.models.tasks import TASKS
+from app.services.task_lists import TIMELINESS
 from app.services.tasks import Day
-from app.services.timeliness import timeliness_sql
 
 SUMMARY_BUCKETS = (
     "completed_on_time",
@@ -34,9 +34,8 @@ def _statement(seen: bool) -> Select[Any]:
     """Built once per visibility, every value bound: the directives (`directive_ids`, one
     array), the day of the timeliness rule (`today`, `soon_days`) and, for an agency, its id."""
     t = TASKS.c
-    today, soon = bindparam("today", type_=Date), bindparam("soon_days", type_=Integer)
-    rule = timeliness_sql(t.status, t.due_date, t.completed_on, today, soon)
-    counts = [func.count().filter(rule == bucket).label(bucket) for bucket in SUMMARY_BUCKETS]
+    # The task list's rule, its day bound as `today` and `soon_days`.
+    counts = [func.count().filter(TIMELINESS == bucket).label(bucket) for bucket in SUMMARY_BUCKETS]
     ids = bindparam("directive_ids", type_=ARRAY(Uuid()))
     stmt = (
         select(

@@ -11,9 +11,6 @@ from typing import Any
 
 from sqlalchemy import (
     Row,
-    Select,
-    bindparam,
-    select,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert
@@ -21,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app import permissions
 from app.auth import Caller
-from app.db import RawQuery, Reader, raw_fetchrow
+from app.db import RawQuery, Reader
 from app.enums import Role, TaskStatus
 from app.errors import Conflict, field_error
 from app.ids import uuid7
@@ -82,20 +79,6 @@ def to_body(caller: Caller, row: Any, day: Day) -> dict[str, Any]:
 # --- loading and validation ----------------------------------------------------------------
 
 
-@cache
-def _load_statement(for_agency: bool, include_deleted: bool, lock: bool) -> Select[Any]:
-    """Built once per shape: reusing the statement object lets SQLAlchemy reuse its cache key
-    and compiled form instead of rebuilding both on every read."""
-    stmt = select(*COLUMNS).where(t.id == bindparam("task_id"))
-    if for_agency:
-        stmt = stmt.where(TASK_VISIBILITY.bound_clause())
-    if not include_deleted:
-        stmt = stmt.where(t.deleted_at.is_(None))
-    if lock:
-        stmt = stmt.with_for_update()
-    return stmt
-
-
 async def load(
     conn: Reader,
     caller: Caller,
@@ -104,12 +87,17 @@ async def load(
     lock: bool = False,
     include_deleted: bool = False,
 ) -> Row[Any]:
-    for_agency = caller.role == Role.agency
-    params: dict[str, Any] = {"task_id": task_id}
-    if for_agency:
-        params.update(TASK_VISIBILITY.parameters(caller))
-    stmt = _load_statement(for_agency, include_deleted, lock)
-    return await records.found(conn, stmt, f"No task with id {task_id}.", params)
+    return await records.load_one(
+        conn,
+        TASKS,
+        COLUMNS,
+        task_id,
+        f"No task with id {task_id}.",
+        caller=caller,
+        visibility=TASK_VISIBILITY,
+        include_deleted=include_deleted,
+        lock=lock,
+    )
 
 
 async def create(
@@ -145,7 +133,7 @@ async def create(
     for _ in range(10):
         code = given_code or await codes.next_code(conn, RESOURCE, values["year"])
         params = {"id": uuid7(), "code": code, **plain}
-        row = await raw_fetchrow(conn, _insert_query(tuple(params)), params)
+        row = await driver.fetchrow(conn, _insert_query(tuple(params)), params)
         if row is not None:
             break
         if given_code:
