@@ -103,6 +103,9 @@ async def test_a_list_is_compiled_once_per_shape(world: World, app: Any) -> None
     assert len((await listing(lead_agency_id=world.lead["id"], status=four))["items"]) == 3
     assert len(task_lists.SHAPES.built) == 4
     assert (await listing(status=["paused", "completed", "cancelled"]))["items"] == []
+    # Five take the size of eight, the last value filling three slots.
+    five = ["paused", "completed", "cancelled", "awaiting_confirmation", "new"]
+    assert len((await listing(lead_agency_id=world.lead["id"], status=five))["items"]) == 3
 
 
 async def test_arguments_read_from_the_cache_key_are_sqlalchemys(
@@ -320,3 +323,31 @@ async def test_every_list_is_built_once_per_shape(world: World) -> None:
     assert not {a["id"] for a in agencies["items"]} & {a["id"] for a in more["items"]}
     assert (await page("/api/v1/directives", office, status="draft"))["items"] == []
     assert (await page("/api/v1/proposals", office, q="không có"))["items"] == []
+
+
+async def test_money_past_32_bits_through_the_write_driver_and_back(world: World) -> None:
+    """A budget request of 10^15 đồng: its history entry, written on the write driver (JSON
+    bound by its processor), reads back from the read pool (orjson) to the đồng."""
+    amount = 10**15
+    r = await world.client.post(
+        "/api/v1/budget-requests",
+        json={
+            "title": "Đề nghị lớn",
+            "expenditure_type": "investment",
+            "purpose": "capital_shortfall",
+            "funding_source": "provincial",
+            "fiscal_year": 2026,
+            "amount_requested_vnd": amount,
+            "requesting_agency_id": world.lead["id"],
+        },
+        headers=world.h["office"],
+    )
+    assert r.status_code == 201, r.text
+    made = r.json()
+    assert made["amount_requested_vnd"] == amount
+    history = await world.client.get(
+        f"/api/v1/budget-requests/{made['id']}/history", headers=world.h["office"]
+    )
+    assert history.status_code == 200, history.text
+    changes = history.json()["items"][0]["changes"]
+    assert changes["amount_requested_vnd"]["new"] == amount
