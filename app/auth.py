@@ -36,6 +36,8 @@ class Caller:
     agency_id: uuid.UUID | None = None
     key_id: uuid.UUID | None = None
     name: str | None = None
+    # The official behind the credential, when one is linked (API key or OIDC subject).
+    official_id: uuid.UUID | None = None
 
     @property
     def identity(self) -> str:
@@ -113,7 +115,7 @@ async def lookup_key(engine: AsyncEngine, key_hash: str) -> Caller | None:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
         row = (
             await conn.execute(
-                select(t.id, t.name, t.role, t.agency_id, a.status, a.deleted_at)
+                select(t.id, t.name, t.role, t.agency_id, t.official_id, a.status, a.deleted_at)
                 .select_from(API_KEYS.outerjoin(AGENCIES, a.id == t.agency_id))
                 .where(t.key_hash == key_hash, t.revoked_at.is_(None))
             )
@@ -128,7 +130,13 @@ async def lookup_key(engine: AsyncEngine, key_hash: str) -> Caller | None:
             f"This key belongs to an agency that is {state}: keys of an agency that is no longer"
             " active do not sign in. Ask an administrator for a key of the successor."
         )
-    return Caller(role=Role(row.role), agency_id=row.agency_id, key_id=row.id, name=row.name)
+    return Caller(
+        role=Role(row.role),
+        agency_id=row.agency_id,
+        key_id=row.id,
+        name=row.name,
+        official_id=row.official_id,
+    )
 
 
 async def _touch(engine: AsyncEngine, key_id: uuid.UUID) -> None:
@@ -274,6 +282,7 @@ async def _token_caller(request: Request, token: str, throttle: FailedSignIns | 
         agency_id=agency_id,
         key_id=subject_id(claims["iss"], claims["sub"]),
         name=shown[:300],
+        official_id=await _official_by_subject(request, str(claims["sub"])),
     )
 
 
@@ -281,6 +290,34 @@ def printable(text: str) -> str:
     """A name from a token as it may be recorded in history: no control, format or other
     invisible characters (PostgreSQL refuses NUL; bidi overrides would disguise it)."""
     return "".join(ch for ch in text if ch.isprintable() and unicodedata.category(ch) != "Cf")
+
+
+_SUBJECTS: dict[str, tuple[uuid.UUID | None, float]] = {}
+SUBJECT_TTL_SECONDS = 30.0
+
+
+async def _official_by_subject(request: Request, subject: str) -> uuid.UUID | None:
+    """The active official whose `oidc_subject` is the token's `sub` (remembered for
+    SUBJECT_TTL_SECONDS: a token is verified on every request, the link changes rarely)."""
+    from app.models.officials import OFFICIALS
+
+    hit = _SUBJECTS.get(subject)
+    if hit is not None and hit[1] > time.monotonic():
+        return hit[0]
+    o = OFFICIALS.c
+    async with request.app.state.read_engine.connect() as conn:
+        found = (
+            await conn.execute(select(o.id).where(o.oidc_subject == subject, o.active))
+        ).scalar()
+    if len(_SUBJECTS) > 10_000:
+        _SUBJECTS.clear()
+    _SUBJECTS[subject] = (found, time.monotonic() + SUBJECT_TTL_SECONDS)
+    return found
+
+
+def forget_subjects() -> None:
+    """Links changed (an official edited): the next token looks its official up again."""
+    _SUBJECTS.clear()
 
 
 async def _agency_by_code(request: Request, code: str) -> uuid.UUID | None:

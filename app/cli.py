@@ -169,7 +169,13 @@ def cmd_apikey(args: argparse.Namespace) -> None:
         role = Role(args.role)
         if role == Role.agency and agency_id is None:
             raise SystemExit("--agency CODE is required for role 'agency'")
-        return await api_keys.issue_key(conn, args.name, role, agency_id)
+        official_id = None
+        if args.official:
+            try:
+                official_id = uuid.UUID(args.official)
+            except ValueError:
+                raise SystemExit("--official takes an official's id") from None
+        return await api_keys.issue_key(conn, args.name, role, agency_id, official_id)
 
     if args.action == "create":
         print(_with_connection(url, create))
@@ -221,6 +227,7 @@ def parser() -> argparse.ArgumentParser:
         choices=["admin", "office", "leader", "finance", "agency", "viewer"],
     )
     c.add_argument("--agency", help="agency code (required for role agency)")
+    c.add_argument("--official", help="id of the official who uses the key (optional)")
     ks.add_parser("list")
     r = ks.add_parser("revoke")
     r.add_argument("id")

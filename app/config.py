@@ -33,6 +33,14 @@ class Settings(BaseSettings):
     webhook_allowed_hosts: str = ""
     webhook_retry_base_seconds: float = 60
     scheduler_interval_seconds: float = 300
+    # E-mail notices to officials (issue 17): off while smtp_url is unset.
+    smtp_url: str | None = None  # smtp://user:pass@host:587?starttls=1 (smtps:// for TLS)
+    mail_from: str = "Đôn đốc <dondoc@localhost>"
+    public_url: str = "http://127.0.0.1:8000"  # links in notices
+    overdue_repeat_days: int = Field(default=7, ge=1)
+    digest_hour: int = Field(default=7, ge=0, le=23)  # local hour of the daily digest
+    mail_retry_base_seconds: float = Field(default=60, gt=0)
+    mail_poll_seconds: float = Field(default=5.0, gt=0)
     webhook_poll_seconds: float = 1.0
     db_pool_size: int = Field(default=10, ge=1)
     # Overflow connections are closed when returned: under steady load they would be opened

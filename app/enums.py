@@ -23,6 +23,7 @@ class AgencyKind(StrEnum):
     public_service_unit = "public_service_unit"
     central_agency = "central_agency"
     other = "other"
+    division = "division"  # phòng, ban: a unit of a department, under it (parent_id)
 
 
 class AgencyStatus(StrEnum):
@@ -224,6 +225,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "public_service_unit": ("Đơn vị sự nghiệp công lập", "Public service unit"),
         "central_agency": ("Cơ quan Trung ương", "Central agency"),
         "other": ("Khác", "Other"),
+        "division": ("Phòng, ban thuộc cơ quan", "Division of an agency"),
     },
     "agency_status": {
         "active": ("Đang hoạt động", "Active"),
@@ -342,6 +344,26 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "returned": ("Trả lại", "Returned"),
         "closed": ("Đã kết thúc", "Closed"),
     },
+    "notify_mode": {
+        "immediate": ("Gửi ngay", "Immediately"),
+        "digest": ("Tổng hợp hằng ngày", "Daily digest"),
+        "off": ("Không gửi thư", "No mail"),
+    },
+    "notice_kind": {
+        "assigned": ("Được giao nhiệm vụ", "Assigned"),
+        "due_soon": ("Sắp đến hạn", "Due soon"),
+        "overdue": ("Quá hạn", "Overdue"),
+        "reminded": ("Được đôn đốc", "Reminded"),
+        "returned": ("Bị trả lại để hoàn thiện", "Returned for rework"),
+        "extension_decided": ("Đã có ý kiến về gia hạn", "Extension decided"),
+        "proposal_answered": ("Kiến nghị đã được trả lời", "Proposal answered"),
+        "mentioned": ("Được nhắc tên trong ý kiến trao đổi", "Mentioned in a comment"),
+    },
+    "notice_status": {
+        "pending": ("Chờ gửi", "Pending"),
+        "sent": ("Đã gửi", "Sent"),
+        "failed": ("Gửi không thành công", "Failed"),
+    },
 }
 
 
@@ -350,3 +372,28 @@ def enum_catalogue() -> dict[str, list[dict[str, str]]]:
         name: [{"code": c, "label_vi": vi, "label_en": en} for c, (vi, en) in codes.items()]
         for name, codes in LABELS.items()
     }
+
+
+class NotifyMode(StrEnum):
+    """How an official receives notices by e-mail."""
+
+    immediate = "immediate"
+    digest = "digest"  # one mail a day with every notice of the day
+    off = "off"
+
+
+class NoticeStatus(StrEnum):
+    pending = "pending"
+    sent = "sent"
+    failed = "failed"
+
+
+class NoticeKind(StrEnum):
+    assigned = "assigned"
+    due_soon = "due_soon"
+    overdue = "overdue"
+    reminded = "reminded"
+    returned = "returned"
+    extension_decided = "extension_decided"
+    proposal_answered = "proposal_answered"
+    mentioned = "mentioned"

@@ -29,9 +29,11 @@ from app.routers import (
     agencies,
     api_keys,
     budget_requests,
+    comments,
     directives,
     events,
     meta,
+    officials,
     ops,
     proposals,
     reports,
@@ -42,7 +44,7 @@ from app.routers import (
 )
 from app.services import api_keys as api_keys_service
 from app.services import idempotency
-from app.worker import delivery_loop, scheduler_loop
+from app.worker import delivery_loop, mail_loop, scheduler_loop
 
 log = logging.getLogger("dondoc")
 SWITCH_INTERVAL_SECONDS = 0.001
@@ -121,6 +123,7 @@ def _lifespan(
                     scheduler_loop(app.state.engine, app.state.clock, settings, stop)
                 ),
                 asyncio.create_task(delivery_loop(app.state.engine, settings, stop)),
+                asyncio.create_task(mail_loop(app.state.engine, settings, stop)),
             ]
             if settings.worker
             else []
@@ -147,6 +150,8 @@ ROUTERS = (
     task_activity,
     proposals,
     budget_requests,
+    comments,
+    officials,
     reports,
     snapshots,
     events,
@@ -164,6 +169,8 @@ OPENAPI_TAGS = [
         "name": "budget-requests",
         "description": "Đề nghị bố trí kinh phí: the money, to the đồng",
     },
+    {"name": "comments", "description": "Ý kiến trao đổi: threads on tasks, proposals, requests"},
+    {"name": "officials", "description": "Cán bộ: officials of agencies and their notices"},
     {"name": "reports", "description": "Báo cáo: the quarterly grid, downloadable"},
     {"name": "events", "description": "The change feed, in commit order"},
     {

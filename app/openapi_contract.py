@@ -74,6 +74,9 @@ CATALOGUE_SCHEMAS: dict[str, type[StrEnum]] = {
     "budget_purpose": enums.BudgetPurpose,
     "funding_source": enums.FundingSource,
     "budget_request_status": enums.BudgetStatus,
+    "notify_mode": enums.NotifyMode,
+    "notice_kind": enums.NoticeKind,
+    "notice_status": enums.NoticeStatus,
 }
 
 
@@ -91,9 +94,11 @@ OTHER_ACTIONS: dict[str, tuple[str, ...]] = {
         "reminded",
         "due_soon",
         "overdue",
+        "commented",
     ),
-    "proposal": (*EDITS, "tasks_assigned"),
-    "budget_request": (*EDITS, "disbursed", "deadline_extended"),
+    "proposal": (*EDITS, "tasks_assigned", "commented"),
+    "budget_request": (*EDITS, "disbursed", "deadline_extended", "commented"),
+    "official": ("created", "updated"),
     "api_key": ("created", "revoked"),
     "webhook": EDITS,
     "report_snapshot": ("created",),
@@ -131,6 +136,7 @@ def _closed_sets() -> dict[str, list[str]]:
             ("Task", "task"),
             ("Proposal", "proposal"),
             ("BudgetRequest", "budget_request"),
+            ("Official", "official"),
         )
     }
     sets["ResourceType"] = list(OTHER_ACTIONS)
@@ -150,6 +156,7 @@ ENUM_FIELDS = {
     ("TaskRead", "allowed_actions"): "TaskAction",
     ("ProposalRead", "allowed_actions"): "ProposalAction",
     ("BudgetRequestRead", "allowed_actions"): "BudgetRequestAction",
+    ("OfficialRead", "allowed_actions"): "OfficialAction",
     ("ExtensionRequestRead", "status"): "ExtensionStatus",
     ("DeliveryRead", "status"): "DeliveryStatus",
     ("HistoryRead", "resource_type"): "ResourceType",

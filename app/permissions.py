@@ -104,6 +104,16 @@ PERMISSIONS: dict[str, dict[str, Rule]] = {
     "agency": {
         "read": _EVERYONE,
         **dict.fromkeys(("create", "update", "delete", "restore", "succession"), Rule(OFFICE)),
+        # Divisions (phòng, ban) of an agency are also kept by that agency's own staff.
+        **dict.fromkeys(
+            ("create_division", "update_division"),
+            Rule(OFFICE, Relation.own, note="divisions of its own agency"),
+        ),
+    },
+    "official": {
+        "read": Rule(NOT_AGENCY, Relation.own),
+        **dict.fromkeys(("create", "update"), _OWNED),
+        "read_notifications": Rule(OFFICE, Relation.self),
     },
     "directive": {
         "read": _EVERYONE,
@@ -119,12 +129,16 @@ PERMISSIONS: dict[str, dict[str, Rule]] = {
         "decide_extension": Rule(EDITORS),
         "adjust_deadline": Rule(EDITORS),
         "remind": Rule(EDITORS),
+        # The lead agency splits its own task among its divisions and officials.
+        "create_subtask": Rule(EDITORS, Relation.lead),
+        "comment": Rule(EDITORS, Relation.participant),
     },
     "proposal": {
         "read": Rule(NOT_AGENCY, Relation.own),
         **dict.fromkeys(("create", "update", "delete", "restore"), _OWNED),
         **PROPOSAL.rules(),
         "create_tasks": Rule(EDITORS),
+        "comment": Rule(EDITORS, Relation.own),
     },
     "budget_request": {
         "read": Rule(NOT_AGENCY, Relation.own),
@@ -132,6 +146,7 @@ PERMISSIONS: dict[str, dict[str, Rule]] = {
         **BUDGET_REQUEST.rules(),
         "disburse": Rule(FINANCE),
         "extend_deadline": Rule((Role.leader, Role.finance)),
+        "comment": Rule((*EDITORS, Role.finance), Relation.own),
     },
     "event": {"read": Rule(NOT_AGENCY, Relation.participant, note="events of what it sees")},
     "report": {
@@ -279,6 +294,8 @@ YES, NO = "yes", "—"
 
 def _cells(rule: Rule) -> dict[str, str]:
     cells = {r: YES if r == Role.admin or Role(r) in rule.roles else NO for r in ROLES}
+    if rule.relation == Relation.self:
+        return {r: c if c == YES else RELATION_LABELS[rule.relation] for r, c in cells.items()}
     if rule.relation != Relation.none and Role.agency not in rule.roles:
         cells[Role.agency.value] = rule.note or RELATION_LABELS[rule.relation]
     return cells

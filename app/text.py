@@ -18,6 +18,7 @@ _INVISIBLE = re.compile(
 # Free text over several lines; every other text field of a request is a single line.
 MULTILINE_FIELDS = frozenset(
     {
+        "body",
         "comment",
         "content",
         "description",

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.clock import Clock
 from app.config import Settings
 from app.errors import is_db_unavailable
-from app.services import idempotency, scheduler, webhooks
+from app.services import idempotency, notifications, scheduler, webhooks
 
 log = logging.getLogger("dondoc.worker")
 
@@ -28,7 +28,9 @@ async def run_scheduler_once(
     total: dict[str, int] = {}
     while True:
         async with engine.begin() as conn:
-            sent = await scheduler.tick(conn, today, settings.due_soon_days)
+            sent = await scheduler.tick(
+                conn, today, settings.due_soon_days, repeat_days=settings.overdue_repeat_days
+            )
         for kind, count in sent.items():
             total[kind] = total.get(kind, 0) + count
         if not any(sent.values()) or (stop is not None and stop.is_set()):
@@ -83,6 +85,28 @@ async def delivery_loop(engine: AsyncEngine, settings: Settings, stop: asyncio.E
                     await asyncio.wait_for(stop.wait(), timeout=settings.webhook_poll_seconds)
 
 
+async def mail_loop(engine: AsyncEngine, settings: Settings, stop: asyncio.Event) -> None:
+    """Send officials' notices by e-mail until `stop` is set; with DONDOC_SMTP_URL unset the
+    notices stay in the outbox (and in GET /officials/{id}/notifications) unsent."""
+    if not settings.smtp_url:
+        log.info("mail is off (DONDOC_SMTP_URL unset): notices are kept, not sent")
+        return
+    mailer = notifications.Mailer(settings)
+    while not stop.is_set():
+        sent = 0
+        try:
+            sent = await notifications.send_due(engine, mailer, settings)
+            sent += await notifications.send_digests(engine, mailer, settings)
+        except Exception as exc:
+            if is_db_unavailable(exc):
+                log.warning("mail: database unavailable (%r); retrying", exc)
+            else:
+                log.exception("mail run failed")
+        if not sent:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=settings.mail_poll_seconds)
+
+
 async def run_worker(engine: AsyncEngine, clock: Clock, settings: Settings) -> None:
     """`dondoc worker`: the background work alone, until interrupted."""
     stop = asyncio.Event()
@@ -92,5 +116,7 @@ async def run_worker(engine: AsyncEngine, clock: Clock, settings: Settings) -> N
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await asyncio.gather(
-        scheduler_loop(engine, clock, settings, stop), delivery_loop(engine, settings, stop)
+        scheduler_loop(engine, clock, settings, stop),
+        delivery_loop(engine, settings, stop),
+        mail_loop(engine, settings, stop),
     )

@@ -151,10 +151,19 @@ class Keys:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    async def make(self, role: Role, agency_id: uuid.UUID | str | None = None) -> dict[str, str]:
+    async def make(
+        self,
+        role: Role,
+        agency_id: uuid.UUID | str | None = None,
+        official_id: uuid.UUID | str | None = None,
+    ) -> dict[str, str]:
         async with self.engine.begin() as conn:
             key = await api_keys.issue_key(
-                conn, f"test {role}", role, uuid.UUID(str(agency_id)) if agency_id else None
+                conn,
+                f"test {role}",
+                role,
+                uuid.UUID(str(agency_id)) if agency_id else None,
+                uuid.UUID(str(official_id)) if official_id else None,
             )
         return {"Authorization": f"Bearer {key}"}
 
@@ -247,3 +256,6 @@ async def world(client: httpx.AsyncClient, keys: Keys, office: dict[str, str]) -
         "other": await keys.make(Role.agency, w.other["id"]),  # type: ignore[arg-type]
     }
     return w
+
+
+from tests.people import people  # noqa: E402, F401  (the officials' fixture, for every module)

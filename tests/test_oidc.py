@@ -253,3 +253,38 @@ async def test_crafted_tokens_are_refused_not_crashes(sso) -> None:  # type: ign
         "/api/v1/me", headers=bearer(mint(private, "k1", name="Nguyễn\x00 Văn\u202e A"))
     )
     assert named.status_code == 200 and named.json()["key_name"] == "Nguyễn Văn A (user-1)"
+
+
+async def test_a_token_acts_as_the_official_of_its_subject(sso) -> None:  # type: ignore[no-untyped-def]
+    """An official whose `oidc_subject` is the token's `sub` is who the token acts as: /me
+    shows them, `assignee=me` finds their tasks, a comment names them as its author."""
+    from app.auth import forget_subjects
+
+    client, _, private = sso
+    office = bearer(mint(private, "k1"))
+    agency = await make_agency(client, office, name="Sở Khoa học và Công nghệ")
+    made = await client.post(
+        "/api/v1/officials",
+        json={"name": "Đỗ Thị Bình", "agency_id": agency["id"], "oidc_subject": "user-7"},
+        headers=office,
+    )
+    assert made.status_code == 201, made.text
+    signed_in = bearer(mint(private, "k1", sub="user-7"))
+    me = (await client.get("/api/v1/me", headers=signed_in)).json()
+    assert me["official"]["id"] == made.json()["id"]
+    assert (await client.get("/api/v1/me", headers=office)).json()["official"] is None
+    task = await client.post(
+        "/api/v1/tasks",
+        json={"title": "x", "lead_agency_id": agency["id"], "lead_official_id": made.json()["id"]},
+        headers=office,
+    )
+    mine = (await client.get("/api/v1/tasks?assignee=me", headers=signed_in)).json()["items"]
+    assert [t["id"] for t in mine] == [task.json()["id"]]
+    # retired: the subject no longer resolves (the link is looked up again at once)
+    await client.patch(
+        f"/api/v1/officials/{made.json()['id']}",
+        json={"active": False},
+        headers={**office, "If-Match": '"1"'},
+    )
+    forget_subjects()
+    assert (await client.get("/api/v1/me", headers=signed_in)).json()["official"] is None

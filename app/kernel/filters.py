@@ -78,7 +78,7 @@ def filter_clauses(
     if shape.seen:
         assert visibility is not None
         clauses.append(visibility.bound_clause())
-    if not shape.include_deleted:
+    if not shape.include_deleted and "deleted_at" in table.c:
         clauses.append(table.c.deleted_at.is_(None))
     for (name, column), n in zip(columns, shape.any_of, strict=True):
         if n:

@@ -9,14 +9,14 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import DateTime, String, TextClause, Uuid, bindparam, select, text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.auth import Caller
 from app.context import client_request_id_var, request_id_var
 from app.db import Reader
 from app.ids import uuid7
-from app.kernel import driver
+from app.kernel import driver, notices
 from app.kernel.listing import ListParams, Page, Shapes, fetch_planned, page_plan, parse_sort
 from app.kernel.specs import VISIBILITY
 from app.models.common import utcnow
@@ -70,7 +70,7 @@ WITH entry AS (
     VALUES (:type, :occurred_at, :actor_id, :actor_name, :actor_role, :request_id,
             :resource_type, :resource_id, :data, {audience}, :admin_only)
     RETURNING id, type
-)
+){notices}
 INSERT INTO webhook_deliveries (id, webhook_id, event_id, message_id, event_type, payload, status,
                                 attempts, next_attempt_at, created_at)
 SELECT gen_random_uuid(), w.id, event.id, 'evt_' || event.id, event.type,
@@ -96,7 +96,14 @@ def _record_statement(resource_type: str) -> TextClause:
         audience = seen.audience_sql()
     else:
         audience = "CAST(ARRAY[] AS uuid[])" if resource_type in NO_AGENCY else "NULL"
-    return text(_RECORD.format(audience=audience)).bindparams(
+    statement = text(_RECORD.format(audience=audience, notices=notices.notice_cte(resource_type)))
+    if notices.recipients_sql(resource_type) is not None:
+        statement = statement.bindparams(
+            bindparam("notice_kind", type_=String()),
+            bindparam("mentions", type_=ARRAY(Uuid())),
+            bindparam("actor_official_id", type_=Uuid()),
+        )
+    return statement.bindparams(
         bindparam("id", type_=Uuid()),
         bindparam("resource_id", type_=Uuid()),
         bindparam("actor_id", type_=Uuid()),
@@ -118,7 +125,16 @@ def _params(
     data: dict[str, Any] = {"action": action, "changes": changes}
     if comment:
         data["comment"] = comment
+    mentioned = changes.get("mentions", {}).get("new") or []
+    told = {}
+    if notices.recipients_sql(resource_type) is not None:
+        told = {
+            "notice_kind": notices.kind_of(resource_type, action, changes, mentioned),
+            "mentions": [uuid.UUID(m) for m in mentioned],
+            "actor_official_id": caller.official_id,
+        }
     return {
+        **told,
         "id": uuid7(),
         "resource_type": resource_type,
         "resource_id": resource_id,

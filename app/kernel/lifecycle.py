@@ -28,12 +28,14 @@ class Relation(StrEnum):
     lead = "lead"  # staff of the task's lead agency
     participant = "participant"  # staff of the task's lead or a cooperating agency
     own = "own"  # staff of the agency that owns the proposal or budget request
+    self = "self"  # the official the row is, signed in as themself (any role)
 
 
 RELATION_LABELS = {
     Relation.lead: "lead agency",
     Relation.participant: "lead or cooperating agency",
     Relation.own: "own agency",
+    Relation.self: "the official themself",
 }
 
 
@@ -48,6 +50,8 @@ class Rule:
         agency in the way `relation` asks (see `related`)."""
         if caller.has_role(*self.roles):
             return True
+        if self.relation == Relation.self:
+            return related
         return self.relation != Relation.none and caller.role == Role.agency and related
 
 
@@ -56,6 +60,8 @@ def related(
 ) -> bool:
     """Whether the loaded row names the caller's agency as `relation` asks: the lead is the
     first single agency column of the resource's visibility, the others any agency it names."""
+    if relation == Relation.self:
+        return row is not None and caller.official_id is not None and row.id == caller.official_id
     if visibility is None or relation == Relation.none or row is None:
         return False
     if relation == Relation.lead:

@@ -57,7 +57,7 @@ def load_statement(
         stmt = select(*columns).where(table.c.id == bindparam("row_id", type_=Uuid()))
         if seen and visibility is not None:
             stmt = stmt.where(visibility.bound_clause())
-        if not include_deleted:
+        if not include_deleted and "deleted_at" in table.c:
             stmt = stmt.where(table.c.deleted_at.is_(None))
         if lock:
             stmt = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from app.kernel.visibility import AgencyVisibility
 from app.models.budget_requests import BUDGET_REQUESTS
+from app.models.officials import OFFICIALS
 from app.models.proposals import PROPOSALS
 from app.models.tasks import TASKS
 
@@ -15,6 +16,9 @@ PROPOSAL_VISIBILITY = AgencyVisibility("proposal", PROPOSALS, ("submitting_agenc
 BUDGET_REQUEST_VISIBILITY = AgencyVisibility(
     "budget_request", BUDGET_REQUESTS, ("requesting_agency_id",)
 )
+# Agency staff see the officials of their own agency.
+OFFICIAL_VISIBILITY = AgencyVisibility("official", OFFICIALS, ("agency_id",))
 VISIBILITY: dict[str, AgencyVisibility] = {
-    v.resource: v for v in (TASK_VISIBILITY, PROPOSAL_VISIBILITY, BUDGET_REQUEST_VISIBILITY)
+    v.resource: v
+    for v in (TASK_VISIBILITY, PROPOSAL_VISIBILITY, BUDGET_REQUEST_VISIBILITY, OFFICIAL_VISIBILITY)
 }

@@ -3,12 +3,14 @@
 from app.models.agencies import Agency
 from app.models.api_keys import ApiKey
 from app.models.budget_requests import BudgetRequest, DeadlineExtension, Disbursement
+from app.models.comments import Comment
 from app.models.deadlines import TaskDeadlineChange
 from app.models.directives import Directive
 from app.models.events import Event
 from app.models.history import HistoryEntry
 from app.models.idempotency import IdempotencyRecord
 from app.models.notices import DeadlineNotice
+from app.models.officials import Notification, Official
 from app.models.proposals import Proposal
 from app.models.snapshots import ReportSnapshot
 from app.models.task_activity import ExtensionRequest, ProgressReport, Reminder
@@ -19,6 +21,7 @@ __all__ = [
     "Agency",
     "ApiKey",
     "BudgetRequest",
+    "Comment",
     "DeadlineExtension",
     "DeadlineNotice",
     "Delivery",
@@ -28,6 +31,8 @@ __all__ = [
     "ExtensionRequest",
     "HistoryEntry",
     "IdempotencyRecord",
+    "Notification",
+    "Official",
     "ProgressReport",
     "Proposal",
     "Reminder",

@@ -39,7 +39,7 @@ class Agency(AgencyBase, table=True):
         CheckConstraint(f"status IN {sql_in(AgencyStatus)}", name="status"),
         CheckConstraint(
             "kind IN ('provincial_committee','department','board','district_committee',"
-            "'commune_committee','public_service_unit','central_agency','other')",
+            "'commune_committee','public_service_unit','central_agency','other','division')",
             name="kind",
         ),
         CheckConstraint("code ~ '^[A-Za-z0-9.]{1,35}$'", name="code_format"),

@@ -12,6 +12,7 @@ from sqlmodel import Field, SQLModel
 from app.enums import Role
 from app.ids import uuid7
 from app.models.common import InputModel, utcnow
+from app.models.officials import OfficialRead
 
 
 class ApiKey(SQLModel, table=True):
@@ -27,6 +28,8 @@ class ApiKey(SQLModel, table=True):
     name: str = Field(max_length=200)
     role: str = Field(max_length=20)
     agency_id: uuid.UUID | None = Field(default=None, foreign_key="agencies.id")
+    # The official who uses the key (issue 17): notices and `assignee=me` follow it.
+    official_id: uuid.UUID | None = Field(default=None, foreign_key="officials.id")
     key_hash: str = Field(max_length=64, unique=True)
     key_prefix: str = Field(max_length=12)
     created_at: datetime = Field(
@@ -52,6 +55,9 @@ class ApiKeyCreate(InputModel):
     name: str = Field(min_length=1, max_length=200)
     role: Role
     agency_id: uuid.UUID | None = None
+    official_id: uuid.UUID | None = Field(
+        default=None, description="The official who uses this key (of the key's agency)."
+    )
 
 
 class ApiKeyRead(SQLModel):
@@ -59,6 +65,7 @@ class ApiKeyRead(SQLModel):
     name: str
     role: Role
     agency_id: uuid.UUID | None
+    official_id: uuid.UUID | None
     key_prefix: str
     created_at: datetime
     last_used_at: datetime | None
@@ -80,3 +87,6 @@ class Me(SQLModel):
     agency_id: uuid.UUID | None
     key_name: str | None
     key_id: uuid.UUID | None
+    official: OfficialRead | None = Field(
+        default=None, description="The official the credential is linked to, if any."
+    )

@@ -1,4 +1,5 @@
-"""Deadline notices the scheduler has sent: one per task, kind and deadline."""
+"""Deadline notices the scheduler has sent: one per task, kind, deadline and round (an overdue
+notice repeats every DONDOC_OVERDUE_REPEAT_DAYS while the task stays overdue)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class DeadlineNotice(SQLModel, table=True):
     task_id: uuid.UUID = Field(primary_key=True, foreign_key="tasks.id")
     kind: str = Field(primary_key=True, max_length=10)
     due_date: IsoDate = Field(primary_key=True)
+    round: int = Field(default=0, primary_key=True)
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )

@@ -81,6 +81,12 @@ class Task(SQLModel, table=True):
         Index("ix_tasks_parent", "parent_id"),
         Index("ix_tasks_proposal", "proposal_id"),
         Index("ix_tasks_status_due", "status", "due_date"),
+        Index(
+            "ix_tasks_lead_official",
+            "lead_official_id",
+            postgresql_where=text("lead_official_id IS NOT NULL"),
+        ),
+        Index("ix_tasks_divisions", "division_ids", postgresql_using="gin"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
@@ -98,6 +104,11 @@ class Task(SQLModel, table=True):
     priority: str = Field(default="normal", max_length=10)
     lead_agency_id: uuid.UUID = Field(foreign_key="agencies.id")
     cooperating_agency_ids: list[uuid.UUID] = Field(
+        default_factory=list,
+        sa_column=Column(ARRAY(Uuid()), nullable=False, server_default=text("'{}'")),
+    )
+    lead_official_id: uuid.UUID | None = Field(default=None, foreign_key="officials.id")
+    division_ids: list[uuid.UUID] = Field(
         default_factory=list,
         sa_column=Column(ARRAY(Uuid()), nullable=False, server_default=text("'{}'")),
     )
@@ -150,6 +161,14 @@ class TaskFields(InputModel):
     priority: Priority = Priority.normal
     lead_agency_id: uuid.UUID
     cooperating_agency_ids: list[uuid.UUID] = Field(default_factory=list, max_length=200)
+    lead_official_id: uuid.UUID | None = Field(
+        default=None, description="The lead agency's focal official for this task."
+    )
+    division_ids: list[uuid.UUID] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Divisions (agencies of kind `division`) of the lead agency that carry it.",
+    )
     assigned_by_agency_id: uuid.UUID | None = None
     assigned_by_name: str | None = Field(default=None, max_length=200)
     assigned_by_title: str | None = Field(default=None, max_length=200)
@@ -183,6 +202,37 @@ class DirectiveTasksCreate(InputModel):
     tasks: list[DirectiveTaskItem] = Field(min_length=1, max_length=500)
 
 
+class SubtaskCreate(InputModel):
+    """A part of a task that its lead agency hands to one of its divisions or officials; the
+    sub-task inherits the lead agency, directive, pillar and field of its parent."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Rà soát hạ tầng mạng của các cơ quan",
+                    "division_ids": [],
+                    "due_date": "2023-09-30",
+                }
+            ]
+        },
+    )
+
+    title: str = Field(min_length=1, max_length=1000)
+    description: str | None = Field(default=None, max_length=100_000)
+    expected_output: str | None = Field(default=None, max_length=10_000)
+    lead_official_id: uuid.UUID | None = None
+    division_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
+    priority: Priority = Priority.normal
+    due_date: IsoDate | None = Field(
+        default=None, description="Not after the parent's deadline; default the parent's."
+    )
+    requires_confirmation: bool = Field(
+        default=False, description="Whether the sub-task's completion waits for confirmation."
+    )
+
+
 class TaskUpdate(InputModel):
     """Merge patch: absent fields stay, `null` clears an optional one."""
 
@@ -201,6 +251,8 @@ class TaskUpdate(InputModel):
     priority: Priority = Field(default=None)
     lead_agency_id: uuid.UUID = Field(default=None)
     cooperating_agency_ids: list[uuid.UUID] = Field(default=None, max_length=200)
+    lead_official_id: uuid.UUID | None = None
+    division_ids: list[uuid.UUID] = Field(default=None, max_length=50)
     assigned_by_agency_id: uuid.UUID | None = None
     assigned_by_name: str | None = Field(default=None, max_length=200)
     assigned_by_title: str | None = Field(default=None, max_length=200)
@@ -226,6 +278,8 @@ class TaskRead(SQLModel):
     priority: Priority
     lead_agency_id: uuid.UUID
     cooperating_agency_ids: list[uuid.UUID]
+    lead_official_id: uuid.UUID | None
+    division_ids: list[uuid.UUID]
     assigned_by_agency_id: uuid.UUID | None
     assigned_by_name: str | None
     assigned_by_title: str | None
@@ -282,6 +336,11 @@ class SubmitTask(ActionBody):
         max_length=10_000,
         description="Required from the office or a leader for a completion date older than "
         "DONDOC_COMPLETION_BACKDATE_DAYS; kept in history and on the task.",
+    )
+    close_open_subtasks: bool = Field(
+        default=False,
+        description="Submit although sub-tasks are still open (the lead's decision, kept in "
+        "history); without it a task with open sub-tasks is not submitted (409).",
     )
 
 

@@ -6,10 +6,13 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from app.auth import CurrentCaller
+from app.db import ReadConn
 from app.enums import enum_catalogue
 from app.models.api_keys import Me
+from app.models.officials import OfficialRead
 from app.openapi_contract import CATALOGUE_SCHEMAS
 from app.routers.deps import API_PREFIX, ResourceRoute, problems
+from app.services import officials
 
 router = APIRouter(prefix=API_PREFIX, tags=["meta"], route_class=ResourceRoute)
 
@@ -38,8 +41,17 @@ async def enums(caller: CurrentCaller) -> dict[str, list[dict[str, str]]]:
 
 
 @router.get("/me", name="me", summary="The caller", response_model=Me, responses=problems())
-async def me(caller: CurrentCaller) -> Me:
-    """The caller's role, agency and key."""
+async def me(caller: CurrentCaller, conn: ReadConn) -> Me:
+    """The caller's role, agency and key, and the official it acts as."""
+    official = None
+    if caller.official_id is not None:
+        official = OfficialRead.model_validate(
+            await officials.get(conn, caller, caller.official_id)
+        )
     return Me(
-        role=caller.role, agency_id=caller.agency_id, key_name=caller.name, key_id=caller.key_id
+        role=caller.role,
+        agency_id=caller.agency_id,
+        key_name=caller.name,
+        key_id=caller.key_id,
+        official=official,
     )

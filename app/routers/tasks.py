@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response
@@ -15,7 +15,14 @@ from app.enums import Pillar, Priority, TaskStatus, Timeliness
 from app.kernel.precondition import ABSENT
 from app.models.common import IsoDate
 from app.models.history import HistoryList
-from app.models.tasks import TaskCreate, TaskList, TaskRead, TaskTransition, TaskUpdate
+from app.models.tasks import (
+    SubtaskCreate,
+    TaskCreate,
+    TaskList,
+    TaskRead,
+    TaskTransition,
+    TaskUpdate,
+)
 from app.routers.deps import (
     API_PREFIX,
     AsOf,
@@ -61,6 +68,21 @@ async def list_tasks(
     directive_id: Ids = None,
     proposal_id: Ids = None,
     parent_id: Ids = None,
+    lead_official_id: Ids = None,
+    division_id: Annotated[
+        list[uuid.UUID] | None, Query(description="Tasks one of these divisions carries.")
+    ] = None,
+    assignee: Annotated[
+        Literal["me"] | None,
+        Query(description="`me`: tasks whose focal official is the caller's official."),
+    ] = None,
+    portfolio: Annotated[
+        Literal["me"] | None,
+        Query(
+            description="`me`: tasks in the fields or of the agencies in the caller's "
+            "(a leader's) portfolio."
+        ),
+    ] = None,
     pillar: Annotated[list[Pillar] | None, Query()] = None,
     field: Annotated[list[str] | None, Query()] = None,
     priority: Annotated[list[Priority] | None, Query()] = None,
@@ -90,7 +112,11 @@ async def list_tasks(
         due_from,
         due_to,
         q,
+        lead_official_id,
+        division_id,
     )
+    if assignee or portfolio:
+        filters = await task_lists.for_me(conn, caller, filters, assignee, portfolio)
     kind = exports.wanted(request)
     if kind is not None:
         # A download holds every matching task, not one page, streamed as it is read.
@@ -225,6 +251,28 @@ async def transition_task(
     """start, submit, confirm, return, pause, resume, cancel, reopen (API.md §4 table)."""
 
     return resource_response(await tasks.transition(conn, caller, task_id, data, if_match, day))
+
+
+@router.post(
+    "/{task_id}/subtasks",
+    name="create-subtask",
+    summary="Split a task: a sub-task for a division or an official",
+    status_code=201,
+    response_model=TaskRead,
+    responses=problems(404, 409, 413, 415),
+)
+async def create_subtask(
+    request: Request,
+    task_id: uuid.UUID,
+    caller: CurrentCaller,
+    conn: WriteConn,
+    day: Today,
+    data: SubtaskCreate,
+) -> Response:
+    """The lead agency's staff (and the office, leaders) hand part of an open task to one of
+    the lead's divisions or officials; list them with `GET /tasks?parent_id=…`."""
+    body = await tasks.create_subtask(conn, caller, task_id, data, day)
+    return resource_response(body, 201, f"{API_PREFIX}/tasks/{body['id']}")
 
 
 @router.get(

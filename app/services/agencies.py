@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app import permissions
 from app.auth import Caller
 from app.db import Reader
-from app.enums import AgencyStatus
+from app.enums import AgencyKind, AgencyStatus
 from app.errors import Conflict, field_error
 from app.kernel import driver, history, records, soft_delete
 from app.kernel.fields import public_columns
@@ -76,8 +76,16 @@ async def _load(
 async def create(
     conn: AsyncConnection, caller: Caller, data: AgencyCreate, *, agency_id: uuid.UUID | None = None
 ) -> dict[str, Any]:
-    """A new agency (`agency_id`: a fixed id, for the demo's agencies)."""
-    permissions.require(caller, RESOURCE, "create")
+    """A new agency (`agency_id`: a fixed id, for the demo's agencies). A division (phòng, ban)
+    sits under its agency, and that agency's own staff may create it."""
+    if data.kind == AgencyKind.division:
+        if data.parent_id is None:
+            raise field_error("parent_id", "a division belongs to an agency: give its parent_id")
+        permissions.require(
+            caller, RESOURCE, "create_division", holds=caller.agency_id == data.parent_id
+        )
+    else:
+        permissions.require(caller, RESOURCE, "create")
     values = data.model_dump()
     _check_dates(values)
     await hierarchy.check_parent(conn, AGENCIES, "agency", data.parent_id)
@@ -112,12 +120,21 @@ async def update_(
     patch: AgencyUpdate,
     if_match: Precondition,
 ) -> dict[str, Any]:
-    """Apply an RFC 7396 merge patch: absent fields stay, `null` clears."""
-    permissions.require(caller, RESOURCE, "update")
+    """Apply an RFC 7396 merge patch: absent fields stay, `null` clears. A division's own
+    agency's staff may rename it and set its dates, not move it or change its kind."""
     if "parent_id" in patch.model_fields_set:
         await hierarchy.lock_tree(conn, AGENCIES)
     fields = patch.model_dump(exclude_unset=True)
     row = await _load(conn, agency_id, lock=True, include_deleted=False)
+    if not permissions.allows(caller, RESOURCE, "update"):
+        own_division = row.kind == AgencyKind.division and caller.agency_id == row.parent_id
+        permissions.require(caller, RESOURCE, "update_division", holds=own_division)
+        if fields.keys() & {"kind", "parent_id"}:
+            permissions.require(caller, RESOURCE, "update")
+    if fields.get("kind") == AgencyKind.division and (
+        fields.get("parent_id", row.parent_id) is None
+    ):
+        raise field_error("parent_id", "a division belongs to an agency: give its parent_id")
     if_match.check(row.version)
     current = dict(row._mapping)
     merged = {**current, **fields}

@@ -28,7 +28,12 @@ COLUMNS = public_columns(API_KEYS, ApiKeyRead)
 
 
 async def _insert(
-    conn: AsyncConnection, name: str, role: Role, agency_id: uuid.UUID | None, key: str
+    conn: AsyncConnection,
+    name: str,
+    role: Role,
+    agency_id: uuid.UUID | None,
+    key: str,
+    official_id: uuid.UUID | None = None,
 ) -> Any:
     stmt = (
         insert(API_KEYS)
@@ -37,6 +42,7 @@ async def _insert(
             name=name,
             role=role.value,
             agency_id=agency_id,
+            official_id=official_id,
             key_hash=hash_key(key),
             key_prefix=key[: len(KEY_PREFIX) + 4],
             created_at=utcnow(),
@@ -54,17 +60,26 @@ async def create(conn: AsyncConnection, caller: Caller, data: ApiKeyCreate) -> d
         raise field_error("agency_id", "only keys of role 'agency' are bound to an agency")
     if data.agency_id is not None and not await agencies.exists_active(conn, data.agency_id):
         raise field_error("agency_id", f"no active agency with id {data.agency_id}")
+    if data.official_id is not None:
+        await check_official(conn, data.role, data.agency_id, data.official_id)
     key = new_key()
-    row = await _insert(conn, data.name, data.role, data.agency_id, key)
-    await history.record(
-        conn,
-        caller,
-        RESOURCE,
-        row.id,
-        "created",
-        history.diff({}, {"name": data.name, "role": data.role, "agency_id": data.agency_id}),
-    )
+    row = await _insert(conn, data.name, data.role, data.agency_id, key, data.official_id)
+    shown = {"name": data.name, "role": data.role, "agency_id": data.agency_id}
+    if data.official_id is not None:
+        shown["official_id"] = data.official_id
+    await history.record(conn, caller, RESOURCE, row.id, "created", history.diff({}, shown))
     return {**row._mapping, "key": key}
+
+
+async def check_official(
+    conn: AsyncConnection, role: Role, agency_id: uuid.UUID | None, official_id: uuid.UUID
+) -> None:
+    """The official exists and is active; an agency key's official works for that agency."""
+    from app.services import officials
+
+    (found,) = await officials.active_in(conn, [official_id], "official_id")
+    if role == Role.agency and found.agency_id != agency_id:
+        raise field_error("official_id", "must be an official of the key's agency")
 
 
 async def get(conn: Reader, caller: Caller, key_id: uuid.UUID) -> dict[str, Any]:
@@ -107,11 +122,17 @@ async def revoke(conn: AsyncConnection, caller: Caller, key_id: uuid.UUID) -> No
 
 
 async def issue_key(
-    conn: AsyncConnection, name: str, role: Role, agency_id: uuid.UUID | None = None
+    conn: AsyncConnection,
+    name: str,
+    role: Role,
+    agency_id: uuid.UUID | None = None,
+    official_id: uuid.UUID | None = None,
 ) -> str:
     """Create a key outside any request (CLI, demo); returns the key itself."""
+    if official_id is not None:
+        await check_official(conn, role, agency_id, official_id)
     key = new_key()
-    await _insert(conn, name, role, agency_id, key)
+    await _insert(conn, name, role, agency_id, key, official_id)
     return key
 
 

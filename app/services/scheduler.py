@@ -31,25 +31,34 @@ MESSAGES = {
     "due_soon": "Nhiệm vụ sắp đến hạn ngày {due}: đề nghị đơn vị chủ trì khẩn trương hoàn thành.",
     "overdue": "Nhiệm vụ đã quá hạn từ ngày {due}: đề nghị đơn vị chủ trì báo cáo tiến độ, nguyên nhân.",
 }
+# An overdue notice repeats every `repeat_days` while the task stays overdue: its round is how
+# many such periods have passed since the deadline (0 on the first day overdue).
 _CLAIM = text(
     """
-    INSERT INTO task_deadline_notices (task_id, kind, due_date, created_at)
-    SELECT id, CAST(:kind AS varchar), due_date, now() FROM tasks
-    WHERE deleted_at IS NULL
-      AND status = ANY(:open_statuses)
-      AND due_date IS NOT NULL
-      AND due_date >= :low AND due_date <= :high
-      AND NOT EXISTS (SELECT 1 FROM task_deadline_notices AS n
-                      WHERE n.task_id = tasks.id AND n.kind = CAST(:kind AS varchar)
-                        AND n.due_date = tasks.due_date)
+    INSERT INTO task_deadline_notices (task_id, kind, due_date, round, created_at)
+    SELECT id, CAST(:kind AS varchar), due_date, r, now() FROM (
+        SELECT id, due_date,
+               CASE WHEN CAST(:kind AS varchar) = 'overdue'
+                    THEN (:today - due_date - 1) / :repeat_days ELSE 0 END AS r
+        FROM tasks
+        WHERE deleted_at IS NULL
+          AND status = ANY(:open_statuses)
+          AND due_date IS NOT NULL
+          AND due_date >= :low AND due_date <= :high
+    ) AS due
+    WHERE NOT EXISTS (SELECT 1 FROM task_deadline_notices AS n
+                      WHERE n.task_id = due.id AND n.kind = CAST(:kind AS varchar)
+                        AND n.due_date = due.due_date AND n.round = due.r)
     ORDER BY due_date, id
     LIMIT :batch
     ON CONFLICT DO NOTHING
-    RETURNING task_id, due_date
+    RETURNING task_id, due_date, round
     """
 ).bindparams(
     bindparam("low", type_=Date()),
     bindparam("high", type_=Date()),
+    bindparam("today", type_=Date()),
+    bindparam("repeat_days", type_=Integer()),
     bindparam("batch", type_=Integer()),
     bindparam("open_statuses", value=list(OPEN_STATUSES), type_=ARRAY(String())),
 )
@@ -64,7 +73,11 @@ def windows(today: date, soon_days: int) -> dict[str, tuple[date, date]]:
 
 
 async def tick(
-    conn: AsyncConnection, today: date, soon_days: int, batch: int = BATCH
+    conn: AsyncConnection,
+    today: date,
+    soon_days: int,
+    batch: int = BATCH,
+    repeat_days: int = 7,
 ) -> dict[str, int]:
     """One batch of each kind, in the caller's transaction: returns how many were sent. The
     worker (app/worker.py `run_scheduler_once`) repeats it in short transactions until nothing
@@ -73,7 +86,15 @@ async def tick(
     for kind, (low, high) in windows(today, soon_days).items():
         claimed = (
             await conn.execute(
-                _CLAIM, {"kind": kind, "low": low, "high": high, "batch": batch or BATCH}
+                _CLAIM,
+                {
+                    "kind": kind,
+                    "low": low,
+                    "high": high,
+                    "today": today,
+                    "repeat_days": repeat_days,
+                    "batch": batch or BATCH,
+                },
             )
         ).all()
         if claimed:
@@ -107,9 +128,11 @@ async def _send(conn: AsyncConnection, kind: str, claimed: Sequence[Any]) -> Non
             {
                 "reminder_id": {"old": None, "new": str(r["id"])},
                 "due_date": {"old": None, "new": r["due_date"].isoformat()},
+                # a repeated overdue notice says which repetition it is
+                **({"round": {"old": None, "new": c.round}} if c.round else {}),
             },
             r["message"],
         )
-        for r in reminders
+        for r, c in zip(reminders, claimed, strict=True)
     ]
     await history.record_many(conn, SCHEDULER, "task", entries)

@@ -51,6 +51,24 @@ async def check_references(
     )
 
 
+async def check_assignees(conn: AsyncConnection, values: dict[str, Any], prefix: str = "") -> None:
+    """Down the line (issue 17): the focal official is an active official of the lead agency,
+    and each division named is a division of the lead agency."""
+    from app.services import officials
+
+    lead = values.get("lead_agency_id")
+    divisions = values.get("division_ids") or []
+    if len(set(divisions)) != len(divisions):
+        raise field_error(prefix + "division_ids", "a division is listed twice")
+    for division in divisions:
+        await officials.check_division(conn, lead, division, prefix + "division_ids")
+    official = values.get("lead_official_id")
+    if official is not None:
+        (found,) = await officials.active_in(conn, [official], prefix + "lead_official_id")
+        if found.agency_id != lead:
+            raise field_error(prefix + "lead_official_id", "must be an official of the lead agency")
+
+
 def check_shape(values: dict[str, Any], prefix: str = "") -> None:
     """Rules across fields: deadline after assignment, lead not also cooperating."""
     due, assigned = values.get("due_date"), values.get("assigned_on")

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Date,
     Integer,
+    String,
     Uuid,
     any_,
     bindparam,
@@ -27,6 +28,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from app import permissions
 from app.auth import Caller
 from app.db import Reader, compile_for_driver
+from app.errors import field_error
 from app.exports import Batched
 from app.kernel.filters import ListShape, bound_filters, filter_clauses
 from app.kernel.listing import (
@@ -104,6 +106,10 @@ class TaskFilters:
     due_from: date | None = None
     due_to: date | None = None
     q: str | None = None
+    lead_official_id: Sequence[uuid.UUID] | None = None
+    division_id: Sequence[uuid.UUID] | None = None
+    # A leader's portfolio (`portfolio=me`): tasks in these fields or of these lead agencies.
+    portfolio: tuple[Sequence[str], Sequence[uuid.UUID]] | None = None
 
 
 # The filters of a task list that hold values: (name, column); a repeated parameter is OR.
@@ -113,12 +119,44 @@ ANY_OF = (
     ("directive_id", t.directive_id),
     ("proposal_id", t.proposal_id),
     ("parent_id", t.parent_id),
+    ("lead_official_id", t.lead_official_id),
     ("pillar", t.pillar),
     ("field", t.field),
     ("priority", t.priority),
     ("year", t.year),
 )
 SHAPES = Shapes()
+
+
+async def for_me(
+    conn: Reader,
+    caller: Caller,
+    f: TaskFilters,
+    assignee: str | None,
+    portfolio: str | None,
+) -> TaskFilters:
+    """`assignee=me` and `portfolio=me` read as the caller's official: tasks it is the focal
+    official of, and tasks in the fields or of the agencies of its portfolio (a leader's)."""
+    from app.models.officials import OFFICIALS
+
+    if caller.official_id is None:
+        raise field_error(
+            "assignee" if assignee else "portfolio",
+            "'me' needs a credential linked to an official (API key official_id or OIDC subject)",
+        )
+    me = caller.official_id
+    if assignee:
+        given = f.lead_official_id
+        f = replace(f, lead_official_id=[me] if not given else [o for o in given if o == me])
+        if not f.lead_official_id:
+            f = replace(f, lead_official_id=[uuid.UUID(int=0)])  # nothing matches both
+    if portfolio:
+        o = OFFICIALS.c
+        row = (
+            await conn.execute(select(o.portfolio_fields, o.portfolio_agency_ids).where(o.id == me))
+        ).one()
+        f = replace(f, portfolio=(list(row.portfolio_fields), list(row.portfolio_agency_ids)))
+    return f
 
 
 class Shape(NamedTuple):
@@ -131,6 +169,8 @@ class Shape(NamedTuple):
     due_from: bool
     due_to: bool
     timeliness: int  # bound values, as the ANY_OF filters
+    divisions: bool
+    portfolio: bool
 
 
 def _bound(
@@ -148,6 +188,11 @@ def _bound(
     values |= {"today": day.today, "soon_days": day.soon_days}
     if f.agency_id:
         values["f_agency_id"] = list(f.agency_id)
+    if f.division_id:
+        values["f_division_id"] = list(f.division_id)
+    if f.portfolio is not None:
+        values["p_fields"] = list(f.portfolio[0])
+        values["p_agencies"] = list(f.portfolio[1])
     if f.due_from is not None:
         values["due_from"] = f.due_from
     if f.due_to is not None:
@@ -160,6 +205,8 @@ def _bound(
         f.due_from is not None,
         f.due_to is not None,
         any_of_slots(len(f.timeliness or ())),
+        bool(f.division_id),
+        f.portfolio is not None,
     )
     return shape, values
 
@@ -171,6 +218,15 @@ def _where(shape: Shape) -> list[ColumnElement[bool]]:
         agencies = bindparam("f_agency_id", type_=ARRAY(Uuid()))
         clauses.append(
             or_(t.lead_agency_id == any_(agencies), t.cooperating_agency_ids.overlap(agencies))
+        )
+    if shape.divisions:
+        clauses.append(t.division_ids.overlap(bindparam("f_division_id", type_=ARRAY(Uuid()))))
+    if shape.portfolio:
+        clauses.append(
+            or_(
+                t.field == any_(bindparam("p_fields", type_=ARRAY(String()))),
+                t.lead_agency_id == any_(bindparam("p_agencies", type_=ARRAY(Uuid()))),
+            )
         )
     if shape.key_task is not None:
         clauses.append(t.is_key_task.is_(shape.key_task))

@@ -9,10 +9,7 @@ from enum import Enum
 from functools import cache
 from typing import Any
 
-from sqlalchemy import (
-    Row,
-    update,
-)
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -35,13 +32,14 @@ from app.models.tasks import (
     ReturnTask,
     StartTask,
     SubmitTask,
+    SubtaskCreate,
     TaskFields,
     TaskRead,
     TaskTransition,
     TaskUpdate,
 )
 from app.services import codes, hierarchy, task_checks
-from app.services.timeliness import days_overdue, timeliness
+from app.services.timeliness import OPEN_STATUSES, days_overdue, timeliness
 
 RESOURCE = "task"
 t = TASKS.c
@@ -109,8 +107,11 @@ async def create(
     directive_id: uuid.UUID | None = None,
     proposal_id: uuid.UUID | None = None,
     prefix: str = "",
+    checked: bool = False,
 ) -> dict[str, Any]:
-    permissions.require(caller, RESOURCE, "create")
+    """A new task (`checked`: the caller's right was checked otherwise, as for a sub-task)."""
+    if not checked:
+        permissions.require(caller, RESOURCE, "create")
     values = data.model_dump()
     if directive_id is not None:
         values["directive_id"] = directive_id
@@ -120,6 +121,8 @@ async def create(
     values["year"] = values["year"] or values["assigned_on"].year
     task_checks.check_shape(values, prefix)
     await task_checks.check_references(conn, values, prefix)
+    if values["lead_official_id"] is not None or values["division_ids"]:
+        await task_checks.check_assignees(conn, values, prefix)
     given_code = values.pop("code")
     now = utcnow()
     values.update(
@@ -151,6 +154,47 @@ async def create(
         conn, caller, RESOURCE, row.id, "created", history.diff({}, {"code": code, **recorded})
     )
     return to_body(caller, row, day)
+
+
+async def create_subtask(
+    conn: AsyncConnection,
+    caller: Caller,
+    parent_id: uuid.UUID,
+    data: SubtaskCreate,
+    day: Day,
+) -> dict[str, Any]:
+    """A part of the task for one of the lead agency's divisions or officials: the lead's staff
+    may split their own task (office rights not needed), as the office and leaders may."""
+    parent = await load(conn, caller, parent_id, lock=True)
+    permissions.require(caller, RESOURCE, "create_subtask", parent)
+    if parent.status not in OPEN_STATUSES:
+        raise Conflict(f"A {parent.status} task takes no new sub-tasks.")
+    due = data.due_date if data.due_date is not None else parent.due_date
+    if due is not None and parent.due_date is not None and due > parent.due_date:
+        raise field_error("due_date", f"must not be after the parent's deadline {parent.due_date}")
+    fields = TaskFields.model_validate(
+        {
+            **data.model_dump(exclude={"due_date"}),
+            "due_date": due,
+            "parent_id": parent_id,
+            "lead_agency_id": parent.lead_agency_id,
+            "is_key_task": parent.is_key_task,
+            "pillar": parent.pillar,
+            "field": parent.field,
+            "year": parent.year,
+            "assigned_by_agency_id": caller.agency_id,
+            "assigned_by_name": caller.name,
+        }
+    )
+    return await create(conn, caller, fields, day, directive_id=parent.directive_id, checked=True)
+
+
+async def open_subtasks(conn: AsyncConnection, task_id: uuid.UUID) -> int:
+    """How many sub-tasks of the task are still open (not deleted)."""
+    stmt = select(func.count()).where(
+        t.parent_id == task_id, t.status.in_(OPEN_STATUSES), t.deleted_at.is_(None)
+    )
+    return int((await conn.execute(stmt)).scalar_one())
 
 
 async def get(
@@ -217,6 +261,8 @@ async def update_(
             "deadline adjustment (POST /api/v1/tasks/{id}/deadline-changes)",
         )
     await task_checks.check_references(conn, dict(changed), self_id=task_id)
+    if changed.keys() & {"lead_agency_id", "lead_official_id", "division_ids"}:
+        await task_checks.check_assignees(conn, {**current, **changed})
     if "due_date" in changed and current["original_due_date"] is None:
         changed["original_due_date"] = changed["due_date"]
     changes = history.diff(current, changed)
@@ -268,13 +314,26 @@ async def transition(
     values: dict[str, Any] = {"status": step.target}
     if isinstance(data, SubmitTask):
         values.update(_completion(caller, row, data, day))
+        # The parent's work is not done while its parts are open, unless the lead says so.
+        still_open = await open_subtasks(conn, task_id)
+        if still_open and not data.close_open_subtasks:
+            raise Conflict(
+                f"{still_open} sub-task(s) of this task are still open: finish them first, or "
+                "submit with close_open_subtasks: true (kept in history).",
+                allowed_actions=allowed_actions(caller, row),
+            )
+        if still_open:
+            values["open_subtasks_left"] = still_open
         if not row.requires_confirmation:
             values["status"] = TaskStatus.completed
     if isinstance(data, ReturnTask | CancelTask | ReopenTask):
         values["completed_on"] = None
     if values["status"] == TaskStatus.completed:
         values["progress_percent"] = 100
+    left = values.pop("open_subtasks_left", None)
     changes = history.diff(dict(row._mapping), values)
+    if left:
+        changes["open_subtasks_left"] = {"old": None, "new": left}
     if isinstance(data, StartTask | SubmitTask):
         values["has_activity"] = True
     updated = await _write(conn, task_id, values)

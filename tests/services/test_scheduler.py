@@ -47,9 +47,41 @@ async def test_notices_once_per_task_and_deadline(world: World, engine: AsyncEng
     assert sorted((e["type"], e["resource_id"]) for e in events) == sorted(
         [("task.due_soon", soon["id"]), ("task.overdue", late["id"])]
     )
-    # Two days later the due-soon task is overdue: a new kind, sent once.
+    # Three days later the due-soon task is overdue (a new kind, sent once), and the late one,
+    # 16 days overdue, enters its third week: the overdue notice repeats (every 7 days).
     async with engine.begin() as conn:
-        assert await scheduler.tick(conn, date(2023, 7, 1), 3) == {"overdue": 1, "due_soon": 0}
+        assert await scheduler.tick(conn, date(2023, 7, 1), 3) == {"overdue": 2, "due_soon": 0}
+    async with engine.begin() as conn:
+        assert await scheduler.tick(conn, date(2023, 7, 1), 3) == {"overdue": 0, "due_soon": 0}
+
+
+async def test_overdue_notice_repeats_every_period(world: World, engine: AsyncEngine, app) -> None:  # type: ignore[no-untyped-def]
+    """Day 1 overdue → round 0; days 2–7 nothing; day 8 → round 1; with a 3-day period,
+    day 4 → round 1. Each repetition is a reminder and a history entry saying its round."""
+    stand_at(app, datetime(2023, 6, 1, 3, 0, tzinfo=UTC))
+    task = await world.task(due_date="2023-06-01")
+    sent = []
+    for day in range(2, 17):
+        async with engine.begin() as conn:
+            sent.append((await scheduler.tick(conn, date(2023, 6, day), 0))["overdue"])
+    # overdue from 2 June: rounds start on 2, 9 and 16 June
+    assert [d for d, n in zip(range(2, 17), sent, strict=True) if n] == [2, 9, 16]
+    history = (
+        await world.client.get(f"/api/v1/tasks/{task['id']}/history", headers=world.h["office"])
+    ).json()["items"]
+    rounds = [
+        h["changes"].get("round", {}).get("new", 0) for h in history if h["action"] == "overdue"
+    ]
+    assert sorted(rounds) == [0, 1, 2]
+    other = await world.task(due_date="2023-06-01")
+    async with engine.begin() as conn:
+        assert (await scheduler.tick(conn, date(2023, 6, 5), 0, repeat_days=3))["overdue"] == 1
+    async with engine.begin() as conn:
+        assert (await scheduler.tick(conn, date(2023, 6, 5), 0, repeat_days=3))["overdue"] == 0
+    reminders = (
+        await world.client.get(f"/api/v1/tasks/{other['id']}/reminders", headers=world.h["office"])
+    ).json()["items"]
+    assert len(reminders) == 1  # created late: only the round in force (day 4 → round 1)
 
 
 async def test_an_extension_arms_the_notices_again(world: World, engine: AsyncEngine, app) -> None:  # type: ignore[no-untyped-def]
