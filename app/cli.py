@@ -117,26 +117,36 @@ def cmd_worker(args: argparse.Namespace) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
-    from app import demo
+    from app import demo, demo_people
     from app.enums import Role
     from app.services.api_keys import issue_key
 
     url = _database_url()
     _migrate(url)
 
-    async def prepare(conn: AsyncConnection) -> tuple[dict[str, int], str]:
+    async def prepare(conn: AsyncConnection) -> tuple[dict[str, int], str, int]:
         loaded = await demo.load(conn)
         key = await issue_key(conn, "demo admin", Role.admin)
-        return loaded, key
+        return loaded, key, await demo_people.pending_notices(conn)
 
-    loaded, key = _with_connection(url, prepare)
+    loaded, key, notices = _with_connection(url, prepare)
+    smtp = os.environ.get("DONDOC_SMTP_URL")
+    mail = (
+        f"{notices} notices to officials go out through {smtp.split('@')[-1]}"
+        if smtp
+        else f"{notices} notices to officials wait in their outbox (DONDOC_SMTP_URL unset); "
+        "to read them as mail: python -m aiosmtpd -n -l 127.0.0.1:8025 and "
+        "DONDOC_SMTP_URL=smtp://127.0.0.1:8025"
+    )
     shown = "localhost" if args.host in ("0.0.0.0", "127.0.0.1") else args.host
     print(
         "\nĐôn đốc demo\n"
         f"  loaded:    {loaded['agencies']} agencies, {loaded['directives']} directive, "
         f"{loaded['tasks']} tasks, {loaded['proposals']} proposals, "
-        f"{loaded['budget_requests']} budget requests"
+        f"{loaded['budget_requests']} budget requests, {loaded['officials']} officials, "
+        f"{loaded['comments']} comments"
         f"{'' if loaded['agencies'] else ' (database already had data; nothing loaded)'}\n"
+        f"  mail:      {mail}\n"
         f"  admin key: {key}\n"
         f"  API docs:  http://{shown}:{args.port}/docs\n"
         f"  try:       curl -H 'Authorization: Bearer {key}' http://{shown}:{args.port}/api/v1/agencies\n",

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app import demo_ids
+from app import demo_ids, demo_people
 from app.auth import Caller
 from app.clock import FixedClock
 from app.config import get_settings
@@ -152,7 +152,9 @@ def _task_items(ids: dict[str, Any]) -> list[DirectiveTaskItem]:
     ]
 
 
-async def _load_working_session(conn: AsyncConnection, ids: dict[str, Any]) -> tuple[Any, int]:
+async def _load_working_session(
+    conn: AsyncConnection, ids: dict[str, Any]
+) -> tuple[Any, list[dict[str, Any]]]:
     """The conclusion as an issued directive, with the key tasks and the instructions."""
     directive_id = await _issue_conclusion(conn, ids)
     made = await directives.create_tasks(conn, LOADER, directive_id, _task_items(ids), ISSUED)
@@ -161,7 +163,7 @@ async def _load_working_session(conn: AsyncConnection, ids: dict[str, Any]) -> t
         await tasks.transition(conn, LOADER, made[index]["id"], action, ABSENT, day)
     await _on(conn, ECONOMY_REPORT.reported_on or YEAR_END.today)
     await task_activity.add_progress_report(conn, LOADER, made[2]["id"], ECONOMY_REPORT, YEAR_END)
-    return directive_id, len(made)
+    return directive_id, made
 
 
 async def _load_recommendations(
@@ -335,18 +337,33 @@ async def _pay(conn: AsyncConnection, capital: Any, training: Any) -> None:
 async def load(conn: AsyncConnection) -> dict[str, int]:
     """Load the demo when the database has no agencies; returns what was created."""
     if await agencies.count(conn) > 0:
-        return {"agencies": 0, "directives": 0, "tasks": 0, "proposals": 0, "budget_requests": 0}
+        return dict.fromkeys(
+            (
+                "agencies",
+                "directives",
+                "tasks",
+                "proposals",
+                "budget_requests",
+                "officials",
+                "comments",
+            ),
+            0,
+        )
     await _on(conn, ISSUED.today)
     ids = await _load_agencies(conn)
     directive_id, made = await _load_working_session(conn, ids)
     raised, budget, handling = await _load_recommendations(conn, ids, directive_id)
+    await _on(conn, date(2023, 3, 10))
+    people = await demo_people.load(conn, LOADER, ids, tasks.Day(date(2023, 3, 10), 3))
     await _freeze_quarter(conn)
     return {
-        "agencies": len(AGENCIES),
+        "agencies": len(AGENCIES) + people["divisions"],
         "directives": 1,
-        "tasks": made + handling,
+        "tasks": len(made) + handling + people["subtasks"],
         "proposals": raised,
         "budget_requests": budget,
+        "officials": people["officials"],
+        "comments": people["comments"],
     }
 
 

@@ -6,22 +6,36 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app import demo
+from app import demo, demo_people
 
 
 async def test_demo_loads_the_province_once(
     client: httpx.AsyncClient, engine: AsyncEngine, office: dict[str, str]
 ) -> None:
-    expected_tasks = len(demo.KEY_TASKS) + len(demo.INSTRUCTIONS) + len(demo.PROPOSALS)
+    # the conclusion's tasks, a handling task per proposal, and the division's sub-task
+    expected_tasks = len(demo.KEY_TASKS) + len(demo.INSTRUCTIONS) + len(demo.PROPOSALS) + 1
     async with engine.begin() as conn:
         assert await demo.load(conn) == {
-            "agencies": len(demo.AGENCIES),
+            "agencies": len(demo.AGENCIES) + len(demo_people.DIVISIONS),
             "directives": 1,
             "tasks": expected_tasks,
             "proposals": len(demo.PROPOSALS),
             "budget_requests": 3,
+            "officials": 4,
+            "comments": 2,
         }
-    nothing = {"agencies": 0, "directives": 0, "tasks": 0, "proposals": 0, "budget_requests": 0}
+    nothing = dict.fromkeys(
+        (
+            "agencies",
+            "directives",
+            "tasks",
+            "proposals",
+            "budget_requests",
+            "officials",
+            "comments",
+        ),
+        0,
+    )
     async with engine.begin() as conn:
         assert await demo.load(conn) == nothing
     found = (
@@ -151,3 +165,30 @@ async def test_demo_links_the_recommendations_to_the_session(
         await client.get("/api/v1/tasks", params={"proposal_id": raised[0]["id"]}, headers=office)
     ).json()["items"]
     assert handling[0]["directive_id"] == directive["id"]
+
+
+async def test_demo_people(
+    client: httpx.AsyncClient, engine: AsyncEngine, office: dict[str, str]
+) -> None:
+    """The department's divisions and officials, a sub-task for a division, a thread with
+    mentions, and the notices it caused waiting in the outbox."""
+    async with engine.begin() as conn:
+        await demo.load(conn)
+    people = (await client.get("/api/v1/officials", headers=office)).json()["items"]
+    assert len(people) == 4
+    assert sum("(minh hoạ)" in p["name"] for p in people) == 3  # all but the article's own
+    head = next(p for p in people if p["title"].startswith("Trưởng phòng"))
+    mine = (
+        await client.get("/api/v1/tasks", params={"lead_official_id": head["id"]}, headers=office)
+    ).json()["items"]
+    assert len(mine) == 1 and mine[0]["parent_id"] and mine[0]["division_ids"]
+    thread = (
+        await client.get(f"/api/v1/tasks/{mine[0]['parent_id']}/comments", headers=office)
+    ).json()["items"]
+    assert len(thread) == 2 and mine[0]["code"] in thread[1]["body"]
+    notices = (
+        await client.get(f"/api/v1/officials/{head['id']}/notifications", headers=office)
+    ).json()["items"]
+    # assigned the sub-task, and mentioned in the reply: both for the daily digest
+    assert sorted(n["kind"] for n in notices) == ["assigned", "mentioned"]
+    assert all(n["digest"] and n["status"] == "pending" for n in notices)

@@ -14,10 +14,12 @@ from app.models.officials import Notification, Official
 from app.models.proposals import Proposal
 from app.models.snapshots import ReportSnapshot
 from app.models.task_activity import ExtensionRequest, ProgressReport, Reminder
+from app.models.task_versions import TASK_VERSIONS
 from app.models.tasks import Task
 from app.models.webhooks import Delivery, Webhook
 
 __all__ = [
+    "TASK_VERSIONS",
     "Agency",
     "ApiKey",
     "BudgetRequest",

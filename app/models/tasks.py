@@ -9,15 +9,11 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import ConfigDict
 from pydantic import Field as PydanticField
 from sqlalchemy import (
-    Boolean,
     CheckConstraint,
     Column,
     Computed,
-    Date,
     DateTime,
-    ForeignKey,
     Index,
-    String,
     Table,
     Uuid,
     text,
@@ -382,30 +378,3 @@ if TYPE_CHECKING:
     TaskTransition = ActionBody
 else:
     TaskTransition = action_union(*TASK_ACTIONS)
-
-
-# What each task was at every moment (written by a trigger, migration 0009): read by reports
-# as of a day.
-TASK_VERSIONS = Table(
-    "task_versions",
-    SQLModel.metadata,
-    Column("task_id", Uuid(), ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
-    Column("recorded_at", DateTime(timezone=True), primary_key=True),
-    Column("is_first", Boolean(), nullable=False),
-    Column("lead_agency_id", Uuid(), nullable=False),
-    Column("cooperating_agency_ids", ARRAY(Uuid()), nullable=False),
-    Column("due_date", Date(), nullable=True),
-    Column("status", String(30), nullable=False),
-    Column("completed_on", Date(), nullable=True),
-    Column("deleted_at", DateTime(timezone=True), nullable=True),
-    # When the next version replaced it (migration 0011); null for the version in force.
-    Column("superseded_at", DateTime(timezone=True), nullable=True),
-    Index(
-        "ix_task_versions_changes", "recorded_at", "task_id", postgresql_where=text("NOT is_first")
-    ),
-    Index(
-        "ix_task_versions_superseded",
-        "superseded_at",
-        postgresql_where=text("superseded_at IS NOT NULL"),
-    ),
-)

@@ -27,9 +27,9 @@ router = APIRouter(prefix=API_PREFIX, tags=["comments"], route_class=ResourceRou
 COMMENTED = {"tasks": "task", "proposals": "proposal", "budget-requests": "budget_request"}
 
 
-def _routes(segment: str, resource_type: str) -> None:
+def _handlers(resource_type: str) -> tuple[Callable[..., Awaitable[Response]], ...]:
+    """The list, create and get handlers of one resource type's threads."""
     noun = resource_type.replace("_", " ")
-    op = resource_type.replace("_", "-")
 
     async def list_comments(
         request: Request,
@@ -70,6 +70,13 @@ def _routes(segment: str, resource_type: str) -> None:
     add_comment.__doc__ = (
         f"Add to the thread of a {noun}; officials in `mentions` are notified by e-mail."
     )
+    return handlers
+
+
+def _routes(segment: str, resource_type: str) -> None:
+    noun = resource_type.replace("_", " ")
+    op = resource_type.replace("_", "-")
+    list_comments, add_comment, get_comment = _handlers(resource_type)
     router.add_api_route(
         f"/{segment}/{{resource_id}}/comments",
         list_comments,

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response
 
 from app import exports
-from app.auth import CurrentCaller
+from app.auth import Caller, CurrentCaller
 from app.db import ReadConn, WriteConn
 from app.enums import Pillar, Priority, TaskStatus, Timeliness
+from app.kernel.listing import ListParams
 from app.kernel.precondition import ABSENT
 from app.models.common import IsoDate
 from app.models.history import HistoryList
@@ -43,6 +44,17 @@ from app.services.task_lists import TaskFilters
 
 router = APIRouter(prefix=f"{API_PREFIX}/tasks", tags=["tasks"], route_class=ResourceRoute)
 Ids = Annotated[list[uuid.UUID] | None, Query()]
+Divisions = Annotated[
+    list[uuid.UUID] | None, Query(description="Tasks one of these divisions carries.")
+]
+Assignee = Annotated[
+    Literal["me"] | None,
+    Query(description="`me`: tasks whose focal official is the caller's official."),
+]
+Portfolio = Annotated[
+    Literal["me"] | None,
+    Query(description="`me`: tasks in the fields or of the agencies of the caller's portfolio."),
+]
 
 
 @router.get(
@@ -69,20 +81,9 @@ async def list_tasks(
     proposal_id: Ids = None,
     parent_id: Ids = None,
     lead_official_id: Ids = None,
-    division_id: Annotated[
-        list[uuid.UUID] | None, Query(description="Tasks one of these divisions carries.")
-    ] = None,
-    assignee: Annotated[
-        Literal["me"] | None,
-        Query(description="`me`: tasks whose focal official is the caller's official."),
-    ] = None,
-    portfolio: Annotated[
-        Literal["me"] | None,
-        Query(
-            description="`me`: tasks in the fields or of the agencies in the caller's "
-            "(a leader's) portfolio."
-        ),
-    ] = None,
+    division_id: Divisions = None,
+    assignee: Assignee = None,
+    portfolio: Portfolio = None,
     pillar: Annotated[list[Pillar] | None, Query()] = None,
     field: Annotated[list[str] | None, Query()] = None,
     priority: Annotated[list[Priority] | None, Query()] = None,
@@ -119,21 +120,30 @@ async def list_tasks(
         filters = await task_lists.for_me(conn, caller, filters, assignee, portfolio)
     kind = exports.wanted(request)
     if kind is not None:
-        # A download holds every matching task, not one page, streamed as it is read.
-        today = request.app.state.clock.today()
-        title = [
-            "Danh sách nhiệm vụ",
-            f"Tình trạng tính đến ngày {day.today:%d/%m/%Y}",
-            exports.made_on(today),
-        ]
-        rows = task_lists.export_rows(
-            request.app.state.download_engine, caller, params, filters, day
-        )
-        return exports.stream(
-            request, kind, f"nhiem-vu-{day.today}", title, task_lists.EXPORT_HEADERS, rows
-        )
+        return _download(request, kind, caller, params, filters, day)
     page, items = await task_lists.list_(conn, caller, params, filters, day)
     return page_response(request, page, items)
+
+
+def _download(
+    request: Request,
+    kind: str,
+    caller: Caller,
+    params: ListParams,
+    filters: TaskFilters,
+    day: tasks.Day,
+) -> Response:
+    """Every matching task, not one page, streamed as it is read."""
+    today = request.app.state.clock.today()
+    title = [
+        "Danh sách nhiệm vụ",
+        f"Tình trạng tính đến ngày {day.today:%d/%m/%Y}",
+        exports.made_on(today),
+    ]
+    rows = task_lists.export_rows(request.app.state.download_engine, caller, params, filters, day)
+    return exports.stream(
+        request, kind, f"nhiem-vu-{day.today}", title, task_lists.EXPORT_HEADERS, rows
+    )
 
 
 add_file_route(

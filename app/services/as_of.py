@@ -15,7 +15,8 @@ from sqlalchemy import Subquery, and_, case, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.db import Reader
-from app.models.tasks import TASK_VERSIONS, TASKS
+from app.models.task_versions import TASK_VERSIONS
+from app.models.tasks import TASKS
 from app.services.timeliness import moment_sql
 
 VERSIONED = (

@@ -164,7 +164,9 @@ async def create_subtask(
     day: Day,
 ) -> dict[str, Any]:
     """A part of the task for one of the lead agency's divisions or officials: the lead's staff
-    may split their own task (office rights not needed), as the office and leaders may."""
+    may split their own task (office rights not needed), as the office and leaders may. The
+    split is the lead's own: the sub-task belongs to no directive and is no key task, so that
+    the directive's summary and the reports count the leader's assignment once (the parent)."""
     parent = await load(conn, caller, parent_id, lock=True)
     permissions.require(caller, RESOURCE, "create_subtask", parent)
     if parent.status not in OPEN_STATUSES:
@@ -178,7 +180,6 @@ async def create_subtask(
             "due_date": due,
             "parent_id": parent_id,
             "lead_agency_id": parent.lead_agency_id,
-            "is_key_task": parent.is_key_task,
             "pillar": parent.pillar,
             "field": parent.field,
             "year": parent.year,
@@ -186,7 +187,7 @@ async def create_subtask(
             "assigned_by_name": caller.name,
         }
     )
-    return await create(conn, caller, fields, day, directive_id=parent.directive_id, checked=True)
+    return await create(conn, caller, fields, day, checked=True)
 
 
 async def open_subtasks(conn: AsyncConnection, task_id: uuid.UUID) -> int:

@@ -1,0 +1,167 @@
+"""The demo's people: the department's divisions, a few officials, a sub-task for a division and
+a comment thread (issue 17).
+
+The article names the Vice-Chairman who chaired the session and no one else: every other name,
+title, division and address below is illustrative, and each official's record says so.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app import demo_ids
+from app.auth import Caller
+from app.demo_data import ICT, OFFICE, PROVINCE
+from app.enums import AgencyKind, NotifyMode, Role
+from app.models.agencies import AgencyCreate
+from app.models.comments import CommentCreate
+from app.models.officials import NOTIFICATIONS, OfficialCreate
+from app.models.tasks import TASKS, SubtaskCreate
+from app.services import agencies, comments, officials, tasks
+from app.services.timeliness import OPEN_STATUSES
+
+ILLUSTRATIVE = "(minh hoạ)"
+DIVISIONS = (
+    ("000.12.11.H99", "Phòng Bưu chính, Viễn thông", "Phòng BCVT"),
+    ("000.12.12.H99", "Phòng Công nghệ thông tin", "Phòng CNTT"),
+)
+MAIL_DOMAIN = "example.gov.vn"
+
+
+async def _open_task_of(conn: AsyncConnection, agency_id: Any) -> Any:
+    """The department's first key task of the conclusion that is still open (it is the one
+    the department splits and the office asks about)."""
+    t = TASKS.c
+    return (
+        await conn.execute(
+            select(t.id)
+            .where(
+                t.lead_agency_id == agency_id,
+                t.status.in_(OPEN_STATUSES),
+                t.directive_id.is_not(None),
+                t.due_date.is_not(None),
+            )
+            .order_by(t.is_key_task.desc(), t.code)
+            .limit(1)
+        )
+    ).scalar_one()
+
+
+def _people(ids: dict[str, Any], divisions: list[Any]) -> list[OfficialCreate]:
+    """The department's focal point and a division head, the office's follow-up officer, and
+    the Vice-Chairman who chaired the session (with his portfolio)."""
+    return [
+        OfficialCreate(
+            name=f"Trần Thị Hoa {ILLUSTRATIVE}",
+            title="Chánh Văn phòng Sở, đầu mối theo dõi nhiệm vụ",
+            agency_id=ids[ICT],
+            email=f"dau-moi.stttt@{MAIL_DOMAIN}",
+            focal=True,
+        ),
+        OfficialCreate(
+            name=f"Lê Minh Tuấn {ILLUSTRATIVE}",
+            title="Trưởng phòng Công nghệ thông tin",
+            agency_id=ids[ICT],
+            division_id=divisions[1],
+            email=f"cntt.stttt@{MAIL_DOMAIN}",
+            notify=NotifyMode.digest,
+        ),
+        OfficialCreate(
+            name=f"Phạm Thu Trang {ILLUSTRATIVE}",
+            title="Chuyên viên Văn phòng UBND tỉnh",
+            agency_id=ids[OFFICE],
+            email=f"theo-doi.vpubnd@{MAIL_DOMAIN}",
+        ),
+        OfficialCreate(
+            name="Nguyễn Văn Chương",
+            title="Phó Chủ tịch UBND tỉnh",
+            agency_id=ids[PROVINCE],
+            portfolio_fields=["Thông tin và Truyền thông", "Chuyển đổi số"],
+            portfolio_agency_ids=[ids[ICT]],
+            notify=NotifyMode.off,
+        ),
+    ]
+
+
+async def load(
+    conn: AsyncConnection, loader: Caller, ids: dict[str, Any], day: Any
+) -> dict[str, int]:
+    """Divisions, officials, a sub-task and a thread; counts of what was made."""
+    first_task = await _open_task_of(conn, ids[ICT])
+    divisions = []
+    for code, name, short in DIVISIONS:
+        body = await agencies.create(
+            conn,
+            loader,
+            AgencyCreate(
+                code=code,
+                name=name,
+                short_name=short,
+                kind=AgencyKind.division,
+                parent_id=ids[ICT],
+            ),
+            agency_id=demo_ids.agency(code),
+        )
+        divisions.append(body["id"])
+    made = [await officials.create(conn, loader, p) for p in _people(ids, divisions)]
+    focal, head, tracker, _ = made
+    sub = await tasks.create_subtask(
+        conn,
+        loader,
+        first_task,
+        SubtaskCreate(
+            title="Rà soát, đề xuất danh mục nền tảng số dùng chung của tỉnh",
+            division_ids=[divisions[1]],
+            lead_official_id=head["id"],
+        ),
+        day,
+    )
+    await _thread(conn, ids, first_task, focal, head, tracker, sub["code"])
+    return {"divisions": len(divisions), "officials": len(made), "subtasks": 1, "comments": 2}
+
+
+async def _thread(
+    conn: AsyncConnection,
+    ids: dict[str, Any],
+    task_id: Any,
+    focal: dict[str, Any],
+    head: dict[str, Any],
+    tracker: dict[str, Any],
+    sub_code: str,
+) -> None:
+    """The office asks the department about its task; the department answers."""
+    office = Caller(role=Role.office, name=tracker["name"], official_id=tracker["id"], key_id=None)
+    department = Caller(
+        role=Role.agency, agency_id=ids[ICT], name=focal["name"], official_id=focal["id"]
+    )
+    await comments.create(
+        conn,
+        office,
+        "task",
+        task_id,
+        CommentCreate(
+            body="Đề nghị Sở báo cáo tiến độ triển khai và khó khăn, vướng mắc trước ngày họp "
+            "giao ban tháng. " + ILLUSTRATIVE,
+            mentions=[focal["id"]],
+        ),
+    )
+    await comments.create(
+        conn,
+        department,
+        "task",
+        task_id,
+        CommentCreate(
+            body="Sở đã giao Phòng Công nghệ thông tin rà soát (nhiệm vụ "
+            f"{sub_code}); sẽ báo cáo đúng hạn. {ILLUSTRATIVE}",
+            mentions=[head["id"]],
+        ),
+    )
+
+
+async def pending_notices(conn: AsyncConnection) -> int:
+    n = NOTIFICATIONS.c
+    rows = await conn.execute(select(n.id).where(n.status == "pending"))
+    return len(rows.all())
