@@ -306,7 +306,7 @@ async def _official_by_subject(request: Request, subject: str) -> uuid.UUID | No
         return hit[0]
     o = OFFICIALS.c
     async with request.app.state.read_engine.connect() as conn:
-        found = (
+        found: uuid.UUID | None = (
             await conn.execute(select(o.id).where(o.oidc_subject == subject, o.active))
         ).scalar()
     if len(_SUBJECTS) > 10_000:

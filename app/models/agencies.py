@@ -13,7 +13,7 @@ from sqlmodel import Field, SQLModel
 from app import demo_ids
 from app.enums import AgencyKind, AgencyStatus, SuccessionStatus, sql_in
 from app.ids import uuid7
-from app.models.common import InputModel, IsoDate, utcnow
+from app.models.common import AgencyRef, InputModel, IsoDate, utcnow
 
 AGENCY_CODE_PATTERN = r"^[A-Za-z0-9.]{1,35}$"
 # Search document: the code (whole and split at dots) and the names, folded by dondoc_fold().
@@ -93,6 +93,8 @@ class AgencyCreate(AgencyBase, InputModel):
         },
     )
 
+    parent_id: AgencyRef | None = None
+
 
 class AgencyUpdate(InputModel):
     """Merge patch: every field optional; `null` clears an optional field."""
@@ -105,7 +107,7 @@ class AgencyUpdate(InputModel):
     name: str = Field(default=None, min_length=1, max_length=500)
     kind: AgencyKind = Field(default=None)
     short_name: str | None = Field(default=None, max_length=100)
-    parent_id: uuid.UUID | None = None
+    parent_id: AgencyRef | None = None
     valid_from: IsoDate | None = None
     valid_to: IsoDate | None = None
 
@@ -142,7 +144,7 @@ class SuccessionCreate(InputModel):
         },
     )
 
-    successor_id: uuid.UUID
+    successor_id: AgencyRef
     effective_on: IsoDate
     status: SuccessionStatus
 

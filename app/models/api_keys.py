@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from app.enums import Role
 from app.ids import uuid7
-from app.models.common import InputModel, utcnow
+from app.models.common import AgencyRef, InputModel, utcnow
 from app.models.officials import OfficialRead
 
 
@@ -54,7 +54,7 @@ class ApiKeyCreate(InputModel):
 
     name: str = Field(min_length=1, max_length=200)
     role: Role
-    agency_id: uuid.UUID | None = None
+    agency_id: AgencyRef | None = None
     official_id: uuid.UUID | None = Field(
         default=None, description="The official who uses this key (of the key's agency)."
     )

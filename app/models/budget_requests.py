@@ -17,6 +17,7 @@ from app.enums import BudgetPurpose, BudgetStatus, ExpenditureType, FundingSourc
 from app.ids import uuid7
 from app.models.common import (
     ActionBody,
+    AgencyRef,
     CommentedAction,
     InputModel,
     IsoDate,
@@ -168,7 +169,7 @@ class BudgetRequestCreate(InputModel):
 
     code: str | None = Field(default=None, schema_extra={"pattern": CODE_PATTERN})
     title: str = Field(min_length=1, max_length=1000)
-    requesting_agency_id: uuid.UUID | None = Field(
+    requesting_agency_id: AgencyRef | None = Field(
         default=None, description="Default: the caller's agency (required for the office)."
     )
     proposal_id: uuid.UUID | None = None

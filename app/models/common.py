@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, date, datetime
 from functools import cache
 from typing import Annotated, Any, Union, get_args
@@ -11,9 +12,12 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Discriminator,
+    PlainSerializer,
+    PlainValidator,
     Tag,
     TypeAdapter,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
 from sqlalchemy import MetaData
@@ -48,6 +52,47 @@ def _iso_day(value: Any) -> Any:
 
 # Every date the API reads, in bodies and in query strings.
 IsoDate = Annotated[date, BeforeValidator(_iso_day)]
+
+
+AGENCY_REF_CODE = r"^[A-Za-z0-9.]{1,35}$"  # an agency's code (mã định danh), as agencies.code
+_AGENCY_REF_CODE = re.compile(AGENCY_REF_CODE)
+
+
+class AgencyCode(str):
+    """An agency named by its code in a request, until the service resolves it to the id."""
+
+
+def _agency_ref(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return value
+    if isinstance(value, str):
+        try:
+            return uuid.UUID(value)
+        except ValueError:
+            pass
+        if _AGENCY_REF_CODE.fullmatch(value):
+            return AgencyCode(value)
+    raise ValueError("must be an agency's id (a UUID) or its code (letters, digits and dots)")
+
+
+# Wherever a request names an agency, its id or its code (e.g. "000.00.13.H99"): codes are
+# what other provincial systems hold. The route resolves codes to ids before the service runs
+# (app/kernel/agency_refs.py); an unknown code is a 422 naming the field.
+AgencyRef = Annotated[
+    uuid.UUID,
+    PlainValidator(_agency_ref),
+    # written out by the value's own type (a UUID once resolved; the code before)
+    PlainSerializer(lambda value: value, return_type=Any),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "uuid"},
+                {"type": "string", "pattern": AGENCY_REF_CODE, "maxLength": 35},
+            ],
+            "description": "An agency's id, or its code (mã định danh).",
+        }
+    ),
+]
 
 
 def utcnow() -> datetime:

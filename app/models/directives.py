@@ -14,7 +14,7 @@ from sqlmodel import Field, SQLModel
 from app import demo_ids
 from app.enums import DirectiveKind, DirectiveStatus, sql_in
 from app.ids import uuid7
-from app.models.common import ActionBody, InputModel, IsoDate, action_union, utcnow
+from app.models.common import ActionBody, AgencyRef, InputModel, IsoDate, action_union, utcnow
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9./-]{0,29}$"
 DIRECTIVE_SEARCH_SQL = (
@@ -78,9 +78,9 @@ class Meeting(InputModel):
     held_on: IsoDate | None = None
     chair_name: str | None = Field(default=None, max_length=200)
     chair_title: str | None = Field(default=None, max_length=200)
-    host_agency_id: uuid.UUID | None = None
+    host_agency_id: AgencyRef | None = None
     location: str | None = Field(default=None, max_length=500)
-    participant_agency_ids: list[uuid.UUID] = Field(default_factory=list, max_length=200)
+    participant_agency_ids: list[AgencyRef] = Field(default_factory=list, max_length=200)
 
 
 class DirectiveCreate(InputModel):
@@ -105,7 +105,7 @@ class DirectiveCreate(InputModel):
     title: str = Field(min_length=1, max_length=1000)
     content: str | None = Field(default=None, max_length=100_000)
     issued_on: IsoDate | None = None
-    issuer_agency_id: uuid.UUID
+    issuer_agency_id: AgencyRef
     signer_name: str | None = Field(default=None, max_length=200)
     signer_title: str | None = Field(default=None, max_length=200)
     document_number: str | None = Field(default=None, min_length=1, max_length=60)
@@ -119,9 +119,9 @@ class MeetingPatch(InputModel):
     held_on: IsoDate | None = None
     chair_name: str | None = Field(default=None, max_length=200)
     chair_title: str | None = Field(default=None, max_length=200)
-    host_agency_id: uuid.UUID | None = None
+    host_agency_id: AgencyRef | None = None
     location: str | None = Field(default=None, max_length=500)
-    participant_agency_ids: list[uuid.UUID] | None = Field(default=None, max_length=200)
+    participant_agency_ids: list[AgencyRef] | None = Field(default=None, max_length=200)
 
 
 class DirectiveUpdate(InputModel):
@@ -135,7 +135,7 @@ class DirectiveUpdate(InputModel):
     title: str = Field(default=None, min_length=1, max_length=1000)
     content: str | None = Field(default=None, max_length=100_000)
     issued_on: IsoDate | None = None
-    issuer_agency_id: uuid.UUID = Field(default=None)
+    issuer_agency_id: AgencyRef = Field(default=None)
     signer_name: str | None = Field(default=None, max_length=200)
     signer_title: str | None = Field(default=None, max_length=200)
     document_number: str | None = Field(default=None, min_length=1, max_length=60)

@@ -24,7 +24,7 @@ from sqlmodel import Field, SQLModel
 from app import demo_ids
 from app.enums import NoticeKind, NoticeStatus, NotifyMode, sql_in
 from app.ids import uuid7
-from app.models.common import InputModel, utcnow
+from app.models.common import AgencyRef, InputModel, utcnow
 
 EMAIL_PATTERN = r"^[^@\s<>,;\"]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,}$"
 PHONE_PATTERN = r"^\+?[0-9 .-]{6,30}$"
@@ -102,8 +102,8 @@ class OfficialCreate(InputModel):
 
     name: str = Field(min_length=1, max_length=200)
     title: str | None = Field(default=None, max_length=200)
-    agency_id: uuid.UUID
-    division_id: uuid.UUID | None = None
+    agency_id: AgencyRef
+    division_id: AgencyRef | None = None
     email: str | None = Field(default=None, max_length=320, schema_extra={"pattern": EMAIL_PATTERN})
     phone: str | None = Field(default=None, max_length=30, schema_extra={"pattern": PHONE_PATTERN})
     active: bool = True
@@ -115,7 +115,7 @@ class OfficialCreate(InputModel):
     portfolio_fields: list[str] = Field(
         default_factory=list, max_length=100, description=_FIELDS_DOC["portfolio_fields"]
     )
-    portfolio_agency_ids: list[uuid.UUID] = Field(
+    portfolio_agency_ids: list[AgencyRef] = Field(
         default_factory=list, max_length=200, description=_FIELDS_DOC["portfolio_agency_ids"]
     )
 
@@ -129,7 +129,7 @@ class OfficialUpdate(InputModel):
 
     name: str = Field(default=None, min_length=1, max_length=200)
     title: str | None = Field(default=None, max_length=200)
-    division_id: uuid.UUID | None = None
+    division_id: AgencyRef | None = None
     email: str | None = Field(default=None, max_length=320, schema_extra={"pattern": EMAIL_PATTERN})
     phone: str | None = Field(default=None, max_length=30, schema_extra={"pattern": PHONE_PATTERN})
     active: bool = Field(default=None)
@@ -139,7 +139,7 @@ class OfficialUpdate(InputModel):
         default=None, min_length=1, max_length=255, description=_FIELDS_DOC["oidc_subject"]
     )
     portfolio_fields: list[str] = Field(default=None, max_length=100)
-    portfolio_agency_ids: list[uuid.UUID] = Field(default=None, max_length=200)
+    portfolio_agency_ids: list[AgencyRef] = Field(default=None, max_length=200)
 
 
 class OfficialRead(SQLModel):

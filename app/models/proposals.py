@@ -16,6 +16,7 @@ from app.enums import ProposalCategory, ProposalStatus, Resolution, sql_in
 from app.ids import uuid7
 from app.models.common import (
     ActionBody,
+    AgencyRef,
     CommentedAction,
     InputModel,
     IsoDate,
@@ -110,13 +111,13 @@ class ProposalCreate(InputModel):
     title: str = Field(min_length=1, max_length=1000)
     content: str | None = Field(default=None, max_length=100_000)
     category: ProposalCategory
-    submitting_agency_id: uuid.UUID | None = Field(
+    submitting_agency_id: AgencyRef | None = Field(
         default=None, description="Default: the caller's agency (required for the office)."
     )
-    addressed_to_agency_id: uuid.UUID | None = None
+    addressed_to_agency_id: AgencyRef | None = None
     directive_id: uuid.UUID | None = None
     response_due_date: IsoDate | None = None
-    handler_agency_ids: list[uuid.UUID] = Field(default_factory=list, max_length=100)
+    handler_agency_ids: list[AgencyRef] = Field(default_factory=list, max_length=100)
     year: int | None = Field(default=None, ge=1990, le=2999)
 
 
@@ -128,10 +129,10 @@ class ProposalUpdate(InputModel):
     title: str = Field(default=None, min_length=1, max_length=1000)
     content: str | None = Field(default=None, max_length=100_000)
     category: ProposalCategory = Field(default=None)
-    addressed_to_agency_id: uuid.UUID | None = None
+    addressed_to_agency_id: AgencyRef | None = None
     directive_id: uuid.UUID | None = None
     response_due_date: IsoDate | None = None
-    handler_agency_ids: list[uuid.UUID] = Field(default=None, max_length=100)
+    handler_agency_ids: list[AgencyRef] = Field(default=None, max_length=100)
 
 
 class ProposalAnswer(SQLModel):

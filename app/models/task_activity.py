@@ -14,7 +14,7 @@ from sqlmodel import Field, SQLModel
 
 from app.enums import ExtensionStatus, ReminderChannel, ReminderKind, sql_in
 from app.ids import uuid7
-from app.models.common import InputModel, IsoDate, utcnow
+from app.models.common import AgencyRef, InputModel, IsoDate, utcnow
 
 
 def _created() -> Any:
@@ -72,7 +72,7 @@ class ProgressReportCreate(InputModel):
     difficulties: str | None = Field(default=None, max_length=100_000)
     recommendations: str | None = Field(default=None, max_length=100_000)
     attachments: list[Attachment] = Field(default_factory=list, max_length=50)
-    reporting_agency_id: uuid.UUID | None = Field(
+    reporting_agency_id: AgencyRef | None = Field(
         default=None, description="Default: the caller's agency, or the lead agency for the office."
     )
 

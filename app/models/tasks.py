@@ -26,6 +26,7 @@ from app.enums import Pillar, Priority, Recurrence, TaskStatus, Timeliness, sql_
 from app.ids import uuid7
 from app.models.common import (
     ActionBody,
+    AgencyRef,
     CommentedAction,
     InputModel,
     IsoDate,
@@ -155,17 +156,17 @@ class TaskFields(InputModel):
     pillar: Pillar | None = None
     field: str | None = Field(default=None, max_length=200)
     priority: Priority = Priority.normal
-    lead_agency_id: uuid.UUID
-    cooperating_agency_ids: list[uuid.UUID] = Field(default_factory=list, max_length=200)
+    lead_agency_id: AgencyRef
+    cooperating_agency_ids: list[AgencyRef] = Field(default_factory=list, max_length=200)
     lead_official_id: uuid.UUID | None = Field(
         default=None, description="The lead agency's focal official for this task."
     )
-    division_ids: list[uuid.UUID] = Field(
+    division_ids: list[AgencyRef] = Field(
         default_factory=list,
         max_length=50,
         description="Divisions (agencies of kind `division`) of the lead agency that carry it.",
     )
-    assigned_by_agency_id: uuid.UUID | None = None
+    assigned_by_agency_id: AgencyRef | None = None
     assigned_by_name: str | None = Field(default=None, max_length=200)
     assigned_by_title: str | None = Field(default=None, max_length=200)
     assigned_on: IsoDate | None = None
@@ -219,7 +220,7 @@ class SubtaskCreate(InputModel):
     description: str | None = Field(default=None, max_length=100_000)
     expected_output: str | None = Field(default=None, max_length=10_000)
     lead_official_id: uuid.UUID | None = None
-    division_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
+    division_ids: list[AgencyRef] = Field(default_factory=list, max_length=50)
     priority: Priority = Priority.normal
     due_date: IsoDate | None = Field(
         default=None, description="Not after the parent's deadline; default the parent's."
@@ -245,11 +246,11 @@ class TaskUpdate(InputModel):
     pillar: Pillar | None = None
     field: str | None = Field(default=None, max_length=200)
     priority: Priority = Field(default=None)
-    lead_agency_id: uuid.UUID = Field(default=None)
-    cooperating_agency_ids: list[uuid.UUID] = Field(default=None, max_length=200)
+    lead_agency_id: AgencyRef = Field(default=None)
+    cooperating_agency_ids: list[AgencyRef] = Field(default=None, max_length=200)
     lead_official_id: uuid.UUID | None = None
-    division_ids: list[uuid.UUID] = Field(default=None, max_length=50)
-    assigned_by_agency_id: uuid.UUID | None = None
+    division_ids: list[AgencyRef] = Field(default=None, max_length=50)
+    assigned_by_agency_id: AgencyRef | None = None
     assigned_by_name: str | None = Field(default=None, max_length=200)
     assigned_by_title: str | None = Field(default=None, max_length=200)
     assigned_on: IsoDate = Field(default=None)

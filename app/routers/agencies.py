@@ -20,6 +20,7 @@ from app.models.agencies import (
     SuccessionCreate,
     SuccessionResult,
 )
+from app.models.common import AgencyRef
 from app.models.history import HistoryList
 from app.routers.deps import (
     API_PREFIX,
@@ -48,7 +49,7 @@ async def list_agencies(
     params: Listing,
     status: Annotated[list[AgencyStatus] | None, Query()] = None,
     kind: Annotated[list[AgencyKind] | None, Query()] = None,
-    parent_id: Annotated[list[uuid.UUID] | None, Query()] = None,
+    parent_id: Annotated[list[AgencyRef] | None, Query()] = None,
     q: Annotated[str | None, Query(description="Words to find in code and names.")] = None,
 ) -> Response:
     """Agencies, filtered and paginated; sort keys: code, name, created_at, updated_at."""

@@ -25,6 +25,7 @@ from app.models.budget_requests import (
     DisbursementList,
     DisbursementRead,
 )
+from app.models.common import AgencyRef
 from app.models.history import HistoryList
 from app.routers.deps import (
     API_PREFIX,
@@ -65,7 +66,7 @@ async def list_budget_requests(
     expenditure_type: Annotated[list[ExpenditureType] | None, Query()] = None,
     purpose: Annotated[list[BudgetPurpose] | None, Query()] = None,
     funding_source: Annotated[list[FundingSource] | None, Query()] = None,
-    requesting_agency_id: Annotated[list[uuid.UUID] | None, Query()] = None,
+    requesting_agency_id: Annotated[list[AgencyRef] | None, Query()] = None,
     proposal_id: Annotated[list[uuid.UUID] | None, Query()] = None,
     q: Annotated[
         str | None, Query(description="Words to find in code, title, project and justification.")

@@ -7,20 +7,21 @@ import inspect
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from inspect import Parameter
-from typing import Annotated, Any, get_type_hints
+from typing import Annotated, Any, get_args, get_origin, get_type_hints
 from urllib.parse import urlencode
 
 import orjson
 from fastapi import Depends, Header, Query, Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
-from pydantic import Field
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app import exports
 from app.auth import Caller, CurrentCaller
-from app.db import WriteConn
+from app.db import ReadConn, WriteConn
 from app.errors import BadRequest
+from app.kernel import agency_refs
 from app.kernel.handler import plan as handler_plan
 from app.kernel.listing import DEFAULT_LIMIT, MAX_LIMIT, ListParams, Page
 from app.kernel.precondition import Precondition, etag
@@ -102,6 +103,22 @@ def _idempotent_endpoint(endpoint: Endpoint) -> Endpoint:
     return run
 
 
+def _refs_connection(endpoint: Endpoint) -> str | None:
+    """The endpoint's database connection argument, when the endpoint also takes a body model
+    or a list (where an agency may be named by its code); None otherwise."""
+    hints = get_type_hints(endpoint, include_extras=True)
+    conn = next((n for n, h in hints.items() if h is WriteConn or h is ReadConn), None)
+    bare = {n: get_args(h)[0] if get_origin(h) is Annotated else h for n, h in hints.items()}
+    takes = any(
+        (isinstance(h, type) and issubclass(h, BaseModel)) or "list[" in str(h)
+        for n, h in bare.items()
+        if n != "return"
+    )
+    if conn is None and any("_agency_ref" in str(h) for h in hints.values()):
+        raise TypeError(f"{endpoint.__name__} takes an agency code but no connection to resolve it")
+    return conn if takes else None
+
+
 class ResourceRoute(APIRoute):
     """Every route of the API. It refuses query parameters it does not declare (400 naming them
     and the accepted ones): a misspelt or imagined filter would otherwise be ignored in silence
@@ -109,6 +126,7 @@ class ResourceRoute(APIRoute):
     construction, so no route can forget it."""
 
     def __init__(self, path: str, endpoint: Endpoint, **kwargs: Any) -> None:
+        endpoint = agency_refs.wrap(endpoint, _refs_connection(endpoint))
         if "POST" in {m.upper() for m in kwargs.get("methods") or ()}:
             endpoint = _idempotent_endpoint(endpoint)
         super().__init__(path, endpoint, **kwargs)

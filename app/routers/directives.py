@@ -13,6 +13,7 @@ from app.auth import CurrentCaller
 from app.db import ReadConn, WriteConn
 from app.enums import DirectiveKind, DirectiveStatus
 from app.kernel.precondition import ABSENT
+from app.models.common import AgencyRef
 from app.models.directives import (
     DirectiveCreate,
     DirectiveList,
@@ -60,7 +61,7 @@ async def list_directives(
     day: AsOf,
     status: Annotated[list[DirectiveStatus] | None, Query()] = None,
     kind: Annotated[list[DirectiveKind] | None, Query()] = None,
-    issuer_agency_id: Annotated[list[uuid.UUID] | None, Query()] = None,
+    issuer_agency_id: Annotated[list[AgencyRef] | None, Query()] = None,
     year: Annotated[list[Year] | None, Query()] = None,
     q: Annotated[
         str | None, Query(description="Words to find in code, number, title, content.")

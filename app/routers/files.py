@@ -40,7 +40,7 @@ def add_file_route(
     position, json_route = next(
         (i, r)
         for i, r in enumerate(router.routes)
-        if isinstance(r, APIRoute) and r.endpoint is endpoint
+        if isinstance(r, APIRoute) and inspect.unwrap(r.endpoint) is endpoint
     )
     hints = get_type_hints(endpoint, include_extras=True)
     own = [

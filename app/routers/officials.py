@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from app.auth import CurrentCaller
 from app.db import ReadConn, WriteConn
 from app.kernel.precondition import ABSENT
+from app.models.common import AgencyRef
 from app.models.history import HistoryList
 from app.models.officials import (
     NotificationList,
@@ -32,7 +33,7 @@ from app.routers.deps import (
 from app.services import officials
 
 router = APIRouter(prefix=f"{API_PREFIX}/officials", tags=["officials"], route_class=ResourceRoute)
-Ids = Annotated[list[uuid.UUID] | None, Query()]
+Agencies = Annotated[list[AgencyRef] | None, Query()]
 
 
 @router.get(
@@ -43,8 +44,8 @@ async def list_officials(
     caller: CurrentCaller,
     conn: ReadConn,
     params: Listing,
-    agency_id: Ids = None,
-    division_id: Ids = None,
+    agency_id: Agencies = None,
+    division_id: Agencies = None,
     active: bool | None = None,
 ) -> Response:
     """Officials the caller may see (agency staff: their own agency's); sort keys: name,

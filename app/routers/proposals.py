@@ -13,6 +13,7 @@ from app.auth import CurrentCaller
 from app.db import ReadConn, WriteConn
 from app.enums import ProposalCategory, ProposalStatus, Resolution
 from app.kernel.precondition import ABSENT
+from app.models.common import AgencyRef
 from app.models.history import HistoryList
 from app.models.proposals import (
     ProposalCreate,
@@ -58,7 +59,7 @@ async def list_proposals(
     status: Annotated[list[ProposalStatus] | None, Query()] = None,
     resolution: Annotated[list[Resolution] | None, Query()] = None,
     category: Annotated[list[ProposalCategory] | None, Query()] = None,
-    submitting_agency_id: Annotated[list[uuid.UUID] | None, Query()] = None,
+    submitting_agency_id: Annotated[list[AgencyRef] | None, Query()] = None,
     directive_id: Annotated[list[uuid.UUID] | None, Query()] = None,
     response_overdue: Annotated[
         bool | None, Query(description="Awaiting an answer past `response_due_date`.")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -18,7 +17,7 @@ from app.enums import (
     ProposalGroupBy,
     TaskGroupBy,
 )
-from app.models.common import IsoDate
+from app.models.common import AgencyRef, IsoDate
 from app.models.reports import (
     BudgetReport,
     PeriodList,
@@ -114,7 +113,7 @@ async def task_report(
     ] = None,
     year: Annotated[list[Year] | None, Query()] = None,
     is_key_task: bool | None = None,
-    agency_id: Annotated[list[uuid.UUID] | None, Query(description="Lead or cooperating.")] = None,
+    agency_id: Annotated[list[AgencyRef] | None, Query(description="Lead or cooperating.")] = None,
 ) -> Response:
     """Per group: assigned, completed on time / late / without deadline, open on track / due soon /
     overdue / without deadline, and the on-time rate of what fell due; with a totals row."""

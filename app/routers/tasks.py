@@ -14,7 +14,7 @@ from app.db import ReadConn, WriteConn
 from app.enums import Pillar, Priority, TaskStatus, Timeliness
 from app.kernel.listing import ListParams
 from app.kernel.precondition import ABSENT
-from app.models.common import IsoDate
+from app.models.common import AgencyRef, IsoDate
 from app.models.history import HistoryList
 from app.models.tasks import (
     SubtaskCreate,
@@ -45,7 +45,7 @@ from app.services.task_lists import TaskFilters
 router = APIRouter(prefix=f"{API_PREFIX}/tasks", tags=["tasks"], route_class=ResourceRoute)
 Ids = Annotated[list[uuid.UUID] | None, Query()]
 Divisions = Annotated[
-    list[uuid.UUID] | None, Query(description="Tasks one of these divisions carries.")
+    list[AgencyRef] | None, Query(description="Tasks one of these divisions carries.")
 ]
 Assignee = Annotated[
     Literal["me"] | None,
@@ -75,8 +75,8 @@ async def list_tasks(
     day: AsOf,
     status: Annotated[list[TaskStatus] | None, Query()] = None,
     timeliness: Annotated[list[Timeliness] | None, Query()] = None,
-    lead_agency_id: Ids = None,
-    agency_id: Annotated[list[uuid.UUID] | None, Query(description="Lead or cooperating.")] = None,
+    lead_agency_id: Annotated[list[AgencyRef] | None, Query()] = None,
+    agency_id: Annotated[list[AgencyRef] | None, Query(description="Lead or cooperating.")] = None,
     directive_id: Ids = None,
     proposal_id: Ids = None,
     parent_id: Ids = None,

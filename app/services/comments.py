@@ -56,7 +56,7 @@ def involved_agencies(resource_type: str, row: Any) -> set[uuid.UUID]:
     named: set[uuid.UUID] = {getattr(row, col) for col in seen.single}
     for col in seen.many:
         named.update(getattr(row, col) or ())
-    named.discard(None)  # type: ignore[arg-type]
+    named.discard(None)  # type: ignore[arg-type,unused-ignore]
     return named
 
 
@@ -113,7 +113,7 @@ async def create(
         "created_at": utcnow(),
     }
     created = (await conn.execute(COMMENTS.insert().values(**values).returning(*c))).one()
-    changes = {"comment_id": {"old": None, "new": str(created.id)}}
+    changes: dict[str, dict[str, Any]] = {"comment_id": {"old": None, "new": str(created.id)}}
     if mentions:
         changes["mentions"] = {"old": None, "new": [str(m) for m in mentions]}
     await history.record(conn, caller, resource_type, resource_id, "commented", changes, data.body)

@@ -56,7 +56,7 @@ async def check_assignees(conn: AsyncConnection, values: dict[str, Any], prefix:
     and each division named is a division of the lead agency."""
     from app.services import officials
 
-    lead = values.get("lead_agency_id")
+    lead: uuid.UUID = values["lead_agency_id"]
     divisions = values.get("division_ids") or []
     if len(set(divisions)) != len(divisions):
         raise field_error(prefix + "division_ids", "a division is listed twice")
