@@ -181,8 +181,48 @@ async def test_who_is_told(
         json={"body": "Trao đổi", "mentions": [people.specialist["id"]]},
         headers=people.h["focal"],  # the focal point mentions a colleague: only they are told
     )
+    asked = await c.post(
+        f"/api/v1/tasks/{task['id']}/extension-requests",
+        json={"proposed_due_date": "2024-03-31", "reason": "Chờ vốn"},
+        headers=world.h["lead"],
+    )
+    assert asked.status_code == 201, asked.text
+    decided = await c.post(
+        f"/api/v1/tasks/{task['id']}/extension-requests/{asked.json()['id']}/decision",
+        json={"approved": False},
+        headers=world.h["leader"],
+    )
+    assert decided.status_code == 200, decided.text
     async with engine.begin() as conn:
         await scheduler.tick(conn, datetime(2024, 1, 2).date(), 3)
+    # a new focal official is told of the assignment; the old one is not told again
+    task = (await c.get(f"/api/v1/tasks/{task['id']}", headers=world.h["office"])).json()
+    r = await c.patch(
+        f"/api/v1/tasks/{task['id']}",
+        json={"lead_official_id": people.specialist["id"]},
+        headers={**world.h["office"], "If-Match": f'"{task["version"]}"'},
+    )
+    assert r.status_code == 200, r.text
+    # a proposal answered: the submitting agency's focal points
+    proposal = (
+        await c.post(
+            "/api/v1/proposals",
+            json={"title": "Kiến nghị", "category": "other"},
+            headers=world.h["lead"],
+        )
+    ).json()
+    for role, body in (
+        ("lead", {"action": "submit"}),
+        ("office", {"action": "review"}),
+        (
+            "leader",
+            {"action": "resolve", "resolution": "referred", "response": {"text": "Giao Sở"}},
+        ),
+    ):
+        r = await c.post(
+            f"/api/v1/proposals/{proposal['id']}/transitions", json=body, headers=world.h[role]
+        )
+        assert r.status_code == 200, r.text
     rows = await notices(engine)
     told = sorted((r.kind, str(r.official_id)) for r in rows)
     focal, specialist = people.focal["id"], people.specialist["id"]
@@ -192,7 +232,10 @@ async def test_who_is_told(
             ("returned", focal),
             ("reminded", focal),
             ("mentioned", specialist),
+            ("extension_decided", focal),
             ("overdue", focal),
+            ("assigned", specialist),
+            ("proposal_answered", focal),
         ]
     )
     assert quiet["id"] not in {t[1] for t in told} and retired["id"] not in {t[1] for t in told}
@@ -349,3 +392,78 @@ def test_smtp_urls() -> None:
     assert notifications.parse_smtp_url("smtp://mail.example").port == 25
     with pytest.raises(ValueError):
         notifications.parse_smtp_url("http://mail.example")
+
+
+def test_a_wrong_mail_url_fails_at_start_up() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        Settings(smtp_url="mail.example.gov.vn:25")
+    assert Settings(smtp_url="").smtp_url is None
+
+
+async def test_a_serve_process_mails_what_it_is_told(
+    database_url: str, smtp: tuple[Inbox, int]
+) -> None:
+    """The mail worker of a real `dondoc serve`: an assignment made over HTTP arrives at the
+    SMTP server, once; SIGTERM stops the process cleanly."""
+    import os
+    import signal
+
+    import httpx
+
+    from tests.server import AUTH, KEY, free_port, run_command, wait_ready
+
+    inbox, smtp_port = smtp
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DONDOC_BOOTSTRAP_ADMIN_KEY": KEY,
+        "DONDOC_RATE_LIMIT_PER_MINUTE": "0",
+        "DONDOC_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
+        "DONDOC_MAIL_POLL_SECONDS": "0.2",
+        "DONDOC_PUBLIC_URL": "https://dondoc.example.gov.vn",
+    }
+    process = await run_command("serve", "--no-migrate", "--port", str(port), env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        await wait_ready(process, base, 30)
+        async with httpx.AsyncClient(base_url=base, headers=AUTH) as client:
+            agency = (
+                await client.post(
+                    "/api/v1/agencies",
+                    json={"code": "000.00.77.H99", "name": "Sở Y tế", "kind": "department"},
+                )
+            ).json()
+            person = (
+                await client.post(
+                    "/api/v1/officials",
+                    json={
+                        "name": "Võ Thị Lan",
+                        "agency_id": "000.00.77.H99",
+                        "email": "lan@syt.example.gov.vn",
+                    },
+                )
+            ).json()
+            task = await client.post(
+                "/api/v1/tasks",
+                json={
+                    "title": "Báo cáo tình hình y tế cơ sở",
+                    "lead_agency_id": agency["id"],
+                    "lead_official_id": person["id"],
+                },
+            )
+            assert task.status_code == 201, task.text
+            deadline = asyncio.get_running_loop().time() + 20
+            while not inbox.messages:
+                assert asyncio.get_running_loop().time() < deadline, "no mail arrived"
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(1.0)  # a few more polls: nothing more may come
+            assert len(inbox.messages) == 1
+            assert task.json()["code"] in str(inbox.messages[0]["Subject"])
+            listed = (await client.get(f"/api/v1/officials/{person['id']}/notifications")).json()
+            assert listed["items"][0]["status"] == "sent"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 30) in (0, -signal.SIGTERM)
