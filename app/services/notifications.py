@@ -16,6 +16,7 @@ province's time zone, with every notice written before that moment, grouped by r
 
 from __future__ import annotations
 
+import email.errors
 import logging
 import uuid
 from dataclasses import dataclass
@@ -151,7 +152,11 @@ def _message(
 ) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.mail_from
-    message["To"] = Address(display_name=header_text(official.name, 100), addr_spec=official.email)
+    # username and domain apart: a Vietnamese local part (RFC 6531) is not parsed as ASCII
+    local, _, domain = official.email.rpartition("@")
+    message["To"] = Address(
+        display_name=header_text(official.name, 100), username=local, domain=domain
+    )
     message["Subject"] = subject
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = message_id(key, settings)
@@ -297,7 +302,15 @@ async def _deliver(
             },
         )
         return False
-    message = render(official, items)
+    try:
+        message = render(official, items)
+    except (ValueError, TypeError, email.errors.MessageError) as exc:
+        log.error("notice mail to official %s cannot be written: %r", official_id, exc)
+        await conn.execute(
+            text(_FAILED),
+            {**failure, "error": header_text(repr(exc), 500), "final": True, "retry_at": now},
+        )
+        return False
     try:
         await mailer.send(message)
     except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:

@@ -47,9 +47,9 @@ class Inbox:
             self.refuse -= 1
             return "451 4.3.0 Try again later"
         self.raw.append(envelope.original_content)
-        self.messages.append(
-            email.message_from_bytes(envelope.original_content, policy=policy.default)  # type: ignore[arg-type]
-        )
+        # read as UTF-8 text, as a client does for an SMTPUTF8 message (RFC 6532 headers)
+        text = envelope.original_content.decode("utf-8")
+        self.messages.append(email.message_from_string(text, policy=policy.default))  # type: ignore[arg-type]
         return "250 OK"
 
     def subjects(self) -> list[str]:
@@ -64,9 +64,23 @@ def _free_port() -> int:
 
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
+    """A server that does not offer SMTPUTF8 (so headers must travel as ASCII, RFC 2047)."""
     inbox = Inbox()
     port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, enable_SMTPUTF8=False)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtputf8() -> Iterator[tuple[Inbox, int]]:
+    """A server that offers SMTPUTF8 (RFC 6531/6532)."""
+    inbox = Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, enable_SMTPUTF8=True)
     controller.start()
     try:
         yield inbox, port
@@ -467,3 +481,33 @@ async def test_a_serve_process_mails_what_it_is_told(
     finally:
         process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(process.wait(), 30) in (0, -signal.SIGTERM)
+
+
+async def test_an_address_in_vietnamese_goes_as_smtputf8(
+    world: World, engine: AsyncEngine, smtputf8: tuple[Inbox, int], smtp: tuple[Inbox, int]
+) -> None:
+    """An address with Vietnamese letters needs SMTPUTF8: where the server offers it, the
+    headers travel as UTF-8 (RFC 6532) and read the same; where it does not, the notice is
+    not sent and says why."""
+    person = await official(
+        world, world.h["office"], name="Nguyễn Thị Lan", email="lan.nguyễn@syt.example.gov.vn"
+    )
+    task = await world.task(title="Kiểm tra an toàn thông tin", lead_official_id=person["id"])
+    plain_inbox, plain_port = smtp
+    plain = Settings(smtp_url=f"smtp://127.0.0.1:{plain_port}")
+    assert await notifications.send_due(engine, notifications.Mailer(plain), plain) == 0
+    [notice] = await notices(engine)
+    assert notice.status == "pending" and "SMTPUTF8" in notice.last_error
+    assert plain_inbox.messages == []
+    inbox, port = smtputf8
+    settings = Settings(smtp_url=f"smtp://127.0.0.1:{port}")
+    later = datetime.now(UTC) + timedelta(minutes=2)
+    assert (
+        await notifications.send_due(engine, notifications.Mailer(settings), settings, later) == 1
+    )
+    raw = inbox.raw[0]
+    subject_line = raw.split(b"\r\nSubject: ", 1)[1].split(b"\r\n")[0]
+    assert "Giao nhiệm vụ".encode() in subject_line  # raw UTF-8, no encoded words
+    [message] = inbox.messages
+    assert str(message["Subject"]) == f"[{task['code']}] Giao nhiệm vụ: Kiểm tra an toàn thông tin"
+    assert message["To"].addresses[0].addr_spec == "lan.nguyễn@syt.example.gov.vn"
