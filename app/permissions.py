@@ -114,6 +114,8 @@ PERMISSIONS: dict[str, dict[str, Rule]] = {
         "read": Rule(NOT_AGENCY, Relation.own),
         **dict.fromkeys(("create", "update"), _OWNED),
         "read_notifications": Rule(OFFICE, Relation.self),
+        # how they are told (immediate, digest, off): every official chooses for themself
+        "choose_notify": Rule(OFFICE, Relation.self),
     },
     "directive": {
         "read": _EVERYONE,

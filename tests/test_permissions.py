@@ -409,21 +409,32 @@ def recipes() -> dict[tuple[str, str], Recipe]:
         lambda o: patch("/officials/{id}", {"title": "Chuyên viên"})(s, h, o),
     )
 
-    async def own_notices(s: Setup, h: dict[str, str]) -> httpx.Response:
-        """Roles the table does not name read an official's notices only as that official:
-        a key of the role, linked to the official."""
+    async def as_themself(
+        s: Setup, h: dict[str, str], action: str
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """An official, and the headers to act on it with: the role's own, or — for a role the
+        table names only for the official themself — a key of the role linked to it."""
         o = await s.post("/officials", {**person, "agency_id": s.w.lead["id"]})
         role = h["X-Role"]
-        if matrix()["official"]["read_notifications"][role] != "yes":
+        if matrix()["official"][action][role] != "yes":
             agency = s.w.lead["id"] if role == "agency" else None
             key = await s.post(
                 "/api-keys",
                 {"name": "x", "role": role, "agency_id": agency, "official_id": o["id"]},
             )
             h = {"Authorization": f"Bearer {key['key']}"}
+        return o, h
+
+    async def own_notices(s: Setup, h: dict[str, str]) -> httpx.Response:
+        o, h = await as_themself(s, h, "read_notifications")
         return await s.c.get(f"{A}/officials/{o['id']}/notifications", headers=h)
 
+    async def own_choice(s: Setup, h: dict[str, str]) -> httpx.Response:
+        o, h = await as_themself(s, h, "choose_notify")
+        return await patch("/officials/{id}", {"notify": "digest"})(s, h, o)
+
     r[("official", "read_notifications")] = own_notices
+    r[("official", "choose_notify")] = own_choice
     # keys and webhooks
     r[("api_key", "create")] = lambda s, h: make(s, h, "/api-keys", {"name": "x", "role": "viewer"})
     r[("api_key", "revoke")] = lambda s, h: _then(

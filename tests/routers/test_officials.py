@@ -256,3 +256,33 @@ async def test_portfolio_of_a_leader(world: World, people: People, keys: Keys) -
     assert {t["id"] for t in r.json()["items"]} == {in_field["id"], of_agency["id"]}
     r = await c.get("/api/v1/tasks", params={"portfolio": "me"}, headers=world.h["leader"])
     assert r.status_code == 422
+
+
+async def test_officials_choose_how_they_are_told(world: World, people: People, keys: Keys) -> None:
+    """Any official signed in as themself sets `notify`, and nothing else of their record."""
+    c = world.client
+    leader = await official(
+        world, world.h["office"], name="Lãnh đạo (minh hoạ)", agency_id=world.other["id"]
+    )
+    headers = await keys.make(Role.leader, None, leader["id"])
+    seen = (await c.get(f"/api/v1/officials/{leader['id']}", headers=headers)).json()
+    assert seen["allowed_actions"] == ["choose_notify"]
+    r = await c.patch(
+        f"/api/v1/officials/{leader['id']}",
+        json={"notify": "digest"},
+        headers={**headers, "If-Match": '"1"'},
+    )
+    assert r.status_code == 200 and r.json()["notify"] == "digest"
+    r = await c.patch(
+        f"/api/v1/officials/{leader['id']}",
+        json={"notify": "off", "title": "Chủ tịch"},
+        headers={**headers, "If-Match": '"2"'},
+    )
+    assert r.status_code == 403
+    # not someone else's choice
+    r = await c.patch(
+        f"/api/v1/officials/{people.focal['id']}",
+        json={"notify": "off"},
+        headers={**headers, "If-Match": '"1"'},
+    )
+    assert r.status_code == 403

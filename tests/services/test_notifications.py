@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import email
-import socket
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -22,6 +22,7 @@ from app.enums import Role
 from app.services import notifications, scheduler
 from tests.conftest import Keys, World, stand_at
 from tests.people import People, official
+from tests.server import free_port
 
 
 class Inbox:
@@ -56,36 +57,30 @@ class Inbox:
         return [str(m["Subject"]) for m in self.messages]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+@contextmanager
+def _server(smtputf8: bool) -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, enable_SMTPUTF8=smtputf8)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
 
 
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
     """A server that does not offer SMTPUTF8 (so headers must travel as ASCII, RFC 2047)."""
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, enable_SMTPUTF8=False)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
+    with _server(False) as server:
+        yield server
 
 
 @pytest.fixture
 def smtputf8() -> Iterator[tuple[Inbox, int]]:
     """A server that offers SMTPUTF8 (RFC 6531/6532)."""
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, enable_SMTPUTF8=True)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
+    with _server(True) as server:
+        yield server
 
 
 @pytest.fixture
@@ -426,7 +421,7 @@ async def test_a_serve_process_mails_what_it_is_told(
 
     import httpx
 
-    from tests.server import AUTH, KEY, free_port, run_command, wait_ready
+    from tests.server import AUTH, KEY, run_command, wait_ready
 
     inbox, smtp_port = smtp
     port = free_port()
