@@ -160,6 +160,28 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     _migrate(_database_url())
 
 
+def cmd_files(args: argparse.Namespace) -> None:
+    """`dondoc files sweep`: remove stored contents no attachment names (the worker does it
+    hourly), older than --grace seconds."""
+    from app.db import create_engine
+    from app.services import attachments
+    from app.storage import LocalFileStore
+
+    url = _database_url()
+    settings = get_settings()
+
+    async def run() -> int:
+        engine = create_engine(url, settings)
+        try:
+            store = LocalFileStore(settings.files_root)
+            return await attachments.sweep(engine, store, args.grace)
+        finally:
+            await engine.dispose()
+
+    removed = asyncio.run(run())
+    print(f"removed {removed} files from {settings.files_root}")
+
+
 def cmd_apikey(args: argparse.Namespace) -> None:
     from sqlalchemy import select
 
@@ -224,6 +246,11 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="bring the schema to the latest migration").set_defaults(
         handler=cmd_migrate
     )
+    f = sub.add_parser("files", help="the attachments' store")
+    fs = f.add_subparsers(dest="action", required=True)
+    sweep = fs.add_parser("sweep", help="remove contents no attachment names")
+    sweep.add_argument("--grace", type=float, default=3600.0, help="spare files younger (s)")
+    f.set_defaults(handler=cmd_files)
     sub.add_parser(
         "worker", help="run the background work (deadline scheduler, webhook delivery) alone"
     ).set_defaults(handler=cmd_worker)

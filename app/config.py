@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     webhook_allowed_hosts: str = ""
     webhook_retry_base_seconds: float = 60
     scheduler_interval_seconds: float = 300
+    # Attachments: content-addressed files (default: <data_dir>/files).
+    files_dir: Path | None = None
+    max_upload_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
     # E-mail notices to officials (issue 17): off while smtp_url is unset.
     smtp_url: str | None = None  # smtp://user:pass@host:587?starttls=1 (smtps:// for TLS)
     mail_from: str = "Đôn đốc <dondoc@localhost>"
@@ -90,6 +93,10 @@ class Settings(BaseSettings):
     def _known_zone(cls, value: str) -> str:
         ZoneInfo(value)  # raises for an unknown zone, so start-up fails loudly
         return value
+
+    @property
+    def files_root(self) -> Path:
+        return self.files_dir if self.files_dir is not None else self.data_dir / "files"
 
     @property
     def tz(self) -> ZoneInfo:

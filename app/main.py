@@ -28,6 +28,7 @@ from app.reads import ReadDB, create_read_pool
 from app.routers import (
     agencies,
     api_keys,
+    attachments,
     budget_requests,
     comments,
     directives,
@@ -44,6 +45,7 @@ from app.routers import (
 )
 from app.services import api_keys as api_keys_service
 from app.services import idempotency
+from app.storage import LocalFileStore
 from app.worker import delivery_loop, mail_loop, scheduler_loop
 
 log = logging.getLogger("dondoc")
@@ -151,6 +153,7 @@ ROUTERS = (
     proposals,
     budget_requests,
     comments,
+    attachments,
     officials,
     reports,
     snapshots,
@@ -170,6 +173,7 @@ OPENAPI_TAGS = [
         "description": "Đề nghị bố trí kinh phí: the money, to the đồng",
     },
     {"name": "comments", "description": "Ý kiến trao đổi: threads on tasks, proposals, requests"},
+    {"name": "attachments", "description": "Tệp đính kèm: documents, stored by content"},
     {"name": "officials", "description": "Cán bộ: officials of agencies and their notices"},
     {"name": "reports", "description": "Báo cáo: the quarterly grid, downloadable"},
     {"name": "events", "description": "The change feed, in commit order"},
@@ -231,6 +235,7 @@ def _set_state(app: FastAPI, settings: Settings) -> None:
     app.state.rate_limiter = (
         RateLimiter(settings.rate_limit_per_minute) if settings.rate_limit_per_minute else None
     )
+    app.state.file_store = LocalFileStore(settings.files_root)
     app.state.head_revision = head_revision()
     app.state.metrics = Metrics(app.state)
 

@@ -108,7 +108,7 @@ class RequestGuard:
         if problem is not None:
             await problem(scope, receive, send)
             return
-        if scope["method"] in BODY_METHODS:
+        if scope["method"] in BODY_METHODS and not scope.get("dondoc.upload"):
             receive = self._limited(scope, receive)
         dispatch = self.dispatch
         if dispatch is None:
@@ -182,6 +182,14 @@ class RequestGuard:
         if scope["method"] not in BODY_METHODS:
             return None
         length = _header(scope, b"content-length")
+        upload = _is_upload(scope) and (_header(scope, b"content-type") or "").lower().startswith(
+            "multipart/form-data"
+        )
+        if upload:
+            # An upload streams to the store, limited per file (DONDOC_MAX_UPLOAD_BYTES) by
+            # its reader (app/uploads.py), not by the JSON body limit.
+            scope["dondoc.upload"] = True
+            return None
         if length is not None and length.isdigit() and int(length) > self.max_body:
             return self._too_large(scope)
         has_body = (length is not None and length != "0") or _header(
@@ -223,6 +231,10 @@ class _BodyTooLarge(HTTPException):
 
     def __init__(self) -> None:
         super().__init__(413, "The request body is too large.")
+
+
+def _is_upload(scope: Scope) -> bool:
+    return bool(scope["method"] == "POST" and scope["path"].endswith("/attachments"))
 
 
 def _rate_limit(scope: Scope) -> tuple[tuple[bytes, bytes], ...]:

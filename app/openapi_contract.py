@@ -84,7 +84,7 @@ EDITS = ("created", "updated", "deleted", "restored")
 # The history actions of each resource type beyond its lifecycle's transitions (docs/api.md).
 OTHER_ACTIONS: dict[str, tuple[str, ...]] = {
     "agency": (*EDITS, "succession"),
-    "directive": EDITS,
+    "directive": (*EDITS, "attached", "detached"),
     "task": (
         *EDITS,
         "progress_reported",
@@ -95,9 +95,18 @@ OTHER_ACTIONS: dict[str, tuple[str, ...]] = {
         "due_soon",
         "overdue",
         "commented",
+        "attached",
+        "detached",
     ),
-    "proposal": (*EDITS, "tasks_assigned", "commented"),
-    "budget_request": (*EDITS, "disbursed", "deadline_extended", "commented"),
+    "proposal": (*EDITS, "tasks_assigned", "commented", "attached", "detached"),
+    "budget_request": (
+        *EDITS,
+        "disbursed",
+        "deadline_extended",
+        "commented",
+        "attached",
+        "detached",
+    ),
     "official": ("created", "updated"),
     "api_key": ("created", "revoked"),
     "webhook": EDITS,

@@ -119,7 +119,9 @@ PERMISSIONS: dict[str, dict[str, Rule]] = {
     },
     "directive": {
         "read": _EVERYONE,
-        **dict.fromkeys(("create", "update", "delete", "restore", "create_tasks"), Rule(EDITORS)),
+        **dict.fromkeys(
+            ("create", "update", "delete", "restore", "create_tasks", "attach"), Rule(EDITORS)
+        ),
         **DIRECTIVE.rules(),
     },
     "task": {
@@ -134,6 +136,8 @@ PERMISSIONS: dict[str, dict[str, Rule]] = {
         # The lead agency splits its own task among its divisions and officials.
         "create_subtask": Rule(EDITORS, Relation.lead),
         "comment": Rule(EDITORS, Relation.participant),
+        # documents: attached and removed by those who work on it
+        "attach": Rule(EDITORS, Relation.participant),
     },
     "proposal": {
         "read": Rule(NOT_AGENCY, Relation.own),
@@ -141,6 +145,7 @@ PERMISSIONS: dict[str, dict[str, Rule]] = {
         **PROPOSAL.rules(),
         "create_tasks": Rule(EDITORS),
         "comment": Rule(EDITORS, Relation.own),
+        "attach": Rule(EDITORS, Relation.own),
     },
     "budget_request": {
         "read": Rule(NOT_AGENCY, Relation.own),
@@ -149,6 +154,7 @@ PERMISSIONS: dict[str, dict[str, Rule]] = {
         "disburse": Rule(FINANCE),
         "extend_deadline": Rule((Role.leader, Role.finance)),
         "comment": Rule((*EDITORS, Role.finance), Relation.own),
+        "attach": Rule((*EDITORS, Role.finance), Relation.own),
     },
     "event": {"read": Rule(NOT_AGENCY, Relation.participant, note="events of what it sees")},
     "report": {

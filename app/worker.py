@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -13,9 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.clock import Clock
 from app.config import Settings
 from app.errors import is_db_unavailable
-from app.services import idempotency, notifications, scheduler, webhooks
+from app.services import attachments, idempotency, notifications, scheduler, webhooks
+from app.storage import LocalFileStore
 
 log = logging.getLogger("dondoc.worker")
+SWEEP_EVERY_SECONDS = 3600.0
+# An upload is stored before its row commits: nothing younger than this is swept.
+SWEEP_GRACE_SECONDS = 3600.0
 
 
 async def run_scheduler_once(
@@ -46,12 +51,20 @@ async def run_scheduler_once(
 async def scheduler_loop(
     engine: AsyncEngine, clock: Clock, settings: Settings, stop: asyncio.Event
 ) -> None:
-    """Run the scheduler every DONDOC_SCHEDULER_INTERVAL_SECONDS until `stop` is set."""
+    """Run the scheduler every DONDOC_SCHEDULER_INTERVAL_SECONDS until `stop` is set (and
+    the sweep of unattached contents once an hour)."""
+    swept_at = -SWEEP_EVERY_SECONDS
+    store = LocalFileStore(settings.files_root)
     while not stop.is_set():
         try:
             sent = await run_scheduler_once(engine, clock, settings, stop)
             if any(sent.values()):
                 log.info("deadline notices sent: %s", sent)
+            if time.monotonic() - swept_at >= SWEEP_EVERY_SECONDS:
+                swept_at = time.monotonic()
+                removed = await attachments.sweep(engine, store, SWEEP_GRACE_SECONDS)
+                if removed:
+                    log.info("removed %d stored files no attachment names", removed)
         except Exception as exc:  # the loop must outlive an outage
             if is_db_unavailable(exc):
                 log.warning("scheduler: database unavailable (%r); retrying", exc)

@@ -83,8 +83,9 @@ def database_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def settings() -> Settings:
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings(
+        files_dir=tmp_path_factory.mktemp("files"),
         bootstrap_admin_key=BOOTSTRAP_KEY,
         api_key_cache_seconds=30,
         rate_limit_per_minute=0,

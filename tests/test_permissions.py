@@ -434,6 +434,23 @@ def recipes() -> dict[tuple[str, str], Recipe]:
         return await patch("/officials/{id}", {"notify": "digest"})(s, h, o)
 
     r[("official", "read_notifications")] = own_notices
+
+    async def attach(s: Setup, h: dict[str, str], path: str) -> httpx.Response:
+        document = [("file", ("van-ban.pdf", b"%PDF-1.4\n" + path.encode(), "application/pdf"))]
+        return await s.c.post(f"{A}{path}/attachments", files=document, headers=h)
+
+    r[("directive", "attach")] = lambda s, h: _then(
+        s.directive(), lambda d: attach(s, h, f"/directives/{d['id']}")
+    )
+    r[("task", "attach")] = lambda s, h: _then(
+        s.task(), lambda t: attach(s, h, f"/tasks/{t['id']}")
+    )
+    r[("proposal", "attach")] = lambda s, h: _then(
+        s.proposal(), lambda p: attach(s, h, f"/proposals/{p['id']}")
+    )
+    r[("budget_request", "attach")] = lambda s, h: _then(
+        s.budget(), lambda b: attach(s, h, f"/budget-requests/{b['id']}")
+    )
     r[("official", "choose_notify")] = own_choice
     # keys and webhooks
     r[("api_key", "create")] = lambda s, h: make(s, h, "/api-keys", {"name": "x", "role": "viewer"})

@@ -2,6 +2,7 @@
 
 from app.models.agencies import Agency
 from app.models.api_keys import ApiKey
+from app.models.attachments import AttachedFile
 from app.models.budget_requests import BudgetRequest, DeadlineExtension, Disbursement
 from app.models.comments import Comment
 from app.models.deadlines import TaskDeadlineChange
@@ -22,6 +23,7 @@ __all__ = [
     "TASK_VERSIONS",
     "Agency",
     "ApiKey",
+    "AttachedFile",
     "BudgetRequest",
     "Comment",
     "DeadlineExtension",

@@ -1,0 +1,252 @@
+"""Attachments: who may attach to what, the rows that describe each document, their history,
+and the sweep of contents no row names.
+
+A document belongs to a directive, a task, a proposal or a budget request (and may be one of a
+task's progress report's): it is seen by whoever sees that resource (404 otherwise), attached
+and removed by whoever the permission table lets `attach` to it (403 otherwise). Attaching and
+removing are history entries of the resource (`attached`, `detached`) and events in the feed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Row, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from app import permissions
+from app.auth import Caller
+from app.db import Reader
+from app.errors import NotFound, field_error
+from app.ids import uuid7
+from app.kernel import history
+from app.kernel.filters import shaped_page
+from app.kernel.listing import ListParams, Page
+from app.kernel.precondition import Precondition
+from app.models.attachments import ATTACHMENTS
+from app.models.common import utcnow
+from app.models.task_activity import PROGRESS_REPORTS
+from app.services import budget_requests, directives, proposals, tasks
+from app.storage import FileStore
+from app.text import TextError, check_single_line, clean_text
+from app.uploads import Form
+
+a = ATTACHMENTS.c
+COLUMNS = tuple(a)
+Loader = Callable[[Reader, Caller, uuid.UUID], Awaitable[Row[Any]]]
+
+
+async def _directive(conn: Reader, caller: Caller, rid: uuid.UUID) -> Row[Any]:
+    return await directives._load(conn, rid)
+
+
+async def _task(conn: Reader, caller: Caller, rid: uuid.UUID) -> Row[Any]:
+    return await tasks.load(conn, caller, rid)
+
+
+async def _proposal(conn: Reader, caller: Caller, rid: uuid.UUID) -> Row[Any]:
+    return await proposals.load(conn, caller, rid)
+
+
+async def _budget_request(conn: Reader, caller: Caller, rid: uuid.UUID) -> Row[Any]:
+    return await budget_requests.load(conn, caller, rid)
+
+
+PARENTS: dict[str, Loader] = {
+    "directive": _directive,
+    "task": _task,
+    "proposal": _proposal,
+    "budget_request": _budget_request,
+}
+
+
+async def parent(
+    conn: Reader,
+    caller: Caller,
+    resource_type: str,
+    resource_id: uuid.UUID,
+    record_id: uuid.UUID | None = None,
+    *,
+    attach: bool = False,
+) -> Row[Any]:
+    """The resource as the caller sees it (404), and — to attach or remove — the right to (403);
+    a progress report must be the task's."""
+    row = await PARENTS[resource_type](conn, caller, resource_id)
+    if attach:
+        permissions.require(caller, resource_type, "attach", row)
+    if record_id is not None:
+        p = PROGRESS_REPORTS.c
+        found = (
+            await conn.execute(select(p.id).where(p.id == record_id, p.task_id == resource_id))
+        ).first()
+        if found is None:
+            raise NotFound(f"No progress report with id {record_id} on this task.")
+    return row
+
+
+def _text(value: str | None, field: str, limit: int) -> str | None:
+    if value is None:
+        return None
+    try:
+        cleaned = clean_text(value)
+        if field != "description":
+            check_single_line(cleaned)
+    except TextError as exc:
+        raise field_error(field, str(exc)) from None
+    if len(cleaned) > limit:
+        raise field_error(field, f"at most {limit} characters")
+    return cleaned or None
+
+
+def _day(value: str | None) -> date | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        raise field_error("document_date", "must be a date written YYYY-MM-DD") from None
+    if len(value.strip()) != 10:
+        raise field_error("document_date", "must be a date written YYYY-MM-DD")
+    return day
+
+
+def describe(form: Form) -> list[dict[str, Any]]:
+    """Each file's row values from the form (the n-th description for the n-th file); 422
+    before anything is written when a value is malformed."""
+    return [
+        {
+            "sha256": received.stored.sha256,
+            "size_bytes": received.stored.size,
+            "media_type": received.media_type,
+            "file_name": received.file_name,
+            "description": _text(form.value("description", i), "description", 2000),
+            "document_number": _text(form.value("document_number", i), "document_number", 100),
+            "document_date": _day(form.value("document_date", i)),
+        }
+        for i, received in enumerate(form.files)
+    ]
+
+
+async def create(
+    conn: AsyncConnection,
+    caller: Caller,
+    resource_type: str,
+    resource_id: uuid.UUID,
+    record_id: uuid.UUID | None,
+    described: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """The rows of the stored files, and one history entry each, in the caller's transaction
+    (the contents are durable before this runs)."""
+    await parent(conn, caller, resource_type, resource_id, record_id, attach=True)
+    now = utcnow()
+    rows = [
+        {
+            "id": uuid7(),
+            "resource_type": resource_type,
+            "resource_id": resource_id,
+            "record_type": "progress_report" if record_id else None,
+            "record_id": record_id,
+            **values,
+            "uploaded_by_id": caller.key_id,
+            "uploaded_by_name": caller.name,
+            "uploaded_by_role": caller.role.value,
+            "version": 1,
+            "created_at": now,
+        }
+        for values in described
+    ]
+    made = (await conn.execute(ATTACHMENTS.insert().returning(*COLUMNS), rows)).all()
+    entries: list[tuple[uuid.UUID, str, dict[str, dict[str, Any]], str | None]] = [
+        (resource_id, "attached", _changes(r, "new"), None) for r in made
+    ]
+    await history.record_many(conn, caller, resource_type, entries)
+    return [dict(r._mapping) for r in made]
+
+
+def _changes(row: Any, side: str) -> dict[str, dict[str, Any]]:
+    shown = {
+        "attachment_id": str(row.id),
+        "file_name": row.file_name,
+        "sha256": row.sha256,
+        "size_bytes": row.size_bytes,
+    }
+    if row.record_id is not None:
+        shown["progress_report_id"] = str(row.record_id)
+    other = "old" if side == "new" else "new"
+    return {k: {side: v, other: None} for k, v in shown.items()}
+
+
+async def _load(conn: Reader, caller: Caller, attachment_id: uuid.UUID, **kw: Any) -> Row[Any]:
+    stmt = select(*COLUMNS).where(a.id == attachment_id)
+    if kw.get("lock"):
+        stmt = stmt.with_for_update()
+    row = (await conn.execute(stmt)).first()
+    missing = NotFound(f"No attachment with id {attachment_id}.")
+    if row is None or (row.deleted_at is not None and not kw.get("include_deleted")):
+        raise missing
+    try:
+        await parent(conn, caller, row.resource_type, row.resource_id)
+    except NotFound:
+        raise missing from None
+    return row  # type: ignore[no-any-return]
+
+
+async def get(
+    conn: Reader, caller: Caller, attachment_id: uuid.UUID, include_deleted: bool = False
+) -> dict[str, Any]:
+    return dict(
+        (await _load(conn, caller, attachment_id, include_deleted=include_deleted))._mapping
+    )
+
+
+async def list_for(
+    conn: Reader,
+    caller: Caller,
+    resource_type: str,
+    resource_id: uuid.UUID,
+    params: ListParams,
+    record_id: uuid.UUID | None = None,
+) -> Page:
+    await parent(conn, caller, resource_type, resource_id, record_id)
+    return await shaped_page(
+        conn,
+        caller,
+        ATTACHMENTS,
+        COLUMNS,
+        params,
+        sort_keys={"created_at": a.created_at, "file_name": a.file_name},
+        default_sort="created_at",
+        any_of=(
+            ("resource_type", [resource_type], a.resource_type),
+            ("resource_id", [resource_id], a.resource_id),
+            ("record_id", None if record_id is None else [record_id], a.record_id),
+        ),
+    )
+
+
+async def delete(
+    conn: AsyncConnection, caller: Caller, attachment_id: uuid.UUID, if_match: Precondition
+) -> None:
+    """Hidden, with its history entry; its content stays while a row names it."""
+    row = await _load(conn, caller, attachment_id, lock=True)
+    await parent(conn, caller, row.resource_type, row.resource_id, attach=True)
+    if_match.check(row.version)
+    await conn.execute(
+        update(ATTACHMENTS)
+        .where(a.id == attachment_id)
+        .values(deleted_at=utcnow(), version=a.version + 1)
+    )
+    await history.record(
+        conn, caller, row.resource_type, row.resource_id, "detached", _changes(row, "old")
+    )
+
+
+async def sweep(engine: AsyncEngine, store: FileStore, grace_seconds: float) -> int:
+    """Remove stored contents no row names (deleted rows still name theirs) and leftover
+    temporary files, once older than the grace period; how many files went."""
+    async with engine.connect() as conn:
+        referenced = set((await conn.execute(select(a.sha256).distinct())).scalars())
+    return await store.sweep(referenced, grace_seconds)
