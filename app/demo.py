@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app import demo_ids, demo_people
+from app import demo_documents, demo_ids, demo_people
 from app.auth import Caller
 from app.clock import FixedClock
 from app.config import get_settings
@@ -162,7 +162,10 @@ async def _load_working_session(
         await _on(conn, day.today)
         await tasks.transition(conn, LOADER, made[index]["id"], action, ABSENT, day)
     await _on(conn, ECONOMY_REPORT.reported_on or YEAR_END.today)
-    await task_activity.add_progress_report(conn, LOADER, made[2]["id"], ECONOMY_REPORT, YEAR_END)
+    report = await task_activity.add_progress_report(
+        conn, LOADER, made[2]["id"], ECONOMY_REPORT, YEAR_END
+    )
+    await demo_documents.load(conn, LOADER, directive_id, made[2]["id"], report["id"])
     return directive_id, made
 
 

@@ -20,7 +20,7 @@ from app.models.agencies import AgencyCreate
 from app.models.comments import CommentCreate
 from app.models.officials import NOTIFICATIONS, OfficialCreate
 from app.models.tasks import TASKS, SubtaskCreate
-from app.services import agencies, comments, officials, tasks
+from app.services import agencies, comments, officials, subtasks
 from app.services.timeliness import OPEN_STATUSES
 
 ILLUSTRATIVE = "(minh hoạ)"
@@ -108,7 +108,7 @@ async def load(
         divisions.append(body["id"])
     made = [await officials.create(conn, loader, p) for p in _people(ids, divisions)]
     focal, head, tracker, _ = made
-    sub = await tasks.create_subtask(
+    sub = await subtasks.create_subtask(
         conn,
         loader,
         first_task,

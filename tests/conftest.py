@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -19,6 +20,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 import app.models
+
+# Stored documents of the tests (and of the demo they load) go to a directory of their own.
+os.environ.setdefault("DONDOC_FILES_DIR", tempfile.mkdtemp(prefix="dondoc-test-files-"))
 from app.auth import Caller
 from app.clock import Clock, FixedClock
 from app.config import Settings

@@ -192,3 +192,46 @@ async def test_demo_people(
     # assigned the sub-task, and mentioned in the reply: both for the daily digest
     assert sorted(n["kind"] for n in notices) == ["assigned", "mentioned"]
     assert all(n["digest"] and n["status"] == "pending" for n in notices)
+
+
+async def test_demo_documents(
+    client: httpx.AsyncClient, engine: AsyncEngine, office: dict[str, str], app: object
+) -> None:
+    """The conclusion notice (a PDF made at load time) on the directive, the report's workbook
+    on the department's progress report; both said to be illustrative."""
+    from app.config import get_settings
+    from app.storage import LocalFileStore
+
+    async with engine.begin() as conn:
+        await demo.load(conn)
+    kept = app.state.file_store  # type: ignore[attr-defined]
+    app.state.file_store = LocalFileStore(get_settings().files_root)  # type: ignore[attr-defined]
+    try:
+        await _read_demo_documents(client, office)
+    finally:
+        app.state.file_store = kept  # type: ignore[attr-defined]
+
+
+async def _read_demo_documents(client: httpx.AsyncClient, office: dict[str, str]) -> None:
+    directive = (
+        await client.get("/api/v1/directives", params={"q": "45/TB-UBND"}, headers=office)
+    ).json()["items"][0]
+    [notice] = (
+        await client.get(f"/api/v1/directives/{directive['id']}/attachments", headers=office)
+    ).json()["items"]
+    assert notice["media_type"] == "application/pdf" and "minh hoạ" in notice["file_name"]
+    body = await client.get(f"/api/v1/attachments/{notice['id']}/content", headers=office)
+    assert body.content.startswith(b"%PDF-1.4") and body.content.rstrip().endswith(b"%%EOF")
+    assert b"MINH HOA" in body.content
+    xref = int(body.content.rsplit(b"startxref", 1)[1].split()[0])
+    assert body.content[xref : xref + 4] == b"xref"  # the cross-reference table is where said
+    reports = (
+        await client.get("/api/v1/tasks", params={"q": "kinh te so", "limit": 50}, headers=office)
+    ).json()["items"]
+    found = []
+    for task in reports:
+        listed = (
+            await client.get(f"/api/v1/tasks/{task['id']}/attachments", headers=office)
+        ).json()["items"]
+        found += [i for i in listed if i["record_type"] == "progress_report"]
+    assert [i["media_type"].rsplit(".", 1)[-1] for i in found] == ["sheet"]

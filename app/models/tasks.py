@@ -259,6 +259,14 @@ class TaskUpdate(InputModel):
     requires_confirmation: bool = Field(default=None)
 
 
+class TaskDocument(SQLModel):
+    id: uuid.UUID
+    file_name: str
+    media_type: str
+    size_bytes: int
+    record_id: uuid.UUID | None = PydanticField(description="The progress report it belongs to.")
+
+
 class TaskRead(SQLModel):
     id: uuid.UUID
     code: str
@@ -299,6 +307,11 @@ class TaskRead(SQLModel):
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
+    documents: list[TaskDocument] | None = PydanticField(
+        default=None,
+        description="The task's documents (GET /attachments/{id}/content): on a single read "
+        "only, not in lists.",
+    )
 
 
 class TaskList(SQLModel):
@@ -333,6 +346,11 @@ class SubmitTask(ActionBody):
         max_length=10_000,
         description="Required from the office or a leader for a completion date older than "
         "DONDOC_COMPLETION_BACKDATE_DAYS; kept in history and on the task.",
+    )
+    evidence_ids: list[uuid.UUID] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Documents of this task that prove the completion (kept in history).",
     )
     close_open_subtasks: bool = Field(
         default=False,

@@ -39,7 +39,7 @@ from app.routers.deps import (
     rows_page_response,
 )
 from app.routers.files import add_file_route
-from app.services import task_lists, tasks
+from app.services import subtasks, task_lists, tasks
 from app.services.task_lists import TaskFilters
 
 router = APIRouter(prefix=f"{API_PREFIX}/tasks", tags=["tasks"], route_class=ResourceRoute)
@@ -281,7 +281,7 @@ async def create_subtask(
 ) -> Response:
     """The lead agency's staff (and the office, leaders) hand part of an open task to one of
     the lead's divisions or officials; list them with `GET /tasks?parent_id=…`."""
-    body = await tasks.create_subtask(conn, caller, task_id, data, day)
+    body = await subtasks.create_subtask(conn, caller, task_id, data, day)
     return resource_response(body, 201, f"{API_PREFIX}/tasks/{body['id']}")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Row, select, update
@@ -154,9 +154,10 @@ async def create(
             "uploaded_by_name": caller.name,
             "uploaded_by_role": caller.role.value,
             "version": 1,
-            "created_at": now,
+            # one microsecond apart: the list keeps the order the files were sent in
+            "created_at": now + timedelta(microseconds=index),
         }
-        for values in described
+        for index, values in enumerate(described)
     ]
     made = (await conn.execute(ATTACHMENTS.insert().returning(*COLUMNS), rows)).all()
     entries: list[tuple[uuid.UUID, str, dict[str, dict[str, Any]], str | None]] = [

@@ -32,19 +32,19 @@ from app.models.tasks import (
     ReturnTask,
     StartTask,
     SubmitTask,
-    SubtaskCreate,
     TaskFields,
     TaskRead,
     TaskTransition,
     TaskUpdate,
 )
-from app.services import codes, hierarchy, task_checks
+from app.services import codes, hierarchy, task_checks, task_documents
 from app.services.timeliness import OPEN_STATUSES, days_overdue, timeliness
 
 RESOURCE = "task"
 t = TASKS.c
 # The public fields, and whether the task has had activity (for deletion; never shown).
 COLUMNS = (*public_columns(TASKS, TaskRead), t.has_activity)
+SINGLE = (*COLUMNS, task_documents.DOCUMENTS)
 HIDDEN = {"due_sort", "priority_rank", "timeliness_sql", "days_overdue_sql", "has_activity"}
 
 
@@ -84,11 +84,12 @@ async def load(
     *,
     lock: bool = False,
     include_deleted: bool = False,
+    documents: bool = False,
 ) -> Row[Any]:
     return await records.load_one(
         conn,
         TASKS,
-        COLUMNS,
+        SINGLE if documents else COLUMNS,
         task_id,
         f"No task with id {task_id}.",
         caller=caller,
@@ -156,40 +157,6 @@ async def create(
     return to_body(caller, row, day)
 
 
-async def create_subtask(
-    conn: AsyncConnection,
-    caller: Caller,
-    parent_id: uuid.UUID,
-    data: SubtaskCreate,
-    day: Day,
-) -> dict[str, Any]:
-    """A part of the task for one of the lead agency's divisions or officials: the lead's staff
-    may split their own task (office rights not needed), as the office and leaders may. The
-    split is the lead's own: the sub-task belongs to no directive and is no key task, so that
-    the directive's summary and the reports count the leader's assignment once (the parent)."""
-    parent = await load(conn, caller, parent_id, lock=True)
-    permissions.require(caller, RESOURCE, "create_subtask", parent)
-    if parent.status not in OPEN_STATUSES:
-        raise Conflict(f"A {parent.status} task takes no new sub-tasks.")
-    due = data.due_date if data.due_date is not None else parent.due_date
-    if due is not None and parent.due_date is not None and due > parent.due_date:
-        raise field_error("due_date", f"must not be after the parent's deadline {parent.due_date}")
-    fields = TaskFields.model_validate(
-        {
-            **data.model_dump(exclude={"due_date"}),
-            "due_date": due,
-            "parent_id": parent_id,
-            "lead_agency_id": parent.lead_agency_id,
-            "pillar": parent.pillar,
-            "field": parent.field,
-            "year": parent.year,
-            "assigned_by_agency_id": caller.agency_id,
-            "assigned_by_name": caller.name,
-        }
-    )
-    return await create(conn, caller, fields, day, checked=True)
-
-
 async def open_subtasks(conn: AsyncConnection, task_id: uuid.UUID) -> int:
     """How many sub-tasks of the task are still open (not deleted)."""
     stmt = select(func.count()).where(
@@ -205,7 +172,8 @@ async def get(
     day: Day,
     include_deleted: bool = False,
 ) -> dict[str, Any]:
-    return to_body(caller, await load(conn, caller, task_id, include_deleted=include_deleted), day)
+    row = await load(conn, caller, task_id, include_deleted=include_deleted, documents=True)
+    return to_body(caller, row, day)
 
 
 @cache
@@ -335,6 +303,11 @@ async def transition(
     changes = history.diff(dict(row._mapping), values)
     if left:
         changes["open_subtasks_left"] = {"old": None, "new": left}
+    if isinstance(data, SubmitTask) and data.evidence_ids:
+        changes["evidence_ids"] = {
+            "old": None,
+            "new": await task_documents.evidence(conn, task_id, data.evidence_ids),
+        }
     if isinstance(data, StartTask | SubmitTask):
         values["has_activity"] = True
     updated = await _write(conn, task_id, values)

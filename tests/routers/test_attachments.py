@@ -366,3 +366,43 @@ def test_the_sweep_command(
         get_settings.cache_clear()
     assert "removed 2 files" in capsys.readouterr().out
     assert not any(p.is_file() for p in (tmp_path / "files").rglob("*"))
+
+
+async def test_the_task_lists_its_documents_and_a_completion_cites_them(
+    world: World, app: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    from tests.conftest import stand_at
+
+    stand_at(app, datetime(2023, 6, 1, 3, 0, tzinfo=UTC))
+    c = world.client
+    task = await world.task()
+    assert (await c.get(f"/api/v1/tasks/{task['id']}", headers=world.h["lead"])).json()[
+        "documents"
+    ] == []
+    url = f"/api/v1/tasks/{task['id']}/attachments"
+    made = (await upload(c, url, world.h["lead"], [("a.pdf", PDF), ("b.png", PNG)])).json()
+    first, second = made["items"]
+    await c.delete(f"/api/v1/attachments/{second['id']}", headers=world.h["lead"])
+    body = (await c.get(f"/api/v1/tasks/{task['id']}", headers=world.h["lead"])).json()
+    assert body["documents"] == [
+        {
+            "id": first["id"],
+            "file_name": "a.pdf",
+            "media_type": "application/pdf",
+            "size_bytes": len(PDF),
+            "record_id": None,
+        }
+    ]
+    listed = (await c.get("/api/v1/tasks", headers=world.h["lead"])).json()["items"]
+    assert "documents" not in listed[0]  # single reads only
+    assert (await world.act(task, "lead", "start")).status_code == 200
+    r = await world.act(task, "lead", "submit", result="Xong", evidence_ids=[second["id"]])
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "evidence_ids"
+    r = await world.act(task, "lead", "submit", result="Xong", evidence_ids=[first["id"]])
+    assert r.status_code == 200, r.text
+    history = (await c.get(f"/api/v1/tasks/{task['id']}/history", headers=world.h["lead"])).json()[
+        "items"
+    ]
+    assert history[-1]["changes"]["evidence_ids"]["new"] == [first["id"]]
