@@ -111,5 +111,7 @@ async def load(
         "document_number": None,
         "document_date": None,
     }
-    await attachments.create(conn, loader, "task", task_id, report_id, [workbook])
+    await attachments.create(
+        conn, loader, "task", task_id, ("progress_report", report_id), [workbook]
+    )
     return 2

@@ -13,7 +13,7 @@ from app.models.common import utcnow
 
 # The resources a document is attached to, and the records of a task it may belong to.
 ATTACHED_TO = ("directive", "task", "proposal", "budget_request")
-RECORDS = ("progress_report",)
+RECORDS = ("progress_report", "extension_request", "disbursement", "deadline_extension")
 
 
 class AttachedFile(SQLModel, table=True):
@@ -24,7 +24,9 @@ class AttachedFile(SQLModel, table=True):
             name="resource_type",
         ),
         CheckConstraint(
-            "record_type IS NULL OR record_type = 'progress_report'", name="record_type"
+            "record_type IS NULL OR record_type IN ('progress_report','extension_request',"
+            "'disbursement','deadline_extension')",
+            name="record_type",
         ),
         CheckConstraint("sha256 ~ '^[0-9a-f]{64}$'", name="sha256"),
         CheckConstraint("size_bytes > 0", name="size_positive"),

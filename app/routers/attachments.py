@@ -89,7 +89,7 @@ async def _upload(
     caller: Caller,
     resource_type: str,
     resource_id: uuid.UUID,
-    record_id: uuid.UUID | None,
+    record: tuple[str, uuid.UUID] | None,
     key: str | None,
 ) -> Response:
     """Check the right first (no bytes are taken for a refused request), stream the files to
@@ -99,7 +99,7 @@ async def _upload(
     if key is not None:
         idempotency.check_key(key)
     async with engine.connect() as conn:
-        await attachments.parent(conn, caller, resource_type, resource_id, record_id, attach=True)
+        await attachments.parent(conn, caller, resource_type, resource_id, record, attach=True)
     form = await uploads.read_form(request, state.file_store, state.settings.max_upload_bytes)
     described = attachments.describe(form)
     async with engine.begin() as conn:
@@ -112,7 +112,7 @@ async def _upload(
                 media = headers.pop("content-type", "application/json")
                 return Response(stored.body, stored.status_code, headers=headers, media_type=media)
         items = await attachments.create(
-            conn, caller, resource_type, resource_id, record_id, described
+            conn, caller, resource_type, resource_id, record, described
         )
         response = json_response({"items": items}, 201)
         if key is not None:
@@ -185,49 +185,72 @@ for _segment, _resource in SEGMENTS.items():
     _resource_routes(_segment, _resource)
 
 
-async def upload_to_report(
-    request: Request,
-    task_id: uuid.UUID,
-    report_id: uuid.UUID,
-    caller: CurrentCaller,
-    idempotency_key: IdempotencyKey = None,
-) -> Response:
-    """A report's files (its evidence): attached to the task, naming the report."""
-    return await _upload(request, caller, "task", task_id, report_id, idempotency_key)
+# A resource's records that take documents: (path segment of the resource, of the record).
+RECORD_PATHS = {
+    "progress_report": ("tasks", "progress-reports"),
+    "extension_request": ("tasks", "extension-requests"),
+    "disbursement": ("budget-requests", "disbursements"),
+    "deadline_extension": ("budget-requests", "deadline-extensions"),
+}
 
 
-setattr(upload_to_report, IDEMPOTENT, True)  # handled by _upload, from the stored contents
-router.add_api_route(
-    "/tasks/{task_id}/progress-reports/{report_id}/attachments",
-    upload_to_report,
-    methods=["POST"],
-    name="upload-progress-report",
-    summary="Attach documents to a progress report",
-    status_code=201,
-    response_model=AttachedFileList,
-    responses=problems(404, 413, 415),
-    openapi_extra=UPLOAD_BODY,
-)
+def _record_routes(record_type: str) -> None:
+    resource_type = attachments.RECORDS[record_type][0]
+    segment, records = RECORD_PATHS[record_type]
+    noun = record_type.replace("_", " ")
+    op = record_type.replace("_", "-")
+
+    async def upload(
+        request: Request,
+        resource_id: uuid.UUID,
+        record_id: uuid.UUID,
+        caller: CurrentCaller,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response:
+        record = (record_type, record_id)
+        return await _upload(request, caller, resource_type, resource_id, record, idempotency_key)
+
+    async def list_(
+        request: Request,
+        resource_id: uuid.UUID,
+        record_id: uuid.UUID,
+        caller: CurrentCaller,
+        conn: ReadConn,
+        params: Listing,
+    ) -> Response:
+        record = (record_type, record_id)
+        page = await attachments.list_for(conn, caller, resource_type, resource_id, params, record)
+        return rows_page_response(request, page)
+
+    _name(
+        upload, f"upload_{record_type}", f"Attach documents to a {noun} (listed with its parent's)."
+    )
+    _name(list_, f"list_{record_type}", f"The documents of a {noun}.")
+    path = f"/{segment}/{{resource_id}}/{records}/{{record_id}}/attachments"
+    router.add_api_route(
+        path,
+        upload,
+        methods=["POST"],
+        name=f"upload-{op}",
+        summary=f"Attach documents to a {noun}",
+        status_code=201,
+        response_model=AttachedFileList,
+        responses=problems(404, 413, 415),
+        openapi_extra=UPLOAD_BODY,
+    )
+    router.add_api_route(
+        path,
+        list_,
+        methods=["GET"],
+        name=f"list-{op}",
+        summary=f"Documents of a {noun}",
+        response_model=AttachedFileList,
+        responses=problems(404),
+    )
 
 
-@router.get(
-    "/tasks/{task_id}/progress-reports/{report_id}/attachments",
-    name="list-progress-report",
-    summary="Documents of a progress report",
-    response_model=AttachedFileList,
-    responses=problems(404),
-)
-async def list_report_attachments(
-    request: Request,
-    task_id: uuid.UUID,
-    report_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: ReadConn,
-    params: Listing,
-) -> Response:
-    """The files of one progress report."""
-    page = await attachments.list_for(conn, caller, "task", task_id, params, report_id)
-    return rows_page_response(request, page)
+for _record in RECORD_PATHS:
+    _record_routes(_record)
 
 
 @router.get(

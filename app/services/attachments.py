@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app import permissions
@@ -27,8 +27,9 @@ from app.kernel.filters import shaped_page
 from app.kernel.listing import ListParams, Page
 from app.kernel.precondition import Precondition
 from app.models.attachments import ATTACHMENTS
+from app.models.budget_requests import DEADLINE_EXTENSIONS, DISBURSEMENTS
 from app.models.common import utcnow
-from app.models.task_activity import PROGRESS_REPORTS
+from app.models.task_activity import EXTENSION_REQUESTS, PROGRESS_REPORTS
 from app.services import budget_requests, directives, proposals, tasks
 from app.storage import FileStore
 from app.text import TextError, check_single_line, clean_text
@@ -63,27 +64,41 @@ PARENTS: dict[str, Loader] = {
 }
 
 
+# The records of a resource a document may belong to: record type → (resource type, table,
+# the record's column naming the resource).
+RECORDS: dict[str, tuple[str, Table, str]] = {
+    "progress_report": ("task", PROGRESS_REPORTS, "task_id"),
+    "extension_request": ("task", EXTENSION_REQUESTS, "task_id"),
+    "disbursement": ("budget_request", DISBURSEMENTS, "budget_request_id"),
+    "deadline_extension": ("budget_request", DEADLINE_EXTENSIONS, "budget_request_id"),
+}
+
+
 async def parent(
     conn: Reader,
     caller: Caller,
     resource_type: str,
     resource_id: uuid.UUID,
-    record_id: uuid.UUID | None = None,
+    record: tuple[str, uuid.UUID] | None = None,
     *,
     attach: bool = False,
 ) -> Row[Any]:
     """The resource as the caller sees it (404), and — to attach or remove — the right to (403);
-    a progress report must be the task's."""
+    a record (a progress report, a disbursement …) must be the resource's."""
     row = await PARENTS[resource_type](conn, caller, resource_id)
     if attach:
         permissions.require(caller, resource_type, "attach", row)
-    if record_id is not None:
-        p = PROGRESS_REPORTS.c
+    if record is not None:
+        record_type, record_id = record
+        _, table, column = RECORDS[record_type]
         found = (
-            await conn.execute(select(p.id).where(p.id == record_id, p.task_id == resource_id))
+            await conn.execute(
+                select(table.c.id).where(table.c.id == record_id, table.c[column] == resource_id)
+            )
         ).first()
         if found is None:
-            raise NotFound(f"No progress report with id {record_id} on this task.")
+            noun, owner = record_type.replace("_", " "), resource_type.replace("_", " ")
+            raise NotFound(f"No {noun} with id {record_id} on this {owner}.")
     return row
 
 
@@ -135,20 +150,20 @@ async def create(
     caller: Caller,
     resource_type: str,
     resource_id: uuid.UUID,
-    record_id: uuid.UUID | None,
+    record: tuple[str, uuid.UUID] | None,
     described: list[dict[str, Any]],
 ) -> list[dict[str, Any]]:
     """The rows of the stored files, and one history entry each, in the caller's transaction
     (the contents are durable before this runs)."""
-    await parent(conn, caller, resource_type, resource_id, record_id, attach=True)
+    await parent(conn, caller, resource_type, resource_id, record, attach=True)
     now = utcnow()
     rows = [
         {
             "id": uuid7(),
             "resource_type": resource_type,
             "resource_id": resource_id,
-            "record_type": "progress_report" if record_id else None,
-            "record_id": record_id,
+            "record_type": record[0] if record else None,
+            "record_id": record[1] if record else None,
             **values,
             "uploaded_by_id": caller.key_id,
             "uploaded_by_name": caller.name,
@@ -175,7 +190,7 @@ def _changes(row: Any, side: str) -> dict[str, dict[str, Any]]:
         "size_bytes": row.size_bytes,
     }
     if row.record_id is not None:
-        shown["progress_report_id"] = str(row.record_id)
+        shown[f"{row.record_type}_id"] = str(row.record_id)
     other = "old" if side == "new" else "new"
     return {k: {side: v, other: None} for k, v in shown.items()}
 
@@ -209,9 +224,10 @@ async def list_for(
     resource_type: str,
     resource_id: uuid.UUID,
     params: ListParams,
-    record_id: uuid.UUID | None = None,
+    record: tuple[str, uuid.UUID] | None = None,
 ) -> Page:
-    await parent(conn, caller, resource_type, resource_id, record_id)
+    await parent(conn, caller, resource_type, resource_id, record)
+    record_id = None if record is None else record[1]
     return await shaped_page(
         conn,
         caller,

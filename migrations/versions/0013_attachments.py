@@ -43,7 +43,8 @@ def upgrade() -> None:
             name=op.f('ck_attachments_resource_type'),
         ),
         sa.CheckConstraint(
-            "record_type IS NULL OR record_type = 'progress_report'",
+            "record_type IS NULL OR record_type IN ('progress_report','extension_request',"
+            "'disbursement','deadline_extension')",
             name=op.f('ck_attachments_record_type'),
         ),
         sa.CheckConstraint("sha256 ~ '^[0-9a-f]{64}$'", name=op.f('ck_attachments_sha256')),

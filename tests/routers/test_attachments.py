@@ -406,3 +406,62 @@ async def test_the_task_lists_its_documents_and_a_completion_cites_them(
         "items"
     ]
     assert history[-1]["changes"]["evidence_ids"]["new"] == [first["id"]]
+
+
+async def test_records_of_a_task_and_a_budget_request(world: World) -> None:
+    """An extension request's and a disbursement's documents: attached to the record, listed
+    with it and with its resource; a record of another resource is a 404."""
+    from tests.test_permissions import APPROVED
+
+    c = world.client
+    task = await world.task(due_date="2099-12-31")
+    asked = await c.post(
+        f"/api/v1/tasks/{task['id']}/extension-requests",
+        json={"proposed_due_date": "2100-03-31", "reason": "Chờ vốn"},
+        headers=world.h["lead"],
+    )
+    assert asked.status_code == 201, asked.text
+    url = f"/api/v1/tasks/{task['id']}/extension-requests/{asked.json()['id']}/attachments"
+    r = await upload(c, url, world.h["lead"], [("cong-van-xin-gia-han.pdf", PDF)])
+    assert r.status_code == 201, r.text
+    assert r.json()["items"][0]["record_type"] == "extension_request"
+    request = (
+        await c.post(
+            "/api/v1/budget-requests",
+            json={
+                "title": "Kinh phí",
+                "requesting_agency_id": world.lead["id"],
+                "expenditure_type": "recurrent",
+                "purpose": "training",
+                "funding_source": "provincial",
+                "fiscal_year": 2099,
+                "amount_requested_vnd": 100,
+            },
+            headers=world.h["admin"],
+        )
+    ).json()
+    for action, fields in APPROVED:
+        moved = await c.post(
+            f"/api/v1/budget-requests/{request['id']}/transitions",
+            json={"action": action, **fields},
+            headers=world.h["admin"],
+        )
+        assert moved.status_code == 200, moved.text
+    paid = await c.post(
+        f"/api/v1/budget-requests/{request['id']}/disbursements",
+        json={"amount_vnd": 50},
+        headers=world.h["finance"],
+    )
+    assert paid.status_code == 201, paid.text
+    url = f"/api/v1/budget-requests/{request['id']}/disbursements/{paid.json()['id']}/attachments"
+    r = await upload(c, url, world.h["finance"], [("uy-nhiem-chi.pdf", PDF)])
+    assert r.status_code == 201, r.text
+    listed = (await c.get(url, headers=world.h["lead"])).json()["items"]
+    assert [i["record_type"] for i in listed] == ["disbursement"]
+    everything = (
+        await c.get(f"/api/v1/budget-requests/{request['id']}/attachments", headers=world.h["lead"])
+    ).json()["items"]
+    assert len(everything) == 1
+    wrong = f"/api/v1/budget-requests/{request['id']}/disbursements/{task['id']}/attachments"
+    assert (await upload(c, wrong, world.h["finance"], [("x.pdf", PDF)])).status_code == 404
+    assert (await c.get(url, headers=world.h["other"])).status_code == 404
