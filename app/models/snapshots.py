@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import ConfigDict
-from sqlalchemy import Column, DateTime, Index, Table
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Column, DateTime, Index, Table, Uuid, text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
 from app.enums import PeriodMode, TaskGroupBy, Timeliness
@@ -34,6 +34,10 @@ class ReportSnapshot(SQLModel, table=True):
     figures: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
     note: str | None = None
     supersedes_id: uuid.UUID | None = Field(default=None, foreign_key="report_snapshots.id")
+    attachment_ids: list[uuid.UUID] = Field(
+        default_factory=list,
+        sa_column=Column(ARRAY(Uuid()), nullable=False, server_default=text("'{}'")),
+    )
     created_by_id: uuid.UUID | None = None
     created_by_name: str | None = Field(default=None, max_length=300)
     created_at: datetime = Field(
@@ -73,6 +77,12 @@ class SnapshotCreate(SnapshotParams):
     supersedes_id: uuid.UUID | None = Field(
         default=None, description="The snapshot this one replaces."
     )
+    attachment_ids: list[uuid.UUID] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Documents the frozen report cites (the signed report, the minutes), "
+        "attached to any resource the caller sees.",
+    )
 
 
 class SnapshotRead(SQLModel):
@@ -83,6 +93,7 @@ class SnapshotRead(SQLModel):
     note: str | None
     supersedes_id: uuid.UUID | None
     superseded_by_id: uuid.UUID | None
+    attachment_ids: list[uuid.UUID]
     created_by_id: uuid.UUID | None
     created_by_name: str | None
     created_at: datetime

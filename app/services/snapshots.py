@@ -23,7 +23,7 @@ from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
 from app.models.common import utcnow
 from app.models.history import HISTORY
 from app.models.snapshots import REPORT_SNAPSHOTS, SnapshotCreate
-from app.services import reports
+from app.services import attachments, reports
 
 RESOURCE = "report_snapshot"
 s = REPORT_SNAPSHOTS.c
@@ -34,6 +34,7 @@ COLUMNS = (
     s.report,
     s.note,
     s.supersedes_id,
+    s.attachment_ids,
     s.created_by_id,
     s.created_by_name,
     s.created_at,
@@ -66,7 +67,9 @@ async def freeze(
     tz: Any,
 ) -> dict[str, Any]:
     permissions.require(caller, "report", "snapshot")
-    params = history.jsonable(data.model_dump(by_alias=True, exclude={"note", "supersedes_id"}))
+    params = history.jsonable(
+        data.model_dump(by_alias=True, exclude={"note", "supersedes_id", "attachment_ids"})
+    )
     # Kept as asked: without `as_of`, a recomputation (the drift) judges on its own day — the
     # period's last day, or today while the period runs. The frozen report says the day it
     # was judged on (`report.as_of`).
@@ -79,6 +82,12 @@ async def freeze(
             raise field_error(
                 "supersedes_id", f"no report snapshot with id {data.supersedes_id}"
             ) from exc
+    cited = list(dict.fromkeys(data.attachment_ids))
+    for attachment_id in cited:
+        try:  # each a document the caller sees, not removed
+            await attachments.get(conn, caller, attachment_id)
+        except NotFound as exc:
+            raise field_error("attachment_ids", f"no document with id {attachment_id}") from exc
     row_id = uuid7()
     try:
         await conn.execute(
@@ -90,6 +99,7 @@ async def freeze(
                 figures=history.jsonable(await reports.task_figures(conn, caller, q)),
                 note=data.note,
                 supersedes_id=data.supersedes_id,
+                attachment_ids=cited,
                 created_by_id=caller.key_id,
                 created_by_name=caller.name,
                 created_at=utcnow(),
@@ -100,6 +110,8 @@ async def freeze(
             "That snapshot is already superseded; supersede its successor.", field="supersedes_id"
         ) from exc
     frozen = {"params": params, "supersedes_id": data.supersedes_id}
+    if cited:
+        frozen["attachment_ids"] = cited
     await history.record(
         conn, caller, RESOURCE, row_id, "created", history.diff({}, frozen), data.note
     )

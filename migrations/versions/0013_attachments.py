@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = '0013'
 down_revision: str | None = '0012'
@@ -57,7 +58,12 @@ def upgrade() -> None:
     op.create_index('ix_attachments_record', 'attachments', ['record_id'],
                     postgresql_where=sa.text('record_id IS NOT NULL'))
     op.create_index('ix_attachments_sha256', 'attachments', ['sha256'])
+    # A frozen report may cite its documents (the signed report, the minutes).
+    op.add_column('report_snapshots', sa.Column(
+        'attachment_ids', postgresql.ARRAY(sa.Uuid()), nullable=False,
+        server_default=sa.text("'{}'")))
 
 
 def downgrade() -> None:
+    op.drop_column('report_snapshots', 'attachment_ids')
     op.drop_table('attachments')

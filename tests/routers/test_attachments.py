@@ -465,3 +465,39 @@ async def test_records_of_a_task_and_a_budget_request(world: World) -> None:
     wrong = f"/api/v1/budget-requests/{request['id']}/disbursements/{task['id']}/attachments"
     assert (await upload(c, wrong, world.h["finance"], [("x.pdf", PDF)])).status_code == 404
     assert (await c.get(url, headers=world.h["other"])).status_code == 404
+
+
+async def test_a_frozen_report_cites_its_documents(world: World) -> None:
+    c = world.client
+    directive = (
+        await c.post(
+            "/api/v1/directives",
+            json={"kind": "plan", "title": "Kế hoạch", "issuer_agency_id": world.lead["id"]},
+            headers=world.h["office"],
+        )
+    ).json()
+    url = f"/api/v1/directives/{directive['id']}/attachments"
+    signed = (await upload(c, url, world.h["office"], [("bao-cao-da-ky.pdf", PDF)])).json()
+    cited = signed["items"][0]["id"]
+    r = await c.post(
+        "/api/v1/reports/snapshots",
+        json={
+            "kind": "tasks",
+            "group_by": "lead_agency",
+            "period": "2023",
+            "attachment_ids": [cited],
+        },
+        headers=world.h["office"],
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["attachment_ids"] == [cited]
+    again = (
+        await c.get(f"/api/v1/reports/snapshots/{r.json()['id']}", headers=world.h["viewer"])
+    ).json()
+    assert again["attachment_ids"] == [cited]
+    r = await c.post(
+        "/api/v1/reports/snapshots",
+        json={"kind": "tasks", "period": "2023", "attachment_ids": [directive["id"]]},
+        headers=world.h["office"],
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "attachment_ids"
