@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.enums import AgencyStatus, Role
@@ -327,9 +327,14 @@ async def _agency_by_code(request: Request, code: str) -> uuid.UUID | None:
     async with request.app.state.read_engine.connect() as conn:
         row = (
             await conn.execute(
-                select(a.id).where(
-                    a.code == code, a.status == AgencyStatus.active, a.deleted_at.is_(None)
+                select(a.id)
+                .where(
+                    or_(a.code == code, a.former_codes.contains([code])),
+                    a.status == AgencyStatus.active,
+                    a.deleted_at.is_(None),
                 )
+                .order_by((a.code == code).desc())
+                .limit(1)
             )
         ).first()
     return None if row is None else row.id

@@ -3,6 +3,7 @@ walked through HTTP — allowed roles succeed, the others get 403."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -382,7 +383,7 @@ def recipes() -> dict[tuple[str, str], Recipe]:
         h,
         "/agencies",
         {
-            "code": f"P{id(h) % 10**8}",
+            "code": f"P{uuid.uuid4().hex[:8]}",
             "name": "Phòng",
             "kind": "division",
             "parent_id": s.w.lead["id"],
@@ -392,7 +393,7 @@ def recipes() -> dict[tuple[str, str], Recipe]:
         s.post(
             "/agencies",
             {
-                "code": f"Q{id(h) % 10**8}",
+                "code": f"Q{uuid.uuid4().hex[:8]}",
                 "name": "Phòng",
                 "kind": "division",
                 "parent_id": s.w.lead["id"],

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import String, bindparam, select
+from sqlalchemy import Text, bindparam, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.errors import field_error
@@ -21,8 +21,11 @@ from app.models.agencies import AGENCIES
 from app.models.common import AgencyCode
 
 _a = AGENCIES.c
-_BY_CODE = select(_a.code, _a.id).where(
-    _a.code == bindparam("codes", type_=ARRAY(String())).any_(), _a.deleted_at.is_(None)
+_CODES = bindparam("codes", type_=ARRAY(Text()))
+# An agency by its code, or by a code it was known by (a merged province's agencies keep their
+# old codes as aliases); the current code wins.
+_BY_CODE = select(_a.code, _a.former_codes, _a.id).where(
+    or_(_a.code == _CODES.any_(), _a.former_codes.overlap(_CODES)), _a.deleted_at.is_(None)
 )
 Slot = tuple[Any, Any, str]  # (container, key or index, field name for the error)
 
@@ -54,7 +57,11 @@ async def resolve(conn: Any, values: dict[str, Any]) -> None:
         return
     codes = sorted({str(_get(slot)) for slot in found})
     rows = (await conn.execute(_BY_CODE, {"codes": codes})).all()
-    ids: dict[str, uuid.UUID] = {r.code: r.id for r in rows}
+    ids: dict[str, uuid.UUID] = {}
+    for r in rows:
+        for former in r.former_codes or ():
+            ids.setdefault(former, r.id)
+    ids.update({r.code: r.id for r in rows})
     for slot in found:
         code = str(_get(slot))
         if code not in ids:

@@ -180,9 +180,11 @@ async def agency_succession(
     conn: WriteConn,
     data: SuccessionCreate,
     if_match: IfMatch = ABSENT,
+    dry_run: Annotated[bool, Query(description="Change nothing; answer what would move.")] = False,
 ) -> Response:
-    """The agency becomes inactive; its open tasks (lead and cooperating) move to the successor."""
-
-    body = await succession.succeed(conn, caller, agency_id, data, if_match)
-    request.app.state.key_cache.evict_agency(agency_id)
+    """The agency becomes inactive; its open tasks (lead and cooperating), its proposals and
+    budget requests in flight and its child units move to its successors, each its share."""
+    body = await succession.succeed(conn, caller, agency_id, data, if_match, dry_run=dry_run)
+    if not dry_run:
+        request.app.state.key_cache.evict_agency(agency_id)
     return json_response(body)

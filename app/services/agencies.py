@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, Uuid, any_, bindparam, func, literal, select, update
+from sqlalchemy import Row, Text, Uuid, any_, bindparam, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -53,6 +53,31 @@ def to_body(caller: Caller, row: Any) -> dict[str, Any]:
     return body
 
 
+async def _check_codes(
+    conn: AsyncConnection, code: str | None, former: list[str], self_id: uuid.UUID | None = None
+) -> None:
+    """A code, current or former, names one agency: a former code may not be another
+    agency's code or former code, nor a new code another's former code (409)."""
+    codes = [*former, *([code] if code else [])]
+    if not codes:
+        return
+    olds = bindparam("former", value=list(former), type_=ARRAY(Text()))
+    every = bindparam("codes", value=codes, type_=ARRAY(Text()))
+    clash = (
+        await conn.execute(
+            select(t.code).where(
+                or_(t.code == any_(olds), t.former_codes.overlap(every)),
+                t.id != (self_id or uuid.UUID(int=0)),
+            )
+        )
+    ).first()
+    if clash is not None:
+        raise Conflict(
+            f"A code among {', '.join(codes)} already names agency {clash.code}.",
+            field="former_codes",
+        )
+
+
 def _check_dates(values: dict[str, Any]) -> None:
     start, end = values.get("valid_from"), values.get("valid_to")
     if start and end and end < start:
@@ -88,6 +113,7 @@ async def create(
         permissions.require(caller, RESOURCE, "create")
     values = data.model_dump()
     _check_dates(values)
+    await _check_codes(conn, data.code, data.former_codes)
     await hierarchy.check_parent(conn, AGENCIES, "agency", data.parent_id)
     now = utcnow()
     fixed = {} if agency_id is None else {"id": agency_id}
@@ -136,6 +162,9 @@ async def update_(
     ):
         raise field_error("parent_id", "a division belongs to an agency: give its parent_id")
     if_match.check(row.version)
+    if "former_codes" in fields:
+        fields["former_codes"] = list(dict.fromkeys(fields["former_codes"] or []))
+        await _check_codes(conn, None, fields["former_codes"], agency_id)
     current = dict(row._mapping)
     merged = {**current, **fields}
     _check_dates(merged)

@@ -12,24 +12,28 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, literal, select, update
+from sqlalchemy import and_, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.elements import ColumnElement
 
 from app import permissions
 from app.auth import Caller
-from app.enums import AgencyStatus
+from app.enums import AgencyStatus, BudgetStatus, ProposalStatus
 from app.errors import Conflict, field_error
 from app.kernel import history
 from app.kernel.precondition import Precondition
-from app.models.agencies import AGENCIES, SuccessionCreate
+from app.models.agencies import AGENCIES, SuccessionCreate, SuccessorShare
+from app.models.budget_requests import BUDGET_REQUESTS
 from app.models.common import utcnow
+from app.models.proposals import PROPOSALS
 from app.models.tasks import TASKS
 from app.services import agencies
 from app.services.timeliness import OPEN_STATUSES
 
 t = TASKS.c
 a = AGENCIES.c
+# Answered or closed: what stays with the agency that had it.
+PROPOSAL_DONE = (ProposalStatus.resolved, ProposalStatus.withdrawn)
+BUDGET_DONE = (BudgetStatus.approved, BudgetStatus.rejected, BudgetStatus.closed)
 
 
 async def succeed(
@@ -38,44 +42,210 @@ async def succeed(
     agency_id: uuid.UUID,
     data: SuccessionCreate,
     if_match: Precondition,
+    *,
+    dry_run: bool = False,
 ) -> dict[str, Any]:
-    """The agency becomes merged or dissolved; its open tasks, led and cooperated on, move to
-    the successor — all in this transaction, each move in history."""
+    """The agency becomes merged or dissolved; its open tasks, led and cooperated on, its
+    proposals and budget requests in flight and its child units move to its successors, each
+    its share — all in this transaction, each move in history. A dry run does the same inside
+    a savepoint it rolls back: what it answers is what would move."""
     permissions.require(caller, "agency", "succession")
-    row = await _check(conn, agency_id, data, if_match)
+    shares = data.shares()
+    row = await _check(conn, agency_id, data, shares, if_match)
+    if not dry_run:
+        return await _succeed(conn, caller, agency_id, data, shares, row)
+    savepoint = await conn.begin_nested()
+    try:
+        result = await _succeed(conn, caller, agency_id, data, shares, row)
+    finally:
+        await savepoint.rollback()
+    result["agency"] = await agencies.get(conn, caller, agency_id)
+    return {**result, "dry_run": True}
+
+
+async def _succeed(
+    conn: AsyncConnection,
+    caller: Caller,
+    agency_id: uuid.UUID,
+    data: SuccessionCreate,
+    shares: list[SuccessorShare],
+    row: Any,
+) -> dict[str, Any]:
     comment = f"Agency succession ({data.status.value}) effective {data.effective_on}"
-    move = _Move(conn, caller, agency_id, data.successor_id, comment, utcnow())
-    led = await move.lead()
-    cooperating = await move.cooperating()
+    rest = next(s.successor_id for s in shares if s.rest)
+    now = utcnow()
+    chosen = await _choose(conn, agency_id, shares)
+    moves: list[dict[str, Any]] = []
+    for share in shares:
+        move = _Move(conn, caller, agency_id, share.successor_id, comment, now)
+        ids = chosen[share.successor_id]
+        moves.append(
+            {
+                "successor_id": share.successor_id,
+                "moved_lead": await move.lead(ids["lead"]),
+                "moved_cooperating": await move.cooperating(ids["cooperating"]),
+                "task_ids": ids["lead"],
+            }
+        )
+    in_flight = await _in_flight(conn, caller, agency_id, rest, comment)
+    parent = data.children_successor_id or rest
+    reparented = await _reparent(conn, caller, agency_id, parent, comment)
     values = {
         "status": data.status.value,
-        "successor_id": data.successor_id,
+        "successor_id": rest,
         "valid_to": data.effective_on - timedelta(days=1),
     }
+    led = sum(m["moved_lead"] for m in moves)
+    cooperating = sum(m["moved_cooperating"] for m in moves)
     changes = history.diff(dict(row._mapping), values)
-    changes["moved"] = {"old": None, "new": {"lead": led, "cooperating": cooperating}}
+    by_successor = {str(m["successor_id"]): m["moved_lead"] for m in moves}
+    moved = {"lead": led, "cooperating": cooperating, "successors": by_successor}
+    changes["moved"] = {"old": None, "new": {**moved, **in_flight, "reparented": len(reparented)}}
     await conn.execute(
         update(AGENCIES)
         .where(a.id == agency_id)
-        .values(**values, version=a.version + 1, updated_at=move.now)
+        .values(**values, version=a.version + 1, updated_at=now)
     )
     await history.record(conn, caller, agencies.RESOURCE, agency_id, "succession", changes, comment)
     body = await agencies.get(conn, caller, agency_id)
-    return {"agency": body, "moved_lead": led, "moved_cooperating": cooperating}
+    return {
+        "agency": body,
+        "dry_run": False,
+        "moved_lead": led,
+        "moved_cooperating": cooperating,
+        "successors": moves,
+        **in_flight,
+        "reparented": reparented,
+    }
 
 
 async def _check(
-    conn: AsyncConnection, agency_id: uuid.UUID, data: SuccessionCreate, if_match: Precondition
+    conn: AsyncConnection,
+    agency_id: uuid.UUID,
+    data: SuccessionCreate,
+    shares: list[SuccessorShare],
+    if_match: Precondition,
 ) -> Any:
+    if (data.successor_id is None) == (data.successors is None):
+        raise field_error("successors", "give either successor_id or successors")
     row = await agencies._load(conn, agency_id, lock=True, include_deleted=False)
     if_match.check(row.version)
     if row.status != AgencyStatus.active:
         raise Conflict(f"The agency is already {row.status}.")
-    if data.successor_id == agency_id:
-        raise field_error("successor_id", "an agency cannot succeed itself")
-    if not await agencies.exists_active(conn, data.successor_id):
-        raise field_error("successor_id", f"no active agency with id {data.successor_id}")
+    field = "successor_id" if data.successor_id is not None else "successors"
+    named = [s.successor_id for s in shares]
+    if len(set(named)) != len(named):
+        raise field_error(field, "a successor is named twice")
+    if sum(s.rest for s in shares) != 1:
+        raise field_error(field, "exactly one successor takes the rest (rest: true)")
+    for share in shares:
+        if not (share.rest or share.task_ids or share.fields or share.pillars):
+            raise field_error(
+                field, "each successor takes listed tasks, fields, pillars or the rest"
+            )
+    wanted = [*named]
+    if data.children_successor_id is not None:
+        if data.children_successor_id not in named:
+            raise field_error("children_successor_id", "must be one of the successors")
+    if agency_id in wanted:
+        raise field_error(field, "an agency cannot succeed itself")
+    for successor in wanted:
+        if not await agencies.exists_active(conn, successor):
+            raise field_error(field, f"no active agency with id {successor}")
     return row
+
+
+async def _choose(
+    conn: AsyncConnection, agency_id: uuid.UUID, shares: list[SuccessorShare]
+) -> dict[uuid.UUID, dict[str, list[uuid.UUID]]]:
+    """Which successor each open task goes to: the share listing it, else the first whose
+    fields hold its field, else whose pillars hold its pillar, else the rest."""
+    rows = (
+        await conn.execute(
+            select(t.id, t.field, t.pillar, t.lead_agency_id)
+            .where(
+                and_(t.status.in_(OPEN_STATUSES), t.deleted_at.is_(None)),
+                or_(t.lead_agency_id == agency_id, t.cooperating_agency_ids.contains([agency_id])),
+            )
+            .order_by(t.id)
+            .with_for_update()
+        )
+    ).all()
+    rest = next(s.successor_id for s in shares if s.rest)
+    chosen: dict[uuid.UUID, dict[str, list[uuid.UUID]]] = {
+        s.successor_id: {"lead": [], "cooperating": []} for s in shares
+    }
+    for task in rows:
+        successor = (
+            next((s.successor_id for s in shares if task.id in s.task_ids), None)
+            or next((s.successor_id for s in shares if task.field in s.fields), None)
+            or next((s.successor_id for s in shares if task.pillar in s.pillars), None)
+            or rest
+        )
+        role = "lead" if task.lead_agency_id == agency_id else "cooperating"
+        chosen[successor][role].append(task.id)
+    return chosen
+
+
+async def _in_flight(
+    conn: AsyncConnection, caller: Caller, agency_id: uuid.UUID, rest: uuid.UUID, comment: str
+) -> dict[str, int]:
+    """Proposals and budget requests not yet answered go to the successor that takes the rest."""
+    moved = {}
+    for resource, table, column, done, key in (
+        ("proposal", PROPOSALS, "submitting_agency_id", PROPOSAL_DONE, "moved_proposals"),
+        (
+            "budget_request",
+            BUDGET_REQUESTS,
+            "requesting_agency_id",
+            BUDGET_DONE,
+            "moved_budget_requests",
+        ),
+    ):
+        c = table.c
+        ids = (
+            (
+                await conn.execute(
+                    update(table)
+                    .where(c[column] == agency_id, c.status.not_in(done), c.deleted_at.is_(None))
+                    .values({column: rest, "version": c.version + 1, "updated_at": utcnow()})
+                    .returning(c.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        change = {column: {"old": str(agency_id), "new": str(rest)}}
+        await history.record_many(
+            conn, caller, resource, [(i, "updated", change, comment) for i in ids]
+        )
+        moved[key] = len(ids)
+    return moved
+
+
+async def _reparent(
+    conn: AsyncConnection, caller: Caller, agency_id: uuid.UUID, parent: uuid.UUID, comment: str
+) -> list[uuid.UUID]:
+    """The agency's child units (divisions, centres) move under the successor."""
+    ids = list(
+        (
+            await conn.execute(
+                update(AGENCIES)
+                .where(
+                    a.parent_id == agency_id,
+                    a.deleted_at.is_(None),
+                    a.status == AgencyStatus.active,
+                )
+                .values(parent_id=parent, version=a.version + 1, updated_at=utcnow())
+                .returning(a.id)
+            )
+        ).scalars()
+    )
+    change = {"parent_id": {"old": str(agency_id), "new": str(parent)}}
+    await history.record_many(
+        conn, caller, agencies.RESOURCE, [(i, "updated", change, comment) for i in ids]
+    )
+    return ids
 
 
 @dataclass(frozen=True)
@@ -87,16 +257,14 @@ class _Move:
     comment: str
     now: datetime
 
-    @property
-    def open_tasks(self) -> ColumnElement[bool]:
-        return and_(t.status.in_(OPEN_STATUSES), t.deleted_at.is_(None))
-
-    async def lead(self) -> int:
-        """Tasks the agency leads: the successor leads them (and no longer cooperates)."""
+    async def lead(self, ids: list[uuid.UUID]) -> int:
+        """Tasks the agency leads (`ids`): the successor leads them (and no longer cooperates)."""
+        if not ids:
+            return 0
         led = (
             await self.conn.execute(
                 update(TASKS)
-                .where(self.open_tasks, t.lead_agency_id == self.old)
+                .where(t.id.in_(ids), t.lead_agency_id == self.old)
                 .values(
                     lead_agency_id=self.new,
                     cooperating_agency_ids=func.array_remove(
@@ -114,12 +282,14 @@ class _Move:
         )
         return len(led)
 
-    async def cooperating(self) -> int:
-        """Tasks it cooperates on: the successor takes its place, once, and not as the lead."""
+    async def cooperating(self, ids: list[uuid.UUID]) -> int:
+        """Tasks it cooperates on (`ids`): the successor takes its place, once, not as lead."""
+        if not ids:
+            return 0
         rows = (
             await self.conn.execute(
                 select(t.id, t.lead_agency_id, t.cooperating_agency_ids)
-                .where(self.open_tasks, t.cooperating_agency_ids.contains([self.old]))
+                .where(t.id.in_(ids), t.cooperating_agency_ids.contains([self.old]))
                 .with_for_update()
             )
         ).all()
