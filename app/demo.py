@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app import demo_documents, demo_ids, demo_people
+from app import demo_answers, demo_documents, demo_ids, demo_people
 from app.auth import Caller
 from app.clock import FixedClock
 from app.config import get_settings
@@ -32,6 +32,7 @@ from app.demo_data import (
     MONEY,
     OFFICE,
     PLANNING,
+    PRESENTED,
     PROGRESS,
     PROPOSALS,
     PROVINCE,
@@ -174,11 +175,15 @@ async def _load_recommendations(
 ) -> tuple[int, int, int]:
     """The department's five recommendations as proposals raised at the session, the three
     that ask for money as budget requests, and the tasks that handle them."""
+    await _on(conn, date(2023, 2, 28))
     made = await _raise_proposals(conn, ids, directive_id)
-    task_count = await _assign_handling(conn, ids, made)
+    await _on(conn, date(2023, 3, 6))
+    handling = await _assign_handling(conn, ids, made)
+    await demo_answers.answer(conn, LOADER, made)
     budget = await _ask_for_money(conn, ids, made)
+    await demo_answers.work(conn, LOADER, handling, _on)
     await _decide_and_pay(conn, [b["id"] for b in budget])
-    return len(made), len(budget), task_count
+    return len(made), len(budget), len(handling)
 
 
 async def _raise_proposals(
@@ -193,7 +198,7 @@ async def _raise_proposals(
             ProposalCreate(
                 title=title,
                 category=category,
-                content=ILLUSTRATIVE,
+                content=PRESENTED,
                 submitting_agency_id=ids[ICT],
                 addressed_to_agency_id=ids[PROVINCE],
                 directive_id=directive_id,
@@ -217,9 +222,10 @@ async def _raise_proposals(
 
 async def _assign_handling(
     conn: AsyncConnection, ids: dict[str, Any], made: list[dict[str, Any]]
-) -> int:
+) -> list[Any]:
+    """The task handing each recommendation to the agencies concerned (their ids, in order)."""
     assigned = tasks.Day(date(2023, 3, 6), 3)
-    count = 0
+    handling = []
     for index, lead, coop, title in HANDLING:
         created = await proposals.create_tasks(
             conn,
@@ -240,8 +246,8 @@ async def _assign_handling(
             ],
             assigned,
         )
-        count += len(created)
-    return count
+        handling += [t["id"] for t in created]
+    return handling
 
 
 async def _ask_for_money(

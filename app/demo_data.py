@@ -128,6 +128,11 @@ luận, thời hạn của các nhiệm vụ và số tiền của các đề ng
 06/03/2023, các thời hạn, các số tiền, số quyết định và các đơn vị dự họp được điền để minh họa."""
 
 ILLUSTRATIVE = "Số tiền, số quyết định và thời hạn là giá trị minh họa (bài viết nguồn không nêu)."
+# Who put the recommendations to the committee, as the article says.
+PRESENTED = (
+    "Đồng chí Bùi Đức Nam, Giám đốc Sở Thông tin và Truyền thông đề xuất, kiến nghị với UBND "
+    "tỉnh tại buổi làm việc ngày 28/02/2023. " + ILLUSTRATIVE
+)
 DATA_CENTRE_PROJECT = (
     "Dự án Nâng cấp trung tâm tích hợp dữ liệu và số hoá tài liệu các cơ quan Nhà nước"
 )
@@ -232,6 +237,15 @@ INSTRUCTIONS: list[tuple[str, str, list[str], Pillar, str, date | None, Recurren
         "Chuyển đổi số",
         date(2023, 12, 31),
         Recurrence.none,
+    ),
+    (
+        "Hoàn thiện, phát triển môi trường số an toàn, tiện ích, phục vụ người dân",
+        ICT,
+        [],
+        Pillar.digital_society,
+        "Chuyển đổi số",
+        None,
+        Recurrence.ongoing,
     ),
     (
         "Tái cấu trúc, chuyển đổi hạ tầng công nghệ thông tin thành hạ tầng số ứng dụng điện toán đám mây",

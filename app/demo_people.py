@@ -1,7 +1,8 @@
 """The demo's people: the department's divisions, a few officials, a sub-task for a division and
 a comment thread (issue 17).
 
-The article names the Vice-Chairman who chaired the session and no one else: every other name,
+The article names the Vice-Chairman who chaired the session and the department's Director who
+presented its recommendations, and no one else: every other name,
 title, division and address below is illustrative, and each official's record says so.
 """
 
@@ -51,8 +52,9 @@ async def _open_task_of(conn: AsyncConnection, agency_id: Any) -> Any:
 
 
 def _people(ids: dict[str, Any], divisions: list[Any]) -> list[OfficialCreate]:
-    """The department's focal point and a division head, the office's follow-up officer, and
-    the Vice-Chairman who chaired the session (with his portfolio)."""
+    """The department's focal point and a division head, the office's follow-up officer, the
+    department's Director who presented its recommendations, and the Vice-Chairman who chaired
+    the session (with his portfolio) — the last two named by the article."""
     return [
         OfficialCreate(
             name=f"Trần Thị Hoa {ILLUSTRATIVE}",
@@ -74,6 +76,12 @@ def _people(ids: dict[str, Any], divisions: list[Any]) -> list[OfficialCreate]:
             title="Chuyên viên Văn phòng UBND tỉnh",
             agency_id=ids[OFFICE],
             email=f"theo-doi.vpubnd@{MAIL_DOMAIN}",
+        ),
+        OfficialCreate(
+            name="Bùi Đức Nam",
+            title="Giám đốc Sở Thông tin và Truyền thông",
+            agency_id=ids[ICT],
+            notify=NotifyMode.off,
         ),
         OfficialCreate(
             name="Nguyễn Văn Chương",
@@ -107,7 +115,7 @@ async def load(
         )
         divisions.append(body["id"])
     made = [await officials.create(conn, loader, p) for p in _people(ids, divisions)]
-    focal, head, tracker, _ = made
+    focal, head, tracker, _, _ = made
     sub = await subtasks.create_subtask(
         conn,
         loader,

@@ -21,7 +21,7 @@ async def test_demo_loads_the_province_once(
             "tasks": expected_tasks,
             "proposals": len(demo.PROPOSALS),
             "budget_requests": 3,
-            "officials": 4,
+            "officials": 5,
             "comments": 2,
         }
     nothing = dict.fromkeys(
@@ -97,7 +97,8 @@ async def test_demo_shows_the_working_session(
     assert "minh họa" in directive["content"]
     summary = directive["task_summary"]
     assert summary["assigned"] == len(demo.KEY_TASKS) + len(demo.INSTRUCTIONS) + len(demo.PROPOSALS)
-    assert (summary["completed_on_time"], summary["completed_late"]) == (1, 1)
+    # a key task on time and one late; two handling tasks done when their money was decided
+    assert (summary["completed_on_time"], summary["completed_late"]) == (3, 1)
     key = (
         await client.get(
             "/api/v1/tasks", params={"is_key_task": "true", "count": "true"}, headers=office
@@ -132,7 +133,10 @@ async def test_demo_links_the_recommendations_to_the_session(
             "/api/v1/proposals", params={"directive_id": directive["id"]}, headers=office
         )
     ).json()["items"]
-    assert len(raised) == 5 and all(p["status"] == "under_review" for p in raised)
+    # answered at the session: referred to the agencies concerned (the article's words)
+    assert len(raised) == 5 and all(p["status"] == "resolved" for p in raised)
+    assert {p["resolution"] for p in raised} == {"referred"}
+    assert all("Bùi Đức Nam" in p["content"] for p in raised)
     assert all(len(p["task_ids"]) == 1 for p in raised)
     funded = [p for p in raised if p["budget_request_ids"]]
     assert len(funded) == 3
@@ -165,6 +169,37 @@ async def test_demo_links_the_recommendations_to_the_session(
         await client.get("/api/v1/tasks", params={"proposal_id": raised[0]["id"]}, headers=office)
     ).json()["items"]
     assert handling[0]["directive_id"] == directive["id"]
+    # no answered money beside never-started handling: all started, the decided ones done
+    every = (
+        await client.get(
+            "/api/v1/tasks", params={"field": "Tổng hợp đề xuất", "limit": 20}, headers=office
+        )
+    ).json()["items"]
+    assert len(every) == 5 and all(t["status"] != "new" for t in every)
+    done = {t["title"][:60] for t in every if t["status"] == "completed"}
+    assert len(done) == 2 and all(t["timeliness"] != "completed_late" for t in every)
+
+
+async def test_demo_has_the_articles_five_instructions(
+    client: httpx.AsyncClient, engine: AsyncEngine, office: dict[str, str]
+) -> None:
+    """After "tiếp tục thực hiện nhiệm vụ trọng tâm", the conclusion gives five instructions."""
+    async with engine.begin() as conn:
+        await demo.load(conn)
+    listed = (
+        await client.get(
+            "/api/v1/tasks", params={"is_key_task": "false", "limit": 50}, headers=office
+        )
+    ).json()["items"]
+    titles = " | ".join(t["title"] for t in listed).lower()
+    for words in (
+        "chuyển đổi số đồng bộ",
+        "môi trường số an toàn, tiện ích, phục vụ người dân",
+        "hạ tầng số ứng dụng điện toán đám mây",
+        "mạng lưới bưu chính, chuyển phát, hạ tầng viễn thông",
+        "chất lượng hoạt động của các cơ quan báo chí",
+    ):
+        assert words in titles, words
 
 
 async def test_demo_people(
@@ -175,8 +210,9 @@ async def test_demo_people(
     async with engine.begin() as conn:
         await demo.load(conn)
     people = (await client.get("/api/v1/officials", headers=office)).json()["items"]
-    assert len(people) == 4
-    assert sum("(minh hoạ)" in p["name"] for p in people) == 3  # all but the article's own
+    assert len(people) == 5
+    assert sum("(minh hoạ)" in p["name"] for p in people) == 3  # all but the article's own two
+    assert {"Bùi Đức Nam", "Nguyễn Văn Chương"} <= {p["name"] for p in people}
     head = next(p for p in people if p["title"].startswith("Trưởng phòng"))
     mine = (
         await client.get("/api/v1/tasks", params={"lead_official_id": head["id"]}, headers=office)

@@ -224,6 +224,23 @@ async def test_answers_match_their_documented_schemas(
         assert made.status_code == 201, made.text
     budget = (await check(f"{api}/budget-requests"))["items"]
     assert any(b["decision"] for b in budget) and any(b["appraisal"] for b in budget)
+    # the demo's proposals are answered: one more, submitted, to answer here
+    raised = await client.post(
+        f"{api}/proposals",
+        json={
+            "title": "Kiến nghị bổ sung",
+            "category": "other",
+            "submitting_agency_id": demo_ids.ICT,
+        },
+        headers=office,
+    )
+    assert raised.status_code == 201, raised.text
+    sent = await client.post(
+        f"{api}/proposals/{raised.json()['id']}/transitions",
+        json={"action": "submit"},
+        headers=office,
+    )
+    assert sent.status_code == 200, sent.text
     proposals = (await check(f"{api}/proposals"))["items"]
     open_ = next(p for p in proposals if {"review", "resolve"} & set(p["allowed_actions"]))
     steps: list[dict[str, Any]] = [

@@ -50,6 +50,8 @@ async def succeed(
     its share — all in this transaction, each move in history. A dry run does the same inside
     a savepoint it rolls back: what it answers is what would move."""
     permissions.require(caller, "agency", "succession")
+    if (data.successor_id is None) == (data.successors is None):
+        raise field_error("successors", "give either successor_id or successors")
     shares = data.shares()
     row = await _check(conn, agency_id, data, shares, if_match)
     if not dry_run:
@@ -126,8 +128,6 @@ async def _check(
     shares: list[SuccessorShare],
     if_match: Precondition,
 ) -> Any:
-    if (data.successor_id is None) == (data.successors is None):
-        raise field_error("successors", "give either successor_id or successors")
     row = await agencies._load(conn, agency_id, lock=True, include_deleted=False)
     if_match.check(row.version)
     if row.status != AgencyStatus.active:

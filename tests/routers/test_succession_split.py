@@ -149,6 +149,7 @@ async def test_a_split_must_be_whole(world: World) -> None:
         {**base, "successors": [shares[0], {**shares[1], "successor_id": s["science"]["id"]}]},
         {**base, "successors": [shares[0], {"successor_id": s["old"]["id"], "fields": ["x"]}]},
         {**base, "successor_id": s["science"]["id"]},  # both forms
+        {"effective_on": "2025-03-01", "status": "merged"},  # neither
         {**base, "children_successor_id": world.other["id"]},
     ]
     for body in wrong:
