@@ -71,7 +71,7 @@ AGENCIES: list[tuple[str, str, str, AgencyKind, str | None, date | None, date | 
     ),
     ("000.00.04.H99", "Sở Nội vụ", "Sở NV", AgencyKind.department, PROVINCE, None, None),
     (
-        "000.12.01.H99",
+        "000.01.12.H99",
         "Trung tâm Công nghệ thông tin và Truyền thông",
         "Trung tâm CNTT&TT",
         AgencyKind.public_service_unit,
@@ -90,7 +90,7 @@ AGENCIES: list[tuple[str, str, str, AgencyKind, str | None, date | None, date | 
         None,
     ),
     (
-        "000.20.00.H99",
+        "000.00.20.H99",
         "Ủy ban nhân dân thành phố (trực thuộc tỉnh)",
         "UBND thành phố",
         AgencyKind.district_committee,
@@ -108,7 +108,7 @@ PLANNING = "000.00.06.H99"
 HOME_AFFAIRS = "000.00.04.H99"
 NEWSPAPER = "000.00.30.H99"
 BROADCASTER = "000.00.31.H99"
-CITY = "000.20.00.H99"
+CITY = "000.00.20.H99"
 
 CONTENT = """Thông báo kết luận của đồng chí Nguyễn Văn Chương, Phó Chủ tịch UBND tỉnh tại buổi làm \
 việc với Sở Thông tin và Truyền thông ngày 28/02/2023 về công tác triển khai thực hiện các nhiệm \

@@ -26,8 +26,8 @@ from app.services.timeliness import OPEN_STATUSES
 
 ILLUSTRATIVE = "(minh hoạ)"
 DIVISIONS = (
-    ("000.12.11.H99", "Phòng Bưu chính, Viễn thông", "Phòng BCVT"),
-    ("000.12.12.H99", "Phòng Công nghệ thông tin", "Phòng CNTT"),
+    ("000.02.12.H99", "Phòng Bưu chính, Viễn thông", "Phòng BCVT"),
+    ("000.03.12.H99", "Phòng Công nghệ thông tin", "Phòng CNTT"),
 )
 MAIL_DOMAIN = "example.gov.vn"
 

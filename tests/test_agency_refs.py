@@ -47,13 +47,13 @@ async def test_codes_in_bodies(world: World) -> None:
     # officials, and a division under its department named by code
     r = await c.post(
         "/api/v1/agencies",
-        json={"code": "000.12.99.H99", "name": "Phòng thử", "kind": "division", "parent_id": lead},
+        json={"code": "000.99.12.H99", "name": "Phòng thử", "kind": "division", "parent_id": lead},
         headers=office,
     )
     assert r.status_code == 201 and r.json()["parent_id"] == world.lead["id"]
     r = await c.post(
         "/api/v1/officials",
-        json={"name": "Cán bộ", "agency_id": lead, "division_id": "000.12.99.H99"},
+        json={"name": "Cán bộ", "agency_id": lead, "division_id": "000.99.12.H99"},
         headers=office,
     )
     assert r.status_code == 201 and r.json()["agency_id"] == world.lead["id"]

@@ -271,3 +271,23 @@ async def _read_demo_documents(client: httpx.AsyncClient, office: dict[str, str]
         ).json()["items"]
         found += [i for i in listed if i["record_type"] == "progress_report"]
     assert [i["media_type"].rsplit(".", 1)[-1] for i in found] == ["sheet"]
+
+
+def test_demo_codes_follow_the_level_order() -> None:
+    """QCVN 102:2016: `<level 4>.<level 3>.<level 2>.<level 1>`; a unit under a department
+    carries the department's level-2 code, and no level-3 code stands without its level 2."""
+    from app import demo_people
+    from app.demo_data import AGENCIES
+
+    parents = {code: parent for code, _, _, _, parent, _, _ in AGENCIES}
+    codes = [*parents, *(code for code, _, _ in demo_people.DIVISIONS)]
+    for code in codes:
+        _level4, level3, level2, level1 = code.split(".")
+        assert level1 == "H99"
+        assert not (level3 != "00" and level2 == "00"), code
+    for code, parent in parents.items():
+        if parent and parent != "000.00.00.H99":
+            assert code.split(".")[2:] == parent.split(".")[2:], (code, parent)
+            assert code.split(".")[1] != "00", code
+    for code, _, _ in demo_people.DIVISIONS:
+        assert code.endswith(".12.H99") and code.split(".")[1] != "00"
