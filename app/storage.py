@@ -28,7 +28,6 @@ from typing import IO, Protocol
 
 import anyio
 
-CHUNK_BYTES = 256 * 1024
 HEAD_BYTES = 16
 
 

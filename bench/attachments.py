@@ -15,8 +15,6 @@ import hashlib
 import os
 import re
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -28,6 +26,7 @@ import httpx
 import psutil
 
 from app.migrate import upgrade
+from bench.downloads import start_service
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "bench" / "README.md"
@@ -169,24 +168,8 @@ def main() -> None:
         "DONDOC_RATE_LIMIT_PER_MINUTE": "0",
         "DONDOC_FILES_DIR": files,
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--no-migrate", "--no-worker", "--port", str(PORT)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{PORT}"
+    server, base = start_service(env, PORT)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("the service did not start")
-            time.sleep(0.2)
         f = asyncio.run(measure(base, server.pid, args.mib, args.rounds))
     finally:
         server.terminate()

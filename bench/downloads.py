@@ -177,6 +177,28 @@ def table(f: dict[str, dict[str, float]], tasks: int, seconds: float) -> str:
     return "\n".join(rows)
 
 
+def start_service(env: dict[str, str], port: int) -> tuple[subprocess.Popen[bytes], str]:
+    """`dondoc serve` (one worker, no background work) on `port`, once it answers /readyz."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--no-migrate", "--no-worker", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{base}/readyz").status_code == 200:
+                return server, base
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            server.terminate()
+            raise SystemExit("the service did not start")
+        time.sleep(0.2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database", default="postgresql://postgres@127.0.0.1:5432/postgres")
@@ -192,24 +214,8 @@ def main() -> None:
         # Out of the way: the probe alone sends 100 requests a second.
         "DONDOC_RATE_LIMIT_PER_MINUTE": "0",
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--no-migrate", "--no-worker", "--port", str(PORT)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{PORT}"
+    server, base = start_service(env, PORT)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("the service did not start")
-            time.sleep(0.2)
         figures = measure(base, args.seconds)
     finally:
         server.terminate()

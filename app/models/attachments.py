@@ -11,10 +11,6 @@ from sqlmodel import Field, SQLModel
 
 from app.models.common import utcnow
 
-# The resources a document is attached to, and the records of a task it may belong to.
-ATTACHED_TO = ("directive", "task", "proposal", "budget_request")
-RECORDS = ("progress_report", "extension_request", "disbursement", "deadline_extension")
-
 
 class AttachedFile(SQLModel, table=True):
     __tablename__ = "attachments"

@@ -12,8 +12,6 @@ from sqlmodel import Field, SQLModel
 
 from app.models.common import InputModel, utcnow
 
-COMMENTED = ("task", "proposal", "budget_request")
-
 
 class Comment(SQLModel, table=True):
     __tablename__ = "comments"

@@ -32,6 +32,7 @@ from app.routers.deps import (
 )
 from app.services import attachments, idempotency
 
+Handler = Callable[..., Awaitable[Response]]
 router = APIRouter(prefix=API_PREFIX, tags=["attachments"], route_class=ResourceRoute)
 
 SEGMENTS = {
@@ -152,7 +153,11 @@ def _resource_routes(segment: str, resource_type: str) -> None:
 
     _name(upload, f"upload_{resource_type}", f"Attach documents to a {noun}.")
     _name(list_, f"list_{resource_type}", f"The documents of a {noun}, oldest first.")
-    path = f"/{segment}/{{resource_id}}/attachments"
+    _register(f"/{segment}/{{resource_id}}/attachments", noun, op, upload, list_)
+
+
+def _register(path: str, noun: str, op: str, upload: Handler, list_: Handler) -> None:
+    """The upload and the list of one kind of owner, at `path`."""
     router.add_api_route(
         path,
         upload,
@@ -175,7 +180,7 @@ def _resource_routes(segment: str, resource_type: str) -> None:
     )
 
 
-def _name(handler: Callable[..., Awaitable[Response]], name: str, doc: str) -> None:
+def _name(handler: Handler, name: str, doc: str) -> None:
     handler.__name__ = name
     handler.__doc__ = doc
     setattr(handler, IDEMPOTENT, handler.__name__.startswith("upload"))
@@ -226,26 +231,8 @@ def _record_routes(record_type: str) -> None:
         upload, f"upload_{record_type}", f"Attach documents to a {noun} (listed with its parent's)."
     )
     _name(list_, f"list_{record_type}", f"The documents of a {noun}.")
-    path = f"/{segment}/{{resource_id}}/{records}/{{record_id}}/attachments"
-    router.add_api_route(
-        path,
-        upload,
-        methods=["POST"],
-        name=f"upload-{op}",
-        summary=f"Attach documents to a {noun}",
-        status_code=201,
-        response_model=AttachedFileList,
-        responses=problems(404, 413, 415),
-        openapi_extra=UPLOAD_BODY,
-    )
-    router.add_api_route(
-        path,
-        list_,
-        methods=["GET"],
-        name=f"list-{op}",
-        summary=f"Documents of a {noun}",
-        response_model=AttachedFileList,
-        responses=problems(404),
+    _register(
+        f"/{segment}/{{resource_id}}/{records}/{{record_id}}/attachments", noun, op, upload, list_
     )
 
 

@@ -53,11 +53,6 @@ SUBJECTS = {
 }
 SEGMENTS = {"task": "tasks", "proposal": "proposals", "budget_request": "budget-requests"}
 NOUNS = {"task": "Nhiệm vụ", "proposal": "Kiến nghị", "budget_request": "Đề nghị kinh phí"}
-_DEADLINES = {
-    "task": "due_date",
-    "proposal": "response_due_date",
-    "budget_request": "disbursement_deadline",
-}
 
 
 @dataclass(frozen=True)
