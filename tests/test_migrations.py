@@ -168,3 +168,54 @@ def test_deadline_changes_are_backfilled() -> None:
         ]
         activity = asyncio.run(_run(url, ("SELECT has_activity FROM tasks WHERE id = $1", (task,))))
         assert activity[0]["has_activity"] is True
+
+
+def test_agency_versions_are_rebuilt_from_history() -> None:
+    # Migration 0015 on a database from before it: a rename and a succession recorded in the
+    # agency's history become its versions, each from its day (the succession from its effective
+    # day), the first holding the name before the rename.
+    with _database_at("0014") as url:
+        old, new = uuid.uuid4(), uuid.uuid4()
+        insert = (
+            "INSERT INTO agencies (id, code, name, kind, status, successor_id, valid_to, version,"
+            " created_at, updated_at) VALUES ($1, $2, $3, 'department', $4, $5, $6::text::date,"
+            " 3, '2023-01-02T03:00Z', now())"
+        )
+        asyncio.run(
+            _run(
+                url,
+                (insert, (new, "B1", "Sở Khoa học và Công nghệ", "active", None, None)),
+                (insert, (old, "A1", "Sở TT&TT", "merged", new, "2025-02-28")),
+                (
+                    "INSERT INTO history (id, resource_type, resource_id, action, changes,"
+                    " occurred_at) VALUES"
+                    " (gen_random_uuid(), 'agency', $1, 'updated',"
+                    ' \'{"name": {"old": "Sở Thông tin và Truyền thông", "new": "Sở TT&TT"}}\','
+                    # 23:30 UTC on 31 May is 1 June in the province.
+                    " '2024-05-31T23:30Z'),"
+                    " (gen_random_uuid(), 'agency', $1, 'succession',"
+                    ' jsonb_build_object(\'status\', \'{"old": "active", "new": "merged"}\'::jsonb,'
+                    " 'successor_id', jsonb_build_object('old', null, 'new', $2::text),"
+                    ' \'valid_to\', \'{"old": null, "new": "2025-02-28"}\'::jsonb),'
+                    " '2026-11-30T03:00Z')",
+                    (old, str(new)),
+                ),
+            )
+        )
+        command.upgrade(alembic_config(url), "head")
+        versions = asyncio.run(
+            _run(
+                url,
+                (
+                    "SELECT valid_from::text AS day, name, status, successor_id"
+                    " FROM agency_versions WHERE agency_id = $1"
+                    " ORDER BY valid_from NULLS FIRST",
+                    (old,),
+                ),
+            )
+        )
+        assert [(v["day"], v["name"], v["status"], v["successor_id"]) for v in versions] == [
+            (None, "Sở Thông tin và Truyền thông", "active", None),
+            ("2024-06-01", "Sở TT&TT", "active", None),
+            ("2025-03-01", "Sở TT&TT", "merged", new),
+        ]

@@ -1,6 +1,7 @@
 """Table models and their schema families; importing this package registers every table."""
 
 from app.models.agencies import Agency
+from app.models.agency_versions import AGENCY_VERSIONS
 from app.models.api_keys import ApiKey
 from app.models.attachments import AttachedFile
 from app.models.budget_requests import BudgetRequest, DeadlineExtension, Disbursement
@@ -20,6 +21,7 @@ from app.models.tasks import Task
 from app.models.webhooks import Delivery, Webhook
 
 __all__ = [
+    "AGENCY_VERSIONS",
     "TASK_VERSIONS",
     "Agency",
     "ApiKey",

@@ -129,6 +129,12 @@ class AgencyUpdate(InputModel):
     former_codes: FormerCodes = None  # type: ignore[assignment]
     valid_from: IsoDate | None = None
     valid_to: IsoDate | None = None
+    effective_on: IsoDate | None = Field(
+        default=None,
+        description="The day a new name, short name or parent takes effect (default today; not "
+        "after today, nor before the agency's last recorded change): reports as of an earlier "
+        "day keep the agency as it was. Not stored as a field.",
+    )
 
 
 class AgencyRead(AgencyBase):

@@ -3,6 +3,7 @@ proposals, as documented in the OpenAPI document; a frozen report keeps the task
 
 from __future__ import annotations
 
+import uuid
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -53,6 +54,13 @@ class ReportRow(TaskSummary):
     completion_rate: float | None = Field(
         default=None, description="fell_due_completed ÷ fell_due (the Government Office's rate)."
     )
+    successor_id: uuid.UUID | None = Field(
+        default=None,
+        description="Grouped by lead agency: the agency holding this one's work now, where it "
+        "has since been merged or dissolved (the last of its successors); the label is the "
+        "agency's name as of `as_of`.",
+    )
+    successor_label: str | None = None
 
 
 class TaskReport(BaseModel):

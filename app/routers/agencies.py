@@ -20,7 +20,8 @@ from app.models.agencies import (
     SuccessionCreate,
     SuccessionResult,
 )
-from app.models.common import AgencyRef
+from app.models.agency_versions import AgencyVersionList
+from app.models.common import AgencyRef, IsoDate
 from app.models.history import HistoryList
 from app.routers.deps import (
     API_PREFIX,
@@ -34,7 +35,7 @@ from app.routers.deps import (
     resource_response,
     rows_page_response,
 )
-from app.services import agencies, succession
+from app.services import agencies, agency_versions, succession
 
 router = APIRouter(prefix=f"{API_PREFIX}/agencies", tags=["agencies"], route_class=ResourceRoute)
 
@@ -91,9 +92,37 @@ async def get_agency(
     caller: CurrentCaller,
     conn: ReadConn,
     include_deleted: bool = False,
+    as_of: Annotated[
+        IsoDate | None,
+        Query(
+            description="The agency as it was on this day: its name, short name, parent, "
+            "status and successor then."
+        ),
+    ] = None,
 ) -> Response:
-    """One agency, with its ETag."""
-    return resource_response(await agencies.get(conn, caller, agency_id, include_deleted))
+    """One agency, with its ETag; with `as_of`, as it was that day."""
+    body = await agencies.get(conn, caller, agency_id, include_deleted)
+    if as_of is None:
+        return resource_response(body)
+    # A past state is no representation to write against: no ETag.
+    then = await agency_versions.state_on(conn, agency_id, as_of)
+    return json_response({**body, **(then or {})})
+
+
+@router.get(
+    "/{agency_id}/versions",
+    name="versions",
+    summary="An agency over time",
+    response_model=AgencyVersionList,
+    responses=problems(404),
+)
+async def agency_versions_list(
+    agency_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn
+) -> Response:
+    """Its name, short name, parent, status and successor in each period, oldest first: each
+    version from `valid_from` (null: since first recorded) to `valid_to` (null: still)."""
+    await agencies.get(conn, caller, agency_id, include_deleted=True)
+    return json_response({"items": await agency_versions.versions(conn, agency_id)})
 
 
 @router.patch(
@@ -104,14 +133,19 @@ async def get_agency(
     responses=problems(404, 412, 415, 428),
 )
 async def update_agency(
+    request: Request,
     agency_id: uuid.UUID,
     caller: CurrentCaller,
     conn: WriteConn,
     data: Annotated[AgencyUpdate, Body(media_type="application/merge-patch+json")],
     if_match: IfMatchRequired = ABSENT,
 ) -> Response:
-    """RFC 7396 merge patch; requires If-Match."""
-    return resource_response(await agencies.update_(conn, caller, agency_id, data, if_match))
+    """RFC 7396 merge patch; requires If-Match. A new name, short name or parent is in force
+    from `effective_on` (default today)."""
+    today = request.app.state.clock.today()
+    return resource_response(
+        await agencies.update_(conn, caller, agency_id, data, if_match, today)
+    )
 
 
 @router.delete(

@@ -46,6 +46,7 @@ HEADERS_VI = {
     "open_no_deadline": "Đang thực hiện (không thời hạn)",
     "cancelled": "Đã hủy",
     "on_time_rate": "Tỷ lệ đúng hạn",
+    "successor_label": "Đơn vị đang đảm nhận (sau sắp xếp)",
 }
 GROUP_TITLES = {
     "lead_agency": "đơn vị chủ trì",
@@ -161,7 +162,10 @@ def task_report_file(
     """The report as the office files it: a Vietnamese title block, headers and a totals row;
     as a workbook also a chart per group and, when given, the detail of late tasks."""
     names = ["label", *reports.COUNTS, "on_time_rate"]
-    rows = [[row[n] for n in names] for row in [*body["items"], body["totals"]]]
+    if query.group_by == "lead_agency":
+        # Named as of the report's day; who holds a merged agency's work now, beside it.
+        names.append("successor_label")
+    rows = [[row.get(n) for n in names] for row in [*body["items"], body["totals"]]]
     start, end = query.start, query.end
     span = query.period or (f"{start:%d/%m/%Y} – {end:%d/%m/%Y}" if start and end else "toàn bộ")
     title = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Row, Text, Uuid, any_, bindparam, func, literal, or_, select, update
@@ -22,7 +23,7 @@ from app.kernel.listing import ListParams, Page
 from app.kernel.precondition import Precondition
 from app.models.agencies import AGENCIES, Agency, AgencyCreate, AgencyRead, AgencyUpdate
 from app.models.common import utcnow
-from app.services import hierarchy
+from app.services import agency_versions, hierarchy
 
 RESOURCE = "agency"
 t = AGENCIES.c
@@ -35,6 +36,8 @@ SORT_KEYS = {
     "updated_at": t.updated_at,
 }
 EDITABLE = ("name", "short_name", "kind", "parent_id", "valid_from", "valid_to")
+# What a change starts a new version of the agency for (app/services/agency_versions.py).
+OVER_TIME = ("name", "short_name", "parent_id")
 
 
 def allowed_actions(caller: Caller, row: Any) -> list[str]:
@@ -130,6 +133,7 @@ async def create(
         raise Conflict(f"An agency with code '{data.code}' already exists.", field="code")
     changes = history.diff({}, {k: v for k, v in row_values.items() if v is not None})
     await history.record(conn, caller, RESOURCE, row.id, "created", changes)
+    await agency_versions.record(conn, [row.id], None)
     return to_body(caller, row)
 
 
@@ -145,12 +149,18 @@ async def update_(
     agency_id: uuid.UUID,
     patch: AgencyUpdate,
     if_match: Precondition,
+    today: date,
 ) -> dict[str, Any]:
     """Apply an RFC 7396 merge patch: absent fields stay, `null` clears. A division's own
-    agency's staff may rename it and set its dates, not move it or change its kind."""
+    agency's staff may rename it and set its dates, not move it or change its kind. A new name,
+    short name or parent takes effect on `effective_on` (default today): reports as of an
+    earlier day keep the agency as it was."""
     if "parent_id" in patch.model_fields_set:
         await hierarchy.lock_tree(conn, AGENCIES)
-    fields = patch.model_dump(exclude_unset=True)
+    fields = patch.model_dump(exclude_unset=True, exclude={"effective_on"})
+    effective_on = patch.effective_on or today
+    if effective_on > today:
+        raise field_error("effective_on", "must not be after today")
     row = await _load(conn, agency_id, lock=True, include_deleted=False)
     if not permissions.allows(caller, RESOURCE, "update"):
         own_division = row.kind == AgencyKind.division and caller.agency_id == row.parent_id
@@ -173,6 +183,9 @@ async def update_(
     changes = history.diff(current, fields)
     if not changes:
         return to_body(caller, row)
+    over_time = bool(changes.keys() & set(OVER_TIME))
+    if over_time:
+        await agency_versions.check_day(conn, agency_id, effective_on)
     updated = (
         await conn.execute(
             update(AGENCIES)
@@ -181,7 +194,10 @@ async def update_(
             .returning(*COLUMNS)
         )
     ).one()
-    await history.record(conn, caller, RESOURCE, agency_id, "updated", changes)
+    comment = f"Effective {effective_on}" if over_time else None
+    await history.record(conn, caller, RESOURCE, agency_id, "updated", changes, comment)
+    if over_time:
+        await agency_versions.record(conn, [agency_id], effective_on)
     return to_body(caller, updated)
 
 

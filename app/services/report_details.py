@@ -1,6 +1,7 @@
 """The detail a leader reads beside the report's grid: every task of the report that is overdue
 or was completed late, with its lead and cooperating agencies, the directive it came from
-(number, date), its deadline, days overdue and latest progress."""
+(number, date), its deadline, days overdue and latest progress; each agency named as it was on
+the report's day."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from app.models.agencies import AGENCIES
 from app.models.directives import DIRECTIVES
 from app.models.task_activity import PROGRESS_REPORTS
 from app.models.tasks import TASKS
-from app.services import reports
+from app.services import agency_versions, reports
 
 HEADERS_VI = (
     "Mã nhiệm vụ",
@@ -38,9 +39,11 @@ STATES_VI = {"overdue": "Quá hạn chưa hoàn thành", "completed_late": "Hoà
 async def late_tasks(conn: Reader, caller: Caller, q: reports.TaskReportQuery) -> list[list[Any]]:
     judged = await reports._judged(conn, caller, q)
     j, t, a, d, p = judged.c, TASKS.c, AGENCIES.c, DIRECTIVES.c, PROGRESS_REPORTS.c
+    # Every agency named as it was on the report's day.
     partners = AGENCIES.alias("partner")
+    partner = func.coalesce(agency_versions.name_on(partners.c.id, q.as_of), partners.c.name)
     cooperating = (
-        select(func.string_agg(partners.c.name, aggregate_order_by(literal("; "), partners.c.name)))
+        select(func.string_agg(partner, aggregate_order_by(literal("; "), partner)))
         .where(partners.c.id == func.any(j.cooperating_agency_ids))
         .scalar_subquery()
     )
@@ -55,7 +58,7 @@ async def late_tasks(conn: Reader, caller: Caller, q: reports.TaskReportQuery) -
         select(
             j.code,
             t.title,
-            a.name,
+            func.coalesce(agency_versions.name_on(j.lead_agency_id, q.as_of), a.name),
             cooperating,
             d.document_number,
             d.issued_on,

@@ -23,7 +23,7 @@ from app.kernel.visibility import AgencyVisibility
 from app.models.agencies import AGENCIES
 from app.models.directives import DIRECTIVES
 from app.models.tasks import TASKS
-from app.services import as_of, periods, report_periods
+from app.services import agency_versions, as_of, periods, report_periods
 from app.services.timeliness import buckets_sql, day_sql, days_overdue_sql, timeliness_sql
 
 t = TASKS.c
@@ -102,9 +102,13 @@ def on_time_rate(row: dict[str, Any]) -> float | None:
 Grouping = tuple[ColumnElement[Any], ColumnElement[Any], FromClause]
 
 
-def _by_agency(table: Any, agency: ColumnElement[Any]) -> Grouping:
-    """Group by an agency column, labelled with the agency's name in the same query."""
-    return agency, AGENCIES.c.name, table.join(AGENCIES, AGENCIES.c.id == agency)
+def _by_agency(table: Any, agency: ColumnElement[Any], day: date | None = None) -> Grouping:
+    """Group by an agency column, labelled with the agency's name (as it was on `day`, when
+    given) in the same query."""
+    name: ColumnElement[Any] = AGENCIES.c.name
+    if day is not None:
+        name = func.coalesce(agency_versions.name_on(agency, day), name)
+    return agency, name, table.join(AGENCIES, AGENCIES.c.id == agency)
 
 
 def _by_column(table: Any, column: ColumnElement[Any]) -> Grouping:
@@ -114,10 +118,12 @@ def _by_column(table: Any, column: ColumnElement[Any]) -> Grouping:
 GROUP_KEYS = {"lead_agency": "lead_agency_id", "directive": "directive_id"}
 
 
-def _labels(group_by: str, grid: Any) -> tuple[ColumnElement[Any], FromClause]:
-    """The label of each group of a counted grid (keyed `key`), and the grid joined to it."""
+def _labels(group_by: str, grid: Any, day: date) -> tuple[ColumnElement[Any], FromClause]:
+    """The label of each group of a counted grid (keyed `key`), and the grid joined to it; an
+    agency is named as it was on `day`."""
     if group_by == "lead_agency":
-        return AGENCIES.c.name, grid.join(AGENCIES, AGENCIES.c.id == grid.c.key)
+        label = func.coalesce(agency_versions.name_on(grid.c.key, day), AGENCIES.c.name)
+        return label, grid.join(AGENCIES, AGENCIES.c.id == grid.c.key)
     if group_by == "directive":
         return DIRECTIVES.c.code, grid.outerjoin(DIRECTIVES, DIRECTIVES.c.id == grid.c.key)
     return grid.c.key, grid
@@ -347,6 +353,16 @@ def _grid(counted: _Counted, q: TaskReportQuery) -> Any:
     )
 
 
+async def _holders(conn: Reader, rows: list[dict[str, Any]]) -> None:
+    """Each agency's row says who holds its work now, where it has since been merged or
+    dissolved (`successor_id`, `successor_label`; null otherwise)."""
+    held = await agency_versions.holders(conn, [r["key"] for r in rows])
+    for row in rows:
+        holder = held.get(row["key"])
+        row["successor_id"] = holder["id"] if holder else None
+        row["successor_label"] = holder["name"] if holder else None
+
+
 async def task_report(conn: Reader, caller: Caller, q: TaskReportQuery) -> dict[str, Any]:
     """The grid: counted straight over the tasks, one `count(*) FILTER` per column with the
     timeliness rule as conditions (`buckets_sql`), grouped by the key alone; the labels are
@@ -354,7 +370,7 @@ async def task_report(conn: Reader, caller: Caller, q: TaskReportQuery) -> dict[
     counted = await _counted(conn, caller, q)
     window = q.window
     grid = _grid(counted, q)
-    label, labelled = _labels(q.group_by, grid)
+    label, labelled = _labels(q.group_by, grid, q.as_of)
     stmt = (
         select(grid.c.key, label.label("label"), *(col for col in grid.c if col.name != "key"))
         .select_from(labelled)
@@ -363,6 +379,8 @@ async def task_report(conn: Reader, caller: Caller, q: TaskReportQuery) -> dict[
     rows, totals = _rows_and_totals(
         [dict(r._mapping) for r in (await conn.execute(stmt)).all()], q.group_by, window
     )
+    if q.group_by == TaskGroupBy.lead_agency:
+        await _holders(conn, rows)
     return {
         "group_by": q.group_by,
         "period": q.period,

@@ -114,7 +114,7 @@ async def proposal_report(
 ) -> dict[str, Any]:
     p = PROPOSALS.c
     grouping = (
-        _by_agency(PROPOSALS, p.submitting_agency_id)
+        _by_agency(PROPOSALS, p.submitting_agency_id, as_of)
         if group_by == "agency"
         else _by_column(PROPOSALS, p.category)
     )

@@ -26,7 +26,7 @@ from app.models.budget_requests import BUDGET_REQUESTS
 from app.models.common import utcnow
 from app.models.proposals import PROPOSALS
 from app.models.tasks import TASKS
-from app.services import agencies
+from app.services import agencies, agency_versions
 from app.services.timeliness import OPEN_STATUSES
 
 t = TASKS.c
@@ -109,6 +109,7 @@ async def _succeed(
         .values(**values, version=a.version + 1, updated_at=now)
     )
     await history.record(conn, caller, agencies.RESOURCE, agency_id, "succession", changes, comment)
+    await agency_versions.record(conn, [agency_id, *reparented], data.effective_on, comment)
     body = await agencies.get(conn, caller, agency_id)
     return {
         "agency": body,
@@ -132,6 +133,7 @@ async def _check(
     if_match.check(row.version)
     if row.status != AgencyStatus.active:
         raise Conflict(f"The agency is already {row.status}.")
+    await agency_versions.check_day(conn, agency_id, data.effective_on)
     field = "successor_id" if data.successor_id is not None else "successors"
     named = [s.successor_id for s in shares]
     if len(set(named)) != len(named):
