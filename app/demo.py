@@ -12,7 +12,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app import demo_answers, demo_documents, demo_ids, demo_people
+from app import (
+    demo_answers,
+    demo_documents,
+    demo_ids,
+    demo_money,
+    demo_people,
+    demo_reorganisation,
+)
 from app.auth import Caller
 from app.clock import FixedClock
 from app.config import get_settings
@@ -25,35 +32,25 @@ from app.demo_data import (
     HANDLING,
     HOME_AFFAIRS,
     ICT,
-    ILLUSTRATIVE,
     INSTRUCTIONS,
     ISSUED,
     KEY_TASKS,
-    MONEY,
     OFFICE,
     PLANNING,
     PRESENTED,
     PROGRESS,
     PROPOSALS,
     PROVINCE,
+    TASK_NOTE,
     YEAR_END,
 )
 from app.enums import (
     DirectiveKind,
-    ExpenditureType,
-    FundingSource,
     Role,
     TaskGroupBy,
 )
 from app.kernel.precondition import ABSENT
 from app.models.agencies import AgencyCreate
-from app.models.budget_requests import (
-    BudgetRequestCreate,
-    BudgetTransition,
-    DeadlineExtensionCreate,
-    Decision,
-    DisbursementCreate,
-)
 from app.models.common import action_body
 from app.models.directives import DirectiveCreate, IssueDirective, Meeting
 from app.models.proposals import ProposalCreate, ProposalTransition
@@ -61,8 +58,6 @@ from app.models.snapshots import SnapshotCreate
 from app.models.tasks import DirectiveTaskItem
 from app.services import (
     agencies,
-    budget_payments,
-    budget_requests,
     directives,
     proposals,
     snapshots,
@@ -136,6 +131,7 @@ def _task_items(ids: dict[str, Any]) -> list[DirectiveTaskItem]:
     return [
         DirectiveTaskItem(
             title=title,
+            description=TASK_NOTE,
             lead_agency_id=ids[lead],
             cooperating_agency_ids=[ids[c] for c in coop],
             is_key_task=key,
@@ -180,9 +176,9 @@ async def _load_recommendations(
     await _on(conn, date(2023, 3, 6))
     handling = await _assign_handling(conn, ids, made)
     await demo_answers.answer(conn, LOADER, made)
-    budget = await _ask_for_money(conn, ids, made)
+    budget = await demo_money.ask_for_money(conn, LOADER, ids, made)
     await demo_answers.work(conn, LOADER, handling, _on)
-    await _decide_and_pay(conn, [b["id"] for b in budget])
+    await demo_money.decide_and_pay(conn, LOADER, [b["id"] for b in budget])
     return len(made), len(budget), len(handling)
 
 
@@ -237,7 +233,8 @@ async def _assign_handling(
                     lead_agency_id=ids[lead],
                     cooperating_agency_ids=[ids[c] for c in coop],
                     assigned_on=assigned.today,
-                    due_date=date(2023, 4, 30),
+                    due_date=date(2023, 4, 28),  # a Friday: 29/4–3/5 are holidays
+                    description=TASK_NOTE,
                     field="Tổng hợp đề xuất",
                     assigned_by_agency_id=ids[PROVINCE],
                     assigned_by_name="Nguyễn Văn Chương",
@@ -248,99 +245,6 @@ async def _assign_handling(
         )
         handling += [t["id"] for t in created]
     return handling
-
-
-async def _ask_for_money(
-    conn: AsyncConnection, ids: dict[str, Any], made: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    budget = []
-    for index, title, kind, purpose, amount in MONEY:
-        body = await budget_requests.create(
-            conn,
-            LOADER,
-            BudgetRequestCreate(
-                title=f"Đề nghị bố trí kinh phí: {title}",
-                requesting_agency_id=ids[ICT],
-                proposal_id=made[index]["id"],
-                project_name=title if kind == ExpenditureType.investment else None,
-                expenditure_type=kind,
-                purpose=purpose,
-                funding_source=FundingSource.provincial,
-                fiscal_year=2023,
-                amount_requested_vnd=amount,
-                justification=ILLUSTRATIVE,
-            ),
-        )
-        budget.append(body)
-    return budget
-
-
-async def _decide_and_pay(conn: AsyncConnection, budget: list[Any]) -> None:
-    """Capital approved and partly paid (its payment period extended), experts under
-    appraisal, training approved and paid."""
-    spring = tasks.Day(date(2023, 4, 20), 3)
-
-    async def step(request_id: Any, action: str, **fields: Any) -> None:
-        await budget_requests.transition(
-            conn,
-            LOADER,
-            request_id,
-            action_body(BudgetTransition, action=action, **fields),
-            ABSENT,
-            spring,
-        )
-
-    capital, experts, training = budget
-    for request_id in (capital, experts, training):
-        await step(request_id, "submit")
-        await step(request_id, "start_appraisal")
-    for request_id, amount, opinion, decision in (
-        (
-            capital,
-            7_000_000_000,
-            "Đề nghị bố trí phần vốn còn thiếu trong kế hoạch vốn năm 2023",
-            "512/QĐ-UBND",
-        ),
-        (training, 400_000_000, "Phù hợp dự toán chi thường xuyên", "530/QĐ-UBND"),
-    ):
-        await step(request_id, "appraise", amount_recommended_vnd=amount, opinion=opinion)
-        await step(
-            request_id,
-            "approve",
-            amount_approved_vnd=amount,
-            decision=Decision(document_number=decision, decided_by="Chủ tịch UBND tỉnh"),
-        )
-    await _pay(conn, capital, training)
-
-
-async def _pay(conn: AsyncConnection, capital: Any, training: Any) -> None:
-    """The capital paid in part, its payment period extended; the training paid in full."""
-    autumn = tasks.Day(date(2023, 11, 15), 3)
-    await budget_payments.disburse(
-        conn,
-        LOADER,
-        capital,
-        DisbursementCreate(amount_vnd=3_000_000_000, reference="Giải ngân đợt 1"),
-        autumn,
-    )
-    await budget_payments.extend_deadline(
-        conn,
-        LOADER,
-        capital,
-        DeadlineExtensionCreate(
-            new_deadline=date(2024, 12, 31),
-            reason="Kéo dài thời gian thực hiện thanh toán của dự án",
-            decided_by="Chủ tịch UBND tỉnh",
-            decision_number="88/QĐ-UBND",
-        ),
-    )
-    await budget_payments.disburse(
-        conn,
-        LOADER,
-        training,
-        DisbursementCreate(amount_vnd=400_000_000, reference="Thanh toán khóa đào tạo"),
-        autumn,
-    )
 
 
 async def load(conn: AsyncConnection) -> dict[str, int]:
@@ -365,8 +269,9 @@ async def load(conn: AsyncConnection) -> dict[str, int]:
     await _on(conn, date(2023, 3, 10))
     people = await demo_people.load(conn, LOADER, ids, tasks.Day(date(2023, 3, 10), 3))
     await _freeze_quarter(conn)
+    wards = await demo_reorganisation.load(conn, LOADER, ids, _on)
     return {
-        "agencies": len(AGENCIES) + people["divisions"],
+        "agencies": len(AGENCIES) + people["divisions"] + wards,
         "directives": 1,
         "tasks": len(made) + handling + people["subtasks"],
         "proposals": raised,

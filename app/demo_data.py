@@ -8,8 +8,6 @@ from datetime import date
 
 from app.enums import (
     AgencyKind,
-    BudgetPurpose,
-    ExpenditureType,
     Pillar,
     ProposalCategory,
     Recurrence,
@@ -70,6 +68,16 @@ AGENCIES: list[tuple[str, str, str, AgencyKind, str | None, date | None, date | 
         None,
     ),
     ("000.00.04.H99", "Sở Nội vụ", "Sở NV", AgencyKind.department, PROVINCE, None, None),
+    ("000.00.07.H99", "Sở Công Thương", "Sở CT", AgencyKind.department, PROVINCE, None, None),
+    (
+        "000.00.16.H99",
+        "Sở Văn hóa, Thể thao và Du lịch",
+        "Sở VHTTDL",
+        AgencyKind.department,
+        PROVINCE,
+        None,
+        None,
+    ),
     (
         "000.01.12.H99",
         "Trung tâm Công nghệ thông tin và Truyền thông",
@@ -102,6 +110,9 @@ AGENCIES: list[tuple[str, str, str, AgencyKind, str | None, date | None, date | 
 
 
 ICT = "000.00.12.H99"
+SCIENCE = "000.00.13.H99"
+INDUSTRY_TRADE = "000.00.07.H99"
+CULTURE = "000.00.16.H99"
 OFFICE = "000.00.01.H99"
 FINANCE = "000.00.05.H99"
 PLANNING = "000.00.06.H99"
@@ -125,9 +136,15 @@ tổng hợp, báo cáo cấp có thẩm quyền xem xét, giải quyết trong 
 
 Ghi chú dữ liệu minh họa: bài viết nguồn (01/03/2023) không nêu số, ngày ban hành thông báo kết \
 luận, thời hạn của các nhiệm vụ và số tiền của các đề nghị kinh phí; số 45/TB-UBND, ngày \
-06/03/2023, các thời hạn, các số tiền, số quyết định và các đơn vị dự họp được điền để minh họa."""
+06/03/2023, các thời hạn, các đơn vị phối hợp, kết quả thực hiện, các số tiền, số quyết định và các đơn \
+vị dự họp được điền để minh họa."""
 
 ILLUSTRATIVE = "Số tiền, số quyết định và thời hạn là giá trị minh họa (bài viết nguồn không nêu)."
+# On every task: what the article does not say about it.
+TASK_NOTE = (
+    "Nhiệm vụ theo bài viết nguồn (01/03/2023). Thời hạn (ngày làm việc) và đơn vị phối hợp là "
+    "giá trị minh họa (bài viết nguồn không nêu)."
+)
 # Who put the recommendations to the committee, as the article says.
 PRESENTED = (
     "Đồng chí Bùi Đức Nam, Giám đốc Sở Thông tin và Truyền thông đề xuất, kiến nghị với UBND "
@@ -169,7 +186,7 @@ KEY_TASKS: list[tuple[str, str, list[str], Pillar, str, date | None, Recurrence]
         [],
         Pillar.digital_economy,
         "Bưu chính",
-        date(2023, 12, 31),
+        date(2023, 12, 29),
         Recurrence.none,
     ),
     (
@@ -178,16 +195,16 @@ KEY_TASKS: list[tuple[str, str, list[str], Pillar, str, date | None, Recurrence]
         [OFFICE],
         Pillar.digital_government,
         "Cải cách hành chính",
-        date(2023, 9, 30),
+        date(2023, 9, 29),
         Recurrence.none,
     ),
     (
         "Đẩy mạnh các dịch vụ phục vụ hành chính công, thương mại điện tử, logistics, kinh tế số, xã hội số",
         ICT,
-        [PLANNING],
+        [INDUSTRY_TRADE],
         Pillar.digital_economy,
         "Kinh tế số",
-        date(2023, 12, 31),
+        date(2023, 12, 29),
         Recurrence.none,
     ),
     (
@@ -196,7 +213,7 @@ KEY_TASKS: list[tuple[str, str, list[str], Pillar, str, date | None, Recurrence]
         [],
         Pillar.foundation,
         "Viễn thông",
-        date(2023, 12, 31),
+        date(2023, 12, 29),
         Recurrence.none,
     ),
     (
@@ -214,7 +231,7 @@ KEY_TASKS: list[tuple[str, str, list[str], Pillar, str, date | None, Recurrence]
         [OFFICE, CITY],
         Pillar.digital_government,
         "Chuyển đổi số",
-        date(2023, 12, 31),
+        date(2023, 12, 29),
         Recurrence.none,
     ),
     (
@@ -223,7 +240,7 @@ KEY_TASKS: list[tuple[str, str, list[str], Pillar, str, date | None, Recurrence]
         [HOME_AFFAIRS],
         Pillar.foundation,
         "An toàn thông tin",
-        date(2023, 12, 31),
+        date(2023, 12, 29),
         Recurrence.none,
     ),
 ]
@@ -235,7 +252,7 @@ INSTRUCTIONS: list[tuple[str, str, list[str], Pillar, str, date | None, Recurren
         [OFFICE, PLANNING, CITY],
         Pillar.digital_government,
         "Chuyển đổi số",
-        date(2023, 12, 31),
+        date(2023, 12, 29),
         Recurrence.none,
     ),
     (
@@ -253,7 +270,7 @@ INSTRUCTIONS: list[tuple[str, str, list[str], Pillar, str, date | None, Recurren
         [FINANCE],
         Pillar.foundation,
         "Hạ tầng số",
-        date(2024, 6, 30),
+        date(2024, 6, 28),
         Recurrence.none,
     ),
     (
@@ -262,7 +279,7 @@ INSTRUCTIONS: list[tuple[str, str, list[str], Pillar, str, date | None, Recurren
         [CITY],
         Pillar.foundation,
         "Viễn thông",
-        date(2023, 12, 31),
+        date(2023, 12, 29),
         Recurrence.none,
     ),
     (
@@ -293,10 +310,13 @@ HANDLING = [
         "Tổng hợp, báo cáo cấp có thẩm quyền cho chủ trương các dự án chuyển đổi số",
     ),
     (
+        # Public investment planning was led by Planning and Investment in 2023; the People's
+        # Council decided extensions of local capital (Public Investment Law 2019, art. 68).
         2,
-        FINANCE,
-        [PLANNING],
-        f"Tổng hợp, báo cáo cấp có thẩm quyền về vốn còn thiếu và thời hạn thanh toán của {DATA_CENTRE_PROJECT}",
+        PLANNING,
+        [FINANCE],
+        "Tổng hợp, báo cáo HĐND tỉnh cho phép kéo dài thời gian thực hiện, giải ngân kế hoạch vốn "
+        f"năm 2022 và bố trí số vốn còn thiếu của {DATA_CENTRE_PROJECT}",
     ),
     (
         3,
@@ -311,34 +331,11 @@ HANDLING = [
         "Tổng hợp, báo cáo cấp có thẩm quyền về kinh phí đào tạo an toàn thông tin",
     ),
 ]
-# The recommendations that ask for money: (proposal, title, kind, purpose, amount requested).
-MONEY = [
-    (
-        2,
-        DATA_CENTRE_PROJECT,
-        ExpenditureType.investment,
-        BudgetPurpose.capital_shortfall,
-        8_500_000_000,
-    ),
-    (
-        3,
-        "Thuê chuyên gia hỗ trợ duy trì vận hành trung tâm dữ liệu tỉnh",
-        ExpenditureType.recurrent,
-        BudgetPurpose.expert_hiring,
-        1_200_000_000,
-    ),
-    (
-        4,
-        "Đào tạo chuyên sâu về an toàn thông tin cho cán bộ, công chức",
-        ExpenditureType.recurrent,
-        BudgetPurpose.training,
-        450_000_000,
-    ),
-]
 
 
 ISSUED = Day(date(2023, 3, 6), 3)
-YEAR_END = Day(date(2023, 12, 31), 3)
+# The last working day of 2023 (31/12/2023 is a Sunday).
+YEAR_END = Day(date(2023, 12, 29), 3)
 # Some progress, so that the lists and summaries show every state: (task, the day it was
 # reported, action) — each completion submitted on its day.
 PROGRESS: tuple[tuple[int, Day, ActionBody], ...] = (
@@ -349,7 +346,7 @@ PROGRESS: tuple[tuple[int, Day, ActionBody], ...] = (
         Day(date(2023, 11, 20), 3),
         SubmitTask(
             action="submit",
-            result="Các doanh nghiệp bưu chính đạt chỉ tiêu chất lượng năm 2023",
+            result="Các doanh nghiệp bưu chính đạt chỉ tiêu chất lượng năm 2023 (kết quả minh họa)",
             completed_on=date(2023, 11, 20),
         ),
     ),
@@ -359,7 +356,7 @@ PROGRESS: tuple[tuple[int, Day, ActionBody], ...] = (
         Day(date(2023, 10, 12), 3),
         SubmitTask(
             action="submit",
-            result="Đã tiếp nhận hồ sơ thủ tục hành chính qua bưu chính công ích",
+            result="Đã tiếp nhận hồ sơ thủ tục hành chính qua bưu chính công ích (kết quả minh họa)",
             completed_on=date(2023, 10, 12),
         ),
     ),
@@ -368,6 +365,7 @@ PROGRESS: tuple[tuple[int, Day, ActionBody], ...] = (
 ECONOMY_REPORT = ProgressReportCreate(
     progress_percent=60,
     reported_on=date(2023, 9, 15),
-    results="Triển khai sàn thương mại điện tử của tỉnh",
-    difficulties="Thiếu nhân lực kinh tế số",
+    results="Phối hợp Sở Công Thương triển khai sàn thương mại điện tử của tỉnh (tiến độ và kết "
+    "quả minh họa)",
+    difficulties="Thiếu nhân lực kinh tế số (minh họa)",
 )

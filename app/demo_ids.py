@@ -13,7 +13,8 @@ def agency(code: str) -> uuid.UUID:
 
 
 # The agencies the examples name: the province, its Department of Information and
-# Communications and its Department of Science and Technology (000.00.13.H99).
+# Communications (merged on 01/03/2025) and the Department of Science and Technology
+# (000.00.13.H99) that holds its work since — the one new work is given to.
 PROVINCE = str(agency("000.00.00.H99"))
 ICT = str(agency("000.00.12.H99"))
 SCIENCE = str(agency("000.00.13.H99"))

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app import demo, demo_people
+from app import demo, demo_people, demo_reorganisation
 
 
 async def test_demo_loads_the_province_once(
@@ -16,7 +16,9 @@ async def test_demo_loads_the_province_once(
     expected_tasks = len(demo.KEY_TASKS) + len(demo.INSTRUCTIONS) + len(demo.PROPOSALS) + 1
     async with engine.begin() as conn:
         assert await demo.load(conn) == {
-            "agencies": len(demo.AGENCIES) + len(demo_people.DIVISIONS),
+            "agencies": len(demo.AGENCIES)
+            + len(demo_people.DIVISIONS)
+            + len(demo_reorganisation.WARDS),
             "directives": 1,
             "tasks": expected_tasks,
             "proposals": len(demo.PROPOSALS),
@@ -47,7 +49,12 @@ async def test_demo_loads_the_province_once(
     ).json()["items"]
     centre = next(a for a in ict if a["kind"] == "public_service_unit")
     department = next(a for a in ict if a["kind"] == "department")
-    assert centre["parent_id"] == department["id"]
+    # Under Science and Technology since the merger of 1 March 2025; under the department before.
+    assert centre["parent_id"] == found[0]["id"]
+    then = await client.get(
+        f"/api/v1/agencies/{centre['id']}", params={"as_of": "2024-12-31"}, headers=office
+    )
+    assert then.json()["parent_id"] == department["id"]
 
 
 def test_apikey_create_list_revoke(
@@ -151,7 +158,11 @@ async def test_demo_links_the_recommendations_to_the_session(
         7_000_000_000,
         3_000_000_000,
     )
-    assert capital["disbursement_deadline"] == "2024-12-31"
+    # The 2022 plan's capital: its disbursement (to 31/01/2023 by law) extended by the People's
+    # Council to 31/12/2023, on the appraisal of Planning and Investment.
+    assert (capital["fiscal_year"], capital["disbursement_deadline"]) == (2022, "2023-12-31")
+    assert capital["decision"]["decided_by"] == "Hội đồng nhân dân tỉnh"
+    assert "Sở Kế hoạch và Đầu tư" in capital["appraisal"]["opinion"]
     money = (await client.get("/api/v1/budget-requests", headers=office)).json()["items"]
     state = {b["purpose"]: (b["status"], b["disbursed_vnd"]) for b in money}
     assert state == {
@@ -164,7 +175,9 @@ async def test_demo_links_the_recommendations_to_the_session(
             f"/api/v1/budget-requests/{capital['id']}/deadline-extensions", headers=office
         )
     ).json()["items"]
-    assert extensions[0]["decision_number"] == "88/QĐ-UBND"
+    assert [
+        (e["previous_deadline"], e["decision_number"], e["decided_by"]) for e in extensions
+    ] == [("2023-01-31", "15/NQ-HĐND", "Hội đồng nhân dân tỉnh")]
     handling = (
         await client.get("/api/v1/tasks", params={"proposal_id": raised[0]["id"]}, headers=office)
     ).json()["items"]

@@ -67,4 +67,3 @@ class AgencyVersionRead(BaseModel):
 
 class AgencyVersionList(BaseModel):
     items: list[AgencyVersionRead]
-

@@ -156,7 +156,7 @@ class BudgetRequestCreate(InputModel):
             "examples": [
                 {
                     "title": "Kinh phí thuê chuyên gia vận hành trung tâm dữ liệu tỉnh năm 2023",
-                    "requesting_agency_id": demo_ids.ICT,
+                    "requesting_agency_id": demo_ids.SCIENCE,
                     "expenditure_type": "recurrent",
                     "purpose": "expert_hiring",
                     "funding_source": "provincial",

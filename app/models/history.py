@@ -59,6 +59,11 @@ class HistoryRead(SQLModel):
     comment: str | None
     changes: dict[str, FieldChange]
     occurred_at: datetime
+    agency_names: dict[str, str] | None = Field(
+        default=None,
+        description="A task's history: each agency its changes name (by id), with the agency's "
+        "name on the day of the change.",
+    )
 
 
 class HistoryList(SQLModel):

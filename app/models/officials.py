@@ -92,7 +92,7 @@ class OfficialCreate(InputModel):
                 {
                     "name": "Nguyễn Văn A (minh hoạ)",
                     "title": "Trưởng phòng",
-                    "agency_id": demo_ids.ICT,
+                    "agency_id": demo_ids.SCIENCE,
                     "email": "nva@stttt.example.gov.vn",
                     "focal": True,
                 }

@@ -100,7 +100,7 @@ class ProposalCreate(InputModel):
                 {
                     "title": "Bố trí kinh phí thuê chuyên gia vận hành trung tâm dữ liệu tỉnh",
                     "category": "funding",
-                    "submitting_agency_id": demo_ids.ICT,
+                    "submitting_agency_id": demo_ids.SCIENCE,
                     "response_due_date": "2023-04-30",
                 }
             ]

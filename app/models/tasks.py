@@ -177,7 +177,7 @@ class TaskFields(InputModel):
 
 _EXAMPLE: dict[str, Any] = {
     "title": "Đẩy nhanh tiến độ triển khai nhiệm vụ chuyển đổi số",
-    "lead_agency_id": demo_ids.ICT,
+    "lead_agency_id": demo_ids.SCIENCE,
     "cooperating_agency_ids": [],
     "due_date": "2023-12-31",
     "pillar": "digital_government",

@@ -143,9 +143,7 @@ async def update_agency(
     """RFC 7396 merge patch; requires If-Match. A new name, short name or parent is in force
     from `effective_on` (default today)."""
     today = request.app.state.clock.today()
-    return resource_response(
-        await agencies.update_(conn, caller, agency_id, data, if_match, today)
-    )
+    return resource_response(await agencies.update_(conn, caller, agency_id, data, if_match, today))
 
 
 @router.delete(

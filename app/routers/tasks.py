@@ -36,10 +36,9 @@ from app.routers.deps import (
     page_response,
     problems,
     resource_response,
-    rows_page_response,
 )
 from app.routers.files import add_file_route
-from app.services import subtasks, task_lists, tasks
+from app.services import agency_versions, subtasks, task_lists, tasks
 from app.services.task_lists import TaskFilters
 
 router = APIRouter(prefix=f"{API_PREFIX}/tasks", tags=["tasks"], route_class=ResourceRoute)
@@ -295,5 +294,8 @@ async def create_subtask(
 async def task_history(
     request: Request, task_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn, params: Listing
 ) -> Response:
-    """Every change and action: actor, time, changed fields, comment, request id."""
-    return rows_page_response(request, await tasks.history_of(conn, caller, task_id, params))
+    """Every change and action: actor, time, changed fields, comment, request id; each
+    agency a change names, with its name on the day of the change (`agency_names`)."""
+    page = await tasks.history_of(conn, caller, task_id, params)
+    tz = request.app.state.settings.tz
+    return page_response(request, page, await agency_versions.name_history(conn, page.rows, tz))

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, String, Uuid, bindparam, func, or_, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -110,7 +111,9 @@ async def versions(conn: Reader, agency_id: uuid.UUID) -> list[dict[str, Any]]:
     """Every version, oldest first, each with the last day it was in force."""
     rows = (
         await conn.execute(
-            select(AGENCY_VERSIONS).where(v.agency_id == agency_id).order_by(v.valid_from.asc().nulls_first())
+            select(AGENCY_VERSIONS)
+            .where(v.agency_id == agency_id)
+            .order_by(v.valid_from.asc().nulls_first())
         )
     ).all()
     items = []
@@ -150,3 +153,56 @@ async def holders(conn: Reader, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dic
     rows = (await conn.execute(_HOLDERS, {"ids": wanted})).all()
     return {r.start: {"id": r.id, "name": r.name, "code": r.code} for r in rows}
 
+
+# Each (agency, day) asked about, with the agency's name that day.
+_NAMES_ON = text(
+    """
+    SELECT p.id, p.day,
+           (SELECT v.name FROM agency_versions v
+            WHERE v.agency_id = p.id AND (v.valid_from IS NULL OR v.valid_from <= p.day)
+            ORDER BY v.valid_from DESC NULLS LAST LIMIT 1) AS name
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:days AS date[])) AS p(id, day)
+    """
+).bindparams(bindparam("ids", type_=ARRAY(Uuid())), bindparam("days", type_=ARRAY(Date())))
+
+
+def _agencies_named(changes: dict[str, Any]) -> set[uuid.UUID]:
+    """The agencies a history entry's changes name (fields `…agency_id(s)`)."""
+    found: set[uuid.UUID] = set()
+    for field, change in changes.items():
+        if not field.endswith(("agency_id", "agency_ids")) or not isinstance(change, dict):
+            continue
+        for value in (change.get("old"), change.get("new")):
+            for item in value if isinstance(value, list) else [value]:
+                try:
+                    found.add(uuid.UUID(str(item)))
+                except ValueError:
+                    continue
+    return found
+
+
+async def name_history(conn: Reader, rows: list[Any], tz: ZoneInfo) -> list[dict[str, Any]]:
+    """History entries, each with `agency_names`: every agency its changes name, with its name
+    on the day of the change (in the province), in one query for the page."""
+    items = [dict(r._mapping) for r in rows]
+    wanted = sorted(
+        {
+            (agency, item["occurred_at"].astimezone(tz).date())
+            for item in items
+            for agency in _agencies_named(item["changes"] or {})
+        }
+    )
+    names: dict[tuple[uuid.UUID, date], str] = {}
+    if wanted:
+        params = {"ids": [a for a, _ in wanted], "days": [d for _, d in wanted]}
+        for row in (await conn.execute(_NAMES_ON, params)).all():
+            if row.name is not None:
+                names[(row.id, row.day)] = row.name
+    for item in items:
+        day = item["occurred_at"].astimezone(tz).date()
+        item["agency_names"] = {
+            str(agency): names[(agency, day)]
+            for agency in sorted(_agencies_named(item["changes"] or {}))
+            if (agency, day) in names
+        }
+    return items

@@ -161,9 +161,7 @@ async def test_the_downloads_as_of_a_past_day_name_the_agencies_as_they_were(
     header = next(row for row in rows if row and row[0] == "Nhóm")
     line = next(row for row in rows if row and row[0] == "Sở Thông tin và Truyền thông")
     assert line[header.index("Đơn vị đang đảm nhận (sau sắp xếp)")] == s["later"]["name"]
-    r = await world.client.get(
-        f"{A}/reports/tasks.xlsx", params=params, headers=world.h["office"]
-    )
+    r = await world.client.get(f"{A}/reports/tasks.xlsx", params=params, headers=world.h["office"])
     assert r.status_code == 200, r.text
     book = openpyxl.load_workbook(io.BytesIO(r.content))
     cells = [[c for c in row] for sheet in book for row in sheet.iter_rows(values_only=True)]
@@ -220,3 +218,42 @@ async def test_the_proposal_report_names_the_submitting_agency_as_it_was(world: 
 
     assert await label("2024-12-31") == "Sở Thông tin và Truyền thông"
     assert await label("2025-03-01") == "Sở KH&CN (hợp nhất)"
+
+
+async def test_a_task_s_history_names_agencies_as_they_were_on_the_day(
+    world: World, engine: Any
+) -> None:
+    """The history of a task moved by a succession names the agencies as they were called on
+    the day of the move, though the successor has been renamed since."""
+    from sqlalchemy import text
+
+    c, office = world.client, world.h["office"]
+    science = await make_agency(c, office, name="Sở Khoa học và Công nghệ")
+    task = await world.task(due_date="2025-06-30")
+    r = await c.post(
+        f"{A}/agencies/{world.lead['id']}/succession",
+        json={"successor_id": science["id"], "effective_on": "2025-03-01", "status": "merged"},
+        headers=office,
+    )
+    assert r.status_code == 200, r.text
+    # The move as if recorded on 1 March 2025, a year before the successor's rename.
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "UPDATE history SET occurred_at = '2025-03-01T03:00Z' WHERE resource_id = :t"
+                " AND changes->'lead_agency_id'->>'old' IS NOT NULL"
+            ),
+            {"t": task["id"]},
+        )
+    renamed = await _patch(world, science, name="Sở KH, CN và ĐMST", effective_on="2026-03-01")
+    assert renamed.status_code == 200, renamed.text
+    entries = (await c.get(f"{A}/tasks/{task['id']}/history", headers=office)).json()["items"]
+    moved = next(e for e in entries if (e["changes"].get("lead_agency_id") or {}).get("old"))
+    assert moved["agency_names"] == {
+        world.lead["id"]: "Sở Thông tin và Truyền thông",
+        science["id"]: "Sở Khoa học và Công nghệ",
+    }
+    created = next(e for e in entries if e["action"] == "created")
+    # Today's names for what was recorded today.
+    assert created["agency_names"][world.coop["id"]] == "Sở Tài chính"
+    assert created["agency_names"][world.lead["id"]] == "Sở Thông tin và Truyền thông"
