@@ -108,11 +108,12 @@ class KeyCache:
 async def lookup_key(engine: AsyncEngine, key_hash: str) -> Caller | None:
     """The caller behind a key that is not revoked; Forbidden when the key belongs to an agency
     that was merged, dissolved or deleted (its staff sign in through the successor now)."""
+    from app.db import single_statements
     from app.models.agencies import AGENCIES
 
     t, a = API_KEYS.c, AGENCIES.c
     async with engine.connect() as conn:
-        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await single_statements(conn)
         row = (
             await conn.execute(
                 select(t.id, t.name, t.role, t.agency_id, t.official_id, a.status, a.deleted_at)

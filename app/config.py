@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "DONDOC_DATABASE_URL")
     )
+    # A streaming replica for lists, reports and downloads (docs/operations.md, "Replica").
+    read_database_url: str | None = None
     data_dir: Path = Path(".dondoc")
     # Anything else (e.g. "prod") is refused at start-up rather than read as "not production".
     env: Literal["development", "production"] = "development"
@@ -52,6 +54,9 @@ class Settings(BaseSettings):
     db_pool_overflow: int = Field(default=0, ge=0)
     db_connect_timeout_seconds: float = 3.0
     db_statement_timeout_ms: int = 15_000
+    # `pgbouncer`: the database is reached through PgBouncer in transaction mode (app/db.py:
+    # pooled_connect_args; docs/operations.md).
+    db_pooler: Literal["none", "pgbouncer"] = "none"
     api_key_cache_seconds: float = 10.0
     # Run the background work (the deadline scheduler) inside this process; `dondoc serve`
     # turns it on unless --no-worker.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Annotated, Any, Protocol
 
@@ -46,29 +47,73 @@ def create_engine(
     """An engine and its pool. The read engine's connections are in autocommit mode from the
     start, so a read sends its one statement and no BEGIN/ROLLBACK, without switching modes
     at every checkout."""
+    pooled = settings.db_pooler == "pgbouncer"
     return create_async_engine(
         url,
-        isolation_level="AUTOCOMMIT" if autocommit else "READ COMMITTED",
+        # Behind PgBouncer in transaction mode a statement outside a transaction may reach a
+        # different server than the one it was prepared on: every read runs in a transaction.
+        isolation_level="AUTOCOMMIT" if autocommit and not pooled else "READ COMMITTED",
         pool_size=pool_size or settings.db_pool_size,
         max_overflow=settings.db_pool_overflow,
         pool_timeout=settings.db_connect_timeout_seconds + 2,
         pool_recycle=1800,
+        execution_options={"dondoc_pooled": pooled},
         connect_args={
             "timeout": settings.db_connect_timeout_seconds,
             "command_timeout": settings.db_statement_timeout_ms / 1000 + 5,
             "server_settings": session_settings(settings),
+            **pooled_connect_args(settings),
         },
     )
 
 
-def session_settings(settings: Settings) -> dict[str, str]:
+def pooled(conn: AsyncConnection) -> bool:
+    """Whether the connection's engine reaches the database through PgBouncer."""
+    return bool(conn.engine.sync_engine.get_execution_options().get("dondoc_pooled"))
+
+
+async def single_statements(conn: AsyncConnection) -> None:
+    """Autocommit for a connection that runs single reads — except behind PgBouncer, where a
+    statement outside a transaction may reach another server than the one that prepared it:
+    there the reads run in a transaction of their own."""
+    if not pooled(conn):
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def _statement_name() -> str:
+    return f"__dondoc_{uuid.uuid4().hex}__"
+
+
+def pooled_connect_args(settings: Settings) -> dict[str, Any]:
+    """Behind PgBouncer (before 1.21, no prepared statements across transactions): the
+    driver's statement cache off (it then sends unnamed statements), SQLAlchemy's too, and
+    the statements SQLAlchemy still names get names no other client's can take."""
+    if settings.db_pooler != "pgbouncer":
+        return {}
     return {
+        "statement_cache_size": 0,
+        "prepared_statement_cache_size": 0,
+        "prepared_statement_name_func": _statement_name,
+    }
+
+
+# Session defaults that PgBouncer does not pass as startup parameters: behind it they are the
+# role's defaults in the database (app/migrate.py: apply_session_defaults), set on every
+# server session PgBouncer opens.
+SESSION_TIMEOUTS = ("statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout")
+
+
+def session_settings(settings: Settings) -> dict[str, str]:
+    values = {
         "statement_timeout": str(settings.db_statement_timeout_ms),
         "lock_timeout": str(settings.db_statement_timeout_ms),
         "idle_in_transaction_session_timeout": "60000",
         "application_name": "dondoc",
         "TimeZone": "UTC",
     }
+    if settings.db_pooler == "pgbouncer":
+        return {k: v for k, v in values.items() if k not in SESSION_TIMEOUTS}
+    return values
 
 
 def get_engine(request: Request) -> AsyncEngine:
@@ -191,13 +236,31 @@ class RecordRow:
             raise AttributeError(name) from exc
 
 
+# With a replica (DONDOC_READ_DATABASE_URL): the lists of the main resources and the reports
+# read there, seconds behind; single reads (a client reads its own write at once), the feed
+# (its snapshot rule is the primary's), credentials and every write stay on the primary.
+REPLICA_LISTS = frozenset(
+    f"/api/v1/{name}"
+    for name in ("tasks", "directives", "proposals", "budget-requests", "agencies", "officials")
+)
+
+
+def on_replica(path: str) -> bool:
+    return path in REPLICA_LISTS or (
+        path.startswith("/api/v1/reports/") and not path.startswith("/api/v1/reports/snapshots")
+    )
+
+
 async def read_connection(request: Request, caller: CurrentCaller) -> Reader:
     """The read side of the database. A download reads through its own pool, once
     it has a slot (app/downloads.py), which the request guard gives back when the response
     has been sent."""
     state = request.app.state
     if exports.wanted(request) is None:
-        reader: Reader = state.read_db
+        replica = getattr(state, "replica_db", None)
+        reader: Reader = (
+            replica if replica is not None and on_replica(request.url.path) else state.read_db
+        )
         return reader
     request.state.download_slot = state.download_gate.acquire(caller.key_id)
     downloads: Reader = state.download_db

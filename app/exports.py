@@ -34,6 +34,11 @@ def wanted(request: Request) -> str | None:
     chosen = request.scope.get("dondoc.download")
     if chosen is not None:
         return str(chosen)
+    # The file operation's `{format}`, seen already by the dependencies (the download's own
+    # pool and slot), before the operation marks the request.
+    suffix = request.path_params.get("format")
+    if suffix in ("csv", "xlsx"):
+        return CSV if suffix == "csv" else XLSX
     accept = request.headers.get("accept", "")
     if XLSX in accept:
         return XLSX

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
+import time
 from typing import Any
 
 import asyncpg
@@ -20,6 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.config import Settings
 from app.db import RecordRow, Rows, session_settings
+
+log = logging.getLogger(__name__)
 
 
 class Record(asyncpg.Record):  # type: ignore[misc]
@@ -294,6 +298,11 @@ async def create_read_pool(
     cache = connect.pop("prepared_statement_cache_size", None)
     if cache is not None:
         connect["statement_cache_size"] = int(cache)
+    if settings.db_pooler == "pgbouncer":
+        # Unnamed statements, parsed and run in one exchange: any server may take each (and,
+        # used once, each is planned for its values — the custom plans, without the setting).
+        connect["statement_cache_size"] = 0
+        server_settings.pop("plan_cache_mode", None)
     pool = await asyncpg.create_pool(
         **connect,
         # Connected on first use, like the engines: the service starts while the database is
@@ -309,3 +318,58 @@ async def create_read_pool(
     )
     assert pool is not None
     return pool
+
+
+# What a replica that is away raises: refused or unreachable, starting or stopping, or a session
+# it ended.
+AWAY = (
+    OSError,
+    TimeoutError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.ConnectionFailureError,
+    asyncpg.exceptions.AdminShutdownError,
+    # A read cancelled by a conflict with the replica's recovery (40001).
+    asyncpg.exceptions.SerializationError,
+    *BROKEN,
+)
+
+
+class ReplicaDB(ReadDB):
+    """Reads on a streaming replica (`DONDOC_READ_DATABASE_URL`): lists, reports. A replica
+    that is away sends its reads to the primary (`fallback`) and is tried again after
+    `retry_seconds`: a write never depends on it, and a read is answered, if later than the
+    replica would have."""
+
+    __slots__ = ("down_until", "fallback", "retry_seconds")
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        pool: asyncpg.Pool,
+        fallback: ReadDB,
+        *,
+        wait: float = 0,
+        custom_pool: asyncpg.Pool | None = None,
+        retry_seconds: float = 5.0,
+    ) -> None:
+        super().__init__(engine, pool, wait=wait, custom_pool=custom_pool)
+        self.fallback = fallback
+        self.retry_seconds = retry_seconds
+        self.down_until = 0.0
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> Rows:
+        if time.monotonic() < self.down_until:
+            return await self.fallback.execute(statement, parameters)
+        try:
+            return await super().execute(statement, parameters)
+        except AWAY:
+            log.warning("the read replica is away; reading from the primary", exc_info=True)
+            self.down_until = time.monotonic() + self.retry_seconds
+            if self.pool is not None:
+                await self.pool.expire_connections()
+            return await self.fallback.execute(statement, parameters)
+
+    async def close(self) -> None:
+        for pool in (self.pool, self.custom_pool):
+            if pool is not None:
+                await pool.close()

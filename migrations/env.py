@@ -28,7 +28,11 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async() -> None:
-    engine = create_async_engine(_url())
+    from app.config import get_settings
+    from app.db import pooled_connect_args
+
+    # Behind PgBouncer, statements named so that no other client's collide.
+    engine = create_async_engine(_url(), connect_args=pooled_connect_args(get_settings()))
     async with engine.connect() as connection:
         await connection.run_sync(_run)
     await engine.dispose()

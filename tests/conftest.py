@@ -25,8 +25,8 @@ import app.models
 os.environ.setdefault("DONDOC_FILES_DIR", tempfile.mkdtemp(prefix="dondoc-test-files-"))
 from app.auth import Caller
 from app.clock import Clock, FixedClock
-from app.config import Settings
-from app.db import normalise_url
+from app.config import Settings, get_settings
+from app.db import normalise_url, pooled_connect_args
 from app.enums import Role
 from app.main import create_app
 from app.migrate import upgrade
@@ -129,7 +129,10 @@ async def _clean(request: pytest.FixtureRequest) -> AsyncIterator[None]:
         app.state.clock = Clock(app.state.settings.tz)
         engine = app.state.engine
     else:  # the test made its own app: empty the tables through a connection of our own
-        engine = create_async_engine(request.getfixturevalue("database_url"))
+        engine = create_async_engine(
+            request.getfixturevalue("database_url"),
+            connect_args=pooled_connect_args(get_settings()),
+        )
     async with engine.begin() as conn:
         # Every history action the test wrote is one the OpenAPI document lists.
         written = await conn.execute(text("SELECT DISTINCT resource_type, action FROM history"))

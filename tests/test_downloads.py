@@ -173,3 +173,22 @@ async def test_an_exhausted_pool_answers_busy_not_unreachable(database_url: str)
         assert response.status_code == 503
         assert response.json()["type"] == "/problems/busy"
         assert response.headers["retry-after"] == "1"
+
+
+async def test_the_file_operation_takes_a_download_slot(
+    app: Any, client: httpx.AsyncClient, office: dict[str, str]
+) -> None:
+    """`/tasks.csv` counts against the downloads' limit as `Accept: text/csv` does: with no
+    slot free, both are 503 and the JSON list is answered."""
+    gate: DownloadGate = app.state.download_gate
+    kept = gate.limit
+    gate.limit = 0
+    try:
+        for path, headers in (("/api/v1/tasks.csv", {}), ("/api/v1/tasks", CSV)):
+            r = await client.get(path, headers={**office, **headers})
+            assert r.status_code == 503, (path, r.text)
+        assert (await client.get("/api/v1/tasks", headers=office)).status_code == 200
+    finally:
+        gate.limit = kept
+    assert (await client.get("/api/v1/reports/tasks.xlsx", headers=office)).status_code == 200
+    assert gate.running == 0

@@ -13,6 +13,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from app.config import get_settings
+from app.db import pooled, pooled_connect_args
 from app.kernel import driver
 
 PREFIXES = {"task": "NV", "directive": "CD", "proposal": "KN", "budget_request": "KP"}
@@ -38,10 +40,14 @@ async def _ensure_sequence(conn: AsyncConnection, name: str) -> None:
     key = conn.engine.url.render_as_string(hide_password=False)
     engine = _ddl_engines.get(key)
     if engine is None:
+        # Behind PgBouncer the statement runs in a transaction of its own (app/db.py).
         engine = _ddl_engines[key] = create_async_engine(
-            conn.engine.url, poolclass=NullPool, isolation_level="AUTOCOMMIT"
+            conn.engine.url,
+            poolclass=NullPool,
+            isolation_level="READ COMMITTED" if pooled(conn) else "AUTOCOMMIT",
+            connect_args=pooled_connect_args(get_settings()) if pooled(conn) else {},
         )
-    async with engine.connect() as own:
+    async with engine.begin() as own:
         try:
             await own.execute(text(f"CREATE SEQUENCE IF NOT EXISTS {name}"))
         except DBAPIError:

@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.auth import printable
 from app.config import Settings
+from app.db import single_statements
 from app.models.common import utcnow
 
 log = logging.getLogger("dondoc.mail")
@@ -362,7 +363,7 @@ async def send_digests(
     cutoff, day = digest_cutoff(moment, settings.tz, settings.digest_hour)
     window = {"now": moment, "cutoff": cutoff}
     async with engine.connect() as conn:
-        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await single_statements(conn)
         waiting = list((await conn.execute(text(_DIGEST_OFFICIALS), window)).scalars())
     for official_id in waiting:
         async with engine.begin() as conn:
