@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app import (
     demo_answers,
     demo_documents,
-    demo_ids,
     demo_money,
     demo_people,
     demo_reorganisation,
@@ -50,7 +49,6 @@ from app.enums import (
     TaskGroupBy,
 )
 from app.kernel.precondition import ABSENT
-from app.models.agencies import AgencyCreate
 from app.models.common import action_body
 from app.models.directives import DirectiveCreate, IssueDirective, Meeting
 from app.models.proposals import ProposalCreate, ProposalTransition
@@ -71,21 +69,9 @@ LOADER = Caller(role=Role.admin, name="demo loader")
 async def _load_agencies(conn: AsyncConnection) -> dict[str, Any]:
     ids: dict[str, Any] = {}
     for code, name, short, kind, parent, valid_from, valid_to in AGENCIES:
-        body = await agencies.create(
-            conn,
-            LOADER,
-            AgencyCreate(
-                code=code,
-                name=name,
-                short_name=short,
-                kind=kind,
-                parent_id=ids.get(parent) if parent else None,
-                valid_from=valid_from,
-                valid_to=valid_to,
-            ),
-            agency_id=demo_ids.agency(code),
-        )
-        ids[code] = body["id"]
+        parent_id = ids.get(parent) if parent else None
+        row = (code, name, short, kind, parent_id, valid_from, valid_to)
+        ids[code] = (await demo_people.make_agency(conn, LOADER, row))["id"]
     return ids
 
 

@@ -146,17 +146,9 @@ async def _pay(conn: AsyncConnection, loader: Caller, capital: Any, training: An
         ),
     )
     autumn = tasks.Day(date(2023, 11, 15), 3)
-    await budget_payments.disburse(
-        conn,
-        loader,
-        capital,
-        DisbursementCreate(amount_vnd=3_000_000_000, reference="Giải ngân đợt 1 (minh họa)"),
-        autumn,
-    )
-    await budget_payments.disburse(
-        conn,
-        loader,
-        training,
-        DisbursementCreate(amount_vnd=400_000_000, reference="Thanh toán khóa đào tạo (minh họa)"),
-        autumn,
-    )
+    for request_id, amount, reference in (
+        (capital, 3_000_000_000, "Giải ngân đợt 1 (minh họa)"),
+        (training, 400_000_000, "Thanh toán khóa đào tạo (minh họa)"),
+    ):
+        payment = DisbursementCreate(amount_vnd=amount, reference=reference)
+        await budget_payments.disburse(conn, loader, request_id, payment, autumn)

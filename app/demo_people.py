@@ -94,6 +94,28 @@ def _people(ids: dict[str, Any], divisions: list[Any]) -> list[OfficialCreate]:
     ]
 
 
+async def make_agency(
+    conn: AsyncConnection, loader: Caller, row: tuple[Any, ...]
+) -> dict[str, Any]:
+    """A demo agency, its id fixed by its code (demo_ids): (code, name, short name, kind,
+    parent id, valid from, valid to)."""
+    code, name, short, kind, parent_id, valid_from, valid_to = row
+    return await agencies.create(
+        conn,
+        loader,
+        AgencyCreate(
+            code=code,
+            name=name,
+            short_name=short,
+            kind=kind,
+            parent_id=parent_id,
+            valid_from=valid_from,
+            valid_to=valid_to,
+        ),
+        agency_id=demo_ids.agency(code),
+    )
+
+
 async def load(
     conn: AsyncConnection, loader: Caller, ids: dict[str, Any], day: Any
 ) -> dict[str, int]:
@@ -101,17 +123,8 @@ async def load(
     first_task = await _open_task_of(conn, ids[ICT])
     divisions = []
     for code, name, short in DIVISIONS:
-        body = await agencies.create(
-            conn,
-            loader,
-            AgencyCreate(
-                code=code,
-                name=name,
-                short_name=short,
-                kind=AgencyKind.division,
-                parent_id=ids[ICT],
-            ),
-            agency_id=demo_ids.agency(code),
+        body = await make_agency(
+            conn, loader, (code, name, short, AgencyKind.division, ids[ICT], None, None)
         )
         divisions.append(body["id"])
     made = [await officials.create(conn, loader, p) for p in _people(ids, divisions)]

@@ -13,13 +13,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app import demo_ids
+from app import demo_people
 from app.auth import Caller
 from app.demo_data import CITY, CULTURE, FINANCE, ICT, PLANNING, PROVINCE, SCIENCE
 from app.enums import AgencyKind, SuccessionStatus
 from app.kernel.precondition import ABSENT
-from app.models.agencies import AgencyCreate, SuccessionCreate, SuccessorShare
-from app.services import agencies, succession
+from app.models.agencies import SuccessionCreate, SuccessorShare
+from app.services import succession
 
 MARCH = date(2025, 3, 1)
 JULY = date(2025, 7, 1)
@@ -62,18 +62,10 @@ async def load(conn: AsyncConnection, loader: Caller, ids: dict[str, Any], on: O
     await on(conn, JULY)
     shares = []
     for code, name, short, fields in WARDS:
-        ward = await agencies.create(
+        ward = await demo_people.make_agency(
             conn,
             loader,
-            AgencyCreate(
-                code=code,
-                name=name,
-                short_name=short,
-                kind=AgencyKind.commune_committee,
-                parent_id=ids[PROVINCE],
-                valid_from=JULY,
-            ),
-            agency_id=demo_ids.agency(code),
+            (code, name, short, AgencyKind.commune_committee, ids[PROVINCE], JULY, None),
         )
         shares.append(SuccessorShare(successor_id=ward["id"], fields=fields, rest=not fields))
     await _succeed(
