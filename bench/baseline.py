@@ -205,7 +205,11 @@ async def _no_reset(conn: asyncpg.Connection) -> None:
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     dsn = os.environ["DATABASE_URL"].replace("postgresql+asyncpg://", "postgresql://")
     size = int(os.environ.get("BENCH_POOL_SIZE", "10"))  # per process, as the service's
-    app.state.pool = await asyncpg.create_pool(dsn, min_size=size, max_size=size, reset=_no_reset)
+    # Behind PgBouncer in transaction mode (run.py --pooler), as the service: no named statements.
+    cache = {"statement_cache_size": 0} if os.environ.get("BENCH_POOLER") else {}
+    app.state.pool = await asyncpg.create_pool(
+        dsn, min_size=size, max_size=size, reset=_no_reset, **cache
+    )
     yield
     await app.state.pool.close()
 

@@ -579,6 +579,18 @@ def measure(
     return report_figures
 
 
+def through_pooler(pooler: str, name: str, dsn: str) -> dict[str, str]:
+    """Both sides through PgBouncer: the service with DONDOC_DB_POOLER=pgbouncer (its timeouts
+    set as the role's defaults in the database, as `dondoc migrate` does), the baseline without
+    named statements."""
+    from app.config import Settings
+    from app.migrate import apply_session_defaults
+
+    asyncio.run(apply_session_defaults(dsn, Settings(db_pooler="pgbouncer")))
+    pooled = urlparse(pooler)._replace(path=f"/{name}").geturl()
+    return {"DATABASE_URL": pooled, "DONDOC_DB_POOLER": "pgbouncer", "BENCH_POOLER": "1"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -605,6 +617,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--only", default="", help="only the endpoints whose label contains this text"
+    )
+    parser.add_argument(
+        "--pooler",
+        default="",
+        help="a PgBouncer (transaction mode) in front of --database's server, e.g. "
+        "postgresql://postgres@127.0.0.1:6432/postgres: both sides connect through it",
     )
     args = parser.parse_args()
     worker_counts = [int(n) for n in args.workers.split(",")]
@@ -634,6 +652,8 @@ def main() -> None:
         "BENCH_SAME_SQL": str(tmp / "same-sql.json"),
     }
     env.pop("DONDOC_BOOTSTRAP_ADMIN_KEY", None)
+    if args.pooler:
+        env |= through_pooler(args.pooler, args.name, dsn)
     if args.only:
         lua = {name: files for name, files in lua.items() if args.only in name}
     results: dict[tuple[str, int], dict[str, Result]] = {}
