@@ -80,7 +80,7 @@ async def single_statements(conn: AsyncConnection) -> None:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
-def _statement_name() -> str:
+def statement_name() -> str:
     return f"__dondoc_{uuid.uuid4().hex}__"
 
 
@@ -93,7 +93,7 @@ def pooled_connect_args(settings: Settings) -> dict[str, Any]:
     return {
         "statement_cache_size": 0,
         "prepared_statement_cache_size": 0,
-        "prepared_statement_name_func": _statement_name,
+        "prepared_statement_name_func": statement_name,
     }
 
 

@@ -79,3 +79,43 @@ async def test_concurrent_writes_through_the_pooler_lose_nothing(
     async with engine.connect() as conn:
         codes = (await conn.execute(text("SELECT code FROM agencies WHERE code LIKE 'PGB%'"))).all()
     assert sorted(c.code for c in codes) == sorted(b["code"] for b in bodies)
+
+
+async def test_a_download_survives_statements_other_clients_left_on_the_session(
+    client: httpx.AsyncClient, office: dict[str, str], database_url: str, engine: AsyncEngine
+) -> None:
+    """The driver names a cursor's statement `__asyncpg_stmt_<n>__`, counting from 1 in every
+    process; behind PgBouncer a server session outlives the client that prepared one, and the next
+    process's download on it failed ("already exists"). Every server session is given such names
+    first; the downloads still read every row."""
+    import asyncpg
+
+    from tests.conftest import _asyncpg_args
+
+    made = await client.post(
+        "/api/v1/agencies",
+        json={"code": "PGBD", "name": "Sở", "kind": "department"},
+        headers=office,
+    )
+    for i in range(3):
+        task = {"title": f"Nhiệm vụ {i}", "lead_agency_id": made.json()["id"]}
+        assert (await client.post("/api/v1/tasks", json=task, headers=office)).status_code == 201
+
+    async def poison() -> None:
+        conn = await asyncpg.connect(**_asyncpg_args(database_url), statement_cache_size=0)  # type: ignore[arg-type]
+        try:
+            async with conn.transaction():  # held together: each on a server session of its own
+                await conn.execute(
+                    "DO $$ BEGIN FOR i IN 1..300 LOOP BEGIN EXECUTE format("
+                    "'PREPARE %I AS SELECT 1', '__asyncpg_stmt_' || i || '__'); EXCEPTION WHEN"
+                    " duplicate_prepared_statement THEN NULL; END; END LOOP; END $$"
+                )
+                await asyncio.sleep(0.5)
+        finally:
+            await conn.close()
+
+    await asyncio.gather(*(poison() for _ in range(12)))
+    for _ in range(6):
+        r = await client.get("/api/v1/tasks.csv", headers=office)
+        assert r.status_code == 200
+        assert r.text.count("\nNV-") == 3, r.text[-300:]

@@ -3,6 +3,7 @@ download (API.md §4 filters)."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
@@ -27,7 +28,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app import permissions
 from app.auth import Caller
-from app.db import Reader, compile_for_driver
+from app.db import Reader, compile_for_driver, pooled, statement_name
 from app.errors import field_error
 from app.exports import Batched
 from app.kernel.filters import ListShape, bound_filters, filter_clauses
@@ -306,9 +307,24 @@ def export_rows(
         async with engine.connect() as conn:
             driver = (await conn.get_raw_connection()).driver_connection
             async with driver.transaction(isolation="repeatable_read", readonly=True):
-                cursor = await driver.cursor(sql, *arguments)
-                while batch := await cursor.fetch(EXPORT_BATCH):
-                    yield batch
+                if not pooled(conn):
+                    cursor = await driver.cursor(sql, *arguments)
+                    while batch := await cursor.fetch(EXPORT_BATCH):
+                        yield batch
+                    return
+                # Behind PgBouncer the server session outlives this client's use of it: the
+                # cursor's statement gets a name no other client's can take (the driver numbers
+                # its own per connection, and `__asyncpg_stmt_1__` left by one download made
+                # the next one on that session fail), and is dropped at the end.
+                name = statement_name()
+                statement = await driver.prepare(sql, name=name)
+                try:
+                    cursor = await statement.cursor(*arguments)
+                    while batch := await cursor.fetch(EXPORT_BATCH):
+                        yield batch
+                finally:
+                    with contextlib.suppress(Exception):
+                        await driver.execute(f'DEALLOCATE "{name}"')
 
     return Batched(batches(), _export_row)
 
