@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import atexit
-import logging
 import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from logging.handlers import QueueHandler, QueueListener
-from queue import Queue
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -57,34 +53,26 @@ def _migrate(url: str) -> None:
 
 
 def _serve(url: str, host: str, port: int, workers: int) -> None:
-    import uvicorn
+    from app.serving import run_one, run_workers
 
     # Worker processes reach the same server (embedded or not) through DATABASE_URL.
     os.environ["DATABASE_URL"] = url
     get_settings.cache_clear()
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=True,
-        log_level="info",
-        access_log=False,  # the service writes its own JSON line per request (dondoc.access)
-        timeout_graceful_shutdown=int(get_settings().shutdown_timeout_seconds),
-    )
-
-
-def _access_log_off_the_request_path() -> None:
-    """dondoc.access lines go through a queue to the process's handlers, written by a thread
-    of their own: a request never waits for the log's I/O."""
-    queue: Queue[logging.LogRecord] = Queue(-1)
-    listener = QueueListener(queue, *logging.getLogger().handlers, respect_handler_level=True)
-    access = logging.getLogger("dondoc.access")
-    access.addHandler(QueueHandler(queue))
-    access.propagate = False
-    listener.start()
-    atexit.register(listener.stop)
+    settings = get_settings()
+    options = {"timeout_graceful_shutdown": int(settings.shutdown_timeout_seconds)}
+    drain = settings.shutdown_drain_seconds
+    if workers > 1:
+        run_workers(
+            "app.main:create_app",
+            host,
+            port,
+            workers,
+            drain,
+            settings.shutdown_timeout_seconds,
+            options,
+        )
+    else:
+        run_one("app.main:create_app", host, port, drain, options)
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -93,7 +81,6 @@ def cmd_serve(args: argparse.Namespace) -> None:
         _migrate(url)
     if not args.no_worker:
         os.environ["DONDOC_WORKER"] = "1"
-    _access_log_off_the_request_path()
     _serve(url, args.host, args.port, args.workers)
 
 
@@ -281,8 +268,9 @@ def _on_sigterm(signum: int, frame: object) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("pgserver").setLevel(logging.WARNING)
+    from app.serving import configure_logging
+
+    configure_logging()
     args = parser().parse_args(argv)
     # The default action of SIGTERM ends the process without running exit handlers, which
     # would leave the embedded PostgreSQL running: turn it into an exception instead.

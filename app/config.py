@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1)
     webhook_allowed_hosts: str = ""
     webhook_retry_base_seconds: float = 60
+    # One delivery attempt, all of it (connecting, sending, the whole answer); its claim's
+    # lease is six times as long.
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     scheduler_interval_seconds: float = 300
     # Attachments: content-addressed files (default: <data_dir>/files).
     files_dir: Path | None = None
@@ -46,6 +49,9 @@ class Settings(BaseSettings):
     overdue_repeat_days: int = Field(default=7, ge=1)
     digest_hour: int = Field(default=7, ge=0, le=23)  # local hour of the daily digest
     mail_retry_base_seconds: float = Field(default=60, gt=0)
+    # One attempt to hand a notice to the mail server, every command of the exchange together
+    # (each command also has its own 30 s); past it the attempt failed, with that reason.
+    mail_attempt_seconds: float = Field(default=120, gt=0)
     mail_poll_seconds: float = Field(default=5.0, gt=0)
     webhook_poll_seconds: float = 1.0
     db_pool_size: int = Field(default=10, ge=1)
@@ -68,6 +74,9 @@ class Settings(BaseSettings):
     oidc_agency_claim: str = "agency_code"
     # On SIGTERM, in-flight requests get this long to finish before connections are closed.
     shutdown_timeout_seconds: int = Field(default=30, gt=0)
+    # On SIGTERM, first this long answering as usual with `Connection: close` (and /readyz
+    # 503), so requests already sent on kept-alive connections are answered, never dropped.
+    shutdown_drain_seconds: float = Field(default=1.0, ge=0)
     # Comma list of origins allowed to call the API from a browser; none: CORS stays off.
     cors_origins: str = ""
     # Downloads (CSV, xlsx) running at once per process (also the size of their own pool of

@@ -6,10 +6,12 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Annotated, Any, Protocol
 
+import asyncpg
 from fastapi import Depends, Request
-from sqlalchemy import ClauseElement, Executable, text
+from sqlalchemy import ClauseElement, Executable, event, text
 from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
-from sqlalchemy.exc import NoResultFound
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import DisconnectionError, NoResultFound
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from app import exports
@@ -48,7 +50,7 @@ def create_engine(
     start, so a read sends its one statement and no BEGIN/ROLLBACK, without switching modes
     at every checkout."""
     pooled = settings.db_pooler == "pgbouncer"
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         # Behind PgBouncer in transaction mode a statement outside a transaction may reach a
         # different server than the one it was prepared on: every read runs in a transaction.
@@ -65,6 +67,54 @@ def create_engine(
             **pooled_connect_args(settings),
         },
     )
+    event.listen(engine.sync_engine, "handle_error", _discard_in_doubt)
+    event.listen(engine.sync_engine, "checkout", _refuse_unclean)
+    return engine
+
+
+def in_doubt(error: BaseException) -> bool:
+    """Whether a connection's state is unknown after `error`: anything but an error the
+    server itself reported (a constraint, a statement or lock timeout, a serialization
+    failure) — a client-side timeout, a cancellation, a broken socket, a driver's own error.
+    After a timed-out statement the server may still run it when it wakes (a BEGIN run late
+    leaves a transaction open that the driver no longer knows of), so such a connection is
+    discarded, never reused."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, asyncpg.exceptions.DataError):
+            return False  # an argument the driver could not encode: nothing was sent
+        if isinstance(current, asyncpg.PostgresError):
+            state = getattr(current, "sqlstate", None) or ""
+            # The server answered; unless it ended the session, the state is known.
+            return state.startswith(("08", "57P"))
+        current = current.__cause__ or current.__context__
+    return True
+
+
+def _discard_in_doubt(context: ExceptionContext) -> None:
+    """Every engine's errors (statements, BEGIN, COMMIT, ROLLBACK): a connection in doubt is
+    invalidated — this one only, the pool's others stay."""
+    if not context.is_disconnect and in_doubt(context.original_exception):
+        context.is_disconnect = True
+        context.invalidate_pool_on_disconnect = False
+        if context.connection is not None:
+            close_now(context.connection.connection.driver_connection)
+
+
+def close_now(driver: Any) -> None:
+    """Closed at once, without the goodbye a hung server would never answer."""
+    if driver is not None and not driver.is_closed():
+        driver.terminate()
+
+
+def _refuse_unclean(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """A pooled connection found closed or inside a transaction is discarded at checkout (the
+    pool then takes another): a request never runs inside a transaction it did not begin."""
+    driver = dbapi_connection.driver_connection
+    if driver.is_closed() or driver.is_in_transaction():
+        raise DisconnectionError("pooled connection inside a transaction or closed")
 
 
 def pooled(conn: AsyncConnection) -> bool:

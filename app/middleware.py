@@ -17,6 +17,7 @@ from app.context import client_request_id_var, request_id_var, vietnamese_var
 from app.errors import problem_response, unavailable_response
 from app.kernel.dispatch import Dispatcher
 from app.metrics import Metrics
+from app.serving import DRAINING
 from app.text import TextError, clean_text
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -32,6 +33,8 @@ API_HEADERS = (
     (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
     (b"cache-control", b"no-store"),
 )
+# While the process drains before its shutdown: answered, then the connection closes.
+CLOSE = ((b"connection", b"close"),)
 JSON_TYPES = {"application/json", "application/merge-patch+json"}
 CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._:+=/-]{1,100}")
 
@@ -274,6 +277,7 @@ def _sender(scope: Scope, send: Send, request_id: str, status: dict[str, Any]) -
                 *_rate_limit(scope),
                 *SECURITY_HEADERS,
                 *(API_HEADERS if scope["path"].startswith("/api/") else ()),
+                *(CLOSE if DRAINING.is_set() else ()),
             ]
         await send(message)
         if message["type"] == "http.response.body" and not message.get("more_body"):

@@ -190,6 +190,26 @@ KINDS: tuple[Kind, ...] = (
         "nào đã xác nhận bị mất.",
     ),
     Kind(
+        "storage-unavailable",
+        503,
+        "The attachments' store cannot take files",
+        "Kho tệp đính kèm tạm không nhận tệp",
+        "The attachments' file system refused the write (read-only, an I/O error, no "
+        "permission); nothing of the upload was kept. Retry after `Retry-After`.",
+        "Hệ thống tệp của kho đính kèm từ chối ghi (chỉ đọc, lỗi vào/ra, không có quyền); "
+        "không tệp nào của lần tải lên được giữ lại. Hãy thử lại sau `Retry-After` giây.",
+    ),
+    Kind(
+        "storage-full",
+        507,
+        "The attachments' store is full",
+        "Kho tệp đính kèm đã đầy",
+        "The attachments' store has no room for the upload; nothing of it was kept. The "
+        "operator must make room (docs/attachments.md); `/readyz` says so meanwhile.",
+        "Kho tệp đính kèm không còn chỗ cho lần tải lên này; không tệp nào được giữ lại. Người "
+        "vận hành cần giải phóng dung lượng (docs/attachments.md); `/readyz` báo trong lúc đó.",
+    ),
+    Kind(
         "not-ready",
         503,
         "Not ready",

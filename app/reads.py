@@ -21,7 +21,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.config import Settings
-from app.db import RecordRow, Rows, session_settings
+from app.db import RecordRow, Rows, in_doubt, session_settings
 
 log = logging.getLogger(__name__)
 
@@ -227,6 +227,10 @@ class ReadDB(Plans):
             raise PoolTimeout("every read connection is in use") from exc
         try:
             return list(await conn.fetch(sql, *arguments))
+        except BaseException as error:
+            if in_doubt(error):  # never back in the pool as it is: closed before release
+                conn.terminate()
+            raise
         finally:
             await pool.release(conn)
 

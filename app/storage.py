@@ -17,8 +17,11 @@ that key), `path`/`open` as a presigned GET or a streamed GET, `sweep` as a list
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import logging
 import os
+import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -29,10 +32,40 @@ from typing import IO, Protocol
 import anyio
 
 HEAD_BYTES = 16
+log = logging.getLogger("dondoc.files")
+FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
 class TooLarge(Exception):
     """The content passed the size limit while it was streaming in."""
+
+
+class StoreError(Exception):
+    """The store could not keep a content: its disk is full (`full`), or another failure of
+    its file system (read-only, an I/O error, no permission) — never the database's."""
+
+    def __init__(self, root: Path, error: OSError) -> None:
+        self.root = root
+        self.full = error.errno in FULL
+        self.free = free_bytes(root)
+        super().__init__(f"the attachments' store at {root}: {error.strerror or error}")
+        log.error(
+            "attachments' store at %s cannot keep a file (%s): %s bytes free",
+            root,
+            error.strerror or repr(error),
+            "?" if self.free is None else self.free,
+        )
+
+
+def free_bytes(root: Path) -> int | None:
+    """Free bytes on the file system of `root` (or of its nearest existing parent)."""
+    path = root
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    try:
+        return shutil.disk_usage(path).free
+    except OSError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -46,13 +79,19 @@ class Stored:
 class Writer(Protocol):
     async def write(self, chunk: bytes) -> None: ...
 
-    async def finish(self, check: Callable[[Path, bytes], str]) -> tuple[Stored, str]: ...
+    async def finish(
+        self, check: Callable[[Path, bytes], str], *, keep: bool = True
+    ) -> tuple[Stored, str]: ...
+
+    async def keep(self, stored: Stored) -> Stored: ...
 
     async def abort(self) -> None: ...
 
 
 class FileStore(Protocol):
     async def writer(self, limit: int) -> Writer: ...
+
+    def can_take(self, size: int) -> str | None: ...
 
     def path(self, sha256: str) -> Path: ...
 
@@ -80,11 +119,24 @@ class LocalFileStore:
     def path(self, sha256: str) -> Path:
         return self.objects / sha256[:2] / sha256
 
+    def can_take(self, size: int) -> str | None:
+        """Why the store cannot take a file of `size` bytes now (None: it can)."""
+        free = free_bytes(self.root)
+        if free is not None and free < size:
+            return f"{free} bytes free at {self.root}, a file may need up to {size}"
+        probe = self.root if self.root.exists() else self.root.parent
+        if probe.exists() and not os.access(probe, os.W_OK):
+            return f"{probe} is not writable"
+        return None
+
     async def writer(self, limit: int) -> LocalWriter:
         """A new content, streamed in by `write` (TooLarge past `limit` bytes)."""
-        await anyio.to_thread.run_sync(self.ensure)
         temp = self.tmp / f"{uuid.uuid4().hex}.part"
-        handle: IO[bytes] = await anyio.to_thread.run_sync(open, temp, "wb")
+        try:
+            await anyio.to_thread.run_sync(self.ensure)
+            handle: IO[bytes] = await anyio.to_thread.run_sync(open, temp, "wb")
+        except OSError as exc:
+            raise StoreError(self.root, exc) from exc
         return LocalWriter(self, temp, handle, limit)
 
     @staticmethod
@@ -140,22 +192,42 @@ class LocalWriter:
         if len(self.head) < HEAD_BYTES:
             self.head = (self.head + chunk)[:HEAD_BYTES]
         self.hasher.update(chunk)
-        await anyio.to_thread.run_sync(self.handle.write, chunk)
-
-    async def finish(self, check: Callable[[Path, bytes], str]) -> tuple[Stored, str]:
-        """Durable under its hash once `check` (given the temporary file and its first bytes,
-        in a thread) accepts it and names its type; nothing kept if `check` raises."""
         try:
-            await anyio.to_thread.run_sync(self.store._flush, self.handle)
-            self.handle.close()
+            await anyio.to_thread.run_sync(self.handle.write, chunk)
+        except OSError as exc:
+            raise StoreError(self.store.root, exc) from exc
+
+    async def finish(
+        self, check: Callable[[Path, bytes], str], *, keep: bool = True
+    ) -> tuple[Stored, str]:
+        """Durable once `check` (given the temporary file and its first bytes, in a thread)
+        accepts it and names its type; nothing kept if `check` raises. With `keep`, it is
+        then placed under its hash; otherwise it waits, durable, for `keep()` (or `abort()`):
+        the files of one request are placed together, once all of them arrived."""
+        try:
+            try:
+                await anyio.to_thread.run_sync(self.store._flush, self.handle)
+                self.handle.close()
+            except OSError as exc:
+                raise StoreError(self.store.root, exc) from exc
             media_type = await anyio.to_thread.run_sync(check, self.temp, self.head)
         except BaseException:
             await self.abort()
             raise
-        digest = self.hasher.hexdigest()
-        final = self.store.path(digest)
-        await anyio.to_thread.run_sync(self.store._place, self.temp, final)
-        return Stored(digest, self.size, self.head, final), media_type
+        stored = Stored(self.hasher.hexdigest(), self.size, self.head, self.temp)
+        if keep:
+            stored = await self.keep(stored)
+        return stored, media_type
+
+    async def keep(self, stored: Stored) -> Stored:
+        """The finished content under its hash."""
+        final = self.store.path(stored.sha256)
+        try:
+            await anyio.to_thread.run_sync(self.store._place, self.temp, final)
+        except OSError as exc:
+            await self.abort()
+            raise StoreError(self.store.root, exc) from exc
+        return Stored(stored.sha256, stored.size, stored.head, final)
 
     async def abort(self) -> None:
         self.handle.close()

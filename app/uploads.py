@@ -19,7 +19,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
 from app.errors import BadRequest, DomainError, UnsupportedMediaType, field_error
-from app.storage import FileStore, Stored, TooLarge, Writer
+from app.storage import FileStore, Stored, StoreError, TooLarge, Writer
 
 MAX_FILES = 10
 MAX_FIELD_BYTES = 10_000
@@ -45,6 +45,29 @@ class PayloadTooLarge(DomainError):
 
 class NotAccepted(UnsupportedMediaType):
     pass
+
+
+class StorageFull(DomainError):
+    status, slug, title = 507, "storage-full", "The attachments' store is full"
+
+
+class StorageUnavailable(DomainError):
+    status, slug, title = 503, "storage-unavailable", "The attachments' store cannot take files"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.headers = {"Retry-After": "60"}
+
+
+def store_problem(exc: StoreError) -> DomainError:
+    """The answer for a store that could not keep a file: nothing of the request is kept."""
+    if exc.full:
+        free = "" if exc.free is None else f" ({exc.free} bytes free)"
+        return StorageFull(
+            f"The attachments' store has no room for this upload{free}; nothing was kept. "
+            "Retry once the operator has made room."
+        )
+    return StorageUnavailable(f"The attachments' store cannot take files now ({exc}).")
 
 
 def _zip_type(archive: zipfile.ZipFile, name: str, nested: bool) -> str:
@@ -116,6 +139,7 @@ class Received:
     stored: Stored
     media_type: str
     file_name: str
+    writer: Writer | None = None  # until the request's files are placed together
 
 
 @dataclass
@@ -231,12 +255,26 @@ class _Reader:
             await writer.abort()
             raise field_error("file", f"{part.file_name}: the file is empty")
         name = part.file_name or "tep-dinh-kem"
-        stored, media_type = await writer.finish(lambda path, head: recognise(path, head, name))
-        self.form.files.append(Received(stored, media_type, name))
+        stored, media_type = await writer.finish(
+            lambda path, head: recognise(path, head, name), keep=False
+        )
+        self.form.files.append(Received(stored, media_type, name, writer))
+
+    async def keep(self) -> None:
+        """Every file of the request under its hash, once all of them arrived."""
+        for received in self.form.files:
+            assert received.writer is not None
+            received.stored = await received.writer.keep(received.stored)
+            received.writer = None
 
     async def abort(self) -> None:
+        """Nothing of a request that failed part-way stays: its files not yet placed are
+        removed (a content placed is another upload's too, or the sweep's)."""
         if self.part is not None and self.part.writer is not None:
             await self.part.writer.abort()
+        for received in self.form.files:
+            if received.writer is not None:
+                await received.writer.abort()
 
 
 async def read_form(request: Request, store: FileStore, limit: int) -> Form:
@@ -252,12 +290,15 @@ async def read_form(request: Request, store: FileStore, limit: int) -> Form:
         reader.parser.finalize()
         for kind_, value in reader.events:
             await reader._on(kind_, value)
+        if reader.part is not None:
+            raise BadRequest("The multipart body ended inside a part.")
+        if not reader.form.files:
+            raise field_error("file", "send one or more parts named 'file'")
+        await reader.keep()
+    except StoreError as exc:
+        await reader.abort()
+        raise store_problem(exc) from exc
     except BaseException:
         await reader.abort()
         raise
-    if reader.part is not None:
-        await reader.abort()
-        raise BadRequest("The multipart body ended inside a part.")
-    if not reader.form.files:
-        raise field_error("file", "send one or more parts named 'file'")
     return reader.form

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.clock import Clock
 from app.config import Settings
 from app.errors import is_db_unavailable
-from app.services import attachments, idempotency, notifications, scheduler, webhooks
+from app.services import attachments, idempotency, notifications, outbox, scheduler, webhooks
 from app.storage import LocalFileStore
 
 log = logging.getLogger("dondoc.worker")
@@ -74,28 +74,58 @@ async def scheduler_loop(
             await asyncio.wait_for(stop.wait(), timeout=settings.scheduler_interval_seconds)
 
 
+# Deliveries in flight at once per process; each is bounded by its deadline.
+DELIVERIES_IN_FLIGHT = 20
+
+
 async def delivery_loop(engine: AsyncEngine, settings: Settings, stop: asyncio.Event) -> None:
-    """Send due webhook deliveries until `stop` is set; a batch under way is finished first."""
+    """Send due webhook deliveries until `stop` is set. Each runs on its own and is recorded
+    when it ends: a receiver that hangs holds only its own delivery (to its deadline), while
+    the loop goes on claiming and sending the others. At shutdown the ones under way finish."""
+    timeout = settings.webhook_timeout_seconds
+    in_flight: set[asyncio.Task[None]] = set()
     async with httpx.AsyncClient(
-        timeout=webhooks.TIMEOUT_SECONDS, follow_redirects=False, trust_env=False
+        timeout=timeout, follow_redirects=False, trust_env=False
     ) as client:
         while not stop.is_set():
-            sent = 0
+            claimed: list[object] = []
+            free = DELIVERIES_IN_FLIGHT - len(in_flight)
             try:
-                sent = await webhooks.deliver_due(
-                    engine,
-                    client,
-                    settings.webhook_allowed_hosts,
-                    settings.webhook_retry_base_seconds,
-                )
+                if free > 0:
+                    claimed = await webhooks.claim(engine, free, timeout)
             except Exception as exc:
                 if is_db_unavailable(exc):
                     log.warning("deliveries: database unavailable (%r); retrying", exc)
                 else:
                     log.exception("delivery run failed")
-            if not sent:
+            for item in claimed:
+                task = asyncio.create_task(_deliver(engine, client, item, settings))
+                in_flight.add(task)
+                task.add_done_callback(in_flight.discard)
+            if not claimed:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=settings.webhook_poll_seconds)
+        if in_flight:
+            await asyncio.gather(*in_flight, return_exceptions=True)
+
+
+async def _deliver(
+    engine: AsyncEngine, client: httpx.AsyncClient, claimed: object, settings: Settings
+) -> None:
+    try:
+        await webhooks.deliver_one(
+            engine,
+            client,
+            claimed,
+            settings.webhook_allowed_hosts,
+            settings.webhook_retry_base_seconds,
+            settings.webhook_timeout_seconds,
+        )
+    except Exception as exc:  # recorded later: the lease runs out and it is tried again
+        if is_db_unavailable(exc):
+            log.warning("delivery: database unavailable (%r); it will be tried again", exc)
+        else:
+            log.exception("delivery failed")
 
 
 async def mail_loop(engine: AsyncEngine, settings: Settings, stop: asyncio.Event) -> None:
@@ -108,8 +138,8 @@ async def mail_loop(engine: AsyncEngine, settings: Settings, stop: asyncio.Event
     while not stop.is_set():
         sent = 0
         try:
-            sent = await notifications.send_due(engine, mailer, settings)
-            sent += await notifications.send_digests(engine, mailer, settings)
+            sent = await outbox.send_due(engine, mailer, settings)
+            sent += await outbox.send_digests(engine, mailer, settings)
         except Exception as exc:
             if is_db_unavailable(exc):
                 log.warning("mail: database unavailable (%r); retrying", exc)

@@ -58,8 +58,10 @@ async def serve(
     log: Any = None,
     env: dict[str, str] | None = None,
     args: tuple[str, ...] = (),
+    worker: bool = False,
 ) -> tuple[asyncio.subprocess.Process, str]:
-    """`dondoc serve` on `database_url` in its own process; its log goes to the file `log`."""
+    """`dondoc serve` on `database_url` in its own process; its log goes to the file `log`;
+    with `worker`, the background work (scheduler, deliveries, mail) runs in it too."""
     port = free_port()
     environment = {
         **os.environ,
@@ -68,8 +70,9 @@ async def serve(
         "DONDOC_RATE_LIMIT_PER_MINUTE": "0",
         **(env or {}),
     }
+    options = ("--no-migrate", *(() if worker else ("--no-worker",)))
     process = await run_command(
-        "serve", "--no-migrate", "--no-worker", "--port", str(port), *args, env=environment, log=log
+        "serve", *options, "--port", str(port), *args, env=environment, log=log
     )
     base = f"http://127.0.0.1:{port}"
     await wait_ready(process, base, 30)

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.db import RawQuery, RecordRow, Rows
+from app.db import RawQuery, RecordRow, Rows, close_now, in_doubt
 from app.reads import Plans, rows_of
 
 _plans: Plans | None = None
@@ -55,6 +55,9 @@ async def _fetch(conn: AsyncConnection, sql: str, arguments: list[Any]) -> list[
             return list(await adapter._connection.fetch(sql, *arguments))
     except Exception as error:
         raise await _translated(conn, adapter, sql, arguments, error) from error
+    except BaseException as error:  # cancelled mid-statement: the connection is in doubt
+        await _discard(conn)
+        raise error
 
 
 async def _translated(
@@ -66,10 +69,20 @@ async def _translated(
     try:
         adapter._handle_exception(error)  # raises the DBAPI error it maps to
     except Exception as dbapi_error:
-        lost = conn.dialect.is_disconnect(dbapi_error, adapter, None)  # type: ignore[arg-type]
+        lost = in_doubt(error) or conn.dialect.is_disconnect(dbapi_error, adapter, None)  # type: ignore[arg-type]
         if lost:
-            await conn.invalidate()
+            await _discard(conn)
         return DBAPIError.instance(
             sql, arguments, dbapi_error, adapter.dbapi.Error, connection_invalidated=lost
         )
     return error
+
+
+async def _discard(conn: AsyncConnection) -> None:
+    """The connection never goes back to the pool (its transaction is rolled back by the
+    server when the session ends)."""
+    try:
+        close_now((await conn.get_raw_connection()).driver_connection)
+        await conn.invalidate()
+    except Exception:  # already gone: nothing to give back
+        pass

@@ -166,7 +166,7 @@ def _register(path: str, noun: str, op: str, upload: Handler, list_: Handler) ->
         summary=f"Attach documents to a {noun}",
         status_code=201,
         response_model=AttachedFileList,
-        responses=problems(404, 413, 415),
+        responses=problems(404, 413, 415, 507),
         openapi_extra=UPLOAD_BODY,
     )
     router.add_api_route(

@@ -357,6 +357,7 @@ def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
         413: "Body too large (problem+json)",
         415: "Unsupported content type (problem+json)",
         428: "If-Match missing (problem+json)",
+        507: "The attachments' store is full; nothing was kept (problem+json)",
     }
     out = dict(PROBLEM_RESPONSES)
     for code in codes:

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from app import problems
 from app.errors import NotFound, problem_response
 from app.migrate import current_revision
+from app.serving import DRAINING
 
 router = APIRouter(tags=["operations"])
 STATIC_DIR = Path(fastapi_offline.__file__).parent / "static"
@@ -62,11 +63,19 @@ async def healthz() -> Health:
     summary="Readiness",
     responses={
         200: {"model": Ready, "description": "Ready"},
-        503: {"description": "Database unreachable or schema not at the latest migration"},
+        503: {
+            "description": "Database unreachable, schema not at the latest migration, or the "
+            "attachments' store cannot take files"
+        },
     },
 )
 async def readyz(request: Request) -> Response:
-    """Ready when the database answers and its schema is at the latest migration."""
+    """Ready when the database answers, its schema is at the latest migration, and the
+    attachments' store can take a file of the largest accepted size."""
+    if DRAINING.is_set():
+        return problem_response(
+            request.url.path, 503, "not-ready", "Not ready", "The process is shutting down."
+        )
     expected: str = request.app.state.head_revision
     try:
         async with asyncio.timeout(5):
@@ -86,6 +95,16 @@ async def readyz(request: Request) -> Response:
             "not-ready",
             "Not ready",
             f"Schema at revision {current}, expected {expected}; run `dondoc migrate`.",
+        )
+    state = request.app.state
+    refusal = state.file_store.can_take(state.settings.max_upload_bytes)
+    if refusal is not None:
+        return problem_response(
+            request.url.path,
+            503,
+            "not-ready",
+            "Not ready",
+            f"The attachments' store cannot take files: {refusal}.",
         )
     return Response(b'{"status":"ready"}', media_type="application/json")
 

@@ -1,40 +1,24 @@
-"""E-mail notices to officials: rendered in Vietnamese and sent from the outbox.
-
-The notices are written with the change that causes them (`app/kernel/notices.py`). The worker
-sends them here, one notice per transaction: the notice's row stays locked (FOR UPDATE SKIP
-LOCKED) while its mail is handed to the SMTP server, and is marked sent in the same
-transaction. Two workers never take the same notice; a worker that dies before the server took
-the whole message leaves the notice pending (its transaction rolls back) and it is sent again
-later, once. The one window left — the server took the message and the process died before
-its COMMIT — resends with the same Message-ID (`<notice-id@host>`), which mail systems use to
-drop the copy. Failures are retried with back-off (DONDOC_MAIL_RETRY_BASE_SECONDS, doubling, at
-most MAX_ATTEMPTS); an official without an address gets nothing and the notice says why.
-
-Officials whose `notify` is `digest` get one mail a day, at DONDOC_DIGEST_HOUR in the
-province's time zone, with every notice written before that moment, grouped by resource.
+"""E-mail notices to officials: rendered in Vietnamese (one notice, or an official's daily
+digest) and handed to the SMTP server of DONDOC_SMTP_URL. The outbox that sends them is
+`app/services/outbox.py`.
 """
 
 from __future__ import annotations
 
-import email.errors
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
-from zoneinfo import ZoneInfo
 
 import aiosmtplib
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.auth import printable
 from app.config import Settings
-from app.db import single_statements
 from app.models.common import utcnow
 
 log = logging.getLogger("dondoc.mail")
@@ -199,188 +183,3 @@ def render_digest(
     lines += ["", "Thư này được gửi tự động từ hệ thống Đôn đốc; vui lòng không trả lời thư."]
     key = f"digest-{min(i['id'] for i in items)}"
     return _message(settings, official, subject, "\n".join(lines), key)
-
-
-# --- the outbox ----------------------------------------------------------------------------
-
-_CONTEXT = """
-SELECT n.id, n.official_id, n.kind, n.resource_type, n.resource_id, n.attempts, n.created_at,
-       e.actor_name, e.data ->> 'comment' AS comment,
-       coalesce(t.code, p.code, b.code) AS code,
-       coalesce(t.title, p.title, b.title) AS title,
-       coalesce(t.due_date, p.response_due_date, b.disbursement_deadline) AS deadline
-FROM notifications AS n
-JOIN events AS e ON e.id = n.event_id
-LEFT JOIN tasks AS t ON n.resource_type = 'task' AND t.id = n.resource_id
-LEFT JOIN proposals AS p ON n.resource_type = 'proposal' AND p.id = n.resource_id
-LEFT JOIN budget_requests AS b ON n.resource_type = 'budget_request' AND b.id = n.resource_id
-WHERE n.id = ANY(:ids)
-ORDER BY n.created_at, n.id
-"""
-_CLAIM_ONE = """
-SELECT id FROM notifications
-WHERE status = 'pending' AND NOT digest AND next_attempt_at <= :now
-ORDER BY next_attempt_at, id
-LIMIT 1
-FOR UPDATE SKIP LOCKED
-"""
-# Digests: one official at a time, under a transaction-scoped advisory lock of that official,
-# so that two workers never split one official's day into two mails.
-_DIGEST_OFFICIALS = """
-SELECT DISTINCT official_id FROM notifications
-WHERE status = 'pending' AND digest AND created_at < :cutoff AND next_attempt_at <= :now
-ORDER BY official_id
-LIMIT 50
-"""
-_DIGEST_LOCK = "SELECT pg_try_advisory_xact_lock(17, hashtext(CAST(:official_id AS text)))"
-_DIGEST_ROWS = """
-SELECT id FROM notifications
-WHERE official_id = CAST(:official_id AS uuid) AND status = 'pending' AND digest
-  AND created_at < :cutoff AND next_attempt_at <= :now
-ORDER BY created_at, id
-FOR UPDATE
-"""
-_OFFICIAL = "SELECT id, name, email FROM officials WHERE id = :id"
-_SENT = """
-UPDATE notifications SET status = 'sent', sent_at = :now, message_id = :message_id,
-       attempts = attempts + 1, last_error = NULL
-WHERE id = ANY(:ids)
-"""
-_FAILED = """
-UPDATE notifications SET attempts = attempts + 1, last_error = :error,
-       next_attempt_at = :retry_at,
-       status = CASE WHEN attempts + 1 >= :max_attempts OR :final THEN 'failed' ELSE 'pending' END
-WHERE id = ANY(:ids)
-"""
-
-
-def backoff(base: float, attempts: int) -> timedelta:
-    """The wait before attempt `attempts + 1`: base, 2·base, 4·base … at most six hours."""
-    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
-
-
-def digest_cutoff(now: datetime, tz: ZoneInfo, hour: int) -> tuple[datetime, date]:
-    """The latest daily digest moment at or before `now` (and its local day)."""
-    local = now.astimezone(tz)
-    moment = datetime.combine(local.date(), time(hour), tzinfo=tz)
-    if moment > local:
-        moment -= timedelta(days=1)
-    return moment, moment.date()
-
-
-async def _items(conn: AsyncConnection, ids: list[uuid.UUID]) -> list[dict[str, Any]]:
-    rows = (await conn.execute(text(_CONTEXT), {"ids": ids})).all()
-    return [dict(r._mapping) for r in rows]
-
-
-async def _deliver(
-    conn: AsyncConnection,
-    mailer: Mailer,
-    settings: Settings,
-    official_id: uuid.UUID,
-    ids: list[uuid.UUID],
-    render: Any,
-    now: datetime,
-) -> bool:
-    """Send one mail for the notices `ids` (locked by the caller) and record the outcome."""
-    official = (await conn.execute(text(_OFFICIAL), {"id": official_id})).one()
-    items = await _items(conn, ids)
-    attempts = max(i["attempts"] for i in items)
-    failure: dict[str, Any] = {"ids": ids, "max_attempts": MAX_ATTEMPTS}
-    if not official.email:
-        await conn.execute(
-            text(_FAILED),
-            {
-                **failure,
-                "error": "the official has no e-mail address",
-                "final": True,
-                "retry_at": now,
-            },
-        )
-        return False
-    try:
-        message = render(official, items)
-    except (ValueError, TypeError, email.errors.MessageError) as exc:
-        log.error("notice mail to official %s cannot be written: %r", official_id, exc)
-        await conn.execute(
-            text(_FAILED),
-            {**failure, "error": header_text(repr(exc), 500), "final": True, "retry_at": now},
-        )
-        return False
-    try:
-        await mailer.send(message)
-    except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-        log.warning("notice mail to official %s failed: %r", official_id, exc)
-        await conn.execute(
-            text(_FAILED),
-            {
-                **failure,
-                "error": header_text(repr(exc), 500),
-                "final": False,
-                "retry_at": now + backoff(settings.mail_retry_base_seconds, attempts + 1),
-            },
-        )
-        return False
-    await conn.execute(text(_SENT), {"ids": ids, "now": now, "message_id": message["Message-ID"]})
-    return True
-
-
-async def send_due(
-    engine: AsyncEngine, mailer: Mailer, settings: Settings, now: datetime | None = None
-) -> int:
-    """Send every immediate notice due now, one per transaction; how many went out."""
-    sent = 0
-    while True:
-        moment = now or utcnow()
-        async with engine.begin() as conn:
-            notice_id = (await conn.execute(text(_CLAIM_ONE), {"now": moment})).scalar()
-            if notice_id is None:
-                return sent
-            official_id = (
-                await conn.execute(
-                    text("SELECT official_id FROM notifications WHERE id = :id"), {"id": notice_id}
-                )
-            ).scalar_one()
-            ok = await _deliver(
-                conn,
-                mailer,
-                settings,
-                official_id,
-                [notice_id],
-                lambda official, items: render_one(settings, official, items[0]),
-                moment,
-            )
-            sent += ok
-
-
-async def send_digests(
-    engine: AsyncEngine, mailer: Mailer, settings: Settings, now: datetime | None = None
-) -> int:
-    """Send each official's daily digest of the notices written before today's digest moment
-    (DONDOC_DIGEST_HOUR); how many mails went out."""
-    sent = 0
-    moment = now or utcnow()
-    cutoff, day = digest_cutoff(moment, settings.tz, settings.digest_hour)
-    window = {"now": moment, "cutoff": cutoff}
-    async with engine.connect() as conn:
-        await single_statements(conn)
-        waiting = list((await conn.execute(text(_DIGEST_OFFICIALS), window)).scalars())
-    for official_id in waiting:
-        async with engine.begin() as conn:
-            mine = {"official_id": str(official_id)}
-            if not (await conn.execute(text(_DIGEST_LOCK), mine)).scalar():
-                continue  # another worker is sending this official's digest
-            ids = list((await conn.execute(text(_DIGEST_ROWS), {**window, **mine})).scalars())
-            if not ids:
-                continue
-            ok = await _deliver(
-                conn,
-                mailer,
-                settings,
-                official_id,
-                ids,
-                lambda official, items: render_digest(settings, official, day, items),
-                moment,
-            )
-            sent += ok
-    return sent

@@ -9,6 +9,7 @@ at least once; receivers dedupe on `webhook-id`.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import secrets
@@ -47,8 +48,9 @@ from app.services import webhook_targets
 log = logging.getLogger("dondoc.webhooks")
 RESOURCE = "webhook"
 RETRY_FOR = timedelta(hours=24)
-TIMEOUT_SECONDS = 10.0
-LEASE = timedelta(seconds=60)
+# A claim's lease is this many times an attempt's whole deadline (DONDOC_WEBHOOK_TIMEOUT_SECONDS):
+# no other worker sends a delivery again while its first attempt may still be running.
+LEASE_FACTOR = 6
 w = WEBHOOKS.c
 d = DELIVERIES.c
 COLUMNS = public_columns(WEBHOOKS, WebhookRead)
@@ -265,20 +267,33 @@ def sign(secret: str, message_id: str, at: datetime, body: str) -> dict[str, str
     }
 
 
-async def claim(engine: AsyncEngine, batch: int = 20) -> list[Any]:
+def lease_seconds(timeout: float) -> int:
+    return max(1, int(LEASE_FACTOR * timeout + 0.999))
+
+
+async def claim(engine: AsyncEngine, batch: int = 20, deadline: float = 10.0) -> list[Any]:
     async with engine.begin() as conn:
         await conn.execute(_SKIP)
         return list(
-            (
-                await conn.execute(_CLAIM, {"batch": batch, "lease": int(LEASE.total_seconds())})
-            ).all()
+            (await conn.execute(_CLAIM, {"batch": batch, "lease": lease_seconds(deadline)})).all()
         )
 
 
 async def attempt(
+    client: httpx.AsyncClient, claimed: Any, allowed: str, deadline: float = 10.0
+) -> tuple[int | None, str | None]:
+    """Send one delivery within `deadline` seconds for the whole attempt (resolving the
+    target, connecting, sending, the complete answer); returns (status code, error)."""
+    try:
+        async with asyncio.timeout(deadline):
+            return await _post(client, claimed, allowed)
+    except TimeoutError:
+        return None, f"no complete answer within {deadline:g} s"
+
+
+async def _post(
     client: httpx.AsyncClient, claimed: Any, allowed: str
 ) -> tuple[int | None, str | None]:
-    """Send one delivery; returns (status code, error)."""
     try:
         addresses = await webhook_targets.check(claimed.url, allowed)
     except webhook_targets.TargetRefused as exc:
@@ -287,6 +302,7 @@ async def attempt(
     body = orjson.dumps(claimed.payload).decode()
     headers = sign(claimed.secret, claimed.message_id, datetime.now(UTC), body)
     try:
+        # The whole answer is read (a body that breaks off is an error, never a delivery).
         response = await client.post(
             url, content=body.encode(), headers={**headers, **host}, extensions=extensions
         )
@@ -337,14 +353,32 @@ async def record_attempt(
         )
 
 
-async def deliver_due(
-    engine: AsyncEngine, client: httpx.AsyncClient, allowed: str, base_seconds: float
-) -> int:
-    """Claim and send the deliveries that are due; returns how many were attempted."""
-    import asyncio
+async def deliver_one(
+    engine: AsyncEngine,
+    client: httpx.AsyncClient,
+    claimed: Any,
+    allowed: str,
+    base_seconds: float,
+    deadline: float = 10.0,
+) -> None:
+    """One claimed delivery: sent, and its outcome recorded as soon as it is known — never
+    after another receiver's."""
+    status_code, error = await attempt(client, claimed, allowed, deadline)
+    await record_attempt(engine, claimed, status_code, error, base_seconds)
 
-    claimed = await claim(engine)
-    results = await asyncio.gather(*(attempt(client, c, allowed) for c in claimed))
-    for item, (status_code, error) in zip(claimed, results, strict=True):
-        await record_attempt(engine, item, status_code, error, base_seconds)
+
+async def deliver_due(
+    engine: AsyncEngine,
+    client: httpx.AsyncClient,
+    allowed: str,
+    base_seconds: float,
+    deadline: float = 10.0,
+    batch: int = 20,
+) -> int:
+    """Claim and send the deliveries that are due, side by side; returns how many were
+    attempted."""
+    claimed = await claim(engine, batch, deadline)
+    await asyncio.gather(
+        *(deliver_one(engine, client, c, allowed, base_seconds, deadline) for c in claimed)
+    )
     return len(claimed)

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.config import Settings
 from app.enums import Role
-from app.services import notifications, scheduler
+from app.services import notifications, outbox, scheduler
 from tests.conftest import Keys, World, stand_at
 from tests.people import People, official
 from tests.server import free_port
@@ -122,8 +122,8 @@ async def test_an_assignment_reaches_the_focal_official(
         "pending",
         __import__("uuid").UUID(people.specialist["id"]),
     )
-    assert await notifications.send_due(engine, mailer, settings) == 1
-    assert await notifications.send_due(engine, mailer, settings) == 0  # never twice
+    assert await outbox.send_due(engine, mailer, settings) == 1
+    assert await outbox.send_due(engine, mailer, settings) == 0  # never twice
     [message] = inbox.messages
     raw_subject = inbox.raw[0].split(b"\r\nSubject: ", 1)[1].split(b"\r\n")[0]
     # RFC 2047 encoded words: the server offers no SMTPUTF8, so the header stays ASCII
@@ -260,22 +260,20 @@ async def test_a_refused_mail_is_retried_with_back_off(
     inbox.refuse = 1
     await world.task(lead_official_id=people.focal["id"])
     start = datetime.now(UTC)
-    assert await notifications.send_due(engine, mailer, settings, start) == 0
+    assert await outbox.send_due(engine, mailer, settings, start) == 0
     [notice] = await notices(engine)
     assert notice.status == "pending" and notice.attempts == 1
     assert "451" in notice.last_error
     assert notice.next_attempt_at >= start + timedelta(seconds=59)
     # not before its time; then once
-    assert (
-        await notifications.send_due(engine, mailer, settings, start + timedelta(seconds=30)) == 0
-    )
+    assert await outbox.send_due(engine, mailer, settings, start + timedelta(seconds=30)) == 0
     later = start + timedelta(seconds=61)
-    assert await notifications.send_due(engine, mailer, settings, later) == 1
+    assert await outbox.send_due(engine, mailer, settings, later) == 1
     [notice] = await notices(engine)
     assert (notice.status, notice.attempts, notice.last_error) == ("sent", 2, None)
     assert len(inbox.messages) == 1
-    assert notifications.backoff(60, 3) == timedelta(seconds=240)
-    assert notifications.backoff(60, 30) == timedelta(hours=6)
+    assert outbox.backoff(60, 3) == timedelta(seconds=240)
+    assert outbox.backoff(60, 30) == timedelta(hours=6)
 
 
 async def test_a_crash_mid_send_sends_once(
@@ -285,16 +283,19 @@ async def test_a_crash_mid_send_sends_once(
     mail: Any,
 ) -> None:
     """The worker dies while the SMTP server still has the message half-way (here: it is
-    stopped while the server holds its RCPT): the notice stays pending, the next run sends
+    stopped while the server holds its RCPT): the notice stays pending with its attempt
+    counted, nobody takes it while that attempt's lease lasts, the next run after it sends
     it, and the server holds exactly one copy."""
     inbox, mailer, settings = mail
     inbox.stall = 3.0
     await world.task(lead_official_id=people.focal["id"])
     with pytest.raises(TimeoutError):
-        await asyncio.wait_for(notifications.send_due(engine, mailer, settings), timeout=0.5)
+        await asyncio.wait_for(outbox.send_due(engine, mailer, settings), timeout=0.5)
     [notice] = await notices(engine)
-    assert (notice.status, notice.attempts) == ("pending", 0)
-    assert await notifications.send_due(engine, mailer, settings) == 1
+    assert (notice.status, notice.attempts) == ("pending", 1)
+    assert await outbox.send_due(engine, mailer, settings) == 0  # still leased
+    later = datetime.now(UTC) + timedelta(seconds=2 * settings.mail_attempt_seconds + 1)
+    assert await outbox.send_due(engine, mailer, settings, now=later) == 1
     await asyncio.sleep(3.0)  # the stalled conversation ends: it never reached DATA
     assert len(inbox.messages) == 1
 
@@ -309,8 +310,8 @@ async def test_two_workers_never_send_a_notice_twice(
     for n in range(6):
         await world.task(title=f"Nhiệm vụ {n}", lead_official_id=people.focal["id"])
     sent = await asyncio.gather(
-        notifications.send_due(engine, mailer, settings),
-        notifications.send_due(engine, mailer, settings),
+        outbox.send_due(engine, mailer, settings),
+        outbox.send_due(engine, mailer, settings),
     )
     assert sum(sent) == 6
     ids = [m["Message-ID"] for m in inbox.messages]
@@ -342,14 +343,14 @@ async def test_a_daily_digest_groups_the_day(
         headers=world.h["office"],
     )
     assert len(await notices(engine)) == 3
-    assert await notifications.send_due(engine, mailer, settings) == 0  # not one by one
+    assert await outbox.send_due(engine, mailer, settings) == 0  # not one by one
     now = datetime.now(UTC)
-    cutoff, _ = notifications.digest_cutoff(now, settings.tz, settings.digest_hour)
-    assert await notifications.send_digests(engine, mailer, settings, now) == 0  # after today's
+    cutoff, _ = outbox.digest_cutoff(now, settings.tz, settings.digest_hour)
+    assert await outbox.send_digests(engine, mailer, settings, now) == 0  # after today's
     tomorrow = cutoff + timedelta(days=1, minutes=5)
     sent = await asyncio.gather(
-        notifications.send_digests(engine, mailer, settings, tomorrow),
-        notifications.send_digests(engine, mailer, settings, tomorrow),
+        outbox.send_digests(engine, mailer, settings, tomorrow),
+        outbox.send_digests(engine, mailer, settings, tomorrow),
     )
     assert sum(sent) == 1
     [message] = inbox.messages
@@ -376,7 +377,7 @@ async def test_no_address_no_mail_and_the_reason_kept(
     inbox, mailer, settings = mail
     nobody = await official(world, world.h["office"], name="Chưa có thư điện tử")
     await world.task(lead_official_id=nobody["id"])
-    assert await notifications.send_due(engine, mailer, settings) == 0
+    assert await outbox.send_due(engine, mailer, settings) == 0
     [notice] = await notices(engine)
     assert notice.status == "failed" and "no e-mail address" in notice.last_error
     assert inbox.messages == []
@@ -490,16 +491,14 @@ async def test_an_address_in_vietnamese_goes_as_smtputf8(
     task = await world.task(title="Kiểm tra an toàn thông tin", lead_official_id=person["id"])
     plain_inbox, plain_port = smtp
     plain = Settings(smtp_url=f"smtp://127.0.0.1:{plain_port}")
-    assert await notifications.send_due(engine, notifications.Mailer(plain), plain) == 0
+    assert await outbox.send_due(engine, notifications.Mailer(plain), plain) == 0
     [notice] = await notices(engine)
     assert notice.status == "pending" and "SMTPUTF8" in notice.last_error
     assert plain_inbox.messages == []
     inbox, port = smtputf8
     settings = Settings(smtp_url=f"smtp://127.0.0.1:{port}")
     later = datetime.now(UTC) + timedelta(minutes=2)
-    assert (
-        await notifications.send_due(engine, notifications.Mailer(settings), settings, later) == 1
-    )
+    assert await outbox.send_due(engine, notifications.Mailer(settings), settings, later) == 1
     raw = inbox.raw[0]
     subject_line = raw.split(b"\r\nSubject: ", 1)[1].split(b"\r\n")[0]
     assert "Giao nhiệm vụ".encode() in subject_line  # raw UTF-8, no encoded words

@@ -68,9 +68,7 @@ def allow_loopback(app) -> AsyncIterator[None]:  # type: ignore[no-untyped-def]
 
 
 async def deliver(engine: AsyncEngine, allowed: str = "127.0.0.1", base: float = 60) -> int:
-    async with httpx.AsyncClient(
-        timeout=webhooks.TIMEOUT_SECONDS, follow_redirects=False, trust_env=False
-    ) as client:
+    async with httpx.AsyncClient(timeout=10.0, follow_redirects=False, trust_env=False) as client:
         return await webhooks.deliver_due(engine, client, allowed, base)
 
 
