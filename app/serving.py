@@ -74,8 +74,14 @@ class DrainingServer(uvicorn.Server):
         await super().serve(sockets)
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        if DRAINING.is_set() or self.drain_seconds <= 0 or self.loop is None:
-            super().handle_exit(sig, frame)  # a second signal: shut down now
+        if DRAINING.is_set():
+            # A SIGTERM again (a supervisor signalling the whole group, then the parent passing
+            # it on) lets the drain run; a SIGINT again (Ctrl+C twice) shuts down now.
+            if sig == signal.SIGINT:
+                super().handle_exit(sig, frame)
+            return
+        if self.drain_seconds <= 0 or self.loop is None:
+            super().handle_exit(sig, frame)
             return
         DRAINING.set()
         log.info("signal %s: draining for %.1f s before shutting down", sig, self.drain_seconds)
@@ -123,6 +129,10 @@ def _worker(app: str, host: str, port: int, drain: float, options: dict[str, Any
     server.run(sockets=[sock])
 
 
+def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
 def run_workers(
     app: str,
     host: str,
@@ -136,6 +146,8 @@ def run_workers(
     as the caller's exception) and SIGINT are passed to every worker, which drain and shut
     down; the caller then ends as the signal would."""
     listening_socket(host, port).close()  # the port is free (or ours to share): fail here
+    if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+        signal.signal(signal.SIGTERM, _stop_on_sigterm)  # the workers are stopped first
     context = multiprocessing.get_context("spawn")
     arguments = (app, host, port, drain, options)
 

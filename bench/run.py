@@ -510,21 +510,18 @@ def measure(
         env,
         tmp / f"service-{workers}.log",
     )
-    baseline = start(
-        [
-            str(bin_dir / "uvicorn"),
-            "bench.baseline:app",
-            "--port",
-            str(BASELINE_PORT),
-            "--workers",
-            str(workers),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        env,
-        tmp / f"baseline-{workers}.log",
-    )
+    one = [str(bin_dir / "uvicorn"), "bench.baseline:app", "--port", str(BASELINE_PORT)]
+    one += ["--no-access-log", "--log-level", "warning"]
+    # Several workers: each with a socket of its own, as the service's (app/serving.py), so
+    # that both sides spread the kept-alive connections the same way.
+    several = [
+        sys.executable,
+        "-c",
+        "from app.serving import run_workers; run_workers('bench.baseline:app', '127.0.0.1',"
+        f" {BASELINE_PORT}, {workers}, 0, 5,"
+        " {'factory': False, 'log_level': 'warning', 'proxy_headers': False})",
+    ]
+    baseline = start(one if workers == 1 else several, env, tmp / f"baseline-{workers}.log")
     report_figures: dict[str, Any] = {}
     try:
         wait_ready(SERVICE_PORT, "/readyz")
