@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import httpx
 import psutil
 
 from app.embedded import embedded_database_url
@@ -55,3 +56,36 @@ async def frozen(pgdata: Path) -> AsyncIterator[None]:
         yield
     finally:
         thaw(processes)
+
+
+async def an_agency(client: httpx.AsyncClient, code: str, name: str = "Sở Thử") -> dict[str, str]:
+    """A department made through the API."""
+    response = await client.post(
+        "/api/v1/agencies", json={"code": code, "name": name, "kind": "department"}
+    )
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def an_assignment(
+    client: httpx.AsyncClient, code: str
+) -> tuple[dict[str, str], httpx.Response]:
+    """An official with an address, and a task assigned to them (which writes a notice): the
+    official and the task's answer."""
+    agency = await an_agency(client, code, "Sở Y tế")
+    person = (
+        await client.post(
+            "/api/v1/officials",
+            json={"name": "Võ Thị Lan", "agency_id": code, "email": "lan@syt.example.gov.vn"},
+        )
+    ).json()
+    task = await client.post(
+        "/api/v1/tasks",
+        json={
+            "title": "Báo cáo tình hình y tế cơ sở",
+            "lead_agency_id": agency["id"],
+            "lead_official_id": person["id"],
+        },
+    )
+    assert task.status_code == 201, task.text
+    return person, task

@@ -16,7 +16,7 @@ import asyncpg
 import httpx
 import orjson
 
-from tests.faults import frozen, own_cluster
+from tests.faults import an_agency, frozen, own_cluster
 from tests.server import AUTH, serve
 
 STATEMENT_TIMEOUT_MS = 2000
@@ -61,12 +61,7 @@ async def test_a_hung_database_loses_no_acknowledged_write(tmp_path: Path) -> No
     after: list[tuple[float, int]] = []
     try:
         async with httpx.AsyncClient(base_url=base, headers=AUTH, timeout=120) as client:
-            agency = (
-                await client.post(
-                    "/api/v1/agencies",
-                    json={"code": "HANG1", "name": "Sở Treo", "kind": "department"},
-                )
-            ).json()
+            agency = await an_agency(client, "HANG1", "Sở Treo")
             stop = asyncio.Event()
 
             async def post(path: str, body: dict[str, object]) -> httpx.Response:

@@ -15,7 +15,7 @@ import asyncpg
 import httpx
 from aiosmtpd.controller import Controller
 
-from tests.faults import own_cluster
+from tests.faults import an_assignment, own_cluster
 from tests.server import AUTH, free_port, serve
 from tests.test_fault_hang import _asyncpg_url
 
@@ -81,31 +81,7 @@ async def test_a_slow_mail_server_never_holds_a_transaction_nor_gets_a_notice_tw
     db = await asyncpg.connect(**_asyncpg_url(url))
     try:
         async with httpx.AsyncClient(base_url=base, headers=AUTH) as client:
-            agency = (
-                await client.post(
-                    "/api/v1/agencies",
-                    json={"code": "000.00.78.H99", "name": "Sở Y tế", "kind": "department"},
-                )
-            ).json()
-            person = (
-                await client.post(
-                    "/api/v1/officials",
-                    json={
-                        "name": "Võ Thị Lan",
-                        "agency_id": agency["id"],
-                        "email": "lan@syt.example.gov.vn",
-                    },
-                )
-            ).json()
-            created = await client.post(
-                "/api/v1/tasks",
-                json={
-                    "title": "Báo cáo tình hình y tế cơ sở",
-                    "lead_agency_id": agency["id"],
-                    "lead_official_id": person["id"],
-                },
-            )
-            assert created.status_code == 201, created.text
+            person, _ = await an_assignment(client, "000.00.78.H99")
             notices = f"/api/v1/officials/{person['id']}/notifications"
 
             async def notice() -> dict[str, Any]:

@@ -18,7 +18,7 @@ import httpx
 import orjson
 import pytest
 
-from tests.faults import own_cluster
+from tests.faults import an_agency, own_cluster
 from tests.server import AUTH, serve
 
 MAX_UPLOAD = 300_000
@@ -64,12 +64,7 @@ async def test_a_full_attachment_disk_is_its_own_problem(tmp_path: Path, small_d
     )
     try:
         async with httpx.AsyncClient(base_url=base, headers=AUTH, timeout=30) as client:
-            agency = (
-                await client.post(
-                    "/api/v1/agencies",
-                    json={"code": "DISK1", "name": "Sở Đĩa", "kind": "department"},
-                )
-            ).json()
+            agency = await an_agency(client, "DISK1", "Sở Đĩa")
             task = (
                 await client.post(
                     "/api/v1/tasks", json={"title": "Hồ sơ", "lead_agency_id": agency["id"]}

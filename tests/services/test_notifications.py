@@ -422,6 +422,7 @@ async def test_a_serve_process_mails_what_it_is_told(
 
     import httpx
 
+    from tests.faults import an_assignment
     from tests.server import AUTH, KEY, run_command, wait_ready
 
     inbox, smtp_port = smtp
@@ -440,31 +441,7 @@ async def test_a_serve_process_mails_what_it_is_told(
     try:
         await wait_ready(process, base, 30)
         async with httpx.AsyncClient(base_url=base, headers=AUTH) as client:
-            agency = (
-                await client.post(
-                    "/api/v1/agencies",
-                    json={"code": "000.00.77.H99", "name": "Sở Y tế", "kind": "department"},
-                )
-            ).json()
-            person = (
-                await client.post(
-                    "/api/v1/officials",
-                    json={
-                        "name": "Võ Thị Lan",
-                        "agency_id": "000.00.77.H99",
-                        "email": "lan@syt.example.gov.vn",
-                    },
-                )
-            ).json()
-            task = await client.post(
-                "/api/v1/tasks",
-                json={
-                    "title": "Báo cáo tình hình y tế cơ sở",
-                    "lead_agency_id": agency["id"],
-                    "lead_official_id": person["id"],
-                },
-            )
-            assert task.status_code == 201, task.text
+            person, task = await an_assignment(client, "000.00.77.H99")
             deadline = asyncio.get_running_loop().time() + 20
             while not inbox.messages:
                 assert asyncio.get_running_loop().time() < deadline, "no mail arrived"
