@@ -17,15 +17,17 @@ before: the short path only ever answers requests FastAPI would answer the same 
 
 from __future__ import annotations
 
+import collections.abc
 import inspect
 import json
+import types
+import typing
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from copy import deepcopy
 from typing import Any
 
 from fastapi import params
-from fastapi._compat import field_annotation_is_sequence
 from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import (
     _is_json_field,
@@ -52,9 +54,7 @@ class _Param:
         self.alias = alias
         self.source = source
         self.field = field
-        self.sequence = source != "path" and field_annotation_is_sequence(
-            field.field_info.annotation
-        )
+        self.sequence = source != "path" and _is_sequence(field.field_info.annotation)
         self.default = MISSING if field.field_info.is_required() else field.default
         # Errors are never written here (FastAPI writes them), but validators see the location.
         self.loc = (source, get_validation_alias(field))
@@ -273,3 +273,15 @@ async def _arguments(
     if node.request_name:
         values[node.request_name] = request
     return values
+
+
+def _is_sequence(annotation: Any) -> bool:
+    """Whether a parameter takes repeated values: a list, tuple, set or other sequence (not
+    text or bytes), possibly inside a union such as `list[str] | None`."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return any(_is_sequence(arg) for arg in typing.get_args(annotation))
+    kind = origin or annotation
+    if not isinstance(kind, type) or issubclass(kind, (str, bytes)):
+        return False
+    return issubclass(kind, (collections.abc.Sequence, collections.abc.Set))
