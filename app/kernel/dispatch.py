@@ -24,7 +24,6 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 from typing import Any
 
-from starlette._exception_handler import wrap_app_handling_exceptions
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.routing import Match
@@ -143,4 +142,31 @@ class Dispatcher:
                 raise _Fallback(request)
             await response(scope, receive, send)
 
-        await wrap_app_handling_exceptions(run, request)(scope, receive, send)
+        started = False
+
+        async def sending(message: Any) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await run(scope, receive, sending)
+        except _Fallback:
+            raise
+        except Exception as exc:
+            # The app's own handlers, as Starlette's exception middleware picks them (by the
+            # exception's classes, the catch-all Exception left to the server-error layer).
+            handler = _handler_for(request.app.exception_handlers, exc)
+            if handler is None or started:
+                raise
+            response = await handler(request, exc)
+            await response(scope, receive, send)
+
+
+def _handler_for(handlers: dict[Any, Any], exc: Exception) -> Any:
+    for kind in type(exc).__mro__:
+        if kind is Exception:
+            return None
+        if kind in handlers:
+            return handlers[kind]
+    return None
