@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     db_pool_overflow: int = Field(default=0, ge=0)
     db_connect_timeout_seconds: float = 3.0
     db_statement_timeout_ms: int = 15_000
-    # `pgbouncer`: the database is reached through PgBouncer in transaction mode (app/db.py:
+    # `pgbouncer`: the database is reached through PgBouncer in transaction mode (app/db/engines.py:
     # pooled_connect_args; docs/operations.md).
     db_pooler: Literal["none", "pgbouncer"] = "none"
     api_key_cache_seconds: float = 10.0

@@ -18,13 +18,12 @@ from app import errors, openapi
 from app.auth import FailedSignIns, KeyCache, RateLimiter
 from app.clock import Clock
 from app.config import Settings, check_production, get_settings
-from app.db import create_engine, normalise_url, resolve_database_url
+from app.db import ReadDB, ReplicaDB, create_engine, normalise_url, resolve_database_url
 from app.downloads import DownloadGate
 from app.metrics import Metrics
 from app.middleware import RequestGuard
 from app.migrate import head_revision
 from app.oidc import Verifier
-from app.reads import ReadDB, ReplicaDB, create_read_pool
 from app.routers import (
     agencies,
     api_keys,
@@ -120,9 +119,7 @@ def _lifespan(
             # In-flight deliveries finish (each is bounded by its 10 s timeout).
             await asyncio.gather(*background)
             await app.state.engine.dispose()
-            await app.state.read_engine.dispose()
-            await app.state.read_pool.close()
-            await app.state.search_pool.close()
+            await app.state.read_db.close()
             if app.state.replica_db is not None:
                 await app.state.replica_db.close()
             await app.state.download_engine.dispose()
@@ -131,24 +128,21 @@ def _lifespan(
 
 
 async def _open_pools(app: FastAPI, url: str, settings: Settings) -> None:
-    """The engines and pools: writes, credential look-ups, reads (and searches), the replica's
-    reads when there is one, downloads."""
+    """The engines: writes, reads (credential look-ups among them) and searches, the
+    replica's reads when there is one, downloads."""
     app.state.engine = create_engine(url, settings)
-    # Credential look-ups (app/auth.py) on SQLAlchemy; every other read on the driver.
     app.state.read_engine = create_engine(url, settings, autocommit=True)
-    app.state.read_pool = await create_read_pool(url, settings, settings.db_pool_size)
-    app.state.search_pool = await create_read_pool(
-        url, settings, max(2, settings.db_pool_size // 2), custom_plans=True
+    app.state.search_engine = create_engine(
+        url,
+        settings,
+        autocommit=True,
+        pool_size=max(2, settings.db_pool_size // 2),
+        custom_plans=True,
     )
-    app.state.read_db = ReadDB(
-        app.state.read_engine,
-        app.state.read_pool,
-        wait=settings.db_connect_timeout_seconds + 2,
-        custom_pool=app.state.search_pool,
-    )
-    app.state.replica_db = await _replica(settings, app.state.read_db, app.state.read_engine)
-    # Autocommit: a streamed download opens its own read-only transaction on the driver;
-    # on the replica, when there is one (and a 503 while it is away).
+    app.state.read_db = ReadDB(app.state.read_engine, app.state.search_engine)
+    app.state.replica_db = _replica(settings, app.state.read_db)
+    # Autocommit: a streamed download opens its own read-only transaction; on the replica,
+    # when there is one (and a 503 while it is away).
     replica = settings.read_database_url
     app.state.download_engine = create_engine(
         normalise_url(replica) if replica else url,
@@ -159,18 +153,20 @@ async def _open_pools(app: FastAPI, url: str, settings: Settings) -> None:
     app.state.download_db = ReadDB(app.state.download_engine)
 
 
-async def _replica(settings: Settings, primary: ReadDB, engine: AsyncEngine) -> ReplicaDB | None:
+def _replica(settings: Settings, primary: ReadDB) -> ReplicaDB | None:
     """The reads of lists and reports on the streaming replica, when there is one."""
     if not settings.read_database_url:
         return None
     url = normalise_url(settings.read_database_url)
     return ReplicaDB(
-        engine,
-        await create_read_pool(url, settings, settings.db_pool_size),
+        create_engine(url, settings, autocommit=True),
         primary,
-        wait=settings.db_connect_timeout_seconds + 2,
-        custom_pool=await create_read_pool(
-            url, settings, max(2, settings.db_pool_size // 2), custom_plans=True
+        custom_engine=create_engine(
+            url,
+            settings,
+            autocommit=True,
+            pool_size=max(2, settings.db_pool_size // 2),
+            custom_plans=True,
         ),
     )
 

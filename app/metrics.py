@@ -19,18 +19,10 @@ class _Engine:
         self.checked_in, self.overflow = pool.checkedin(), pool.overflow()
 
 
-class _Driver:
-    """An asyncpg pool (the read side), as the gauges read it."""
-
-    def __init__(self, pool: Any) -> None:
-        idle = pool.get_idle_size()
-        self.size, self.checked_out = pool.get_max_size(), pool.get_size() - idle
-        self.checked_in, self.overflow = idle, 0
-
-
 class PoolCollector(Collector):
-    """Gauges read from the pools at scrape time: `write` (transactions), `read` (the
-    driver's pool every read runs on), `auth` (credential look-ups) and `download`."""
+    """Gauges read from the pools at scrape time: `write` (transactions), `read` (single
+    reads, lists, reports and credential look-ups), `search` (the text search) and
+    `download`."""
 
     def __init__(self, app_state: Any) -> None:
         self.state = app_state
@@ -40,9 +32,8 @@ class PoolCollector(Collector):
             (label, make(getattr(self.state, attr)))
             for label, attr, make in (
                 ("write", "engine", _Engine),
-                ("read", "read_pool", _Driver),
-                ("search", "search_pool", _Driver),
-                ("auth", "read_engine", _Engine),
+                ("read", "read_engine", _Engine),
+                ("search", "search_engine", _Engine),
                 ("download", "download_engine", _Engine),
             )
             if getattr(self.state, attr, None) is not None

@@ -15,7 +15,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.context import client_request_id_var, request_id_var, vietnamese_var
 from app.errors import problem_response, unavailable_response
-from app.kernel.dispatch import Dispatcher
 from app.metrics import Metrics
 from app.serving import DRAINING
 from app.text import TextError, clean_text
@@ -71,7 +70,6 @@ class RequestGuard:
         self.max_body = max_body_bytes
         self.metrics = metrics
         self.access_log = access_log
-        self.dispatch: Dispatcher | None = None  # built on the first request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -113,11 +111,8 @@ class RequestGuard:
             return
         if scope["method"] in BODY_METHODS and not scope.get("dondoc.upload"):
             receive = self._limited(scope, receive)
-        dispatch = self.dispatch
-        if dispatch is None:
-            dispatch = self.dispatch = Dispatcher(scope["app"], self.app)
         try:
-            await dispatch(scope, receive, send)
+            await self.app(scope, receive, send)
         except _BodyTooLarge:
             await self._too_large(scope)(scope, receive, send)
         except Exception as exc:

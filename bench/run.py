@@ -331,7 +331,6 @@ async def count_statements(
 
     from app.config import Settings
     from app.main import create_app
-    from app.reads import ReadDB
 
     parsed = urlparse(dsn)
     proxy = CountingProxy(parsed.hostname or "127.0.0.1", parsed.port or 5432)
@@ -384,20 +383,13 @@ async def count_statements(
     per_request: dict[str, float] = {}
     plans: dict[str, str] = {}
     async with app.router.lifespan_context(app):
-        engines = [app.state.engine.sync_engine, app.state.read_engine.sync_engine]
+        engines = [
+            getattr(app.state, name).sync_engine
+            for name in ("engine", "read_engine", "search_engine")
+        ]
 
         def capture(conn: Any, cursor: Any, statement: str, parameters: Any, *rest: Any) -> None:
             captured.append((statement, parameters))
-
-        # Reads run on the driver's pool (app/reads.py: ReadDB): seen where they are prepared.
-        prepare = ReadDB.prepare
-
-        def prepared(self: ReadDB, statement: Any, parameters: Any = None) -> Any:
-            sql, arguments, plan = prepare(self, statement, parameters)
-            captured.append((sql, arguments))
-            return sql, arguments, plan
-
-        ReadDB.prepare = prepared  # type: ignore[method-assign]
 
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
@@ -422,7 +414,6 @@ async def count_statements(
                     statement, parameters = captured[-1]
                     plans[name] = await explain(dsn, statement, parameters)
                     plans[name] += await plan_choice(dsn, statement, parameters)
-        ReadDB.prepare = prepare  # type: ignore[method-assign]
     await proxy.stop()
     return per_request, plans, same_sql
 

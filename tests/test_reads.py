@@ -1,22 +1,38 @@
-"""The read side on the driver (app/reads.py): what it returns is what SQLAlchemy returned,
-each shape of statement is compiled once, and the URL is read as the engines read it."""
+"""The read side (app/db/reads.py): what it returns is what SQLAlchemy returns, each shape of
+list statement is built once and sent as the same SQL, and the URL is read as the engines
+read it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import BigInteger, String, TypeDecorator, literal, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import BigInteger, String, TypeDecorator, event, func, literal, select
 
 from app.config import Settings
-from app.kernel import driver
+from app.db import ReadDB, create_engine, json_loads
 from app.models.events import EVENTS
 from app.models.history import HISTORY
 from app.models.tasks import TASKS
-from app.reads import Plans, ReadDB, create_read_pool
 from app.services import task_lists
 from tests.conftest import World
+
+
+@pytest.fixture
+def sent(app: Any) -> Iterator[list[str]]:
+    """The SQL of every statement the read engine sends, as PostgreSQL receives it."""
+    seen: list[str] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        seen.append(statement)
+
+    engine = app.state.read_db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
 
 
 async def _task(world: World, n: int) -> dict[str, Any]:
@@ -55,14 +71,14 @@ async def test_rows_are_what_sqlalchemy_gives(world: World, app: Any) -> None:
     assert isinstance(change.changes, dict)
 
 
-async def test_a_list_is_compiled_once_per_shape(world: World, app: Any) -> None:
-    """Other values (agency, status, another cursor) reuse the shape's plan; another filter is
-    another shape, and so is another size of a repeated filter (1, 2, 3–4, 5–8 values…)."""
+async def test_a_list_is_compiled_once_per_shape(world: World, sent: list[str]) -> None:
+    """Other values (agency, status, another cursor) send the shape's SQL again, so one
+    prepared statement serves them; another filter is another shape, and so is another size of
+    a repeated filter (1, 2, 3–4, 5–8 values…)."""
     for n in range(3):
         await _task(world, n)
-    read_db: ReadDB = app.state.read_db
     office = world.h["office"]
-    read_db.plans.clear()  # the app serves the whole session: count from here
+    sent.clear()  # the app serves the whole session: count from here
     task_lists.SHAPES.built.clear()
 
     async def listing(**params: Any) -> Any:
@@ -71,31 +87,31 @@ async def test_a_list_is_compiled_once_per_shape(world: World, app: Any) -> None
         return r.json()
 
     await listing(lead_agency_id=world.lead["id"], status="new", limit=1)
-    shapes = len(read_db.plans)
+    shapes = len(set(sent))
     # An empty cursor is no cursor, with or without the count.
     assert (await listing(lead_agency_id=world.lead["id"], cursor="", count="true"))["total"] == 3
-    read_db.plans.clear()
+    sent.clear()
     task_lists.SHAPES.built.clear()
     await listing(lead_agency_id=world.lead["id"], status="new", limit=1, cursor="")
-    assert len(read_db.plans) == shapes
+    assert len(set(sent)) == shapes
     page = await listing(lead_agency_id=world.coop["id"], status="paused", limit=1)
-    assert page["items"] == [] and len(read_db.plans) == shapes
+    assert page["items"] == [] and len(set(sent)) == shapes
     first = await listing(lead_agency_id=world.lead["id"], status="new", limit=1)
-    assert len(first["items"]) == 1 and len(read_db.plans) == shapes
+    assert len(first["items"]) == 1 and len(set(sent)) == shapes
     second = await listing(
         lead_agency_id=world.lead["id"], status="new", limit=1, cursor=first["next_cursor"]
     )
     assert second["items"][0]["id"] != first["items"][0]["id"]
-    after_cursor = len(read_db.plans)  # the cursor's condition is a shape of its own
+    after_cursor = len(set(sent))  # the cursor's condition is a shape of its own
     third = await listing(
         lead_agency_id=world.lead["id"], status="new", limit=1, cursor=second["next_cursor"]
     )
     assert third["items"][0]["id"] not in {first["items"][0]["id"], second["items"][0]["id"]}
-    assert len(read_db.plans) == after_cursor
+    assert len(set(sent)) == after_cursor
     # Each shape's statement was built once: two so far (without a cursor, with one).
     assert len(task_lists.SHAPES.built) == 2
     await listing(directive_id=world.lead["id"])
-    assert len(read_db.plans) == after_cursor + 1 and len(task_lists.SHAPES.built) == 3
+    assert len(set(sent)) == after_cursor + 1 and len(task_lists.SHAPES.built) == 3
     # Three and four statuses share the size of four (the last value fills the spare slot).
     three = await listing(lead_agency_id=world.lead["id"], status=["paused", "completed", "new"])
     assert len(three["items"]) == 3 and len(task_lists.SHAPES.built) == 4
@@ -108,87 +124,28 @@ async def test_a_list_is_compiled_once_per_shape(world: World, app: Any) -> None
     assert len((await listing(lead_agency_id=world.lead["id"], status=five))["items"]) == 3
 
 
-async def test_arguments_read_from_the_cache_key_are_sqlalchemys(
-    world: World, app: Any, monkeypatch: Any
-) -> None:
-    """Every statement run on the driver here — single reads, lists of each resource with
-    filters and a cursor, history, the feed, the report, and a write's locked row, agency
-    check, code number, UPDATE and history entry — gets from the short path (values taken from
-    the cache key's place) exactly the SQL and arguments SQLAlchemy's `construct_params`
-    gives."""
-    compared: list[str] = []
-    prepare = Plans.prepare
-
-    def checked(self: Plans, statement: Any, parameters: Any = None) -> Any:
-        sql, arguments, plan = prepare(self, statement, parameters)
-        key = statement._generate_cache_key()
-        if plan.arguments(key, parameters) is not None:
-            assert (sql, arguments) == Plans.construct(plan, key, parameters)
-            compared.append(sql)
-        return sql, arguments, plan
-
-    monkeypatch.setattr(Plans, "prepare", checked)
-    tasks = [await _task(world, n) for n in range(3)]
-    office = world.h["office"]
-    started = await world.act(tasks[2], "lead", "start")
-    assert started.status_code == 200, started.text
-    for path, params in (
-        (f"/api/v1/tasks/{tasks[0]['id']}", {}),
-        (f"/api/v1/tasks/{tasks[1]['id']}", {"as_of": "2027-04-02"}),
-        ("/api/v1/tasks", {"lead_agency_id": world.lead["id"], "status": "new", "limit": 1}),
-        ("/api/v1/tasks", {"q": "Nhiệm vụ", "limit": 2, "sort": "due_date"}),
-        ("/api/v1/tasks", {"agency_id": world.coop["id"], "count": "true"}),
-        ("/api/v1/agencies", {"limit": 2}),
-        (f"/api/v1/agencies/{world.lead['id']}", {}),
-        ("/api/v1/directives", {}),
-        ("/api/v1/proposals", {}),
-        ("/api/v1/budget-requests", {}),
-        (f"/api/v1/tasks/{tasks[0]['id']}/history", {}),
-        ("/api/v1/events", {"limit": 2}),
-        ("/api/v1/reports/tasks", {}),
-        ("/api/v1/reports/budget", {}),
-    ):
-        r = await world.client.get(path, params=params, headers=office)
-        assert r.status_code == 200, (path, r.text)
-        body = r.json()
-        cursor = body.get("next_cursor") if isinstance(body, dict) else None
-        if cursor:
-            after = "after" if path.endswith("/events") else "cursor"
-            r = await world.client.get(path, params={**params, after: cursor}, headers=office)
-            assert r.status_code == 200, (path, r.text)
-    assert len(compared) >= 10
-    assert any("nextval" in sql for sql in compared)
-    assert any(sql.startswith("UPDATE tasks") for sql in compared)
-    assert any("FOR SHARE" in sql for sql in compared)
-
-
 async def test_the_url_is_read_as_the_engines_read_it(database_url: str) -> None:
-    """`?prepared_statement_cache_size=0` (behind PgBouncer) turns the driver's statement
-    cache off; `?ssl=disable` is a connection option, not a server setting."""
+    """`?prepared_statement_cache_size=0` (behind PgBouncer) and `?ssl=disable` are options
+    of the driver, not server settings: the sessions open with the service's own settings."""
     separator = "&" if "?" in database_url else "?"
-    pool = await create_read_pool(
-        f"{database_url}{separator}prepared_statement_cache_size=0", Settings(), 1
-    )
-    try:
-        async with pool.acquire() as conn:
-            assert await conn.fetchval("SELECT 1") == 1
-            assert conn._stmt_cache.get_max_size() == 0
-    finally:
-        await pool.close()
+    urls = [f"{database_url}{separator}prepared_statement_cache_size=0"]
     if "?" not in database_url:  # the embedded server is reached through a socket path
-        pool = await create_read_pool(f"{database_url}?ssl=disable", Settings(), 1)
+        urls.append(f"{database_url}?ssl=disable")
+    for url in urls:
+        engine = create_engine(url, Settings(), autocommit=True, pool_size=1)
         try:
-            async with pool.acquire() as conn:
-                assert await conn.fetchval("SHOW application_name") == "dondoc-read"
+            async with engine.connect() as conn:
+                name = await conn.execute(select(func.current_setting("application_name")))
+                assert name.scalar() == "dondoc"
         finally:
-            await pool.close()
+            await engine.dispose()
 
 
-async def test_a_column_the_driver_cannot_convert_is_converted_as_sqlalchemy_would(
+async def test_a_column_with_a_result_conversion_is_converted(
     app: Any,
 ) -> None:
     """A type with a result conversion (here a decorator upper-casing text) is converted on
-    the driver path too; such a row still reads by name, by position and as a mapping, and a
+    the read side too; such a row still reads by name, by position and as a mapping, and a
     bigint past 2^32 beside it comes back whole."""
 
     class Upper(TypeDecorator[str]):
@@ -208,33 +165,9 @@ async def test_a_column_the_driver_cannot_convert_is_converted_as_sqlalchemy_wou
     assert dict(row._mapping) == {"name": "HÀ NỘI", "amount": 2**40 + 1}
 
 
-async def test_the_write_driver_runs_inside_the_transaction(world: World, app: Any) -> None:
-    """A statement on the driver is part of the request's transaction even when it is the
-    first one (BEGIN is sent for it): a rollback undoes it. A database error comes back as
-    SQLAlchemy's own exception class."""
-    task = await _task(world, 1)
-    engine = app.state.engine
-    bump = update(TASKS).where(TASKS.c.id == task["id"]).values(title="Đổi rồi huỷ")
-    async with engine.connect() as conn:
-        transaction = await conn.begin()
-        await driver.execute(conn, bump)  # the transaction's first statement
-        seen = (await conn.execute(select(TASKS.c.title).where(TASKS.c.id == task["id"]))).scalar()
-        assert seen == "Đổi rồi huỷ"
-        await transaction.rollback()
-    async with engine.connect() as conn:
-        title = (await conn.execute(select(TASKS.c.title).where(TASKS.c.id == task["id"]))).scalar()
-    assert title == task["title"]
-
-    clash = update(TASKS).where(TASKS.c.id == task["id"]).values(progress_percent=101)
-    async with engine.begin() as conn:
-        with pytest.raises(IntegrityError):
-            await driver.execute(conn, clash)
-        await conn.rollback()
-
-
 async def test_json_documents_decode_as_the_standard_library_does() -> None:
-    """The read pool's JSON decoder gives what `json.loads` gives, past 64-bit integers too."""
-    from app.reads import _json_loads
+    """The engines' JSON decoder gives what `json.loads` gives, past 64-bit integers too."""
+    import json
 
     for text in (
         '{"a": 1, "b": [1.5, "Hà Nội", null, true]}',
@@ -243,11 +176,9 @@ async def test_json_documents_decode_as_the_standard_library_does() -> None:
         '{"a": NaN, "b": 1e400}',
         '"\\u202e"',
     ):
-        import json
-
-        assert _json_loads(text) == json.loads(text) or text.startswith('{"a": NaN')
-        assert type(_json_loads(text)) is type(json.loads(text))
-    big = _json_loads('{"amount": 123456789012345678901234567890}')["amount"]
+        assert json_loads(text) == json.loads(text) or text.startswith('{"a": NaN')
+        assert type(json_loads(text)) is type(json.loads(text))
+    big = json_loads('{"amount": 123456789012345678901234567890}')["amount"]
     assert big == 123456789012345678901234567890 and isinstance(big, int)
 
 
@@ -257,19 +188,15 @@ async def test_a_search_is_planned_for_its_words(world: World, app: Any) -> None
     search is marked, its other shapes are not."""
     from sqlalchemy import func
 
+    from app.db import CUSTOM_PLAN
     from app.kernel.filters import ListShape
-    from app.reads import CUSTOM_PLAN
     from app.services.task_lists import ANY_OF, Shape, _plan
 
     read_db: ReadDB = app.state.read_db
     mode = select(func.current_setting("plan_cache_mode"))
     marked = mode.execution_options(**{CUSTOM_PLAN: True})
-    if app.state.settings.db_pooler == "pgbouncer":
+    if app.state.settings.db_pooler != "pgbouncer":
         # Behind PgBouncer every statement is unnamed, used once: planned for its values.
-        for pool in (read_db.pool, read_db.custom_pool):
-            async with pool.acquire() as conn:  # type: ignore[union-attr]
-                assert conn._stmt_cache.get_max_size() == 0
-    else:
         assert (await read_db.execute(mode)).scalar() == "auto"
         assert (await read_db.execute(marked)).scalar() == "force_custom_plan"
     nothing = (0,) * len(ANY_OF)
@@ -333,9 +260,9 @@ async def test_every_list_is_built_once_per_shape(world: World) -> None:
     assert (await page("/api/v1/proposals", office, q="không có"))["items"] == []
 
 
-async def test_money_past_32_bits_through_the_write_driver_and_back(world: World) -> None:
-    """A budget request of 10^15 đồng: its history entry, written on the write driver (JSON
-    bound by its processor), reads back from the read pool (orjson) to the đồng."""
+async def test_money_past_32_bits_written_and_read_back(world: World) -> None:
+    """A budget request of 10^15 đồng: its history entry, written as a JSON document, reads
+    back through the engines' decoder (orjson) to the đồng."""
     amount = 10**15
     r = await world.client.post(
         "/api/v1/budget-requests",

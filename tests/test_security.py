@@ -134,24 +134,26 @@ def test_an_unknown_environment_is_refused(env: str, monkeypatch: pytest.MonkeyP
 
 
 @pytest.mark.parametrize(
-    "custom", [Settings(db_pool_size=1, db_connect_timeout_seconds=0.5)], indirect=True
+    "custom",
+    [Settings(db_pool_size=1, db_pool_overflow=0, db_connect_timeout_seconds=0.5)],
+    indirect=True,
 )
 async def test_a_read_waits_for_a_connection_then_answers_busy(
     custom: httpx.AsyncClient, keys
 ) -> None:  # type: ignore[no-untyped-def]
-    """Reads run on the driver's own pool: when every one of its connections stays taken
-    past the wait, the answer is 503 `busy` with Retry-After, as for the engines' pools, and
-    the next read is served once one is free."""
+    """Reads run on the read engine's pool: when every one of its connections stays taken
+    past the wait, the answer is 503 `busy` with Retry-After, and the next read is served once
+    one is free."""
     from app.enums import Role
 
     headers = await keys.make(Role.viewer)
     assert (await custom.get(API, headers=headers)).status_code == 200
-    pool = custom._transport.app.state.read_pool  # type: ignore[attr-defined]
-    held = await pool.acquire()
+    engine = custom._transport.app.state.read_db.engine  # type: ignore[attr-defined]
+    held = await engine.connect()
     try:
         answer = await custom.get(API, headers=headers)
     finally:
-        await pool.release(held)
+        await held.close()
     assert answer.status_code == 503, answer.text
     assert answer.json()["code"] == "busy"
     assert answer.headers["retry-after"] == "1"

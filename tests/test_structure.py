@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
 from pathlib import Path
+from typing import Any
 
 APP = Path(__file__).parent.parent / "app"
 
@@ -27,3 +29,37 @@ def test_no_function_over_60_lines() -> None:
                 if length > 60:
                     long[f"{path.relative_to(APP)}:{node.name}"] = length
     assert long == {}
+
+
+def _private_names() -> Any:
+    spec = importlib.util.spec_from_file_location(
+        "private_names", APP.parent / ".ci" / "private_names.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_no_private_names_of_the_framework(tmp_path: Path) -> None:
+    """CI's check (.ci/private_names.py) passes on app/ and finds each kind of private use:
+    a private module, a private name imported, an attribute the service does not define;
+    Row's documented `_mapping` and the service's own `_names` pass."""
+    check = _private_names()
+    assert list(check.findings([APP])) == []
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "from fastapi._compat import ModelField\n"
+        "from fastapi.dependencies.utils import _should_embed_body_fields\n"
+        "import sqlalchemy._thing\n"
+        "def _ours(conn, row, statement):\n"
+        "    row._mapping\n"
+        "    _ours(conn, row, statement)._ours\n"
+        "    statement._generate_cache_key()\n"
+        "    return conn._stmt_cache\n"
+    )
+    found = "\n".join(check.findings([sample]))
+    for name in ("fastapi._compat", "_should_embed_body_fields", "sqlalchemy._thing"):
+        assert name in found
+    assert "._generate_cache_key" in found and "._stmt_cache" in found
+    assert "_mapping" not in found and "._ours" not in found

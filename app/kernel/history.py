@@ -16,7 +16,7 @@ from app.auth import Caller
 from app.context import client_request_id_var, request_id_var
 from app.db import Reader
 from app.ids import uuid7
-from app.kernel import driver, notices
+from app.kernel import notices
 from app.kernel.listing import ListParams, Page, Shapes, fetch_planned, page_plan, parse_sort
 from app.kernel.specs import VISIBILITY
 from app.models.common import utcnow
@@ -163,8 +163,7 @@ async def record(
     comment: str | None = None,
 ) -> None:
     """Write the history entry and the event `<resource_type>.<action>` of a change."""
-    await driver.execute(
-        conn,
+    await conn.execute(
         _record_statement(resource_type),
         _params(caller, resource_type, resource_id, action, changes, comment),
     )

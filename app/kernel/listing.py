@@ -184,7 +184,8 @@ class Shapes:
     """Statements built once per shape — which filters a request gives, its sort, whether it
     has a cursor — with every value a named bound parameter: a list request then builds no
     SQLAlchemy objects and computes no cache key (the statement's is memoised on it); the
-    read path compiles it once (app/reads.py). A bounded map: shapes are few."""
+    read path sends the same SQL, so one prepared statement serves it (app/db/reads.py).
+    A bounded map: shapes are few."""
 
     def __init__(self, size: int = 1024) -> None:
         self.size = size
@@ -223,12 +224,16 @@ class PagePlan:
     """A list statement of one shape made into its page (and count) statements."""
 
     keys: list[SortKey]
-    page: Select[Any]
-    count: Select[Any] | None
+    page: Select[*tuple[Any, ...]]
+    count: Select[*tuple[Any, ...]] | None
 
 
 def page_plan(
-    stmt: Select[Any], keys: list[SortKey], id_col: ColumnElement[Any], cursor: bool, count: bool
+    stmt: Select[*tuple[Any, ...]],
+    keys: list[SortKey],
+    id_col: ColumnElement[Any],
+    cursor: bool,
+    count: bool,
 ) -> PagePlan:
     """The page statement: after the cursor's position (bound `cursor_0`…, then the id), in
     the keys' order, `page_limit` rows; and the count when asked."""
@@ -261,7 +266,7 @@ async def fetch_planned(
 
 async def fetch_page(
     conn: Reader,
-    stmt: Select[Any],
+    stmt: Select[*tuple[Any, ...]],
     keys: list[SortKey],
     id_col: ColumnElement[Any],
     params: ListParams,

@@ -8,14 +8,12 @@ import uuid
 from typing import Any
 
 from sqlalchemy import Executable, Row, Select, Table, Uuid, bindparam, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
 
 from app.auth import Caller
 from app.db import Reader
 from app.enums import Role
 from app.errors import NotFound
-from app.kernel import driver
 from app.kernel.fields import public_columns
 from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
 from app.kernel.visibility import AgencyVisibility
@@ -23,19 +21,16 @@ from app.kernel.visibility import AgencyVisibility
 
 async def found(
     conn: Reader, stmt: Executable, missing: str, params: dict[str, Any] | None = None
-) -> Row[Any]:
+) -> Row[*tuple[Any, ...]]:
     """The one row `stmt` selects, or 404 with `missing` as the detail (on a write
-    transaction's connection, through the driver: app/kernel/driver.py)."""
-    if isinstance(conn, AsyncConnection):
-        row: Row[Any] | None = (await driver.execute(conn, stmt, params)).first()
-    else:
-        row = (await conn.execute(stmt, params)).first()
+    transaction's connection or on the read side)."""
+    row: Row[*tuple[Any, ...]] | None = (await conn.execute(stmt, params)).first()
     if row is None:
         raise NotFound(missing)
     return row
 
 
-_LOADS: dict[tuple[Any, ...], Select[Any]] = {}
+_LOADS: dict[tuple[Any, ...], Select[*tuple[Any, ...]]] = {}
 
 
 def load_statement(
@@ -46,7 +41,7 @@ def load_statement(
     include_deleted: bool,
     lock: bool,
     lock_of: Table | None = None,
-) -> Select[Any]:
+) -> Select[*tuple[Any, ...]]:
     """One row of `table` by id (`row_id`), built once per shape with every value bound: the
     caller's agency when it sees only its own (`visibility` bound clause), the deleted rows
     when asked, the lock (`FOR UPDATE`, of `lock_of` alone when given) for a change. Reused,
@@ -79,7 +74,7 @@ async def load_one(
     include_deleted: bool = False,
     lock: bool = False,
     lock_of: Table | None = None,
-) -> Row[Any]:
+) -> Row[*tuple[Any, ...]]:
     """The row by id as `caller` may see it, or 404 with `missing` (see `load_statement`)."""
     seen = caller is not None and visibility is not None and caller.role == Role.agency
     params: dict[str, Any] = {"row_id": row_id}

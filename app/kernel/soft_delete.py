@@ -53,7 +53,7 @@ async def restore(
     if_match: Precondition,
     columns: Sequence[Any],
     allowed_actions: list[str],
-) -> Row[Any]:
+) -> Row[*tuple[Any, ...]]:
     """Bring `row` back; 409 with the allowed actions when it is not deleted. Returns the row
     as `columns` select it."""
     if_match.check(row.version)

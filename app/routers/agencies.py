@@ -9,7 +9,6 @@ from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response
 
 from app.auth import CurrentCaller
-from app.db import ReadConn, WriteConn
 from app.enums import AgencyKind, AgencyStatus
 from app.kernel.precondition import ABSENT
 from app.models.agencies import (
@@ -23,6 +22,7 @@ from app.models.agencies import (
 from app.models.agency_versions import AgencyVersionList
 from app.models.common import AgencyRef, IsoDate
 from app.models.history import HistoryList
+from app.routers.connections import ListConn, ReadConn, WriteConn
 from app.routers.deps import (
     API_PREFIX,
     IfMatch,
@@ -46,7 +46,7 @@ router = APIRouter(prefix=f"{API_PREFIX}/agencies", tags=["agencies"], route_cla
 async def list_agencies(
     request: Request,
     caller: CurrentCaller,
-    conn: ReadConn,
+    conn: ListConn,
     params: Listing,
     status: Annotated[list[AgencyStatus] | None, Query()] = None,
     kind: Annotated[list[AgencyKind] | None, Query()] = None,

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.auth import CurrentCaller, KeyCache
-from app.db import ReadConn, WriteConn
 from app.models.api_keys import ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyRead
+from app.routers.connections import ReadConn, WriteConn
 from app.routers.deps import (
     API_PREFIX,
     Listing,

@@ -16,9 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import uploads
 from app.auth import Caller, CurrentCaller
-from app.db import ReadConn, WriteConn, stamp
+from app.db import stamp
 from app.kernel.precondition import ABSENT
 from app.models.attachments import AttachedFileList, AttachedFileRead
+from app.routers.connections import ReadConn, WriteConn
 from app.routers.deps import (
     API_PREFIX,
     IDEMPOTENT,

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response
 
 from app.auth import CurrentCaller
-from app.db import ReadConn, WriteConn
 from app.enums import BudgetPurpose, BudgetStatus, ExpenditureType, FundingSource
 from app.kernel.precondition import ABSENT
 from app.models.budget_requests import (
@@ -27,6 +26,7 @@ from app.models.budget_requests import (
 )
 from app.models.common import AgencyRef
 from app.models.history import HistoryList
+from app.routers.connections import ListConn, ReadConn, WriteConn
 from app.routers.deps import (
     API_PREFIX,
     IfMatch,
@@ -59,7 +59,7 @@ router = APIRouter(
 async def list_budget_requests(
     request: Request,
     caller: CurrentCaller,
-    conn: ReadConn,
+    conn: ListConn,
     params: Listing,
     status: Annotated[list[BudgetStatus] | None, Query()] = None,
     fiscal_year: Annotated[list[Year] | None, Query()] = None,

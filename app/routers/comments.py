@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.auth import CurrentCaller
-from app.db import ReadConn, WriteConn
 from app.models.comments import CommentCreate, CommentList, CommentRead
+from app.routers.connections import ReadConn, WriteConn
 from app.routers.deps import (
     API_PREFIX,
     Listing,

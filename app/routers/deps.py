@@ -12,6 +12,8 @@ from urllib.parse import urlencode
 
 import orjson
 from fastapi import Depends, Header, Query, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.dependencies.utils import get_validation_alias
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
@@ -19,13 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app import exports
 from app.auth import Caller, CurrentCaller
-from app.db import ReadConn, WriteConn
 from app.errors import BadRequest
 from app.kernel import agency_refs
-from app.kernel.handler import plan as handler_plan
 from app.kernel.listing import DEFAULT_LIMIT, MAX_LIMIT, ListParams, Page
 from app.kernel.precondition import Precondition, etag
 from app.models.common import IsoDate
+from app.routers.connections import ListConn, ReadConn, WriteConn
 from app.services import idempotency
 from app.services.tasks import Day
 
@@ -107,7 +108,7 @@ def _refs_connection(endpoint: Endpoint) -> str | None:
     """The endpoint's database connection argument, when the endpoint also takes a body model
     or a list (where an agency may be named by its code); None otherwise."""
     hints = get_type_hints(endpoint, include_extras=True)
-    conn = next((n for n, h in hints.items() if h is WriteConn or h is ReadConn), None)
+    conn = next((n for n, h in hints.items() if h in (WriteConn, ReadConn, ListConn)), None)
     bare = {n: get_args(h)[0] if get_origin(h) is Annotated else h for n, h in hints.items()}
     takes = any(
         (isinstance(h, type) and issubclass(h, BaseModel)) or "list[" in str(h)
@@ -133,13 +134,10 @@ class ResourceRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        plan = handler_plan(
-            self.dependant, self.dependency_overrides_provider, self._embed_body_fields
-        )
-        accepted = frozenset(f.alias for f in self._flat_dependant.query_params)
+        accepted = frozenset(_query_names(self.dependant))
         listed = ", ".join(sorted(accepted)) or "none"
 
-        def refuse_unknown(request: Request) -> None:
+        async def checked(request: Request) -> Response:
             if request.scope["query_string"]:
                 unknown = sorted({k for k in request.query_params if k not in accepted})
                 if unknown:
@@ -153,20 +151,17 @@ class ResourceRoute(APIRoute):
                         ],
                         accepted_parameters=sorted(accepted),
                     )
+            return await handler(request)
 
-        async def short(request: Request) -> Response | None:
-            """The route's answer by its plan, or None for FastAPI's handler to give."""
-            refuse_unknown(request)
-            return None if plan is None else await plan(request)
-
-        async def checked(request: Request) -> Response:
-            response = await short(request)
-            return response if response is not None else await handler(request)
-
-        # The dispatcher (app/kernel/dispatch.py) calls the plan without the framework's layers.
-        self.short = short if plan is not None else None
-        self.short_stacks = plan is not None and plan.stacks  # type: ignore[attr-defined]
         return checked
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    """The query parameters a route reads: its own and its dependencies', by their aliases."""
+    names = {get_validation_alias(field) for field in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
 
 
 # A year in a filter: the domain's years (and within PostgreSQL's integer).

@@ -10,7 +10,6 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from app.auth import CurrentCaller
-from app.db import ReadConn, WriteConn
 from app.enums import DirectiveKind, DirectiveStatus
 from app.kernel.precondition import ABSENT
 from app.models.common import AgencyRef
@@ -23,6 +22,7 @@ from app.models.directives import (
 )
 from app.models.history import HistoryList
 from app.models.tasks import DirectiveTasksCreate, TaskRead
+from app.routers.connections import ListConn, ReadConn, WriteConn
 from app.routers.deps import (
     API_PREFIX,
     AsOf,
@@ -56,7 +56,7 @@ class TaskItems(BaseModel):
 async def list_directives(
     request: Request,
     caller: CurrentCaller,
-    conn: ReadConn,
+    conn: ListConn,
     params: Listing,
     day: AsOf,
     status: Annotated[list[DirectiveStatus] | None, Query()] = None,

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from app.auth import CurrentCaller
-from app.db import ReadConn
 from app.models.events import EventList
+from app.routers.connections import ReadConn
 from app.routers.deps import API_PREFIX, ResourceRoute, json_response, problems
 from app.services import events
 

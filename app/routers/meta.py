@@ -6,11 +6,11 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from app.auth import CurrentCaller
-from app.db import ReadConn
 from app.enums import enum_catalogue
 from app.models.api_keys import Me
 from app.models.officials import OfficialRead
 from app.openapi_contract import CATALOGUE_SCHEMAS
+from app.routers.connections import ReadConn
 from app.routers.deps import API_PREFIX, ResourceRoute, problems
 from app.services import officials
 

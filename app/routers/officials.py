@@ -9,7 +9,6 @@ from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response
 
 from app.auth import CurrentCaller
-from app.db import ReadConn, WriteConn
 from app.kernel.precondition import ABSENT
 from app.models.common import AgencyRef
 from app.models.history import HistoryList
@@ -20,6 +19,7 @@ from app.models.officials import (
     OfficialRead,
     OfficialUpdate,
 )
+from app.routers.connections import ListConn, ReadConn, WriteConn
 from app.routers.deps import (
     API_PREFIX,
     IfMatchRequired,
@@ -42,7 +42,7 @@ Agencies = Annotated[list[AgencyRef] | None, Query()]
 async def list_officials(
     request: Request,
     caller: CurrentCaller,
-    conn: ReadConn,
+    conn: ListConn,
     params: Listing,
     agency_id: Agencies = None,
     division_id: Agencies = None,

@@ -10,7 +10,6 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from app.auth import CurrentCaller
-from app.db import ReadConn, WriteConn
 from app.enums import ProposalCategory, ProposalStatus, Resolution
 from app.kernel.precondition import ABSENT
 from app.models.common import AgencyRef
@@ -23,6 +22,7 @@ from app.models.proposals import (
     ProposalUpdate,
 )
 from app.models.tasks import DirectiveTasksCreate, TaskRead
+from app.routers.connections import ListConn, ReadConn, WriteConn
 from app.routers.deps import (
     API_PREFIX,
     AsOf,
@@ -53,7 +53,7 @@ class TaskItems(BaseModel):
 async def list_proposals(
     request: Request,
     caller: CurrentCaller,
-    conn: ReadConn,
+    conn: ListConn,
     params: Listing,
     day: AsOf,
     status: Annotated[list[ProposalStatus] | None, Query()] = None,

@@ -10,7 +10,6 @@ from fastapi.responses import Response
 
 from app import exports, report_workbook
 from app.auth import CurrentCaller
-from app.db import ReadConn
 from app.enums import (
     BudgetGroupBy,
     PeriodMode,
@@ -24,6 +23,7 @@ from app.models.reports import (
     ProposalReport,
     TaskReport,
 )
+from app.routers.connections import ListConn
 from app.routers.deps import API_PREFIX, ResourceRoute, Year, json_response, problems
 from app.routers.files import add_file_route
 from app.services import periods, report_details, reports, request_reports
@@ -94,7 +94,7 @@ async def list_periods(
 async def task_report(
     request: Request,
     caller: CurrentCaller,
-    conn: ReadConn,
+    conn: ListConn,
     group_by: Annotated[TaskGroupBy, Query()] = TaskGroupBy.lead_agency,
     start: Annotated[
         IsoDate | None, Query(alias="from", description="First assignment day counted.")
@@ -195,7 +195,7 @@ def task_report_file(
 async def budget_report(
     request: Request,
     caller: CurrentCaller,
-    conn: ReadConn,
+    conn: ListConn,
     group_by: Annotated[BudgetGroupBy, Query()] = BudgetGroupBy.agency,
     fiscal_year: Annotated[list[Year] | None, Query()] = None,
 ) -> Response:
@@ -243,7 +243,7 @@ add_file_route(
 async def proposal_report(
     request: Request,
     caller: CurrentCaller,
-    conn: ReadConn,
+    conn: ListConn,
     group_by: Annotated[ProposalGroupBy, Query()] = ProposalGroupBy.agency,
     start: Annotated[
         IsoDate | None, Query(alias="from", description="First submission day counted.")

@@ -10,8 +10,8 @@ from fastapi.responses import Response
 
 from app import exports
 from app.auth import CurrentCaller
-from app.db import ReadConn, WriteConn
 from app.models.snapshots import Drift, SnapshotCreate, SnapshotList, SnapshotRead
+from app.routers.connections import ReadConn, WriteConn
 from app.routers.deps import API_PREFIX, Listing, ResourceRoute, json_response, problems
 from app.routers.files import add_file_route
 from app.routers.reports import DOWNLOADS, task_report_file

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.auth import CurrentCaller
-from app.db import ReadConn, WriteConn
 from app.kernel.precondition import ABSENT
 from app.models.deadlines import DeadlineAdjustmentCreate, DeadlineChangeList, DeadlineChangeRead
 from app.models.task_activity import (
@@ -24,6 +23,7 @@ from app.models.task_activity import (
     ReminderList,
     ReminderRead,
 )
+from app.routers.connections import ReadConn, WriteConn
 from app.routers.deps import (
     API_PREFIX,
     IfMatch,

@@ -10,7 +10,6 @@ from fastapi.responses import Response
 
 from app import exports
 from app.auth import Caller, CurrentCaller
-from app.db import ReadConn, WriteConn
 from app.enums import Pillar, Priority, TaskStatus, Timeliness
 from app.kernel.listing import ListParams
 from app.kernel.precondition import ABSENT
@@ -24,6 +23,7 @@ from app.models.tasks import (
     TaskTransition,
     TaskUpdate,
 )
+from app.routers.connections import ListConn, ReadConn, WriteConn
 from app.routers.deps import (
     API_PREFIX,
     AsOf,
@@ -69,7 +69,7 @@ Portfolio = Annotated[
 async def list_tasks(
     request: Request,
     caller: CurrentCaller,
-    conn: ReadConn,
+    conn: ListConn,
     params: Listing,
     day: AsOf,
     status: Annotated[list[TaskStatus] | None, Query()] = None,

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Body, Request
 from fastapi.responses import Response
 
 from app.auth import CurrentCaller
-from app.db import ReadConn, WriteConn
 from app.kernel.precondition import ABSENT
 from app.models.webhooks import (
     DeliveryList,
@@ -20,6 +19,7 @@ from app.models.webhooks import (
     WebhookRead,
     WebhookUpdate,
 )
+from app.routers.connections import ReadConn, WriteConn
 from app.routers.deps import (
     API_PREFIX,
     IfMatch,

@@ -16,7 +16,7 @@ from app.auth import Caller
 from app.db import Reader
 from app.enums import AgencyKind, AgencyStatus
 from app.errors import Conflict, field_error
-from app.kernel import driver, history, records, soft_delete
+from app.kernel import history, records, soft_delete
 from app.kernel.fields import public_columns
 from app.kernel.filters import shaped_page
 from app.kernel.listing import ListParams, Page
@@ -89,7 +89,7 @@ def _check_dates(values: dict[str, Any]) -> None:
 
 async def _load(
     conn: Reader, agency_id: uuid.UUID, *, lock: bool = False, include_deleted: bool = True
-) -> Row[Any]:
+) -> Row[*tuple[Any, ...]]:
     return await records.load_one(
         conn,
         AGENCIES,
@@ -292,7 +292,7 @@ async def require_active(conn: AsyncConnection, named: dict[str, list[uuid.UUID]
     wanted = {a for ids in named.values() for a in ids}
     if not wanted:
         return
-    rows = (await driver.execute(conn, _ACTIVE_AMONG, {"ids": sorted(wanted)})).all()
+    rows = (await conn.execute(_ACTIVE_AMONG, {"ids": sorted(wanted)})).all()
     active = {r.id for r in rows}
     for name, ids in named.items():
         missing = [str(i) for i in ids if i not in active]

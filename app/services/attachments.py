@@ -37,22 +37,22 @@ from app.uploads import Form
 
 a = ATTACHMENTS.c
 COLUMNS = tuple(a)
-Loader = Callable[[Reader, Caller, uuid.UUID], Awaitable[Row[Any]]]
+Loader = Callable[[Reader, Caller, uuid.UUID], Awaitable[Row[*tuple[Any, ...]]]]
 
 
-async def _directive(conn: Reader, caller: Caller, rid: uuid.UUID) -> Row[Any]:
+async def _directive(conn: Reader, caller: Caller, rid: uuid.UUID) -> Row[*tuple[Any, ...]]:
     return await directives._load(conn, rid)
 
 
-async def _task(conn: Reader, caller: Caller, rid: uuid.UUID) -> Row[Any]:
+async def _task(conn: Reader, caller: Caller, rid: uuid.UUID) -> Row[*tuple[Any, ...]]:
     return await tasks.load(conn, caller, rid)
 
 
-async def _proposal(conn: Reader, caller: Caller, rid: uuid.UUID) -> Row[Any]:
+async def _proposal(conn: Reader, caller: Caller, rid: uuid.UUID) -> Row[*tuple[Any, ...]]:
     return await proposals.load(conn, caller, rid)
 
 
-async def _budget_request(conn: Reader, caller: Caller, rid: uuid.UUID) -> Row[Any]:
+async def _budget_request(conn: Reader, caller: Caller, rid: uuid.UUID) -> Row[*tuple[Any, ...]]:
     return await budget_requests.load(conn, caller, rid)
 
 
@@ -82,7 +82,7 @@ async def parent(
     record: tuple[str, uuid.UUID] | None = None,
     *,
     attach: bool = False,
-) -> Row[Any]:
+) -> Row[*tuple[Any, ...]]:
     """The resource as the caller sees it (404), and — to attach or remove — the right to (403);
     a record (a progress report, a disbursement …) must be the resource's."""
     row = await PARENTS[resource_type](conn, caller, resource_id)
@@ -195,7 +195,9 @@ def _changes(row: Any, side: str) -> dict[str, dict[str, Any]]:
     return {k: {side: v, other: None} for k, v in shown.items()}
 
 
-async def _load(conn: Reader, caller: Caller, attachment_id: uuid.UUID, **kw: Any) -> Row[Any]:
+async def _load(
+    conn: Reader, caller: Caller, attachment_id: uuid.UUID, **kw: Any
+) -> Row[*tuple[Any, ...]]:
     stmt = select(*COLUMNS).where(a.id == attachment_id)
     if kw.get("lock"):
         stmt = stmt.with_for_update()

@@ -70,7 +70,7 @@ async def load(
     *,
     lock: bool = False,
     include_deleted: bool = False,
-) -> Row[Any]:
+) -> Row[*tuple[Any, ...]]:
     return await records.load_one(
         conn,
         BUDGET_REQUESTS,
@@ -166,7 +166,9 @@ async def get(
     return to_body(caller, await load(conn, caller, request_id, include_deleted=include_deleted))
 
 
-async def write(conn: AsyncConnection, request_id: uuid.UUID, values: dict[str, Any]) -> Row[Any]:
+async def write(
+    conn: AsyncConnection, request_id: uuid.UUID, values: dict[str, Any]
+) -> Row[*tuple[Any, ...]]:
     return (
         await conn.execute(
             update(BUDGET_REQUESTS)

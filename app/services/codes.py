@@ -15,7 +15,6 @@ from sqlalchemy.pool import NullPool
 
 from app.config import get_settings
 from app.db import pooled, pooled_connect_args
-from app.kernel import driver
 
 PREFIXES = {"task": "NV", "directive": "CD", "proposal": "KN", "budget_request": "KP"}
 _known: set[str] = set()
@@ -40,7 +39,7 @@ async def _ensure_sequence(conn: AsyncConnection, name: str) -> None:
     key = conn.engine.url.render_as_string(hide_password=False)
     engine = _ddl_engines.get(key)
     if engine is None:
-        # Behind PgBouncer the statement runs in a transaction of its own (app/db.py).
+        # Behind PgBouncer the statement runs in a transaction of its own (app/db/engines.py: single_statements).
         engine = _ddl_engines[key] = create_async_engine(
             conn.engine.url,
             poolclass=NullPool,
@@ -66,7 +65,7 @@ async def next_code(conn: AsyncConnection, kind: str, year: int) -> str:
     name = sequence_name(prefix, year)
     if name not in _known:
         await _ensure_sequence(conn, name)
-    number = (await driver.execute(conn, _nextval(name))).scalar()
+    number = (await conn.execute(_nextval(name))).scalar_one()
     return format_code(prefix, year, int(number))
 
 

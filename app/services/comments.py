@@ -28,18 +28,18 @@ from app.models.common import utcnow
 from app.services import budget_requests, officials, proposals, tasks
 
 c = COMMENTS.c
-Loader = Callable[[Reader, Caller, uuid.UUID], Awaitable[Row[Any]]]
+Loader = Callable[[Reader, Caller, uuid.UUID], Awaitable[Row[*tuple[Any, ...]]]]
 
 
-async def _task(conn: Reader, caller: Caller, rid: uuid.UUID) -> Row[Any]:
+async def _task(conn: Reader, caller: Caller, rid: uuid.UUID) -> Row[*tuple[Any, ...]]:
     return await tasks.load(conn, caller, rid)
 
 
-async def _proposal(conn: Reader, caller: Caller, rid: uuid.UUID) -> Row[Any]:
+async def _proposal(conn: Reader, caller: Caller, rid: uuid.UUID) -> Row[*tuple[Any, ...]]:
     return await proposals.load(conn, caller, rid)
 
 
-async def _budget_request(conn: Reader, caller: Caller, rid: uuid.UUID) -> Row[Any]:
+async def _budget_request(conn: Reader, caller: Caller, rid: uuid.UUID) -> Row[*tuple[Any, ...]]:
     return await budget_requests.load(conn, caller, rid)
 
 

@@ -30,7 +30,7 @@ SUMMARY_BUCKETS = (
 
 
 @cache
-def _statement(seen: bool) -> Select[Any]:
+def _statement(seen: bool) -> Select[*tuple[Any, ...]]:
     """Built once per visibility, every value bound: the directives (`directive_ids`, one
     array), the day of the timeliness rule (`today`, `soon_days`) and, for an agency, its id."""
     t = TASKS.c

@@ -78,7 +78,7 @@ async def _load(
     *,
     lock: bool = False,
     include_deleted: bool = False,
-) -> Row[Any]:
+) -> Row[*tuple[Any, ...]]:
     return await records.load_one(
         conn,
         DIRECTIVES,

@@ -51,7 +51,7 @@ def to_body(caller: Caller, row: Any) -> dict[str, Any]:
 
 async def load(
     conn: Reader, caller: Caller | None, official_id: uuid.UUID, *, lock: bool = False
-) -> Row[Any]:
+) -> Row[*tuple[Any, ...]]:
     return await records.load_one(
         conn,
         OFFICIALS,
@@ -235,7 +235,7 @@ _NOTICE_FIELDS = (
 
 async def active_in(
     conn: AsyncConnection, official_ids: Sequence[uuid.UUID], field: str
-) -> list[Row[Any]]:
+) -> list[Row[*tuple[Any, ...]]]:
     """The officials named, each existing and active (422 naming `field` otherwise)."""
     if not official_ids:
         return []

@@ -82,7 +82,7 @@ async def load(
     *,
     lock: bool = False,
     include_deleted: bool = False,
-) -> Row[Any]:
+) -> Row[*tuple[Any, ...]]:
     return await records.load_one(
         conn,
         PROPOSALS,

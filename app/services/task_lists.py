@@ -3,7 +3,6 @@ download (API.md §4 filters)."""
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
@@ -28,7 +27,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app import permissions
 from app.auth import Caller
-from app.db import Reader, compile_for_driver, pooled, statement_name
+from app.db import CUSTOM_PLAN, Reader
 from app.errors import field_error
 from app.exports import Batched
 from app.kernel.filters import ListShape, bound_filters, filter_clauses
@@ -47,7 +46,6 @@ from app.kernel.listing import (
 from app.kernel.specs import TASK_VISIBILITY
 from app.models.agencies import AGENCIES
 from app.models.tasks import NO_DEADLINE, TASKS
-from app.reads import CUSTOM_PLAN
 from app.services.tasks import COLUMNS, RESOURCE, Day
 from app.services.timeliness import days_overdue_sql, timeliness_sql
 
@@ -251,7 +249,7 @@ def _plan(shape: Shape, sort: str | None, cursor: bool, count: bool) -> PagePlan
         extra.append(PRIORITY_RANK)
     stmt = select(*COLUMNS, *extra).where(*_where(shape))
     if shape.shared.q:
-        # Planned for its words at each execution (app/reads.py: CUSTOM_PLAN): the generic
+        # Planned for its words at each execution (app/db/reads.py: CUSTOM_PLAN): the generic
         # plan of a search scans in the sort's order, hundreds of times slower for rare words.
         stmt = stmt.execution_options(**{CUSTOM_PLAN: True})
     return page_plan(stmt, keys, t.id, cursor, count)
@@ -291,7 +289,7 @@ def export_rows(
     engine: Any, caller: Caller, params: ListParams, filters: TaskFilters, day: Day
 ) -> Batched:
     """Every task the list would show (all pages), in the list's order, with the agency's name
-    and Vietnamese labels: read from a server-side cursor of the driver in batches of
+    and Vietnamese labels: read from a server-side cursor in batches of
     EXPORT_BATCH (one consistent snapshot), each turned into rows off the event loop."""
     keys = parse_sort(params.sort, SORT_KEYS, "-created_at", SORT_FIELDS)
     shape, values = _bound(caller, filters, params, day)
@@ -301,30 +299,17 @@ def export_rows(
         .where(*_where(shape))
         .order_by(*(k.column.desc() if k.descending else k.column.asc() for k in keys))
     )
-    sql, arguments = compile_for_driver(stmt, values)
+    stmt = stmt.params(**values)
 
     async def batches() -> AsyncIterator[list[Any]]:
         async with engine.connect() as conn:
-            driver = (await conn.get_raw_connection()).driver_connection
-            async with driver.transaction(isolation="repeatable_read", readonly=True):
-                if not pooled(conn):
-                    cursor = await driver.cursor(sql, *arguments)
-                    while batch := await cursor.fetch(EXPORT_BATCH):
-                        yield batch
-                    return
-                # Behind PgBouncer the server session outlives this client's use of it: the
-                # cursor's statement gets a name no other client's can take (the driver numbers
-                # its own per connection, and `__asyncpg_stmt_1__` left by one download made
-                # the next one on that session fail), and is dropped at the end.
-                name = statement_name()
-                statement = await driver.prepare(sql, name=name)
-                try:
-                    cursor = await statement.cursor(*arguments)
-                    while batch := await cursor.fetch(EXPORT_BATCH):
-                        yield batch
-                finally:
-                    with contextlib.suppress(Exception):
-                        await driver.execute(f'DEALLOCATE "{name}"')
+            snapshot = await conn.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
+            async with snapshot.begin():
+                result = await snapshot.stream(stmt, execution_options={"yield_per": EXPORT_BATCH})
+                async for batch in result.mappings().partitions(EXPORT_BATCH):
+                    yield list(batch)
 
     return Batched(batches(), _export_row)
 

@@ -6,7 +6,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
-from functools import cache
 from typing import Any
 
 from sqlalchemy import Row, func, select, update
@@ -15,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app import permissions
 from app.auth import Caller
-from app.db import RawQuery, Reader
+from app.db import Reader
 from app.enums import Role, TaskStatus
 from app.errors import Conflict, field_error
 from app.ids import uuid7
-from app.kernel import driver, history, records, soft_delete
+from app.kernel import history, records, soft_delete
 from app.kernel.fields import public_columns
 from app.kernel.listing import ListParams, Page
 from app.kernel.precondition import Precondition
@@ -85,7 +84,7 @@ async def load(
     lock: bool = False,
     include_deleted: bool = False,
     documents: bool = False,
-) -> Row[Any]:
+) -> Row[*tuple[Any, ...]]:
     return await records.load_one(
         conn,
         TASKS,
@@ -137,7 +136,7 @@ async def create(
     for _ in range(10):
         code = given_code or await codes.next_code(conn, RESOURCE, values["year"])
         params = {"id": uuid7(), "code": code, **plain}
-        row = await driver.fetchrow(conn, _insert_query(tuple(params)), params)
+        row = (await conn.execute(_INSERT, params)).first()
         if row is not None:
             break
         if given_code:
@@ -176,13 +175,8 @@ async def get(
     return to_body(caller, row, day)
 
 
-@cache
-def _insert_query(keys: tuple[str, ...]) -> RawQuery:
-    """INSERT … ON CONFLICT (code) DO NOTHING RETURNING, compiled once per set of columns:
-    SQLAlchemy does not cache PostgreSQL-dialect inserts, and compiling this one cost 2 ms
-    per creation."""
-    statement = insert(TASKS).on_conflict_do_nothing(index_elements=[t.code]).returning(*COLUMNS)
-    return RawQuery(statement, column_keys=list(keys), table=TASKS)
+# INSERT … ON CONFLICT (code) DO NOTHING RETURNING: no row when the code is taken.
+_INSERT = insert(TASKS).on_conflict_do_nothing(index_elements=[t.code]).returning(*COLUMNS)
 
 
 async def history_of(conn: Reader, caller: Caller, task_id: uuid.UUID, params: ListParams) -> Page:
@@ -193,14 +187,16 @@ async def history_of(conn: Reader, caller: Caller, task_id: uuid.UUID, params: L
 # --- changes -------------------------------------------------------------------------------
 
 
-async def _write(conn: AsyncConnection, task_id: uuid.UUID, values: dict[str, Any]) -> Row[Any]:
+async def _write(
+    conn: AsyncConnection, task_id: uuid.UUID, values: dict[str, Any]
+) -> Row[*tuple[Any, ...]]:
     statement = (
         update(TASKS)
         .where(t.id == task_id)
         .values(**values, version=t.version + 1, updated_at=utcnow())
         .returning(*COLUMNS)
     )
-    return (await driver.execute(conn, statement)).one()  # type: ignore[no-any-return]
+    return (await conn.execute(statement)).one()
 
 
 async def update_(

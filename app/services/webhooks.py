@@ -75,7 +75,9 @@ async def _check_url(url: str, allowed: str) -> None:
         raise field_error("url", str(exc)) from exc
 
 
-async def _load(conn: Reader, webhook_id: uuid.UUID, *, lock: bool = False) -> Row[Any]:
+async def _load(
+    conn: Reader, webhook_id: uuid.UUID, *, lock: bool = False
+) -> Row[*tuple[Any, ...]]:
     stmt = select(*COLUMNS).where(w.id == webhook_id, w.deleted_at.is_(None))
     if lock:
         stmt = stmt.with_for_update()

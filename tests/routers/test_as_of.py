@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
-
 from tests.conftest import World, stand_at
 
 A = "/api/v1"
@@ -153,24 +151,23 @@ async def test_a_task_deleted_before_the_day_stays_out_when_others_changed_after
     assert counts((await report(world, LATER.date().isoformat()))[str(world.lead["id"])])[0] == 2
 
 
-async def test_the_report_statement_is_planned_for_its_day(
-    world: World, app: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_the_report_statement_is_planned_for_its_day(world: World, app: Any) -> None:
     """The day is written into the statement, not sent as a parameter: PostgreSQL plans each
     report for its own day instead of settling on a generic plan made for none."""
-    from app.reads import ReadDB
+    from sqlalchemy import event
 
     await overdue_task(world, app)
     seen: list[tuple[str, Any]] = []
-    prepare = ReadDB.prepare
 
-    def capture(self: ReadDB, statement: Any, parameters: Any = None) -> Any:
-        sql, arguments, plan = prepare(self, statement, parameters)
-        seen.append((sql, arguments))
-        return sql, arguments, plan
+    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, *rest: Any) -> None:
+        seen.append((statement, parameters))
 
-    monkeypatch.setattr(ReadDB, "prepare", capture)
-    await report(world, "2026-06-20")
+    engine = app.state.read_db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        await report(world, "2026-06-20")
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
     grid = [(sql, params) for sql, params in seen if "count(*) FILTER" in sql]
     assert grid and "'2026-06-20'" in grid[-1][0]
     assert not any(str(p).startswith("2026-06") for p in grid[-1][1] or ())
