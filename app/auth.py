@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.enums import AgencyStatus, Role
@@ -322,23 +322,10 @@ def forget_subjects() -> None:
 
 
 async def _agency_by_code(request: Request, code: str) -> uuid.UUID | None:
-    from app.models.agencies import AGENCIES
+    from app.kernel import agency_refs
 
-    a = AGENCIES.c
     async with request.app.state.read_engine.connect() as conn:
-        row = (
-            await conn.execute(
-                select(a.id)
-                .where(
-                    or_(a.code == code, a.former_codes.contains([code])),
-                    a.status == AgencyStatus.active,
-                    a.deleted_at.is_(None),
-                )
-                .order_by((a.code == code).desc())
-                .limit(1)
-            )
-        ).first()
-    return None if row is None else row.id
+        return (await agency_refs.by_codes(conn, [code], active=True)).get(code)
 
 
 async def _key_caller(request: Request, token: str, throttle: FailedSignIns | None) -> Caller:

@@ -1,16 +1,24 @@
 """Test harness: a real PostgreSQL (TEST_DATABASE_URL, or the embedded one), one fresh
-database per test session migrated once, the app called over HTTP through ASGITransport,
-and every table emptied after each test."""
+database per test session (per xdist worker) migrated once, the app called over HTTP through
+ASGITransport, and every table emptied after each test.
+
+The workers share the PostgreSQL server. The change feed shows an event once every older
+transaction *of the server* has ended (app/services/events.py), so a test marked `feed` runs
+while no other worker runs a test: it takes a lock of the run exclusively, every other test
+takes it shared."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import os
 import tempfile
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import IO
 
 import asyncpg
 import httpx
@@ -52,8 +60,9 @@ def _asyncpg_args(url: str) -> dict[str, object]:
 
 
 @pytest.fixture(scope="session")
-def database_url() -> str:
-    """URL of a fresh database on the test server, migrated to the latest revision."""
+def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """URL of a fresh database on the test server, migrated to the latest revision (made and
+    dropped in a shared turn of the server, so never while a `feed` test runs)."""
     base = os.environ.get("TEST_DATABASE_URL")
     if base:
         server_url = normalise_url(base)
@@ -71,9 +80,10 @@ def database_url() -> str:
         finally:
             await conn.close()
 
-    asyncio.run(create())
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
+    with _shared_turn(request.config):
+        asyncio.run(create())
+        upgrade(url)
     yield url
 
     async def drop() -> None:
@@ -83,7 +93,8 @@ def database_url() -> str:
         finally:
             await conn.close()
 
-    asyncio.run(drop())
+    with _shared_turn(request.config):
+        asyncio.run(drop())
 
 
 @pytest.fixture(scope="session")
@@ -118,8 +129,73 @@ DO $$ DECLARE s record; BEGIN
 END $$"""
 
 
+def _take(path: Path, exclusive: bool) -> IO[str]:
+    """The run's readers-writer lock over the server, through a turnstile: a waiting `feed`
+    test holds the turnstile, so tests starting after it wait behind it."""
+    with open(path.with_name("turnstile"), "a") as turnstile:
+        fcntl.flock(turnstile, fcntl.LOCK_EX)
+        held = open(path, "a")
+        fcntl.flock(held, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+    return held
+
+
+def _locks(config: pytest.Config) -> Path | None:
+    """The lock files of this pytest-xdist run; None when the tests run in one process."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is None:
+        return None
+    locks = Path(tempfile.gettempdir()) / f"dondoc-pytest-{workerinput['testrunuid']}"
+    locks.mkdir(exist_ok=True)
+    return locks / "server"
+
+
+@contextlib.contextmanager
+def _shared_turn(config: pytest.Config) -> Iterator[None]:
+    path = _locks(config)
+    if path is None:
+        yield
+        return
+    with _take(path, exclusive=False):
+        yield
+
+
+async def _quiet(url: str) -> None:
+    """Wait until no other session of the server holds a transaction id (another worker's
+    database being dropped, say)."""
+    conn = await asyncpg.connect(**_asyncpg_args(url))  # type: ignore[arg-type]
+    try:
+        for _ in range(600):
+            busy = await conn.fetchval(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()"
+            )
+            if not busy:
+                return
+            await asyncio.sleep(0.05)
+    finally:
+        await conn.close()
+
+
 @pytest.fixture(autouse=True)
-async def _clean(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+async def _server_turn(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Under pytest-xdist: `feed` tests take the server alone, the others share it."""
+    path = _locks(request.config)
+    if path is None:
+        yield
+        return
+    alone = request.node.get_closest_marker("feed") is not None
+    held = await asyncio.to_thread(_take, path, alone)
+    try:
+        if alone:
+            await _quiet(request.getfixturevalue("database_url"))
+        yield
+    finally:
+        held.close()  # closing the file gives the lock back
+
+
+@pytest.fixture(autouse=True)
+async def _clean(request: pytest.FixtureRequest, _server_turn: None) -> AsyncIterator[None]:
+    # After the server's turn is taken, and emptied before it is given back.
     yield
     if "database_url" not in request.fixturenames:
         return  # a test that never touched the database

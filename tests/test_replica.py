@@ -22,7 +22,10 @@ from app.main import create_app
 from tests.conftest import BOOTSTRAP_KEY, _asyncpg_args
 
 REPLICA = os.environ.get("TEST_REPLICA_URL")
-pytestmark = pytest.mark.skipif(not REPLICA, reason="no replica (TEST_REPLICA_URL)")
+pytestmark = [
+    pytest.mark.skipif(not REPLICA, reason="no replica (TEST_REPLICA_URL)"),
+    pytest.mark.feed,  # it reads the change feed
+]
 ROOT = Path(__file__).resolve().parent.parent
 H = {"Authorization": f"Bearer {BOOTSTRAP_KEY}"}
 

@@ -69,12 +69,15 @@ def in_doubt(error: BaseException) -> bool:
 
 def discard_in_doubt(context: ExceptionContext) -> None:
     """Every engine's errors (statements, BEGIN, COMMIT, ROLLBACK): a connection in doubt is
-    invalidated — this one only, the pool's others stay."""
-    if not context.is_disconnect and in_doubt(context.original_exception):
+    invalidated — this one only, the pool's others stay — and closed at once: SQLAlchemy's own
+    invalidation first tries a polite close (2 s), which a hung server never answers."""
+    if not in_doubt(context.original_exception):
+        return
+    if not context.is_disconnect:
         context.is_disconnect = True
         context.invalidate_pool_on_disconnect = False
-        if context.connection is not None:
-            close_now(context.connection.connection.driver_connection)
+    if context.connection is not None:
+        close_now(context.connection.connection.driver_connection)
 
 
 def close_now(driver: Any) -> None:

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy import Text, bindparam, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from app.enums import AgencyStatus
 from app.errors import field_error
 from app.models.agencies import AGENCIES
 from app.models.common import AgencyCode
@@ -27,6 +28,22 @@ _CODES = bindparam("codes", type_=ARRAY(Text()))
 _BY_CODE = select(_a.code, _a.former_codes, _a.id).where(
     or_(_a.code == _CODES.any_(), _a.former_codes.overlap(_CODES)), _a.deleted_at.is_(None)
 )
+_ACTIVE_BY_CODE = _BY_CODE.where(_a.status == AgencyStatus.active)
+
+
+async def by_codes(conn: Any, codes: list[str], *, active: bool = False) -> dict[str, uuid.UUID]:
+    """The agencies these codes name: each by its code, or by a code it was known by (the
+    current code wins). `active`: only agencies in operation (a credential's agency, which a
+    merged department can no longer be); otherwise any (a filter may name a merged one)."""
+    rows = (await conn.execute(_ACTIVE_BY_CODE if active else _BY_CODE, {"codes": codes})).all()
+    ids: dict[str, uuid.UUID] = {}
+    for r in rows:
+        for former in r.former_codes or ():
+            ids.setdefault(former, r.id)
+    ids.update({r.code: r.id for r in rows})
+    return ids
+
+
 Slot = tuple[Any, Any, str]  # (container, key or index, field name for the error)
 
 
@@ -55,13 +72,7 @@ async def resolve(conn: Any, values: dict[str, Any]) -> None:
             _collect(value, name, found)
     if not found:
         return
-    codes = sorted({str(_get(slot)) for slot in found})
-    rows = (await conn.execute(_BY_CODE, {"codes": codes})).all()
-    ids: dict[str, uuid.UUID] = {}
-    for r in rows:
-        for former in r.former_codes or ():
-            ids.setdefault(former, r.id)
-    ids.update({r.code: r.id for r in rows})
+    ids = await by_codes(conn, sorted({str(_get(slot)) for slot in found}))
     for slot in found:
         code = str(_get(slot))
         if code not in ids:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import functools
-import inspect
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
-from inspect import Parameter
+from dataclasses import dataclass
 from typing import Annotated, Any, get_args, get_origin, get_type_hints
 from urllib.parse import urlencode
 
@@ -20,7 +18,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app import exports
-from app.auth import Caller, CurrentCaller
+from app.auth import CurrentCaller
 from app.errors import BadRequest
 from app.kernel import agency_refs
 from app.kernel.listing import DEFAULT_LIMIT, MAX_LIMIT, ListParams, Page
@@ -35,7 +33,7 @@ Endpoint = Callable[..., Awaitable[Response]]
 
 
 SHOWN_ONCE = "_dondoc_shown_once"
-IDEMPOTENT = "_dondoc_idempotent"
+IDEMPOTENT = "_dondoc_idempotent"  # an endpoint that handles Idempotency-Key itself (uploads)
 
 
 def shown_once(*fields: str) -> Callable[[Endpoint], Endpoint]:
@@ -49,59 +47,62 @@ def shown_once(*fields: str) -> Callable[[Endpoint], Endpoint]:
     return mark
 
 
-def _idempotent_endpoint(endpoint: Endpoint) -> Endpoint:
-    """The endpoint with Idempotency-Key handled around it, in the endpoint's transaction: the
-    wrapper declares the request, the caller, the write connection and the header as its own
-    parameters, and FastAPI hands it the same caller and connection as the endpoint (one
-    dependency value per request)."""
-    hints = get_type_hints(endpoint, include_extras=True)
-    own = [
-        p.replace(kind=Parameter.KEYWORD_ONLY, annotation=hints.get(p.name, p.annotation))
-        for p in inspect.signature(endpoint).parameters.values()
-    ]
-    # FastAPI hands the request to one parameter only: the endpoint's own when it has one.
-    request_name = next((p.name for p in own if p.annotation is Request), "idempotency_request_")
-    added = [
-        *(
-            []
-            if request_name != "idempotency_request_"
-            else [Parameter(request_name, Parameter.KEYWORD_ONLY, annotation=Request)]
-        ),
-        Parameter("idempotency_caller_", Parameter.KEYWORD_ONLY, annotation=CurrentCaller),
-        Parameter("idempotency_conn_", Parameter.KEYWORD_ONLY, annotation=WriteConn),
-        Parameter(
-            "idempotency_key_", Parameter.KEYWORD_ONLY, annotation=IdempotencyKey, default=None
-        ),
-    ]
-    if getattr(endpoint, IDEMPOTENT, False):
-        return endpoint  # a router included again hands its routes' endpoints back
-    secret_fields: tuple[str, ...] = getattr(endpoint, SHOWN_ONCE, ())
+@dataclass(frozen=True)
+class _Claimed:
+    """A POST's Idempotency-Key, claimed in the request's write transaction: the response is
+    stored in that same transaction when the endpoint has answered."""
 
-    @functools.wraps(endpoint)
-    async def run(
-        *,
-        idempotency_caller_: Caller,
-        idempotency_conn_: AsyncConnection,
-        idempotency_key_: str | None = None,
-        **values: Any,
-    ) -> Response:
-        request = values[request_name]
-        if request_name == "idempotency_request_":
-            del values[request_name]
-        return await idempotent(
-            request,
-            idempotency_conn_,
-            idempotency_caller_,
-            idempotency_key_,
-            lambda: endpoint(**values),
-            secret_fields,
-        )
+    conn: AsyncConnection
+    caller: str
+    key: str
+    fingerprint: str
 
-    setattr(run, IDEMPOTENT, True)
-    run.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [*own, *added], return_annotation=hints.get("return", Response)
+
+class _Replay(Exception):
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+async def idempotency_guard(
+    request: Request,
+    caller: CurrentCaller,
+    conn: WriteConn,
+    idempotency_key: IdempotencyKey = None,
+) -> None:
+    """Every POST's first dependency (ResourceRoute): with an Idempotency-Key, lock the key in
+    the request's transaction and replay the stored response when there is one."""
+    if idempotency_key is None:
+        return
+    idempotency.check_key(idempotency_key)
+    body = await request.body()
+    print_ = idempotency.fingerprint(request.method, request.url.path, body)
+    stored = await idempotency.claim(conn, caller.identity, idempotency_key, print_)
+    if stored is not None:
+        headers = {**stored.headers, "Idempotent-Replayed": "true"}
+        media = headers.pop("content-type", "application/json")
+        raise _Replay(Response(stored.body, stored.status_code, headers=headers, media_type=media))
+    request.state.idempotency = _Claimed(conn, caller.identity, idempotency_key, print_)
+
+
+async def _store_answer(
+    claimed: _Claimed, response: Response, secret_fields: tuple[str, ...]
+) -> None:
+    """The endpoint's answer kept for replays; `secret_fields` of the body (a new API key, a
+    signing secret) are shown once: the stored answer, and so its replay, has them as null."""
+    stored_body = bytes(response.body)
+    if secret_fields:
+        redacted = orjson.loads(stored_body)
+        redacted.update(dict.fromkeys(secret_fields))
+        stored_body = orjson.dumps(redacted)
+    await idempotency.store(
+        claimed.conn,
+        claimed.caller,
+        claimed.key,
+        claimed.fingerprint,
+        response.status_code,
+        dict(response.headers),
+        stored_body,
     )
-    return run
 
 
 def _refs_connection(endpoint: Endpoint) -> str | None:
@@ -127,15 +128,22 @@ class ResourceRoute(APIRoute):
     construction, so no route can forget it."""
 
     def __init__(self, path: str, endpoint: Endpoint, **kwargs: Any) -> None:
+        self.idempotent = "POST" in {m.upper() for m in kwargs.get("methods") or ()}
+        self.secret_fields: tuple[str, ...] = getattr(endpoint, SHOWN_ONCE, ())
+        if self.idempotent and not getattr(endpoint, IDEMPOTENT, False):
+            kwargs["dependencies"] = [
+                Depends(idempotency_guard),
+                *(kwargs.get("dependencies") or ()),
+            ]
         endpoint = agency_refs.wrap(endpoint, _refs_connection(endpoint))
-        if "POST" in {m.upper() for m in kwargs.get("methods") or ()}:
-            endpoint = _idempotent_endpoint(endpoint)
         super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         accepted = frozenset(_query_names(self.dependant))
         listed = ", ".join(sorted(accepted)) or "none"
+
+        secret_fields = self.secret_fields
 
         async def checked(request: Request) -> Response:
             if request.scope["query_string"]:
@@ -151,7 +159,16 @@ class ResourceRoute(APIRoute):
                         ],
                         accepted_parameters=sorted(accepted),
                     )
-            return await handler(request)
+            try:
+                response = await handler(request)
+            except _Replay as replay:
+                return replay.response
+            # FastAPI closes a route's function-scoped dependencies (the write transaction)
+            # when this handler returns: the answer is stored before the commit.
+            claimed: _Claimed | None = getattr(request.state, "idempotency", None)
+            if claimed is not None:
+                await _store_answer(claimed, response, secret_fields)
+            return response
 
         return checked
 
@@ -293,46 +310,6 @@ def page_response(request: Request, page: Page, items: list[Any]) -> Response:
 
 def rows_page_response(request: Request, page: Page) -> Response:
     return page_response(request, page, [dict(r._mapping) for r in page.rows])
-
-
-async def idempotent(
-    request: Request,
-    conn: AsyncConnection,
-    caller: Caller,
-    key: str | None,
-    produce: Callable[[], Awaitable[Response]],
-    secret_fields: tuple[str, ...] = (),
-) -> Response:
-    """Run `produce` once per (caller, Idempotency-Key); replay its stored response after.
-
-    `secret_fields` of the body (a new API key, a signing secret) are shown once: the stored
-    answer, and so its replay, has them as null — no secret is kept in the replay records."""
-    if key is None:
-        return await produce()
-    idempotency.check_key(key)
-    body = await request.body()
-    print_ = idempotency.fingerprint(request.method, request.url.path, body)
-    stored = await idempotency.claim(conn, caller.identity, key, print_)
-    if stored is not None:
-        headers = {**stored.headers, "Idempotent-Replayed": "true"}
-        media = headers.pop("content-type", "application/json")
-        return Response(stored.body, stored.status_code, headers=headers, media_type=media)
-    response = await produce()
-    stored_body = bytes(response.body)
-    if secret_fields:
-        redacted = orjson.loads(stored_body)
-        redacted.update(dict.fromkeys(secret_fields))
-        stored_body = orjson.dumps(redacted)
-    await idempotency.store(
-        conn,
-        caller.identity,
-        key,
-        print_,
-        response.status_code,
-        dict(response.headers),
-        stored_body,
-    )
-    return response
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -88,7 +88,7 @@ def list_body(caller: Caller, row: Any, cutoff: datetime | None = None) -> dict[
     return body
 
 
-@dataclass
+@dataclass(kw_only=True)
 class TaskFilters:
     status: Sequence[str] | None = None
     timeliness: Sequence[str] | None = None

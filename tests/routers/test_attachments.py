@@ -63,6 +63,7 @@ def objects(app: Any) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
+@pytest.mark.feed
 async def test_round_trip(world: World, app: Any) -> None:
     c = world.client
     task = await world.task()

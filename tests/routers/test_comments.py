@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.conftest import World
 from tests.people import People
 
 
+@pytest.mark.feed
 async def test_a_task_thread(world: World, people: People) -> None:
     c = world.client
     task = await world.task()

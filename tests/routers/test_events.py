@@ -16,6 +16,7 @@ from app.kernel import history
 from tests.conftest import World, make_agency
 
 API = "/api/v1/events"
+pytestmark = pytest.mark.feed  # the feed sees every transaction of the server
 
 
 async def drain(

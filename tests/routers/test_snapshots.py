@@ -7,6 +7,7 @@ import io
 from datetime import UTC, datetime
 
 import openpyxl
+import pytest
 
 from tests.conftest import World, stand_at
 
@@ -107,6 +108,7 @@ async def test_who_freezes_and_who_reads(world: World) -> None:
     assert [s["id"] for s in listed["items"]] == [snapshot["id"]]
 
 
+@pytest.mark.feed
 async def test_freezing_is_in_history_and_the_feed_but_not_for_agencies(world: World) -> None:
     from tests.routers.test_events import drain
 

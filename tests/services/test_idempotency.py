@@ -190,15 +190,23 @@ async def test_expired_records_go_with_every_scheduler_pass(engine: AsyncEngine)
 
 
 def test_every_post_route_is_idempotent_by_construction(app: Any) -> None:
-    # The route class wraps each POST; no route opts in or can forget. The routes of included
-    # routers are walked as FastAPI walks them (app.routes holds the routers since 0.137).
+    # The route class gives each POST the guard as its first dependency; no route opts in or
+    # can forget (uploads, which stream their body, handle the key themselves). The routes of
+    # included routers are walked as FastAPI walks them (app.routes holds the routers).
     from fastapi.routing import iter_route_contexts
 
-    from app.routers.deps import IDEMPOTENT
+    from app.routers.deps import IDEMPOTENT, idempotency_guard
 
     posts = [r for r in iter_route_contexts(app.routes) if "POST" in (r.methods or ())]
     assert len(posts) >= 25
-    assert [r.path for r in posts if not getattr(r.endpoint, IDEMPOTENT, False)] == []
+    guarded = [
+        r
+        for r in posts
+        if r.dependant.dependencies and r.dependant.dependencies[0].call is idempotency_guard
+    ]
+    by_themselves = [r for r in posts if getattr(r.endpoint, IDEMPOTENT, False)]
+    assert by_themselves and all("/attachments" in r.path for r in by_themselves)
+    assert sorted(r.path for r in posts) == sorted(r.path for r in guarded + by_themselves)
 
 
 async def test_a_sub_resource_post_replays(world: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -19,6 +20,7 @@ async def count(engine: AsyncEngine, sql: str) -> int:
         return int((await conn.execute(text(sql))).scalar_one())
 
 
+@pytest.mark.feed
 async def test_notices_once_per_task_and_deadline(world: World, engine: AsyncEngine, app) -> None:  # type: ignore[no-untyped-def]
     stand_at(app, datetime(2023, 6, 28, 3, 0, tzinfo=UTC))
     soon = await world.task(due_date="2023-06-30")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.conftest import World, make_agency
 
 
+@pytest.mark.feed
 async def test_merge_moves_open_tasks_and_keeps_closed_ones(
     world: World, office: dict[str, str]
 ) -> None:
