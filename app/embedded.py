@@ -55,7 +55,7 @@ def server_socket_url(data_dir: Path) -> tuple[str, str]:
 
         if (data_dir / "pgdata").exists():
             _forget_dead_handles(data_dir / "pgdata")
-        server = pgserver.get_server(data_dir / "pgdata", cleanup_mode="stop")  # type: ignore[attr-defined]
+        server = pgserver.get_server(data_dir / "pgdata", cleanup_mode="stop")
         _servers[data_dir] = server
         uri = urlparse(server.get_uri())
     except Exception as exc:  # any failure here is reported the same way

@@ -18,16 +18,17 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import asyncpg
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-import app.models
+from app import models  # noqa: F401  (importing it registers every table)
 
 # Stored documents of the tests (and of the demo they load) go to a directory of their own.
 os.environ.setdefault("DONDOC_FILES_DIR", tempfile.mkdtemp(prefix="dondoc-test-files-"))
@@ -45,9 +46,9 @@ from app.services import api_keys, codes
 BOOTSTRAP_KEY = "ddk_test_bootstrap_admin_key_0123456789"
 
 
-def _asyncpg_args(url: str) -> dict[str, object]:
+def _asyncpg_args(url: str) -> dict[str, Any]:
     u = make_url(url)
-    args: dict[str, object] = {"user": u.username, "database": u.database}
+    args: dict[str, Any] = {"user": u.username, "database": u.database}
     if u.password:
         args["password"] = u.password
     if u.host:
@@ -74,7 +75,7 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     name = f"dondoc_test_{uuid.uuid4().hex[:10]}"
 
     async def create() -> None:
-        conn = await asyncpg.connect(**_asyncpg_args(server_url))  # type: ignore[arg-type]
+        conn = await asyncpg.connect(**_asyncpg_args(server_url))
         try:
             await conn.execute(f'CREATE DATABASE "{name}"')
         finally:
@@ -87,7 +88,7 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     yield url
 
     async def drop() -> None:
-        conn = await asyncpg.connect(**_asyncpg_args(server_url))  # type: ignore[arg-type]
+        conn = await asyncpg.connect(**_asyncpg_args(server_url))
         try:
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
@@ -109,15 +110,16 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="session")
-async def app(database_url: str, settings: Settings) -> AsyncIterator[object]:
+async def app(database_url: str, settings: Settings) -> AsyncIterator[FastAPI]:
     application = create_app(settings, database_url=database_url)
     async with application.router.lifespan_context(application):
         yield application
 
 
 @pytest.fixture(scope="session")
-def engine(app: object) -> AsyncEngine:
-    return app.state.engine  # type: ignore[attr-defined, no-any-return]
+def engine(app: FastAPI) -> AsyncEngine:
+    engine: AsyncEngine = app.state.engine
+    return engine
 
 
 TABLES = ", ".join(metadata.tables)
@@ -162,7 +164,7 @@ def _shared_turn(config: pytest.Config) -> Iterator[None]:
 async def _quiet(url: str) -> None:
     """Wait until no other session of the server holds a transaction id (another worker's
     database being dropped, say)."""
-    conn = await asyncpg.connect(**_asyncpg_args(url))  # type: ignore[arg-type]
+    conn = await asyncpg.connect(**_asyncpg_args(url))
     try:
         for _ in range(600):
             busy = await conn.fetchval(
@@ -223,8 +225,8 @@ async def _clean(request: pytest.FixtureRequest, _server_turn: None) -> AsyncIte
 
 
 @pytest.fixture
-async def client(app: object) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)  # type: ignore[arg-type]
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
         yield c
 
@@ -271,9 +273,9 @@ SYSTEM = Caller(role=Role.admin, name="test")
 
 
 async def make_agency(
-    client: httpx.AsyncClient, headers: dict[str, str], **fields: object
-) -> dict[str, object]:
-    body = {
+    client: httpx.AsyncClient, headers: dict[str, str], **fields: Any
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
         "code": f"T{uuid.uuid4().hex[:8].upper()}",
         "name": "Sở Thử nghiệm",
         "kind": "department",
@@ -284,9 +286,9 @@ async def make_agency(
     return response.json()  # type: ignore[no-any-return]
 
 
-def stand_at(app: object, moment: datetime) -> None:
+def stand_at(app: FastAPI, moment: datetime) -> None:
     """Make the service's clock stand at `moment` (UTC) until the test ends."""
-    state = app.state  # type: ignore[attr-defined]
+    state = app.state
     state.clock = FixedClock(state.settings.tz, moment)
 
 
@@ -296,12 +298,12 @@ class World:
     def __init__(self, client: httpx.AsyncClient) -> None:
         self.client = client
         self.h: dict[str, dict[str, str]] = {}
-        self.lead: dict[str, object] = {}
-        self.coop: dict[str, object] = {}
-        self.other: dict[str, object] = {}
+        self.lead: dict[str, Any] = {}
+        self.coop: dict[str, Any] = {}
+        self.other: dict[str, Any] = {}
 
-    async def task(self, **fields: object) -> dict[str, object]:
-        body: dict[str, object] = {
+    async def task(self, **fields: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {
             "title": "Nhiệm vụ chuyển đổi số",
             "lead_agency_id": self.lead["id"],
             "cooperating_agency_ids": [self.coop["id"]],
@@ -314,7 +316,7 @@ class World:
         return response.json()  # type: ignore[no-any-return]
 
     async def act(
-        self, task: dict[str, object], role: str, action: str, **fields: object
+        self, task: dict[str, Any], role: str, action: str, **fields: Any
     ) -> httpx.Response:
         return await self.client.post(
             f"/api/v1/tasks/{task['id']}/transitions",
@@ -335,9 +337,9 @@ async def world(client: httpx.AsyncClient, keys: Keys, office: dict[str, str]) -
         "leader": await keys.make(Role.leader),
         "finance": await keys.make(Role.finance),
         "viewer": await keys.make(Role.viewer),
-        "lead": await keys.make(Role.agency, w.lead["id"]),  # type: ignore[arg-type]
-        "coop": await keys.make(Role.agency, w.coop["id"]),  # type: ignore[arg-type]
-        "other": await keys.make(Role.agency, w.other["id"]),  # type: ignore[arg-type]
+        "lead": await keys.make(Role.agency, w.lead["id"]),
+        "coop": await keys.make(Role.agency, w.coop["id"]),
+        "other": await keys.make(Role.agency, w.other["id"]),
     }
     return w
 

@@ -27,7 +27,7 @@ async def test_unknown_key_and_malformed_header_are_401(client: httpx.AsyncClien
 
 async def test_me_describes_the_caller(
     client: httpx.AsyncClient, keys, office: dict[str, str]
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     me = (await client.get("/api/v1/me", headers=office)).json()
     assert me["role"] == "office" and me["agency_id"] is None and me["key_name"] == "test office"
     agency = await make_agency(client, office)
@@ -73,7 +73,7 @@ async def test_admin_creates_lists_and_revokes_keys(
     assert any(k["id"] == body["id"] and k["revoked_at"] for k in with_revoked)
 
 
-async def test_only_admin_manages_keys(client: httpx.AsyncClient, keys) -> None:  # type: ignore[no-untyped-def]
+async def test_only_admin_manages_keys(client: httpx.AsyncClient, keys) -> None:
     for role in (Role.office, Role.leader, Role.viewer, Role.finance):
         headers = await keys.make(role)
         assert (await client.get("/api/v1/api-keys", headers=headers)).status_code == 403
@@ -172,13 +172,13 @@ async def test_last_used_is_recorded(
 
 async def test_cached_key_check_sends_no_query(
     client: httpx.AsyncClient, admin: dict[str, str], app
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from sqlalchemy import event
 
     assert (await client.get("/api/v1/me", headers=admin)).status_code == 200
     statements: list[str] = []
 
-    def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+    def count(conn, cursor, statement, *args):
         statements.append(statement)
 
     event.listen(app.state.engine.sync_engine, "before_cursor_execute", count)

@@ -6,22 +6,24 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app import demo, demo_people, demo_reorganisation
+from app import demo, demo_data, demo_people, demo_reorganisation
 
 
 async def test_demo_loads_the_province_once(
     client: httpx.AsyncClient, engine: AsyncEngine, office: dict[str, str]
 ) -> None:
     # the conclusion's tasks, a handling task per proposal, and the division's sub-task
-    expected_tasks = len(demo.KEY_TASKS) + len(demo.INSTRUCTIONS) + len(demo.PROPOSALS) + 1
+    expected_tasks = (
+        len(demo_data.KEY_TASKS) + len(demo_data.INSTRUCTIONS) + len(demo_data.PROPOSALS) + 1
+    )
     async with engine.begin() as conn:
         assert await demo.load(conn) == {
-            "agencies": len(demo.AGENCIES)
+            "agencies": len(demo_data.AGENCIES)
             + len(demo_people.DIVISIONS)
             + len(demo_reorganisation.WARDS),
             "directives": 1,
             "tasks": expected_tasks,
-            "proposals": len(demo.PROPOSALS),
+            "proposals": len(demo_data.PROPOSALS),
             "budget_requests": 3,
             "officials": 5,
             "comments": 2,
@@ -103,7 +105,9 @@ async def test_demo_shows_the_working_session(
     assert directive["meeting"]["held_on"] == "2023-02-28"
     assert "minh họa" in directive["content"]
     summary = directive["task_summary"]
-    assert summary["assigned"] == len(demo.KEY_TASKS) + len(demo.INSTRUCTIONS) + len(demo.PROPOSALS)
+    assert summary["assigned"] == len(demo_data.KEY_TASKS) + len(demo_data.INSTRUCTIONS) + len(
+        demo_data.PROPOSALS
+    )
     # a key task on time and one late; two handling tasks done when their money was decided
     assert (summary["completed_on_time"], summary["completed_late"]) == (3, 1)
     key = (
@@ -111,7 +115,7 @@ async def test_demo_shows_the_working_session(
             "/api/v1/tasks", params={"is_key_task": "true", "count": "true"}, headers=office
         )
     ).json()
-    assert key["total"] == len(demo.KEY_TASKS)
+    assert key["total"] == len(demo_data.KEY_TASKS)
     assert all(t["pillar"] and t["field"] for t in key["items"])
     search = (
         await client.get("/api/v1/tasks", params={"q": "chuyen doi so"}, headers=office)

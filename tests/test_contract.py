@@ -214,7 +214,7 @@ async def test_answers_match_their_documented_schemas(
     # Money past 2^31 and, summed, past 2^32 đồng: integers in the document, exact in JSON.
     from app import demo_ids
 
-    big = {"title": "Đầu tư hạ tầng số", "requesting_agency_id": demo_ids.SCIENCE}
+    big: dict[str, Any] = {"title": "Đầu tư hạ tầng số", "requesting_agency_id": demo_ids.SCIENCE}
     big |= {"expenditure_type": "investment", "purpose": "equipment"}
     big |= {"funding_source": "provincial", "fiscal_year": 2023}
     for amount in (3_000_000_000, 2_500_000_000_000):

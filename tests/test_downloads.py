@@ -29,7 +29,8 @@ CSV = {"Accept": "text/csv"}
 def cut_off(log: Any) -> int:
     """How many downloads the server's log says it cut off."""
     log.seek(0)
-    return log.read().count(b"download cut off")
+    cut: int = log.read().count(b"download cut off")
+    return cut
 
 
 def gauge(metrics: str, name: str, pool: str) -> float:

@@ -11,6 +11,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -64,7 +65,7 @@ async def test_a_hung_database_loses_no_acknowledged_write(tmp_path: Path) -> No
             agency = await an_agency(client, "HANG1", "Sở Treo")
             stop = asyncio.Event()
 
-            async def post(path: str, body: dict[str, object]) -> httpx.Response:
+            async def post(path: str, body: dict[str, Any]) -> httpx.Response:
                 nonlocal slowest_in_hang
                 started = time.monotonic()
                 response = await client.post(path, json=body)
@@ -175,12 +176,14 @@ async def test_a_pooled_connection_inside_a_transaction_is_never_reused(
     engine = create_engine(database_url, settings)
     try:
         async with engine.connect() as conn:
-            raw = await conn.get_raw_connection()
-            first = await raw.driver_connection.fetchval("SELECT pg_backend_pid()")
-            await raw.driver_connection.execute("BEGIN")  # behind SQLAlchemy's back
+            driver = (await conn.get_raw_connection()).driver_connection
+            assert driver is not None
+            first = await driver.fetchval("SELECT pg_backend_pid()")
+            await driver.execute("BEGIN")  # behind SQLAlchemy's back
         async with engine.begin() as conn:
             second = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar()
-            assert not (await conn.get_raw_connection()).driver_connection.is_closed()
+            driver = (await conn.get_raw_connection()).driver_connection
+            assert driver is not None and not driver.is_closed()
         assert second != first
 
     finally:

@@ -12,6 +12,7 @@ import tempfile
 from collections import Counter
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -103,7 +104,7 @@ async def test_misbehaving_receivers_are_bounded_and_never_hold_the_others(
                 await asyncio.sleep(0.3)
             await asyncio.sleep(10)
 
-            async def deliveries(name: str) -> list[dict[str, object]]:
+            async def deliveries(name: str) -> list[dict[str, Any]]:
                 page = await client.get(f"/api/v1/webhooks/{hooks[name]}/deliveries?limit=100")
                 return page.json()["items"]  # type: ignore[no-any-return]
 

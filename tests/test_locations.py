@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import httpx
+from fastapi import FastAPI
 
 from tests.conftest import World, stand_at
 from tests.routers.test_budget_requests import approved
@@ -21,7 +22,7 @@ async def follow(world: World, created: httpx.Response, role: str = "office") ->
     assert shown.json() == body, location
 
 
-async def test_every_location_can_be_read(world: World, app: object) -> None:
+async def test_every_location_can_be_read(world: World, app: FastAPI) -> None:
     stand_at(app, datetime(2023, 6, 1, 3, 0, tzinfo=UTC))
     task = await world.task(due_date="2023-12-31")
     base = f"/api/v1/tasks/{task['id']}"

@@ -30,7 +30,7 @@ def _server_url() -> str:
 
 
 async def _run(url: str, *statements: tuple[str, tuple[object, ...]]) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(**_asyncpg_args(url))  # type: ignore[arg-type]
+    conn = await asyncpg.connect(**_asyncpg_args(url))
     try:
         found: list[asyncpg.Record] = []
         for sql, args in statements:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.enums import LABELS
 
 
-async def test_health_and_readiness(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
+async def test_health_and_readiness(
+    client: httpx.AsyncClient, engine: AsyncEngine, app: FastAPI
+) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     assert (await client.get("/readyz")).status_code == 200
     async with engine.begin() as conn:
@@ -24,8 +27,8 @@ async def test_health_and_readiness(client: httpx.AsyncClient, engine: AsyncEngi
         async with engine.begin() as conn:
             await conn.execute(
                 text("UPDATE alembic_version SET version_num = :v"),
-                {"v": client._transport.app.state.head_revision},
-            )  # type: ignore[attr-defined]
+                {"v": app.state.head_revision},
+            )
     assert (await client.get("/readyz")).status_code == 200
 
 

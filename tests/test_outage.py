@@ -134,7 +134,7 @@ async def test_a_server_that_takes_no_more_sessions_is_503_on_a_real_server(
     from tests.conftest import _asyncpg_args
 
     role = f"dondoc_limited_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(**_asyncpg_args(database_url))  # type: ignore[arg-type]
+    admin = await asyncpg.connect(**_asyncpg_args(database_url))
     await admin.execute(f"CREATE ROLE {role} LOGIN")
     await admin.execute(f"GRANT USAGE, CREATE ON SCHEMA public TO {role}")
     await admin.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {role}")

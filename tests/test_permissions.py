@@ -83,7 +83,7 @@ class Setup:
         return b
 
 
-START = ("start", {})
+START: tuple[str, dict[str, Any]] = ("start", {})
 SUBMIT = ("submit", {"result": "Xong"})
 APPROVED = [
     ("submit", {}),
@@ -191,7 +191,7 @@ def recipes() -> dict[tuple[str, str], Recipe]:
         ("withdraw", ()),
         ("reopen", ("issue", "close")),
     ):
-        r[("directive", action)] = lambda s, h, a=action, b=before: _then(
+        r[("directive", action)] = lambda s, h, a=action, b=before: _then(  # type: ignore[misc]
             s.directive(*b), lambda d: transition(s, h, "directives", d, a)
         )
     # tasks
@@ -217,8 +217,8 @@ def recipes() -> dict[tuple[str, str], Recipe]:
         "cancel": ([], {"comment": "x"}),
         "reopen": ([START, SUBMIT, ("confirm", {})], {"comment": "x"}),
     }
-    for action, (before, fields) in task_states.items():
-        r[("task", action)] = lambda s, h, a=action, b=before, f=fields: _then(
+    for task_action, (task_before, task_fields) in task_states.items():
+        r[("task", task_action)] = lambda s, h, a=task_action, b=task_before, f=task_fields: _then(  # type: ignore[misc]
             s.task(*b), lambda t: transition(s, h, "tasks", t, a, **f)
         )
     r[("task", "report_progress")] = lambda s, h: _then(
@@ -285,15 +285,15 @@ def recipes() -> dict[tuple[str, str], Recipe]:
         _deleted(s, s.proposal(), "proposals"), lambda p: act(s, h, f"/proposals/{p['id']}/restore")
     )
     resolve = {"resolution": "accepted", "response": {"text": "Đồng ý"}}
-    proposal_states = {
+    proposal_states: dict[str, tuple[list[tuple[str, dict[str, Any]]], dict[str, Any]]] = {
         "submit": ([], {}),
         "review": ([("submit", {})], {}),
         "resolve": ([("submit", {}), ("review", {})], resolve),
         "withdraw": ([], {}),
         "reopen": ([("submit", {}), ("review", {}), ("resolve", resolve)], {"comment": "x"}),
     }
-    for action, (before, fields) in proposal_states.items():
-        r[("proposal", action)] = lambda s, h, a=action, b=before, f=fields: _then(
+    for p_action, (p_before, p_fields) in proposal_states.items():
+        r[("proposal", p_action)] = lambda s, h, a=p_action, b=p_before, f=p_fields: _then(  # type: ignore[misc]
             s.proposal(*b), lambda p: transition(s, h, "proposals", p, a, **f)
         )
     r[("proposal", "create_tasks")] = lambda s, h: _then(
@@ -333,7 +333,7 @@ def recipes() -> dict[tuple[str, str], Recipe]:
         _deleted(s, s.budget(), "budget-requests"),
         lambda b: act(s, h, f"/budget-requests/{b['id']}/restore"),
     )
-    budget_states = {
+    budget_states: dict[str, tuple[int, dict[str, Any]]] = {
         "submit": (0, {}),
         "start_appraisal": (1, {}),
         "appraise": (2, {"amount_recommended_vnd": 100, "opinion": "Ổn"}),
@@ -342,9 +342,11 @@ def recipes() -> dict[tuple[str, str], Recipe]:
         "reject": (3, {"comment": "x"}),
         "close": (4, {}),
     }
-    for action, (steps, fields) in budget_states.items():
-        r[("budget_request", action)] = lambda s, h, a=action, n=steps, f=fields: _then(
-            s.budget(*APPROVED[:n]), lambda b: transition(s, h, "budget-requests", b, a, **f)
+    for b_action, (steps, b_fields) in budget_states.items():
+        r[("budget_request", b_action)] = (
+            lambda s, h, a=b_action, n=steps, f=b_fields: _then(  # type: ignore[misc]
+                s.budget(*APPROVED[:n]), lambda b: transition(s, h, "budget-requests", b, a, **f)
+            )
         )
     r[("budget_request", "disburse")] = lambda s, h: _then(
         s.budget(*APPROVED),
@@ -494,7 +496,7 @@ def test_every_cell_has_a_recipe() -> None:
 
 
 @pytest.mark.parametrize(("resource", "action"), CELLS, ids=[f"{r}.{a}" for r, a in CELLS])
-async def test_the_cell_through_http(world: World, resource: str, action: str, app) -> None:  # type: ignore[no-untyped-def]
+async def test_the_cell_through_http(world: World, resource: str, action: str, app) -> None:
     app.state.settings.webhook_allowed_hosts = "127.0.0.1"
     try:
         setup, recipe = Setup(world), recipes()[(resource, action)]

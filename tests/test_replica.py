@@ -37,7 +37,7 @@ def _replica_of(database_url: str) -> str:
 
 
 async def _on_replica(database_url: str, sql: str) -> Any:
-    conn = await asyncpg.connect(**_asyncpg_args(_replica_of(database_url)))  # type: ignore[arg-type]
+    conn = await asyncpg.connect(**_asyncpg_args(_replica_of(database_url)))
     try:
         return await conn.fetchval(sql)
     finally:

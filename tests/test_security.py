@@ -69,7 +69,7 @@ async def test_no_cors_by_default(client: httpx.AsyncClient) -> None:
 
 
 @pytest.mark.parametrize("custom", [Settings(rate_limit_per_minute=3)], indirect=True)
-async def test_rate_limit_per_credential(custom: httpx.AsyncClient, keys) -> None:  # type: ignore[no-untyped-def]
+async def test_rate_limit_per_credential(custom: httpx.AsyncClient, keys) -> None:
     from app.enums import Role
 
     busy, calm = await keys.make(Role.viewer), await keys.make(Role.viewer)
@@ -140,7 +140,7 @@ def test_an_unknown_environment_is_refused(env: str, monkeypatch: pytest.MonkeyP
 )
 async def test_a_read_waits_for_a_connection_then_answers_busy(
     custom: httpx.AsyncClient, keys
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Reads run on the read engine's pool: when every one of its connections stays taken
     past the wait, the answer is 503 `busy` with Retry-After, and the next read is served once
     one is free."""

@@ -94,12 +94,14 @@ def _set(slot: Slot, value: uuid.UUID) -> None:
 
 
 Endpoint = Callable[..., Awaitable[Any]]
+_RESOLVES = "_dondoc_resolves_agency_codes"
 
 
 def wrap(endpoint: Endpoint, conn_name: str | None) -> Endpoint:
     """The endpoint with the codes among its arguments resolved first (through its connection
-    argument `conn_name`); the endpoint itself when it has no connection to resolve with."""
-    if conn_name is None:
+    argument `conn_name`); the endpoint itself when it has no connection to resolve with, or
+    when it resolves them already (a route made again on the app, app/main.py: add_routes)."""
+    if conn_name is None or getattr(endpoint, _RESOLVES, False):
         return endpoint
 
     @functools.wraps(endpoint)
@@ -107,4 +109,5 @@ def wrap(endpoint: Endpoint, conn_name: str | None) -> Endpoint:
         await resolve(values[conn_name], values)
         return await endpoint(**values)
 
+    setattr(run, _RESOLVES, True)
     return run

@@ -9,14 +9,28 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table
 
 from app.errors import BadRequest, PreconditionFailed, PreconditionRequired
+from app.models.common import utcnow
 
 _TAG = re.compile(r'\*|(?:W/)?"[\x21\x23-\x7e]*"')
 
 
 def etag(version: int) -> str:
     return f'"{version}"'
+
+
+def next_version(table: Table, now: datetime | None = None) -> dict[str, Any]:
+    """The values every change of a versioned row sets, beside its own: the version one up
+    (its next ETag) and, where the table keeps it, the time of the change."""
+    values: dict[str, Any] = {"version": table.c.version + 1}
+    if "updated_at" in table.c:
+        values["updated_at"] = utcnow() if now is None else now
+    return values
 
 
 @dataclass(frozen=True)

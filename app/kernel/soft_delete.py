@@ -4,6 +4,7 @@ locks the row and checks who may do it; this checks the version, writes, and rec
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, Table, update
@@ -12,8 +13,23 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.auth import Caller
 from app.errors import Conflict
 from app.kernel import history
-from app.kernel.precondition import Precondition
+from app.kernel.precondition import Precondition, next_version
 from app.models.common import utcnow
+
+
+async def mark_deleted(
+    conn: AsyncConnection, table: Table, row: Any, if_match: Precondition, **also: Any
+) -> datetime:
+    """The soft delete itself: `If-Match` checked against the locked row, then `deleted_at`
+    set with the next version (and `also`, e.g. a webhook's `active=False`). The time of it."""
+    if_match.check(row.version)
+    now = utcnow()
+    await conn.execute(
+        update(table)
+        .where(table.c.id == row.id)
+        .values(deleted_at=now, **next_version(table, now), **also)
+    )
+    return now
 
 
 async def delete(
@@ -25,15 +41,8 @@ async def delete(
     if_match: Precondition,
     **also: Any,
 ) -> None:
-    """Mark `row` deleted (and set `also`, e.g. a webhook's `active=False`)."""
-    if_match.check(row.version)
-    now = utcnow()
-    c = table.c
-    await conn.execute(
-        update(table)
-        .where(c.id == row.id)
-        .values(deleted_at=now, version=c.version + 1, updated_at=now, **also)
-    )
+    """Mark `row` deleted and record it in the resource's history."""
+    now = await mark_deleted(conn, table, row, if_match, **also)
     await history.record(
         conn,
         caller,
@@ -65,7 +74,7 @@ async def restore(
         await conn.execute(
             update(table)
             .where(c.id == row.id)
-            .values(deleted_at=None, version=c.version + 1, updated_at=utcnow())
+            .values(deleted_at=None, **next_version(table))
             .returning(*columns)
         )
     ).one()

@@ -12,9 +12,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, Uuid, bindparam, or_
+from sqlalchemy import Table, Uuid, any_, bindparam, or_
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from app.auth import Caller
 from app.enums import Role
@@ -32,6 +32,18 @@ class AgencyVisibility:
         return or_(
             *(c[name] == agency for name in self.single),
             *(c[name].contains(agencies) for name in self.many),
+        )
+
+    def involving(self, agencies: Any, columns: Any = None) -> ColumnElement[bool]:
+        """The rows that name any of `agencies` (ids, or an array parameter), in any of the
+        resource's agency columns: "a task involves agency X" as lead or as cooperating agency,
+        for filters, reports and a succession alike."""
+        if not isinstance(agencies, BindParameter):
+            agencies = bindparam(None, list(agencies), type_=ARRAY(Uuid()))
+        c = self.table.c if columns is None else columns
+        return or_(
+            *(c[name] == any_(agencies) for name in self.single),
+            *(c[name].overlap(agencies) for name in self.many),
         )
 
     def clause(self, caller: Caller, columns: Any = None) -> ColumnElement[bool] | None:

@@ -130,11 +130,10 @@ class ResourceRoute(APIRoute):
     def __init__(self, path: str, endpoint: Endpoint, **kwargs: Any) -> None:
         self.idempotent = "POST" in {m.upper() for m in kwargs.get("methods") or ()}
         self.secret_fields: tuple[str, ...] = getattr(endpoint, SHOWN_ONCE, ())
-        if self.idempotent and not getattr(endpoint, IDEMPOTENT, False):
-            kwargs["dependencies"] = [
-                Depends(idempotency_guard),
-                *(kwargs.get("dependencies") or ()),
-            ]
+        given = list(kwargs.get("dependencies") or ())
+        guarded = any(d.dependency is idempotency_guard for d in given)  # a route made again
+        if self.idempotent and not guarded and not getattr(endpoint, IDEMPOTENT, False):
+            kwargs["dependencies"] = [Depends(idempotency_guard), *given]
         endpoint = agency_refs.wrap(endpoint, _refs_connection(endpoint))
         super().__init__(path, endpoint, **kwargs)
 

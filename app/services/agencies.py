@@ -20,7 +20,7 @@ from app.kernel import history, records, soft_delete
 from app.kernel.fields import public_columns
 from app.kernel.filters import shaped_page
 from app.kernel.listing import ListParams, Page
-from app.kernel.precondition import Precondition
+from app.kernel.precondition import Precondition, next_version
 from app.models.agencies import AGENCIES, Agency, AgencyCreate, AgencyRead, AgencyUpdate
 from app.models.common import utcnow
 from app.services import agency_versions, hierarchy
@@ -190,7 +190,7 @@ async def update_(
         await conn.execute(
             update(AGENCIES)
             .where(t.id == agency_id)
-            .values(**{k: fields[k] for k in changes}, version=t.version + 1, updated_at=utcnow())
+            .values(**{k: fields[k] for k in changes}, **next_version(AGENCIES, utcnow()))
             .returning(*COLUMNS)
         )
     ).one()

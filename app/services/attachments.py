@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Table, select, update
+from sqlalchemy import Row, Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app import permissions
@@ -22,7 +22,7 @@ from app.auth import Caller
 from app.db import Reader
 from app.errors import NotFound, field_error
 from app.ids import uuid7
-from app.kernel import history
+from app.kernel import history, soft_delete
 from app.kernel.filters import shaped_page
 from app.kernel.listing import ListParams, Page
 from app.kernel.precondition import Precondition
@@ -252,12 +252,7 @@ async def delete(
     """Hidden, with its history entry; its content stays while a row names it."""
     row = await _load(conn, caller, attachment_id, lock=True)
     await parent(conn, caller, row.resource_type, row.resource_id, attach=True)
-    if_match.check(row.version)
-    await conn.execute(
-        update(ATTACHMENTS)
-        .where(a.id == attachment_id)
-        .values(deleted_at=utcnow(), version=a.version + 1)
-    )
+    await soft_delete.mark_deleted(conn, ATTACHMENTS, row, if_match)
     await history.record(
         conn, caller, row.resource_type, row.resource_id, "detached", _changes(row, "old")
     )

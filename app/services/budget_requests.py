@@ -22,7 +22,7 @@ from app.kernel import history, records, soft_delete
 from app.kernel.fields import public_columns
 from app.kernel.filters import shaped_page
 from app.kernel.listing import ListParams, Page
-from app.kernel.precondition import Precondition
+from app.kernel.precondition import Precondition, next_version
 from app.kernel.specs import BUDGET_REQUEST_VISIBILITY, PROPOSAL_VISIBILITY
 from app.models.budget_requests import (
     BUDGET_REQUESTS,
@@ -173,7 +173,7 @@ async def write(
         await conn.execute(
             update(BUDGET_REQUESTS)
             .where(b.id == request_id)
-            .values(**values, version=b.version + 1, updated_at=utcnow())
+            .values(**values, **next_version(BUDGET_REQUESTS, utcnow()))
             .returning(*COLUMNS)
         )
     ).one()

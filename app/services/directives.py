@@ -28,7 +28,7 @@ from app.kernel import history, records, soft_delete
 from app.kernel.fields import public_columns
 from app.kernel.filters import shaped_page
 from app.kernel.listing import ListParams, Page
-from app.kernel.precondition import Precondition
+from app.kernel.precondition import Precondition, next_version
 from app.models.agencies import AGENCIES
 from app.models.common import utcnow
 from app.models.directives import (
@@ -204,7 +204,7 @@ async def update_(
                 await conn.execute(
                     update(DIRECTIVES)
                     .where(d.id == directive_id)
-                    .values(**values, version=d.version + 1, updated_at=utcnow())
+                    .values(**values, **next_version(DIRECTIVES, utcnow()))
                     .returning(*COLUMNS)
                 )
             ).one()
@@ -283,7 +283,7 @@ async def transition(
         await conn.execute(
             update(DIRECTIVES)
             .where(d.id == directive_id)
-            .values(**values, version=d.version + 1, updated_at=utcnow())
+            .values(**values, **next_version(DIRECTIVES, utcnow()))
             .returning(*COLUMNS)
         )
     ).one()

@@ -21,7 +21,7 @@ from app.kernel import history, records
 from app.kernel.fields import public_columns
 from app.kernel.filters import shaped_page
 from app.kernel.listing import ListParams, Page
-from app.kernel.precondition import Precondition
+from app.kernel.precondition import Precondition, next_version
 from app.kernel.specs import OFFICIAL_VISIBILITY
 from app.models.agencies import AGENCIES
 from app.models.common import utcnow
@@ -145,8 +145,7 @@ async def update_(
                     .where(t.id == official_id)
                     .values(
                         **{k: fields[k] for k in changes},
-                        version=t.version + 1,
-                        updated_at=utcnow(),
+                        **next_version(OFFICIALS),
                     )
                     .returning(*COLUMNS)
                 )

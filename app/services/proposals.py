@@ -22,7 +22,7 @@ from app.kernel import history, records, soft_delete
 from app.kernel.fields import public_columns
 from app.kernel.filters import Extra, shaped_page
 from app.kernel.listing import ListParams, Page
-from app.kernel.precondition import Precondition
+from app.kernel.precondition import Precondition, next_version
 from app.kernel.specs import PROPOSAL_VISIBILITY
 from app.models.budget_requests import BUDGET_REQUESTS
 from app.models.common import utcnow
@@ -173,7 +173,7 @@ async def _write(conn: AsyncConnection, proposal_id: uuid.UUID, values: dict[str
     await conn.execute(
         update(PROPOSALS)
         .where(p.id == proposal_id)
-        .values(**values, version=p.version + 1, updated_at=utcnow())
+        .values(**values, **next_version(PROPOSALS, utcnow()))
     )
 
 

@@ -196,9 +196,7 @@ def _task_clauses(
     if q.is_key_task is not None:
         clauses.append(t.is_key_task.is_(q.is_key_task))
     if q.agency_id:
-        clauses.append(
-            or_(t.lead_agency_id.in_(q.agency_id), t.cooperating_agency_ids.overlap(q.agency_id))
-        )
+        clauses.append(TASK_VISIBILITY.involving(q.agency_id, t))
     return clauses
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select, update
+from sqlalchemy import and_, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app import permissions
@@ -20,7 +20,8 @@ from app.auth import Caller
 from app.enums import AgencyStatus, BudgetStatus, ProposalStatus
 from app.errors import Conflict, field_error
 from app.kernel import history
-from app.kernel.precondition import Precondition
+from app.kernel.precondition import Precondition, next_version
+from app.kernel.specs import TASK_VISIBILITY
 from app.models.agencies import AGENCIES, SuccessionCreate, SuccessorShare
 from app.models.budget_requests import BUDGET_REQUESTS
 from app.models.common import utcnow
@@ -104,9 +105,7 @@ async def _succeed(
     moved = {"lead": led, "cooperating": cooperating, "successors": by_successor}
     changes["moved"] = {"old": None, "new": {**moved, **in_flight, "reparented": len(reparented)}}
     await conn.execute(
-        update(AGENCIES)
-        .where(a.id == agency_id)
-        .values(**values, version=a.version + 1, updated_at=now)
+        update(AGENCIES).where(a.id == agency_id).values(**values, **next_version(AGENCIES, now))
     )
     await history.record(conn, caller, agencies.RESOURCE, agency_id, "succession", changes, comment)
     await agency_versions.record(conn, [agency_id, *reparented], data.effective_on, comment)
@@ -167,7 +166,7 @@ async def _choose(
             select(t.id, t.field, t.pillar, t.lead_agency_id)
             .where(
                 and_(t.status.in_(OPEN_STATUSES), t.deleted_at.is_(None)),
-                or_(t.lead_agency_id == agency_id, t.cooperating_agency_ids.contains([agency_id])),
+                TASK_VISIBILITY.involving([agency_id]),
             )
             .order_by(t.id)
             .with_for_update()
@@ -210,7 +209,7 @@ async def _in_flight(
                 await conn.execute(
                     update(table)
                     .where(c[column] == agency_id, c.status.not_in(done), c.deleted_at.is_(None))
-                    .values({column: rest, "version": c.version + 1, "updated_at": utcnow()})
+                    .values({column: rest, **next_version(table)})
                     .returning(c.id)
                 )
             )
@@ -238,7 +237,7 @@ async def _reparent(
                     a.deleted_at.is_(None),
                     a.status == AgencyStatus.active,
                 )
-                .values(parent_id=parent, version=a.version + 1, updated_at=utcnow())
+                .values(parent_id=parent, **next_version(AGENCIES, utcnow()))
                 .returning(a.id)
             )
         ).scalars()
@@ -272,8 +271,7 @@ class _Move:
                     cooperating_agency_ids=func.array_remove(
                         t.cooperating_agency_ids, literal(self.new)
                     ),
-                    version=t.version + 1,
-                    updated_at=self.now,
+                    **next_version(TASKS, self.now),
                 )
                 .returning(t.id)
             )
@@ -305,7 +303,7 @@ class _Move:
             await self.conn.execute(
                 update(TASKS)
                 .where(t.id == task.id)
-                .values(cooperating_agency_ids=after, version=t.version + 1, updated_at=self.now)
+                .values(cooperating_agency_ids=after, **next_version(TASKS, self.now))
             )
             old, new = [str(x) for x in before], [str(x) for x in after]
             change = {"cooperating_agency_ids": {"old": old, "new": new}}

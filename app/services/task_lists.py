@@ -215,9 +215,7 @@ def _where(shape: Shape) -> list[ColumnElement[bool]]:
     clauses = filter_clauses(TASKS, TASK_VISIBILITY, shape.shared, ANY_OF)
     if shape.agency:
         agencies = bindparam("f_agency_id", type_=ARRAY(Uuid()))
-        clauses.append(
-            or_(t.lead_agency_id == any_(agencies), t.cooperating_agency_ids.overlap(agencies))
-        )
+        clauses.append(TASK_VISIBILITY.involving(agencies))
     if shape.divisions:
         clauses.append(t.division_ids.overlap(bindparam("f_division_id", type_=ARRAY(Uuid()))))
     if shape.portfolio:

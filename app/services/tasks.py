@@ -21,7 +21,7 @@ from app.ids import uuid7
 from app.kernel import history, records, soft_delete
 from app.kernel.fields import public_columns
 from app.kernel.listing import ListParams, Page
-from app.kernel.precondition import Precondition
+from app.kernel.precondition import Precondition, next_version
 from app.kernel.specs import TASK_VISIBILITY
 from app.models.common import utcnow
 from app.models.tasks import (
@@ -193,7 +193,7 @@ async def _write(
     statement = (
         update(TASKS)
         .where(t.id == task_id)
-        .values(**values, version=t.version + 1, updated_at=utcnow())
+        .values(**values, **next_version(TASKS, utcnow()))
         .returning(*COLUMNS)
     )
     return (await conn.execute(statement)).one()

@@ -32,7 +32,7 @@ from app.ids import uuid7
 from app.kernel import history, records, soft_delete
 from app.kernel.fields import public_columns
 from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
-from app.kernel.precondition import Precondition
+from app.kernel.precondition import Precondition, next_version
 from app.models.common import utcnow
 from app.models.webhooks import (
     DELIVERIES,
@@ -160,7 +160,7 @@ async def update_(
         await conn.execute(
             update(WEBHOOKS)
             .where(w.id == webhook_id)
-            .values(**values, version=w.version + 1, updated_at=utcnow())
+            .values(**values, **next_version(WEBHOOKS, utcnow()))
             .returning(*COLUMNS)
         )
     ).one()

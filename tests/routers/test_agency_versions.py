@@ -214,7 +214,8 @@ async def test_the_proposal_report_names_the_submitting_agency_as_it_was(world: 
             f"{A}/reports/proposals", params={"group_by": "agency", "as_of": day}, headers=office
         )
         assert r.status_code == 200, r.text
-        return next(i["label"] for i in r.json()["items"] if i["key"] == world.lead["id"])
+        label: str = next(i["label"] for i in r.json()["items"] if i["key"] == world.lead["id"])
+        return label
 
     assert await label("2024-12-31") == "Sở Thông tin và Truyền thông"
     assert await label("2025-03-01") == "Sở KH&CN (hợp nhất)"

@@ -24,7 +24,7 @@ async def report(world: World, as_of: str) -> dict[str, dict[str, Any]]:
     return {row["key"]: row for row in response.json()["items"]}
 
 
-async def overdue_task(world: World, app: Any) -> dict[str, object]:
+async def overdue_task(world: World, app: Any) -> dict[str, Any]:
     """Assigned in June 2026, due 30 June, started: overdue on 17 July."""
     stand_at(app, JUNE)
     task = await world.task(assigned_on="2026-06-01", due_date="2026-06-30")
@@ -36,7 +36,7 @@ def counts(row: dict[str, Any]) -> tuple[int, int, int, int]:
     return (row["assigned"], row["open_overdue"], row["open_on_track"], row["completed_late"])
 
 
-async def test_an_extension_decided_later_does_not_change_the_past(world: World, app) -> None:  # type: ignore[no-untyped-def]
+async def test_an_extension_decided_later_does_not_change_the_past(world: World, app) -> None:
     task = await overdue_task(world, app)
     stand_at(app, LATER)
     before = await report(world, DAY)
@@ -59,7 +59,7 @@ async def test_an_extension_decided_later_does_not_change_the_past(world: World,
     assert counts(today[str(world.lead["id"])]) == (1, 0, 1, 0)
 
 
-async def test_a_completion_recorded_later_does_not_change_the_past(world: World, app) -> None:  # type: ignore[no-untyped-def]
+async def test_a_completion_recorded_later_does_not_change_the_past(world: World, app) -> None:
     task = await overdue_task(world, app)
     stand_at(app, LATER)
     # Completed on 16 July, but only reported on 20 July: on the 17th nobody knew.
@@ -71,7 +71,7 @@ async def test_a_completion_recorded_later_does_not_change_the_past(world: World
     assert counts(today[str(world.lead["id"])]) == (1, 0, 0, 1)
 
 
-async def test_a_succession_later_does_not_change_the_past(world: World, app) -> None:  # type: ignore[no-untyped-def]
+async def test_a_succession_later_does_not_change_the_past(world: World, app) -> None:
     await overdue_task(world, app)
     stand_at(app, LATER)
     merged = await world.client.post(
@@ -88,7 +88,7 @@ async def test_a_succession_later_does_not_change_the_past(world: World, app) ->
     assert counts(today[str(world.other["id"])]) == (1, 1, 0, 0)
 
 
-async def test_a_cancellation_later_does_not_change_the_past(world: World, app) -> None:  # type: ignore[no-untyped-def]
+async def test_a_cancellation_later_does_not_change_the_past(world: World, app) -> None:
     task = await overdue_task(world, app)
     stand_at(app, LATER)
     cancelled = await world.act(task, "leader", "cancel", comment="Không còn phù hợp")
@@ -100,7 +100,7 @@ async def test_a_cancellation_later_does_not_change_the_past(world: World, app) 
     assert counts(today) == (0, 0, 0, 0) and today["cancelled"] == 1
 
 
-async def test_a_backlog_entered_later_is_counted_as_entered(world: World, app) -> None:  # type: ignore[no-untyped-def]
+async def test_a_backlog_entered_later_is_counted_as_entered(world: World, app) -> None:
     # A task assigned in 2025 but typed in only now: the past reports count it as it was
     # entered, not leave it out.
     stand_at(app, LATER)

@@ -250,12 +250,12 @@ async def test_removal_dedupe_and_the_sweep(world: World, app: Any, engine: Any)
     async def crash(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("the process died before its COMMIT")
 
-    attachments.create = crash  # type: ignore[assignment]
+    attachments.create = crash
     try:
         r = await upload(c, url, world.h["office"], [("mo-coi.png", PNG)])
         assert r.status_code == 500
     finally:
-        attachments.create = real  # type: ignore[assignment]
+        attachments.create = real
     assert (
         len(
             (

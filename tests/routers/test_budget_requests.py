@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,12 +21,12 @@ DECISION = {"document_number": "512/QĐ-UBND", "decided_by": "Chủ tịch UBND 
 
 
 @pytest.fixture(autouse=True)
-def _in_2023(app) -> None:  # type: ignore[no-untyped-def]
+def _in_2023(app) -> None:
     stand_at(app, datetime(2023, 6, 1, 3, 0, tzinfo=UTC))
 
 
-async def ask(world: World, role: str = "lead", **fields: object) -> dict[str, object]:
-    body: dict[str, object] = {
+async def ask(world: World, role: str = "lead", **fields: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
         "title": "Bổ sung vốn Dự án nâng cấp trung tâm tích hợp dữ liệu",
         "expenditure_type": "investment",
         "purpose": "capital_shortfall",
@@ -41,7 +42,7 @@ async def ask(world: World, role: str = "lead", **fields: object) -> dict[str, o
     return response.json()  # type: ignore[no-any-return]
 
 
-async def act(world: World, request: dict[str, object], role: str, action: str, **fields: object):  # type: ignore[no-untyped-def]
+async def act(world: World, request: dict[str, Any], role: str, action: str, **fields: Any):
     return await world.client.post(
         f"{API}/{request['id']}/transitions",
         json={"action": action, **fields},
@@ -49,9 +50,7 @@ async def act(world: World, request: dict[str, object], role: str, action: str, 
     )
 
 
-async def approved(
-    world: World, amount: int = 1_000_000_000, **fields: object
-) -> dict[str, object]:
+async def approved(world: World, amount: int = 1_000_000_000, **fields: Any) -> dict[str, Any]:
     request = await ask(world, amount_requested_vnd=amount, **fields)
     for role, action, extra in (
         ("lead", "submit", {}),
@@ -120,7 +119,7 @@ async def test_largest_amount_is_kept_exactly(world: World) -> None:
 
 
 async def test_who_takes_each_action(world: World) -> None:
-    rows = {
+    rows: dict[str, tuple[Any, str, dict[str, Any]]] = {
         "submit": ({"admin", "office", "lead"}, "draft", {}),
         "start_appraisal": ({"admin", "finance"}, "submitted", {}),
         "appraise": (
@@ -274,7 +273,7 @@ async def test_ten_concurrent_payments_against_room_for_two(world: World) -> Non
     assert got["disbursed_vnd"] == 2_000
 
 
-async def test_deadline_and_its_extensions(world: World, app) -> None:  # type: ignore[no-untyped-def]
+async def test_deadline_and_its_extensions(world: World, app) -> None:
     request = await approved(world, amount=1_000)  # investment of 2023: deadline 31/01/2024
     url = f"{API}/{request['id']}"
     late = await world.client.post(
@@ -343,7 +342,7 @@ async def test_filters_and_search(world: World) -> None:
     )
     b = await ask(world, project_name="Nâng cấp trung tâm tích hợp dữ liệu", fiscal_year=2024)
 
-    async def ids(**params: object) -> set[str]:
+    async def ids(**params: Any) -> set[str]:
         return {
             r["id"]
             for r in (await world.client.get(API, params=params, headers=world.h["office"])).json()[
@@ -397,7 +396,7 @@ async def test_pages_sorted_by_amounts_beyond_int4_follow_their_cursor(world: Wo
     for amount in amounts:
         await ask(world, amount_requested_vnd=amount)
     seen: list[int] = []
-    params: dict[str, object] = {"sort": "-amount_requested_vnd", "limit": 1}
+    params: dict[str, Any] = {"sort": "-amount_requested_vnd", "limit": 1}
     while True:
         response = await world.client.get(API, params=params, headers=world.h["office"])
         assert response.status_code == 200, response.text

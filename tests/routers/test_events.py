@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from typing import Any
 
 import httpx
 import pytest
@@ -20,12 +21,12 @@ pytestmark = pytest.mark.feed  # the feed sees every transaction of the server
 
 
 async def drain(
-    client: httpx.AsyncClient, headers: dict[str, str], after: str | None = None, **params: object
-) -> tuple[list[dict[str, object]], str]:
-    items: list[dict[str, object]] = []
+    client: httpx.AsyncClient, headers: dict[str, str], after: str | None = None, **params: Any
+) -> tuple[list[dict[str, Any]], str]:
+    items: list[dict[str, Any]] = []
     cursor = after
     while True:
-        query: dict[str, object] = {"limit": 50}
+        query: dict[str, Any] = {"limit": 50}
         query.update(params)
         if cursor:
             query["after"] = cursor
@@ -44,8 +45,8 @@ async def test_every_change_is_an_event(world: World) -> None:
     assert types.count("agency.created") == 3
     assert types[-2:] == ["task.created", "task.start"]
     start = events[-1]
-    assert start["resource_id"] == task["id"] and start["actor"]["role"] == "office"  # type: ignore[index]
-    assert start["data"]["changes"]["status"] == {"old": "new", "new": "in_progress"}  # type: ignore[index]
+    assert start["resource_id"] == task["id"] and start["actor"]["role"] == "office"
+    assert start["data"]["changes"]["status"] == {"old": "new", "new": "in_progress"}
     only_tasks, _ = await drain(world.client, world.h["admin"], type="task.*")
     assert [e["type"] for e in only_tasks] == ["task.created", "task.start"]
     exact, _ = await drain(world.client, world.h["admin"], type=["task.start", "agency.updated"])
@@ -89,19 +90,19 @@ async def test_a_late_committing_transaction_is_not_skipped(
     # An event takes its place now but commits only after a later one has been read.
     await history.record(
         slow, Caller(role=Role.admin, name="slow"), "agency", agency["id"], "updated", {}
-    )  # type: ignore[arg-type]
+    )
     await world.task()  # commits at once, after the slow transaction began
     held, _ = await drain(world.client, world.h["admin"], after=cursor)
     assert [e["type"] for e in held] == ["agency.created"]  # the feed waits for the slow one
     await transaction.commit()
     await slow.close()
-    rest, _ = await drain(world.client, world.h["admin"], after=held[-1]["cursor"])  # type: ignore[arg-type]
+    rest, _ = await drain(world.client, world.h["admin"], after=held[-1]["cursor"])
     assert [e["type"] for e in rest] == ["agency.updated", "task.created"]
 
 
 async def test_eight_concurrent_writers_and_a_polling_reader(world: World) -> None:
     _, start = await drain(world.client, world.h["admin"])
-    received: list[dict[str, object]] = []
+    received: list[dict[str, Any]] = []
     writing = True
 
     async def reader() -> None:
@@ -147,7 +148,7 @@ MAX_BURN = 5_000_000
 
 
 async def current_xid(conn: AsyncConnection) -> int:
-    return int((await conn.execute(text("SELECT pg_current_xact_id()::text"))).scalar())
+    return int((await conn.execute(text("SELECT pg_current_xact_id()::text"))).scalar_one())
 
 
 async def burn_xids_to_boundary(engine: AsyncEngine, margin: int) -> int:
@@ -157,7 +158,7 @@ async def burn_xids_to_boundary(engine: AsyncEngine, margin: int) -> int:
     async with engine.connect() as conn:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
         current = await current_xid(conn)
-        boundary = 10 ** len(str(current))
+        boundary: int = 10 ** len(str(current))
         if boundary - current < 4 * margin:
             boundary *= 10
         if boundary - current > MAX_BURN:
@@ -206,7 +207,7 @@ async def test_exactly_once_across_a_power_of_ten_under_concurrent_writers(
     # read by two polling consumers at once, one with small pages and one with large.
     _, start = await drain(world.client, world.h["admin"])
     boundary = await burn_xids_to_boundary(engine, margin=20)
-    received: dict[int, list[dict[str, object]]] = {3: [], 200: []}
+    received: dict[int, list[dict[str, Any]]] = {3: [], 200: []}
     writing = True
 
     async def reader(limit: int) -> None:

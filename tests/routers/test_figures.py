@@ -4,6 +4,7 @@ and deleting is for mistakes — through HTTP on real PostgreSQL."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 from sqlalchemy import text
@@ -21,19 +22,19 @@ DECISION = {
 }
 
 
-async def started(world: World, **fields: object) -> dict[str, object]:
+async def started(world: World, **fields: Any) -> dict[str, Any]:
     task = await world.task(**fields)
     response = await world.act(task, "lead", "start")
     assert response.status_code == 200, response.text
     return response.json()  # type: ignore[no-any-return]
 
 
-async def get(world: World, task: dict[str, object]) -> dict[str, object]:
+async def get(world: World, task: dict[str, Any]) -> dict[str, Any]:
     response = await world.client.get(f"{A}/tasks/{task['id']}", headers=world.h["office"])
     return response.json()  # type: ignore[no-any-return]
 
 
-async def history_actions(world: World, task: dict[str, object]) -> list[str]:
+async def history_actions(world: World, task: dict[str, Any]) -> list[str]:
     response = await world.client.get(f"{A}/tasks/{task['id']}/history", headers=world.h["office"])
     return [e["action"] for e in response.json()["items"]]
 
@@ -41,7 +42,7 @@ async def history_actions(world: World, task: dict[str, object]) -> list[str]:
 # --- completion dates ----------------------------------------------------------------------
 
 
-async def test_an_agency_cannot_backdate_a_completion_by_three_years(world: World, app) -> None:  # type: ignore[no-untyped-def]
+async def test_an_agency_cannot_backdate_a_completion_by_three_years(world: World, app) -> None:
     # The reported case: submitted in November 2026 as completed on 2023-06-01, 1,065 days
     # after a deadline of 2023-06-30 … which would then count as on time.
     stand_at(app, NOVEMBER_2026)
@@ -57,7 +58,7 @@ async def test_an_agency_cannot_backdate_a_completion_by_three_years(world: Worl
     assert ok.json()["status"] == "awaiting_confirmation"
 
 
-async def test_six_days_back_is_refused_to_an_agency(world: World, app) -> None:  # type: ignore[no-untyped-def]
+async def test_six_days_back_is_refused_to_an_agency(world: World, app) -> None:
     stand_at(app, NOVEMBER_2026)
     task = await started(world, due_date="2026-12-31")
     six = (NOVEMBER_2026.date() - timedelta(days=6)).isoformat()
@@ -70,7 +71,7 @@ async def test_six_days_back_is_refused_to_an_agency(world: World, app) -> None:
     ).status_code == 200
 
 
-async def test_the_office_records_an_old_date_only_with_a_reason(world: World, app) -> None:  # type: ignore[no-untyped-def]
+async def test_the_office_records_an_old_date_only_with_a_reason(world: World, app) -> None:
     stand_at(app, NOVEMBER_2026)
     task = await started(world, due_date="2023-06-30")
     refused = await world.act(task, "office", "submit", result="Xong", completed_on="2023-06-01")
@@ -89,7 +90,7 @@ async def test_the_office_records_an_old_date_only_with_a_reason(world: World, a
     assert entry["changes"]["completed_on_reason"]["new"] == reason
 
 
-async def test_a_completion_is_never_in_the_future(world: World, app) -> None:  # type: ignore[no-untyped-def]
+async def test_a_completion_is_never_in_the_future(world: World, app) -> None:
     stand_at(app, NOVEMBER_2026)
     task = await started(world, due_date="2026-12-31")
     response = await world.act(
@@ -102,7 +103,7 @@ async def test_a_completion_is_never_in_the_future(world: World, app) -> None:  
 # --- deadlines -----------------------------------------------------------------------------
 
 
-async def test_a_deadline_is_not_patched(world: World, app) -> None:  # type: ignore[no-untyped-def]
+async def test_a_deadline_is_not_patched(world: World, app) -> None:
     # The reported case: PATCH due_date turned an overdue task on track, with no decision.
     stand_at(app, NOVEMBER_2026)
     task = await started(world, due_date="2026-06-30")
@@ -137,7 +138,7 @@ async def test_a_first_deadline_may_be_set_by_an_edit(world: World) -> None:
     assert response.json()["original_due_date"] == "2027-06-30"
 
 
-async def test_an_adjustment_moves_the_deadline_with_its_decision(world: World, app) -> None:  # type: ignore[no-untyped-def]
+async def test_an_adjustment_moves_the_deadline_with_its_decision(world: World, app) -> None:
     stand_at(app, NOVEMBER_2026)
     task = await started(world, due_date="2026-12-31")
     path = f"{A}/tasks/{task['id']}/deadline-changes"
@@ -184,7 +185,7 @@ async def test_an_adjustment_names_its_decision(world: World) -> None:
     assert (await world.client.get(path, headers=world.h["office"])).json()["items"] == []
 
 
-async def test_a_late_extension_request_is_marked_and_so_is_its_change(world: World, app) -> None:  # type: ignore[no-untyped-def]
+async def test_a_late_extension_request_is_marked_and_so_is_its_change(world: World, app) -> None:
     # The reported case: an extension asked for three years after the deadline.
     stand_at(app, NOVEMBER_2026)
     task = await started(world, due_date="2023-06-30")
@@ -215,7 +216,7 @@ async def test_a_late_extension_request_is_marked_and_so_is_its_change(world: Wo
     assert (await get(world, task))["original_due_date"] == "2023-06-30"
 
 
-async def test_a_timely_extension_request_is_not_marked(world: World, app) -> None:  # type: ignore[no-untyped-def]
+async def test_a_timely_extension_request_is_not_marked(world: World, app) -> None:
     stand_at(app, NOVEMBER_2026)
     task = await started(world, due_date="2026-12-31")
     asked = await world.client.post(
@@ -229,11 +230,11 @@ async def test_a_timely_extension_request_is_not_marked(world: World, app) -> No
 # --- deletion ------------------------------------------------------------------------------
 
 
-async def delete(world: World, task: dict[str, object], role: str = "leader") -> httpx.Response:
+async def delete(world: World, task: dict[str, Any], role: str = "leader") -> httpx.Response:
     return await world.client.delete(f"{A}/tasks/{task['id']}", headers=world.h[role])
 
 
-async def test_an_overdue_task_with_progress_is_cancelled_not_deleted(world: World, app) -> None:  # type: ignore[no-untyped-def]
+async def test_an_overdue_task_with_progress_is_cancelled_not_deleted(world: World, app) -> None:
     # The reported case: a leader deleted an overdue task and the report lost it.
     stand_at(app, NOVEMBER_2026)
     task = await world.task(due_date="2026-06-30")

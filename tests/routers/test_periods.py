@@ -13,7 +13,7 @@ A = "/api/v1"
 
 async def make(
     world: World, assigned: str, due: str | None, completed: str | None = None
-) -> dict[str, object]:
+) -> dict[str, Any]:
     task = await world.task(
         assigned_on=assigned, due_date=due, cooperating_agency_ids=[], requires_confirmation=False
     )
@@ -36,7 +36,7 @@ async def report(world: World, **params: str) -> dict[str, Any]:
     return response.json()  # type: ignore[no-any-return]
 
 
-async def test_a_year_shows_the_backlog_it_carried_in(world: World, app) -> None:  # type: ignore[no-untyped-def]
+async def test_a_year_shows_the_backlog_it_carried_in(world: World, app) -> None:
     # The reported case: period=2026 showed 0 overdue while tasks were overdue that day,
     # because only tasks assigned in 2026 were looked at.
     stand_at(app, datetime(2026, 11, 30, 3, 0, tzinfo=UTC))
@@ -63,7 +63,7 @@ async def test_a_year_shows_the_backlog_it_carried_in(world: World, app) -> None
     assert body["totals"]["open_at_end_overdue"] == 4
 
 
-async def test_a_finished_period_is_judged_on_its_last_day(world: World, app) -> None:  # type: ignore[no-untyped-def]
+async def test_a_finished_period_is_judged_on_its_last_day(world: World, app) -> None:
     stand_at(app, datetime(2026, 11, 30, 3, 0, tzinfo=UTC))
     await make(world, "2026-01-10", "2026-03-20", "2026-04-05")  # late, completed in Q2
     await make(world, "2026-01-10", "2026-06-30")  # open at the end of Q1, on track

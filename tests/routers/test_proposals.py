@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -13,12 +14,12 @@ API = "/api/v1/proposals"
 
 
 @pytest.fixture(autouse=True)
-def _in_2023(app) -> None:  # type: ignore[no-untyped-def]
+def _in_2023(app) -> None:
     stand_at(app, datetime(2023, 3, 10, 3, 0, tzinfo=UTC))
 
 
-async def propose(world: World, role: str = "lead", **fields: object) -> dict[str, object]:
-    body: dict[str, object] = {
+async def propose(world: World, role: str = "lead", **fields: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
         "title": "Bố trí kinh phí thuê chuyên gia vận hành trung tâm dữ liệu tỉnh",
         "category": "funding",
         "response_due_date": "2023-04-30",
@@ -31,7 +32,7 @@ async def propose(world: World, role: str = "lead", **fields: object) -> dict[st
     return response.json()  # type: ignore[no-any-return]
 
 
-async def act(world: World, proposal: dict[str, object], role: str, action: str, **fields: object):  # type: ignore[no-untyped-def]
+async def act(world: World, proposal: dict[str, Any], role: str, action: str, **fields: Any):
     return await world.client.post(
         f"{API}/{proposal['id']}/transitions",
         json={"action": action, **fields},
@@ -135,7 +136,7 @@ async def test_withdraw_is_for_the_agency(world: World) -> None:
     assert (await act(world, made, "lead", "submit")).status_code == 409
 
 
-async def test_response_overdue_filter(world: World, app) -> None:  # type: ignore[no-untyped-def]
+async def test_response_overdue_filter(world: World, app) -> None:
     late = await propose(world, response_due_date="2023-03-20")
     on_time = await propose(world, response_due_date="2023-06-30")
     draft = await propose(world, response_due_date="2023-03-15")
@@ -156,7 +157,7 @@ async def test_filters_and_search(world: World) -> None:
     a = await propose(world, title="Đẩy nhanh chuyển đổi số tại các huyện", category="direction")
     b = await propose(world, title="Đào tạo an toàn thông tin", category="personnel_training")
 
-    async def ids(**params: object) -> set[str]:
+    async def ids(**params: Any) -> set[str]:
         return {
             p["id"]
             for p in (await world.client.get(API, params=params, headers=world.h["office"])).json()[

@@ -6,6 +6,7 @@ import csv
 import io
 import zipfile
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -16,11 +17,11 @@ API = "/api/v1/reports"
 
 
 @pytest.fixture
-async def dataset(world: World, app) -> World:  # type: ignore[no-untyped-def]
+async def dataset(world: World, app) -> World:
     stand_at(app, datetime(2023, 4, 20, 3, 0, tzinfo=UTC))
 
     async def task(
-        agency: dict[str, object],
+        agency: dict[str, Any],
         assigned: str,
         due: str | None,
         completed: str | None = None,
@@ -269,7 +270,7 @@ async def test_reporting_periods(world: World) -> None:
     assert (year[0]["from"], year[0]["to"]) == ("2023-01-01", "2023-12-31")
 
 
-async def test_budget_report(world: World, app) -> None:  # type: ignore[no-untyped-def]
+async def test_budget_report(world: World, app) -> None:
     stand_at(app, datetime(2023, 6, 1, 3, 0, tzinfo=UTC))
     base = {
         "expenditure_type": "recurrent",
@@ -343,7 +344,7 @@ async def test_budget_report(world: World, app) -> None:  # type: ignore[no-unty
     assert lines[-1][:3] == ["Tổng cộng", "3", "1800"]
 
 
-async def test_proposal_report(world: World, app) -> None:  # type: ignore[no-untyped-def]
+async def test_proposal_report(world: World, app) -> None:
     stand_at(app, datetime(2023, 3, 1, 3, 0, tzinfo=UTC))
     made = []
     for due in ("2023-03-10", "2023-04-30", "2023-03-05"):
@@ -394,7 +395,7 @@ async def test_proposal_report(world: World, app) -> None:  # type: ignore[no-un
     assert by_category["items"][0]["label"] == "Kinh phí"
 
 
-async def test_task_list_downloads_every_matching_task(world: World, app) -> None:  # type: ignore[no-untyped-def]
+async def test_task_list_downloads_every_matching_task(world: World, app) -> None:
     stand_at(app, datetime(2023, 6, 1, 3, 0, tzinfo=UTC))
     for i in range(60):
         await world.task(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime
+from typing import Any
 
 import openpyxl
 import pytest
@@ -15,7 +16,7 @@ A = "/api/v1"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-async def freeze(world: World, role: str = "leader", **body: object) -> dict[str, object]:
+async def freeze(world: World, role: str = "leader", **body: Any) -> dict[str, Any]:
     response = await world.client.post(
         f"{A}/reports/snapshots",
         json={
@@ -31,7 +32,7 @@ async def freeze(world: World, role: str = "leader", **body: object) -> dict[str
     return response.json()  # type: ignore[no-any-return]
 
 
-async def test_a_snapshot_stays_as_frozen_and_the_drift_says_why(world: World, app) -> None:  # type: ignore[no-untyped-def]
+async def test_a_snapshot_stays_as_frozen_and_the_drift_says_why(world: World, app) -> None:
     # Frozen on 25 June for the second quarter, which is still running.
     stand_at(app, datetime(2026, 6, 25, 3, 0, tzinfo=UTC))
     late = await world.task(
@@ -66,7 +67,7 @@ async def test_a_snapshot_stays_as_frozen_and_the_drift_says_why(world: World, a
     assert item["changes"][0]["actor_role"] == "leader"
 
 
-async def test_a_snapshot_is_never_edited_and_superseded_once(world: World, app) -> None:  # type: ignore[no-untyped-def]
+async def test_a_snapshot_is_never_edited_and_superseded_once(world: World, app) -> None:
     stand_at(app, datetime(2026, 7, 2, 3, 0, tzinfo=UTC))
     first = await freeze(world)
     path = f"{A}/reports/snapshots/{first['id']}"
@@ -116,13 +117,13 @@ async def test_freezing_is_in_history_and_the_feed_but_not_for_agencies(world: W
     office_events, _ = await drain(world.client, world.h["office"])
     frozen = [e for e in office_events if e["type"] == "report_snapshot.created"]
     assert [e["resource_id"] for e in frozen] == [snapshot["id"]]
-    assert frozen[0]["data"]["comment"] == "Chốt số liệu"  # type: ignore[index]
-    assert frozen[0]["data"]["changes"]["params"]["new"]["group_by"] == "lead_agency"  # type: ignore[index]
+    assert frozen[0]["data"]["comment"] == "Chốt số liệu"
+    assert frozen[0]["data"]["changes"]["params"]["new"]["group_by"] == "lead_agency"
     agency_events, _ = await drain(world.client, world.h["lead"])
     assert not [e for e in agency_events if e["type"] == "report_snapshot.created"]
 
 
-async def test_a_snapshot_downloads_as_frozen(world: World, app) -> None:  # type: ignore[no-untyped-def]
+async def test_a_snapshot_downloads_as_frozen(world: World, app) -> None:
     stand_at(app, datetime(2026, 7, 2, 3, 0, tzinfo=UTC))
     await world.task(assigned_on="2026-04-01", due_date="2026-06-30", cooperating_agency_ids=[])
     snapshot = await freeze(world)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -11,11 +12,11 @@ from tests.conftest import World, stand_at
 
 
 @pytest.fixture(autouse=True)
-def _in_2023(app) -> None:  # type: ignore[no-untyped-def]
+def _in_2023(app) -> None:
     stand_at(app, datetime(2023, 6, 1, 3, 0, tzinfo=UTC))
 
 
-def url(task: dict[str, object], sub: str) -> str:
+def url(task: dict[str, Any], sub: str) -> str:
     return f"/api/v1/tasks/{task['id']}/{sub}"
 
 

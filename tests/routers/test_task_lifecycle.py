@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -33,7 +34,7 @@ SOURCES = {
     "cancel": {"new", "in_progress", "awaiting_confirmation", "paused"},
     "reopen": {"completed"},
 }
-PATH = {
+PATH: dict[str, list[tuple[str, dict[str, Any]]]] = {
     "new": [],
     "in_progress": [("start", {})],
     "awaiting_confirmation": [
@@ -49,7 +50,7 @@ PATH = {
 }
 
 
-async def task_in(world: World, state: str) -> dict[str, object]:
+async def task_in(world: World, state: str) -> dict[str, Any]:
     task = await world.task()
     for action, fields in PATH[state]:
         response = await world.act(task, "office", action, **fields)
@@ -60,7 +61,7 @@ async def task_in(world: World, state: str) -> dict[str, object]:
 
 
 @pytest.fixture(autouse=True)
-def _in_2023(app) -> None:  # type: ignore[no-untyped-def]
+def _in_2023(app) -> None:
     stand_at(app, datetime(2023, 6, 1, 3, 0, tzinfo=UTC))
 
 

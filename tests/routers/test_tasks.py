@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 
@@ -14,7 +15,7 @@ from tests.conftest import World, make_agency, stand_at
 API = "/api/v1/tasks"
 
 
-async def test_create_fills_defaults_and_code(world: World, app) -> None:  # type: ignore[no-untyped-def]
+async def test_create_fills_defaults_and_code(world: World, app) -> None:
     # 23:30 UTC on 31 Dec 2023 is already 1 Jan 2024 in Hà Nội.
     stand_at(app, datetime(2023, 12, 31, 23, 30, tzinfo=UTC))
     response = await world.client.post(
@@ -172,7 +173,7 @@ async def test_filters(world: World) -> None:
     )
     child = await world.task(parent_id=key["id"], cooperating_agency_ids=[])
 
-    async def ids(**params: object) -> set[str]:
+    async def ids(**params: Any) -> set[str]:
         response = await world.client.get(API, params=params, headers=h)
         assert response.status_code == 200, response.text
         return {t["id"] for t in response.json()["items"]}
@@ -193,7 +194,7 @@ async def test_filters(world: World) -> None:
     assert bad.status_code == 400
 
 
-async def test_timeliness_filter_and_as_of_use_the_province_day(world: World, app) -> None:  # type: ignore[no-untyped-def]
+async def test_timeliness_filter_and_as_of_use_the_province_day(world: World, app) -> None:
     due_today = await world.task(due_date="2023-03-31")
     later = await world.task(due_date="2023-06-30")
     open_ended = await world.task(due_date=None)
@@ -206,7 +207,7 @@ async def test_timeliness_filter_and_as_of_use_the_province_day(world: World, ap
     got = (await world.client.get(f"{API}/{due_today['id']}", headers=world.h["office"])).json()
     assert (got["timeliness"], got["days_overdue"]) == ("overdue", 1)
 
-    async def ids(**params: object) -> set[str]:
+    async def ids(**params: Any) -> set[str]:
         response = await world.client.get(API, params=params, headers=world.h["office"])
         return {t["id"] for t in response.json()["items"]}
 
@@ -251,7 +252,7 @@ async def test_sort_by_due_date_puts_no_deadline_last_and_pages(world: World) ->
         seen: list[str] = []
         cursor = None
         while True:
-            params: dict[str, object] = {"sort": f"{sort},code", "limit": 2}
+            params: dict[str, Any] = {"sort": f"{sort},code", "limit": 2}
             if cursor:
                 params["cursor"] = cursor
             body = (await world.client.get(API, params=params, headers=world.h["office"])).json()
@@ -353,7 +354,7 @@ async def test_idempotent_task_creation(world: World) -> None:
     assert listed.json()["total"] == 1
 
 
-async def test_list_agrees_with_single_reads(world: World, app) -> None:  # type: ignore[no-untyped-def]
+async def test_list_agrees_with_single_reads(world: World, app) -> None:
     for due in ("2023-03-01", "2023-03-20", "2023-04-30", None):
         await world.task(due_date=due)
     stand_at(app, datetime(2023, 3, 19, 12, 0, tzinfo=UTC))
@@ -386,7 +387,7 @@ async def test_no_chain_of_parents_loops(world: World) -> None:
     b = await world.task(title="B", parent_id=a["id"])
     c = await world.task(title="C", parent_id=b["id"])
 
-    async def move(task: dict[str, object], parent: object) -> httpx.Response:
+    async def move(task: dict[str, Any], parent: object) -> httpx.Response:
         current = await world.client.get(f"/api/v1/tasks/{task['id']}", headers=world.h["office"])
         return await world.client.patch(
             f"/api/v1/tasks/{task['id']}",
@@ -407,7 +408,7 @@ async def test_no_chain_of_parents_loops(world: World) -> None:
 async def test_concurrent_moves_cannot_close_a_loop(world: World) -> None:
     pairs = [(await world.task(title=f"P{i}"), await world.task(title=f"Q{i}")) for i in range(5)]
 
-    async def move(task: dict[str, object], parent: dict[str, object]) -> int:
+    async def move(task: dict[str, Any], parent: dict[str, Any]) -> int:
         response = await world.client.patch(
             f"/api/v1/tasks/{task['id']}",
             json={"parent_id": parent["id"]},

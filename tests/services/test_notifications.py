@@ -50,7 +50,7 @@ class Inbox:
         self.raw.append(envelope.original_content)
         # read as UTF-8 text, as a client does for an SMTPUTF8 message (RFC 6532 headers)
         text = envelope.original_content.decode("utf-8")
-        self.messages.append(email.message_from_string(text, policy=policy.default))  # type: ignore[arg-type]
+        self.messages.append(email.message_from_string(text, policy=policy.default))
         return "250 OK"
 
     def subjects(self) -> list[str]:

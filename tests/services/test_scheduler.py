@@ -21,7 +21,7 @@ async def count(engine: AsyncEngine, sql: str) -> int:
 
 
 @pytest.mark.feed
-async def test_notices_once_per_task_and_deadline(world: World, engine: AsyncEngine, app) -> None:  # type: ignore[no-untyped-def]
+async def test_notices_once_per_task_and_deadline(world: World, engine: AsyncEngine, app) -> None:
     stand_at(app, datetime(2023, 6, 28, 3, 0, tzinfo=UTC))
     soon = await world.task(due_date="2023-06-30")
     late = await world.task(due_date="2023-06-15")
@@ -57,7 +57,7 @@ async def test_notices_once_per_task_and_deadline(world: World, engine: AsyncEng
         assert await scheduler.tick(conn, date(2023, 7, 1), 3) == {"overdue": 0, "due_soon": 0}
 
 
-async def test_overdue_notice_repeats_every_period(world: World, engine: AsyncEngine, app) -> None:  # type: ignore[no-untyped-def]
+async def test_overdue_notice_repeats_every_period(world: World, engine: AsyncEngine, app) -> None:
     """Day 1 overdue → round 0; days 2–7 nothing; day 8 → round 1; with a 3-day period,
     day 4 → round 1. Each repetition is a reminder and a history entry saying its round."""
     stand_at(app, datetime(2023, 6, 1, 3, 0, tzinfo=UTC))
@@ -86,7 +86,7 @@ async def test_overdue_notice_repeats_every_period(world: World, engine: AsyncEn
     assert len(reminders) == 1  # created late: only the round in force (day 4 → round 1)
 
 
-async def test_an_extension_arms_the_notices_again(world: World, engine: AsyncEngine, app) -> None:  # type: ignore[no-untyped-def]
+async def test_an_extension_arms_the_notices_again(world: World, engine: AsyncEngine, app) -> None:
     stand_at(app, datetime(2023, 6, 20, 3, 0, tzinfo=UTC))
     task = await world.task(due_date="2023-06-15")
     async with engine.begin() as conn:

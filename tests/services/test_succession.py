@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
 import pytest
@@ -54,7 +55,7 @@ async def test_merge_moves_open_tasks_and_keeps_closed_ones(
         "2025-02-28",
     )
 
-    async def get(task: dict[str, object]) -> dict[str, object]:
+    async def get(task: dict[str, Any]) -> dict[str, Any]:
         return (await world.client.get(f"/api/v1/tasks/{task['id']}", headers=office)).json()  # type: ignore[no-any-return]
 
     moved = await get(led_open)
@@ -151,7 +152,7 @@ async def test_work_given_during_a_succession_lands_on_the_successor(
         )
 
     async def create(i: int) -> httpx.Response:
-        body: dict[str, object] = {"title": f"Nhiệm vụ {i}", "assigned_on": "2025-02-20"}
+        body: dict[str, Any] = {"title": f"Nhiệm vụ {i}", "assigned_on": "2025-02-20"}
         if i % 2:
             body |= {"lead_agency_id": merged, "cooperating_agency_ids": [world.coop["id"]]}
         else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -59,7 +59,7 @@ async def receiver() -> AsyncIterator[Receiver]:
 
 
 @pytest.fixture
-def allow_loopback(app) -> AsyncIterator[None]:  # type: ignore[no-untyped-def]
+def allow_loopback(app) -> Iterator[None]:
     settings = app.state.settings
     before = settings.webhook_allowed_hosts
     settings.webhook_allowed_hosts = "127.0.0.1"

@@ -1,0 +1,61 @@
+"""FastAPI's `dependency_overrides`, as FastAPI documents them, reach every route: reads, lists
+and writes run FastAPI's own request handling, so an override is not a different path."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from fastapi import FastAPI
+
+from app.auth import Caller, authenticate
+from app.enums import Role
+from app.routers.deps import today_rules
+from app.services.tasks import Day
+from tests.conftest import World
+
+A = "/api/v1"
+
+
+async def test_an_overridden_caller_reaches_reads_lists_and_writes(
+    world: World, app: FastAPI
+) -> None:
+    task = await world.task()
+    other = Caller(role=Role.agency, agency_id=uuid.UUID(str(world.other["id"])), name="x")
+    app.dependency_overrides[authenticate] = lambda: other
+    try:
+        # The caller is the other agency's, whatever credential the request carries.
+        read = await world.client.get(f"{A}/tasks/{task['id']}", headers=world.h["office"])
+        listed = await world.client.get(f"{A}/tasks", headers=world.h["office"])
+        created = await world.client.post(
+            f"{A}/tasks",
+            json={"title": "Việc", "lead_agency_id": world.lead["id"]},
+            headers=world.h["office"],
+        )
+    finally:
+        app.dependency_overrides.clear()
+    assert read.status_code == 404
+    assert listed.status_code == 200 and listed.json()["items"] == []
+    assert created.status_code == 403
+    # Without the override the office's key sees the task again.
+    again = await world.client.get(f"{A}/tasks/{task['id']}", headers=world.h["office"])
+    assert again.status_code == 200
+
+
+async def test_an_overridden_day_judges_the_deadline(world: World, app: FastAPI) -> None:
+    task = await world.task(assigned_on="2023-03-01", due_date="2023-12-31")
+
+    def before_the_deadline() -> Day:
+        settings = app.state.settings
+        return Day(date(2023, 6, 1), settings.due_soon_days, settings.completion_backdate_days)
+
+    path = f"{A}/tasks/{task['id']}"
+    late: dict[str, Any] = (await world.client.get(path, headers=world.h["office"])).json()
+    app.dependency_overrides[today_rules] = before_the_deadline
+    try:
+        early: dict[str, Any] = (await world.client.get(path, headers=world.h["office"])).json()
+    finally:
+        app.dependency_overrides.clear()
+    assert late["timeliness"] == "overdue"
+    assert early["timeliness"] != "overdue" and early["days_overdue"] in (None, 0)
