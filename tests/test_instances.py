@@ -45,7 +45,9 @@ async def test_two_instances_share_one_database(database_url: str) -> None:
                     for i, base in enumerate([a, b] * 20)
                 )
             )
-            assert all(r.status_code == 201 for r in created)
+            assert all(r.status_code == 201 for r in created), [
+                (r.status_code, r.text[:300]) for r in created if r.status_code != 201
+            ]
             codes = [r.json()["code"] for r in created]
             assert len(set(codes)) == 40
 

@@ -6,6 +6,7 @@ get the same number; a rolled-back creation leaves a gap, which is allowed.
 
 from __future__ import annotations
 
+import asyncio
 from functools import lru_cache
 
 from sqlalchemy import TextClause, text
@@ -19,6 +20,7 @@ from app.db import pooled, pooled_connect_args
 PREFIXES = {"task": "NV", "directive": "CD", "proposal": "KN", "budget_request": "KP"}
 _known: set[str] = set()
 _ddl_engines: dict[str, AsyncEngine] = {}
+_creating: dict[str, asyncio.Lock] = {}
 
 
 def sequence_name(prefix: str, year: int) -> str:
@@ -36,6 +38,14 @@ async def _ensure_sequence(conn: AsyncConnection, name: str) -> None:
     once and outlives a rolled-back creation — on a connection of its own, never a second one
     from the caller's pool: a burst of first creations of a year, each holding a connection of
     the pool and waiting for another, would exhaust it for good."""
+    async with _creating.setdefault(name, asyncio.Lock()):
+        # One creation per process at a time: a burst of first codes of a year waits for it
+        # instead of opening a connection each (which could take the server's last ones).
+        if name not in _known:
+            await _create_sequence(conn, name)
+
+
+async def _create_sequence(conn: AsyncConnection, name: str) -> None:
     key = conn.engine.url.render_as_string(hide_password=False)
     engine = _ddl_engines.get(key)
     if engine is None:
@@ -72,3 +82,4 @@ async def next_code(conn: AsyncConnection, kind: str, year: int) -> str:
 def forget_sequences() -> None:
     """Tests drop the sequences between runs; forget that they existed."""
     _known.clear()
+    _creating.clear()
