@@ -29,6 +29,7 @@ from app.routers.deps import (
     ResourceRoute,
     json_response,
     problems,
+    replayed,
     rows_page_response,
 )
 from app.services import attachments, idempotency
@@ -110,9 +111,7 @@ async def _upload(
         if key is not None:
             stored = await idempotency.claim(conn, caller.identity, key, print_)
             if stored is not None:
-                headers = {**stored.headers, "Idempotent-Replayed": "true"}
-                media = headers.pop("content-type", "application/json")
-                return Response(stored.body, stored.status_code, headers=headers, media_type=media)
+                return replayed(stored)
         items = await attachments.create(
             conn, caller, resource_type, resource_id, record, described
         )

@@ -58,6 +58,13 @@ class _Claimed:
     fingerprint: str
 
 
+def replayed(stored: idempotency.StoredResponse) -> Response:
+    """The stored answer of a key's first request, marked as a replay."""
+    headers = {**stored.headers, "Idempotent-Replayed": "true"}
+    media = headers.pop("content-type", "application/json")
+    return Response(stored.body, stored.status_code, headers=headers, media_type=media)
+
+
 class _Replay(Exception):
     def __init__(self, response: Response) -> None:
         self.response = response
@@ -78,9 +85,7 @@ async def idempotency_guard(
     print_ = idempotency.fingerprint(request.method, request.url.path, body)
     stored = await idempotency.claim(conn, caller.identity, idempotency_key, print_)
     if stored is not None:
-        headers = {**stored.headers, "Idempotent-Replayed": "true"}
-        media = headers.pop("content-type", "application/json")
-        raise _Replay(Response(stored.body, stored.status_code, headers=headers, media_type=media))
+        raise _Replay(replayed(stored))
     request.state.idempotency = _Claimed(conn, caller.identity, idempotency_key, print_)
 
 
