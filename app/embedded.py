@@ -8,6 +8,7 @@ process that started it exits.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -53,9 +54,14 @@ def server_socket_url(data_dir: Path) -> tuple[str, str]:
         data_dir.chmod(0o755)
         import pgserver
 
-        if (data_dir / "pgdata").exists():
-            _forget_dead_handles(data_dir / "pgdata")
-        server = pgserver.get_server(data_dir / "pgdata", cleanup_mode="stop")
+        # One process at a time starts the server: pgserver, run as root, first makes its
+        # system user (`useradd`) and then the data directory (`initdb`), neither of which
+        # takes two processes at once (the test workers, a demo beside a server).
+        with open(data_dir / ".start.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if (data_dir / "pgdata").exists():
+                _forget_dead_handles(data_dir / "pgdata")
+            server = pgserver.get_server(data_dir / "pgdata", cleanup_mode="stop")
         _servers[data_dir] = server
         uri = urlparse(server.get_uri())
     except Exception as exc:  # any failure here is reported the same way

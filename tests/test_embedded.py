@@ -6,6 +6,8 @@ import asyncio
 import json
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import psutil
@@ -85,3 +87,35 @@ async def test_the_embedded_server_stops_with_the_command(tmp_path: Path) -> Non
         left = _postmaster(data_dir)
         if left is not None:
             psutil.Process(left).terminate()
+
+
+def test_processes_starting_at_once_share_one_fresh_server(tmp_path: Path) -> None:
+    # The test workers on a fresh machine: each starts the embedded server on the same new
+    # data directory at the same moment; one makes it, the others join it.
+    data_dir = tmp_path / "data"
+    code = (
+        "import sys, asyncio, asyncpg\n"
+        "from pathlib import Path\n"
+        "from app.embedded import server_socket_url, release\n"
+        "host, user = server_socket_url(Path(sys.argv[1]))\n"
+        "async def ask():\n"
+        "    conn = await asyncpg.connect(host=host, user=user, database='postgres')\n"
+        "    print(await conn.fetchval('SELECT 40 + 2'))\n"
+        "    await conn.close()\n"
+        "asyncio.run(ask())\n"
+        "release()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_URL")}
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(data_dir)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    answers = [p.communicate(timeout=120) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0, 0], answers
+    assert [out.strip() for out, _ in answers] == ["42", "42", "42"]

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from sqlalchemy import Executable
-from sqlalchemy.exc import DBAPIError, NoResultFound
+from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db.errors import AWAY, BROKEN, caused_by
@@ -65,8 +65,10 @@ class Rows:
         return self.rows[0] if self.rows else None
 
     def one(self) -> Any:
-        if len(self.rows) != 1:
-            raise NoResultFound("expected exactly one row")
+        if not self.rows:
+            raise NoResultFound("No row was found when one was required")
+        if len(self.rows) > 1:
+            raise MultipleResultsFound("Multiple rows were found when exactly one was required")
         return self.rows[0]
 
     def scalar(self) -> Any:
