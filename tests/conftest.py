@@ -163,8 +163,9 @@ def _shared_turn(config: pytest.Config) -> Iterator[None]:
 
 async def _quiet(url: str) -> None:
     """Wait until no other session of the server holds a transaction id (another worker's
-    database being dropped, say)."""
-    conn = await asyncpg.connect(**_asyncpg_args(url))
+    database being dropped, say). No named statements: behind PgBouncer in transaction mode
+    each query may reach another server session, where a name of the driver's may be taken."""
+    conn = await asyncpg.connect(**_asyncpg_args(url), statement_cache_size=0)
     try:
         for _ in range(600):
             busy = await conn.fetchval(
