@@ -47,8 +47,14 @@ BOOTSTRAP_KEY = "ddk_test_bootstrap_admin_key_0123456789"
 
 
 def _asyncpg_args(url: str) -> dict[str, Any]:
+    """A harness connection's arguments. No named statements: behind PgBouncer in transaction
+    mode each query may reach another server session, where a name of the driver's is taken."""
     u = make_url(url)
-    args: dict[str, Any] = {"user": u.username, "database": u.database}
+    args: dict[str, Any] = {
+        "user": u.username,
+        "database": u.database,
+        "statement_cache_size": 0,
+    }
     if u.password:
         args["password"] = u.password
     if u.host:
@@ -163,9 +169,8 @@ def _shared_turn(config: pytest.Config) -> Iterator[None]:
 
 async def _quiet(url: str) -> None:
     """Wait until no other session of the server holds a transaction id (another worker's
-    database being dropped, say). No named statements: behind PgBouncer in transaction mode
-    each query may reach another server session, where a name of the driver's may be taken."""
-    conn = await asyncpg.connect(**_asyncpg_args(url), statement_cache_size=0)
+    database being dropped, say)."""
+    conn = await asyncpg.connect(**_asyncpg_args(url))
     try:
         for _ in range(600):
             busy = await conn.fetchval(

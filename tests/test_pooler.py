@@ -102,7 +102,7 @@ async def test_a_download_survives_statements_other_clients_left_on_the_session(
         assert (await client.post("/api/v1/tasks", json=task, headers=office)).status_code == 201
 
     async def poison() -> None:
-        conn = await asyncpg.connect(**_asyncpg_args(database_url), statement_cache_size=0)
+        conn = await asyncpg.connect(**_asyncpg_args(database_url))
         try:
             async with conn.transaction():  # held together: each on a server session of its own
                 await conn.execute(
