@@ -286,3 +286,17 @@ async def test_money_past_32_bits_written_and_read_back(world: World) -> None:
     assert history.status_code == 200, history.text
     changes = history.json()["items"][0]["changes"]
     assert changes["amount_requested_vnd"]["new"] == amount
+
+
+async def test_one_row_means_exactly_one(app: Any) -> None:
+    """`one()` on the read side says what SQLAlchemy's result says: none, or several."""
+    from sqlalchemy import union_all
+    from sqlalchemy.exc import MultipleResultsFound, NoResultFound
+
+    read_db: ReadDB = app.state.read_db
+    two = union_all(select(literal(1).label("n")), select(literal(2).label("n")))
+    with pytest.raises(MultipleResultsFound):
+        (await read_db.execute(two)).one()
+    with pytest.raises(NoResultFound):
+        (await read_db.execute(select(literal(1)).where(literal(False)))).one()
+    assert (await read_db.execute(select(literal(2**40 + 1, BigInteger)))).scalar_one() == 2**40 + 1
