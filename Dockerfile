@@ -5,7 +5,7 @@ WORKDIR /src
 RUN python -m venv /opt/venv
 COPY requirements.lock ./
 RUN /opt/venv/bin/pip install -r requirements.lock
-# The service runs from /srv/dondoc (app/ beside migrations/), through this command.
+# The service runs from /srv/dondoc (app/ and demo/ beside migrations/), through this command.
 RUN printf '#!/bin/sh\nexec python -m app "$@"\n' > /opt/venv/bin/dondoc \
     && chmod 755 /opt/venv/bin/dondoc
 
@@ -19,6 +19,7 @@ COPY --from=build /opt/venv /opt/venv
 WORKDIR /srv/dondoc
 COPY migrations ./migrations
 COPY app ./app
+COPY demo ./demo
 USER dondoc
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \

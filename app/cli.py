@@ -12,9 +12,9 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app import embedded
-from app.config import get_settings
-from app.embedded import EmbeddedDatabaseError
+from app.core.config import get_settings
+from app.db import embedded
+from app.db.embedded import EmbeddedDatabaseError
 
 T = TypeVar("T")
 
@@ -46,7 +46,7 @@ def _with_connection(url: str, work: Callable[[AsyncConnection], Awaitable[T]]) 
 
 
 def _migrate(url: str) -> None:
-    from app.migrate import upgrade
+    from app.db.migrate import upgrade
 
     upgrade(url)
     print("database schema is at the latest migration", file=sys.stderr)
@@ -85,7 +85,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
-    from app.clock import Clock
+    from app.core.clock import Clock
     from app.db import create_engine
     from app.worker import run_worker
 
@@ -104,9 +104,10 @@ def cmd_worker(args: argparse.Namespace) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
-    from app import demo, demo_people
-    from app.enums import Role
-    from app.services.api_keys import issue_key
+    from app.admin.service import issue_key
+    from app.core.enums import Role
+    from demo import people as demo_people
+    from demo import scenario as demo
 
     url = _database_url()
     _migrate(url)
@@ -151,8 +152,8 @@ def cmd_files(args: argparse.Namespace) -> None:
     """`dondoc files sweep`: remove stored contents no attachment names (the worker does it
     hourly), older than --grace seconds."""
     from app.db import create_engine
-    from app.services import attachments
-    from app.storage import LocalFileStore
+    from app.files import service as attachments
+    from app.files.storage import LocalFileStore
 
     url = _database_url()
     settings = get_settings()
@@ -172,9 +173,9 @@ def cmd_files(args: argparse.Namespace) -> None:
 def cmd_apikey(args: argparse.Namespace) -> None:
     from sqlalchemy import select
 
-    from app.enums import Role
-    from app.models.agencies import Agency
-    from app.services import api_keys
+    from app.admin import service as api_keys
+    from app.agencies.models import Agency
+    from app.core.enums import Role
 
     url = _database_url()
 

@@ -14,37 +14,35 @@ from fastapi.routing import APIRoute, APIRouter
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app import errors, openapi
-from app.auth import FailedSignIns, KeyCache, RateLimiter
-from app.clock import Clock
-from app.config import Settings, check_production, get_settings
+from app.access.auth import FailedSignIns, KeyCache, RateLimiter
+from app.access.oidc import Verifier
+from app.admin import meta_router as meta
+from app.admin import ops_router as ops
+from app.admin import router as api_keys
+from app.admin import service as api_keys_service
+from app.agencies import router as agencies
+from app.api import idempotency, openapi
+from app.api.metrics import Metrics
+from app.api.middleware import RequestGuard
+from app.budget import router as budget_requests
+from app.core.clock import Clock
+from app.core.config import Settings, check_production, get_settings
 from app.db import ReadDB, ReplicaDB, create_engine, normalise_url, resolve_database_url
-from app.downloads import DownloadGate
-from app.metrics import Metrics
-from app.middleware import RequestGuard
-from app.migrate import head_revision
-from app.oidc import Verifier
-from app.routers import (
-    agencies,
-    api_keys,
-    attachments,
-    budget_requests,
-    comments,
-    directives,
-    events,
-    meta,
-    officials,
-    ops,
-    proposals,
-    reports,
-    snapshots,
-    task_activity,
-    tasks,
-    webhooks,
-)
-from app.services import api_keys as api_keys_service
-from app.services import idempotency
-from app.storage import LocalFileStore
+from app.db.migrate import head_revision
+from app.directives import router as directives
+from app.errors import domain as errors
+from app.files import router as attachments
+from app.files.downloads import DownloadGate
+from app.files.storage import LocalFileStore
+from app.integration import events_router as events
+from app.integration import webhooks_router as webhooks
+from app.people import comments_router as comments
+from app.people import router as officials
+from app.proposals import router as proposals
+from app.reports import router as reports
+from app.reports import snapshots_router as snapshots
+from app.tasks import activity_router as task_activity
+from app.tasks import router as tasks
 from app.worker import delivery_loop, mail_loop, scheduler_loop
 
 log = logging.getLogger("dondoc")
@@ -91,7 +89,7 @@ def _lifespan(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # The export thread (app/exports.py) and the event loop share the interpreter: a
+        # The export thread (app/files/exports.py) and the event loop share the interpreter: a
         # thread waiting for it waits up to one switch interval, and a request waits several
         # times. 1 ms instead of Python's 5 ms keeps /healthz p99 within 50 ms while four
         # workbooks are built (bench/README.md).

@@ -37,7 +37,7 @@ import uvicorn
 
 log = logging.getLogger("dondoc.serve")
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
-# Set while the process drains before its shutdown (app/middleware.py, /readyz read it).
+# Set while the process drains before its shutdown (app/api/middleware.py, /readyz read it).
 DRAINING = threading.Event()
 _configured = False
 

@@ -11,11 +11,15 @@ import time
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.clock import Clock
-from app.config import Settings
-from app.errors import is_db_unavailable
-from app.services import attachments, idempotency, notifications, outbox, scheduler, webhooks
-from app.storage import LocalFileStore
+from app.api import idempotency
+from app.core.clock import Clock
+from app.core.config import Settings
+from app.errors.domain import is_db_unavailable
+from app.files import service as attachments
+from app.files.storage import LocalFileStore
+from app.integration import webhooks
+from app.people import notifications, outbox
+from app.tasks import scheduler
 
 log = logging.getLogger("dondoc.worker")
 SWEEP_EVERY_SECONDS = 3600.0

@@ -25,7 +25,7 @@ import asyncpg
 import httpx
 import psutil
 
-from app.migrate import upgrade
+from app.db.migrate import upgrade
 from bench.downloads import start_service
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app.services.timeliness import days_overdue, timeliness
+from app.tasks.timeliness import days_overdue, timeliness
 from bench import resources
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

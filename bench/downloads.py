@@ -26,7 +26,7 @@ from urllib.parse import urlparse
 import asyncpg
 import httpx
 
-from app.migrate import upgrade
+from app.db.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "bench" / "README.md"

@@ -21,10 +21,10 @@ import asyncpg
 import httpx
 from sqlalchemy import Table
 
-from app.models.agencies import AGENCIES
-from app.models.budget_requests import BUDGET_REQUESTS
-from app.models.directives import DIRECTIVES
-from app.models.proposals import PROPOSALS
+from app.agencies.models import AGENCIES
+from app.budget.models import BUDGET_REQUESTS
+from app.directives.models import DIRECTIVES
+from app.proposals.models import PROPOSALS
 
 COUNT = 300
 # path segment → table
@@ -65,7 +65,7 @@ def _bodies(n: int, agencies: list[str]) -> dict[str, Any]:
 
 async def ensure(dsn: str, key: str) -> None:
     """At least COUNT directives, proposals and budget requests, made through the service."""
-    from app.config import Settings
+    from app.core.config import Settings
     from app.main import create_app
 
     conn = await asyncpg.connect(dsn)

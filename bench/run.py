@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import httpx
 
-from app.migrate import upgrade
+from app.db.migrate import upgrade
 from bench import reports as bench_reports
 from bench import resources as bench_resources
 from bench.dataset import load
@@ -93,7 +93,7 @@ async def prepare_database(base: str, name: str, tasks: int, reuse: bool) -> str
     await asyncio.to_thread(upgrade, dsn)
     conn = await asyncpg.connect(dsn)
     try:
-        from app.auth import hash_key
+        from app.access.auth import hash_key
 
         await conn.execute(
             "INSERT INTO api_keys (id, name, role, key_hash, key_prefix, created_at)"
@@ -329,7 +329,7 @@ async def count_statements(
     """Statements per request in the steady state, and the plans of the two list queries."""
     from sqlalchemy import event
 
-    from app.config import Settings
+    from app.core.config import Settings
     from app.main import create_app
 
     parsed = urlparse(dsn)
@@ -571,8 +571,8 @@ def through_pooler(pooler: str, name: str, dsn: str) -> dict[str, str]:
     """Both sides through PgBouncer: the service with DONDOC_DB_POOLER=pgbouncer (its timeouts
     set as the role's defaults in the database, as `dondoc migrate` does), the baseline without
     named statements."""
-    from app.config import Settings
-    from app.migrate import apply_session_defaults
+    from app.core.config import Settings
+    from app.db.migrate import apply_session_defaults
 
     asyncio.run(apply_session_defaults(dsn, Settings(db_pooler="pgbouncer")))
     pooled = urlparse(pooler)._replace(path=f"/{name}").geturl()

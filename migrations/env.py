@@ -8,8 +8,8 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-import app.models  # noqa: F401  (registers every table on the metadata)
-from app.models.common import metadata
+import app.tables  # noqa: F401  (registers every table on the metadata)
+from app.kernel.schemas import metadata
 
 config = context.config
 
@@ -28,7 +28,7 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async() -> None:
-    from app.config import get_settings
+    from app.core.config import get_settings
     from app.db import pooled_connect_args
 
     # Behind PgBouncer, statements named so that no other client's collide.

@@ -3,7 +3,7 @@ database per test session (per xdist worker) migrated once, the app called over 
 ASGITransport, and every table emptied after each test.
 
 The workers share the PostgreSQL server. The change feed shows an event once every older
-transaction *of the server* has ended (app/services/events.py), so a test marked `feed` runs
+transaction *of the server* has ended (app/integration/events.py), so a test marked `feed` runs
 while no other worker runs a test: it takes a lock of the run exclusively, every other test
 takes it shared."""
 
@@ -28,20 +28,21 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from app import models  # noqa: F401  (importing it registers every table)
+from app import tables as models  # noqa: F401  (importing it registers every table)
 
 # Stored documents of the tests (and of the demo they load) go to a directory of their own.
 os.environ.setdefault("DONDOC_FILES_DIR", tempfile.mkdtemp(prefix="dondoc-test-files-"))
-from app.auth import Caller
-from app.clock import Clock, FixedClock
-from app.config import Settings, get_settings
+from app.access.auth import Caller
+from app.admin import service as api_keys
+from app.api.openapi_contract import history_actions
+from app.core.clock import Clock, FixedClock
+from app.core.config import Settings, get_settings
+from app.core.enums import Role
 from app.db import normalise_url, pooled_connect_args
-from app.enums import Role
+from app.db.migrate import upgrade
+from app.kernel import codes
+from app.kernel.schemas import metadata
 from app.main import create_app
-from app.migrate import upgrade
-from app.models.common import metadata
-from app.openapi_contract import history_actions
-from app.services import api_keys, codes
 
 BOOTSTRAP_KEY = "ddk_test_bootstrap_admin_key_0123456789"
 
@@ -74,7 +75,7 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     if base:
         server_url = normalise_url(base)
     else:
-        from app.embedded import embedded_database_url
+        from app.db.embedded import embedded_database_url
 
         data_dir = Path(os.environ.get("DONDOC_DATA_DIR", ".dondoc"))
         server_url = embedded_database_url(data_dir, "postgres")
@@ -227,7 +228,7 @@ async def _clean(request: pytest.FixtureRequest, _server_turn: None) -> AsyncIte
     if "app" not in request.fixturenames:
         await engine.dispose()
     codes.forget_sequences()
-    assert not unlisted, f"history actions missing from app/openapi_contract.py: {unlisted}"
+    assert not unlisted, f"history actions missing from app/api/openapi_contract.py: {unlisted}"
 
 
 @pytest.fixture

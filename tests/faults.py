@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import psutil
 
-from app.embedded import embedded_database_url
-from app.migrate import upgrade
+from app.db.embedded import embedded_database_url
+from app.db.migrate import upgrade
 
 
 async def own_cluster(tmp_path: Path, name: str = "faults") -> tuple[str, Path]:

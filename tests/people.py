@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from app.enums import Role
+from app.core.enums import Role
 from tests.conftest import Keys, World
 
 

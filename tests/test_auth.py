@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.auth import hash_key
-from app.config import Settings
-from app.enums import Role
+from app.access.auth import hash_key
+from app.admin.service import RevokedBootstrapKey, ensure_bootstrap_key
+from app.core.config import Settings
+from app.core.enums import Role
 from app.main import create_app
-from app.services.api_keys import RevokedBootstrapKey, ensure_bootstrap_key
 from tests.conftest import BOOTSTRAP_KEY, make_agency
 
 

@@ -6,7 +6,10 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app import demo, demo_data, demo_people, demo_reorganisation
+from demo import data as demo_data
+from demo import people as demo_people
+from demo import reorganisation as demo_reorganisation
+from demo import scenario as demo
 
 
 async def test_demo_loads_the_province_once(
@@ -63,7 +66,7 @@ def test_apikey_create_list_revoke(
     database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from app.cli import main
-    from app.config import get_settings
+    from app.core.config import get_settings
 
     monkeypatch.setenv("DATABASE_URL", database_url)
     get_settings.cache_clear()
@@ -252,8 +255,8 @@ async def test_demo_documents(
 ) -> None:
     """The conclusion notice (a PDF made at load time) on the directive, the report's workbook
     on the department's progress report; both said to be illustrative."""
-    from app.config import get_settings
-    from app.storage import LocalFileStore
+    from app.core.config import get_settings
+    from app.files.storage import LocalFileStore
 
     async with engine.begin() as conn:
         await demo.load(conn)
@@ -293,8 +296,8 @@ async def _read_demo_documents(client: httpx.AsyncClient, office: dict[str, str]
 def test_demo_codes_follow_the_level_order() -> None:
     """QCVN 102:2016: `<level 4>.<level 3>.<level 2>.<level 1>`; a unit under a department
     carries the department's level-2 code, and no level-3 code stands without its level 2."""
-    from app import demo_people
-    from app.demo_data import AGENCIES
+    from demo import people as demo_people
+    from demo.data import AGENCIES
 
     parents = {code: parent for code, _, _, _, parent, _, _ in AGENCIES}
     codes = [*parents, *(code for code, _, _ in demo_people.DIVISIONS)]

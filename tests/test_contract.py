@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app import problems
+from app.errors import problems
 
 ROOT = Path(__file__).resolve().parent.parent
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -188,7 +188,7 @@ async def test_answers_match_their_documented_schemas(
 ) -> None:
     """On the demo province (appraisals, decisions, answers, attachments, a frozen report):
     every field the document requires is sent, with its documented type."""
-    from app import demo
+    from demo import scenario as demo
 
     async with engine.begin() as conn:
         await demo.load(conn)
@@ -212,7 +212,7 @@ async def test_answers_match_their_documented_schemas(
         f"{api}/tasks/{{task_id}}/progress-reports",
     )
     # Money past 2^31 and, summed, past 2^32 đồng: integers in the document, exact in JSON.
-    from app import demo_ids
+    from app.core import examples as demo_ids
 
     big: dict[str, Any] = {"title": "Đầu tư hạ tầng số", "requesting_agency_id": demo_ids.SCIENCE}
     big |= {"expenditure_type": "investment", "purpose": "equipment"}
@@ -269,7 +269,7 @@ async def test_answers_match_their_documented_schemas(
     one = f"{api}/reports/snapshots/{{snapshot_id}}"
     await check(f"{api}/reports/snapshots/{frozen[0]['id']}", one)
     # A task of the quarter typed in only now: the frozen figures have drifted from it.
-    from app import demo_ids
+    from app.core import examples as demo_ids
 
     late = {"title": "Nhiệm vụ nhập bổ sung", "lead_agency_id": demo_ids.SCIENCE}
     late |= {"assigned_on": "2023-10-02", "due_date": "2023-11-30"}
@@ -281,13 +281,13 @@ async def test_answers_match_their_documented_schemas(
 
 
 def test_the_committed_contract_is_the_services() -> None:
-    from app import contract_check
+    from app.api import contract_check
 
     assert (ROOT / "openapi.json").read_text() == contract_check.render(contract_check.current())
 
 
 def test_breaking_changes_are_found() -> None:
-    from app.contract_check import breaking
+    from app.api.contract_check import breaking
 
     def doc(op_id: str, enum: list[str], required: list[str], param: bool) -> dict[str, Any]:
         body = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/In"}}}}
@@ -355,7 +355,7 @@ async def test_examples_name_what_the_demo_has(
     import json
     import re
 
-    from app import demo
+    from demo import scenario as demo
 
     async with engine.begin() as conn:
         await demo.load(conn)

@@ -11,8 +11,9 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app import demo, demo_ids
-from app.demo_data import CITY, CULTURE, FINANCE, ICT, INDUSTRY_TRADE, PLANNING, SCIENCE
+from app.core import examples as demo_ids
+from demo import scenario as demo
+from demo.data import CITY, CULTURE, FINANCE, ICT, INDUSTRY_TRADE, PLANNING, SCIENCE
 
 A = "/api/v1"
 

@@ -17,9 +17,9 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.config import Settings
-from app.downloads import DownloadGate, DownloadsBusy
-from app.errors import TooManyRequests
+from app.core.config import Settings
+from app.errors.domain import TooManyRequests
+from app.files.downloads import DownloadGate, DownloadsBusy
 from app.main import create_app
 from tests.server import AUTH, Connection, insert_tasks, serve
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from app.embedded import EmbeddedDatabaseError, _forget_dead_handles, embedded_database_url
+from app.db.embedded import EmbeddedDatabaseError, _forget_dead_handles, embedded_database_url
 from tests.server import free_port, run_command, wait_ready
 
 
@@ -96,7 +96,7 @@ def test_processes_starting_at_once_share_one_fresh_server(tmp_path: Path) -> No
     code = (
         "import sys, asyncio, asyncpg\n"
         "from pathlib import Path\n"
-        "from app.embedded import server_socket_url, release\n"
+        "from app.db.embedded import server_socket_url, release\n"
         "host, user = server_socket_url(Path(sys.argv[1]))\n"
         "async def ask():\n"
         "    conn = await asyncpg.connect(host=host, user=user, database='postgres')\n"

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi import APIRouter
 
-from app.config import Settings
+from app.core.config import Settings
 from app.main import create_app
 from tests.conftest import World
 
@@ -295,7 +295,7 @@ def test_a_server_that_cannot_take_the_session_is_unavailable() -> None:
     import asyncpg
     from sqlalchemy.exc import DBAPIError as SQLAlchemyDBAPIError
 
-    from app.errors import is_db_unavailable
+    from app.errors.domain import is_db_unavailable
 
     for error in (
         asyncpg.exceptions.TooManyConnectionsError("sorry, too many clients already"),

@@ -11,7 +11,7 @@ import zipfile
 import httpx
 from openpyxl import load_workbook
 
-from app.exports import FORMULA_START, XLSX
+from app.files.exports import FORMULA_START, XLSX
 from tests.conftest import World
 from tests.routers.test_proposals import propose
 
@@ -73,7 +73,7 @@ async def test_no_csv_field_starts_like_a_formula(world: World) -> None:
 
 
 def test_every_formula_start_is_prefixed() -> None:
-    from app.exports import _csv_encode
+    from app.files.exports import _csv_encode
 
     line = ["=1", "+1", "-1", "@x", "\tx", "\rx", "bình thường", 5, -5]
     parsed = next(csv.reader(io.StringIO(_csv_encode([line]).decode(), newline="")))

@@ -169,7 +169,7 @@ async def test_a_pooled_connection_inside_a_transaction_is_never_reused(
     another session. (The read pool's connections are rolled back by asyncpg on release.)"""
     from sqlalchemy import text
 
-    from app.config import Settings
+    from app.core.config import Settings
     from app.db import create_engine
 
     settings = Settings(db_pool_size=1)

@@ -16,7 +16,7 @@ from alembic import command
 from sqlalchemy import make_url
 
 from app.db import normalise_url
-from app.migrate import alembic_config
+from app.db.migrate import alembic_config
 from tests.conftest import _asyncpg_args
 
 
@@ -24,7 +24,7 @@ def _server_url() -> str:
     base = os.environ.get("TEST_DATABASE_URL")
     if base:
         return normalise_url(base)
-    from app.embedded import embedded_database_url
+    from app.db.embedded import embedded_database_url
 
     return embedded_database_url(Path(os.environ.get("DONDOC_DATA_DIR", ".dondoc")), "postgres")
 

@@ -17,7 +17,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
-from app.config import Settings
+from app.core.config import Settings
 from app.main import create_app
 from tests.conftest import make_agency
 
@@ -258,7 +258,7 @@ async def test_crafted_tokens_are_refused_not_crashes(sso) -> None:
 async def test_a_token_acts_as_the_official_of_its_subject(sso) -> None:
     """An official whose `oidc_subject` is the token's `sub` is who the token acts as: /me
     shows them, `assignee=me` finds their tasks, a comment names them as its author."""
-    from app.auth import forget_subjects
+    from app.access.auth import forget_subjects
 
     client, _, private = sso
     office = bearer(mint(private, "k1"))

@@ -17,10 +17,10 @@ import orjson
 import pgserver
 import pytest
 
-from app.config import Settings
-from app.embedded import embedded_database_url
+from app.core.config import Settings
+from app.db.embedded import embedded_database_url
+from app.db.migrate import upgrade
 from app.main import create_app
-from app.migrate import upgrade
 from tests.server import AUTH, Connection, serve
 
 

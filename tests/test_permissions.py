@@ -1,4 +1,4 @@
-"""The permission matrix (app/permissions.py): docs/permissions.md is current, and every cell is
+"""The permission matrix (app/access/permissions.py): docs/permissions.md is current, and every cell is
 walked through HTTP — allowed roles succeed, the others get 403."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.permissions import NO, ROLES, matrix, render
+from app.access.permissions import NO, ROLES, matrix, render
 from tests.conftest import World, make_agency
 
 A = "/api/v1"

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.config import get_settings
+from app.core.config import get_settings
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("DONDOC_DB_POOLER") != "pgbouncer", reason="not behind PgBouncer"

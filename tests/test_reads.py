@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from sqlalchemy import BigInteger, String, TypeDecorator, event, func, literal, select
 
-from app.config import Settings
+from app.core.config import Settings
 from app.db import ReadDB, create_engine, json_loads
-from app.models.events import EVENTS
-from app.models.history import HISTORY
-from app.models.tasks import TASKS
-from app.services import task_lists
+from app.integration.event_models import EVENTS
+from app.kernel.history_models import HISTORY
+from app.tasks import lists as task_lists
+from app.tasks.models import TASKS
 from tests.conftest import World
 
 
@@ -190,7 +190,7 @@ async def test_a_search_is_planned_for_its_words(world: World, app: Any) -> None
 
     from app.db import CUSTOM_PLAN
     from app.kernel.filters import ListShape
-    from app.services.task_lists import ANY_OF, Shape, _plan
+    from app.tasks.lists import ANY_OF, Shape, _plan
 
     read_db: ReadDB = app.state.read_db
     mode = select(func.current_setting("plan_cache_mode"))

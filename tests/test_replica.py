@@ -17,7 +17,7 @@ import httpx
 import pytest
 from sqlalchemy import func, make_url, select
 
-from app.config import Settings
+from app.core.config import Settings
 from app.main import create_app
 from tests.conftest import BOOTSTRAP_KEY, _asyncpg_args
 

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from app.config import Settings, UnsafeSettings
+from app.core.config import Settings, UnsafeSettings
 from app.main import create_app
 
 API = "/api/v1/agencies"
@@ -70,7 +70,7 @@ async def test_no_cors_by_default(client: httpx.AsyncClient) -> None:
 
 @pytest.mark.parametrize("custom", [Settings(rate_limit_per_minute=3)], indirect=True)
 async def test_rate_limit_per_credential(custom: httpx.AsyncClient, keys) -> None:
-    from app.enums import Role
+    from app.core.enums import Role
 
     busy, calm = await keys.make(Role.viewer), await keys.make(Role.viewer)
     answers = [await custom.get(API, headers=busy) for _ in range(4)]
@@ -144,7 +144,7 @@ async def test_a_read_waits_for_a_connection_then_answers_busy(
     """Reads run on the read engine's pool: when every one of its connections stays taken
     past the wait, the answer is 503 `busy` with Retry-After, and the next read is served once
     one is free."""
-    from app.enums import Role
+    from app.core.enums import Role
 
     headers = await keys.make(Role.viewer)
     assert (await custom.get(API, headers=headers)).status_code == 200

@@ -63,3 +63,51 @@ def test_no_private_names_of_the_framework(tmp_path: Path) -> None:
         assert name in found
     assert "._generate_cache_key" in found and "._stmt_cache" in found
     assert "_mapping" not in found and "._ours" not in found
+
+
+def _imported_packages(path: Path) -> set[str]:
+    """The top-level names of the service (`app.<name>`) and `demo` a module imports."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        names = []
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "demo":
+                found.add("demo")
+            elif parts[0] == "app" and len(parts) > 1:
+                found.add(parts[1])
+    return found
+
+
+def test_the_layers_import_downwards_only() -> None:
+    """core/ depends on nothing of the service; db/ and errors/ only on core/; nothing in app/
+    imports the demo but the command that loads it (cli.py)."""
+    allowed = {"core": {"core"}, "db": {"core", "db"}, "errors": {"core", "errors"}}
+    crossing = {}
+    for path in APP.rglob("*.py"):
+        layer = path.relative_to(APP).parts[0].removesuffix(".py")
+        imported = _imported_packages(path)
+        if layer in allowed and imported - allowed[layer]:
+            crossing[str(path.relative_to(APP))] = sorted(imported - allowed[layer])
+        if layer != "cli" and "demo" in imported:
+            crossing[str(path.relative_to(APP))] = ["demo"]
+    assert crossing == {}
+
+
+def test_every_feature_is_a_package_of_its_own() -> None:
+    """The features of README's layout, each a package; nothing loose at app/ but the process's
+    entry points and the table registry."""
+    loose = {p.name for p in APP.glob("*.py")}
+    assert loose == {"__init__.py", "__main__.py", "cli.py", "main.py", "serving.py"} | {
+        "tables.py",
+        "worker.py",
+    }
+    features = {"agencies", "directives", "tasks", "proposals", "budget", "people", "files"}
+    features |= {"reports", "integration", "admin"}
+    for feature in features:
+        assert (APP / feature / "__init__.py").is_file(), feature
+        assert list((APP / feature).glob("*models.py")), feature

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.text import VIETNAMESE_ACCENTED, TextError, clean_text, fold, search_words
+from app.core.text import VIETNAMESE_ACCENTED, TextError, clean_text, fold, search_words
 
 
 def test_clean_text_normalises_trims_and_refuses_control_characters() -> None:

@@ -12,8 +12,8 @@ import orjson
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from app.clock import Clock, FixedClock
-from app.config import Settings, get_settings
+from app.core.clock import Clock, FixedClock
+from app.core.config import Settings, get_settings
 from app.db.errors import discard_in_doubt, refuse_unclean
 
 
@@ -35,7 +35,7 @@ def resolve_database_url(settings: Settings | None = None) -> str:
     settings = settings or get_settings()
     if settings.database_url:
         return normalise_url(settings.database_url)
-    from app.embedded import embedded_database_url
+    from app.db.embedded import embedded_database_url
 
     return embedded_database_url(settings.data_dir)
 
@@ -128,7 +128,7 @@ def pooled_connect_args(settings: Settings) -> dict[str, Any]:
 
 
 # Session defaults that PgBouncer does not pass as startup parameters: behind it they are the
-# role's defaults in the database (app/migrate.py: apply_session_defaults), set on every
+# role's defaults in the database (app/db/migrate.py: apply_session_defaults), set on every
 # server session PgBouncer opens.
 SESSION_TIMEOUTS = ("statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout")
 

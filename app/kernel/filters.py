@@ -11,9 +11,10 @@ from typing import Any, NamedTuple
 from sqlalchemy import Table, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.auth import Caller
+from app.access.auth import Caller
+from app.access.visibility import AgencyVisibility
+from app.core.enums import Role
 from app.db import Reader
-from app.enums import Role
 from app.kernel.listing import (
     ListParams,
     Page,
@@ -28,7 +29,6 @@ from app.kernel.listing import (
     search_bound,
     search_query,
 )
-from app.kernel.visibility import AgencyVisibility
 
 
 class ListShape(NamedTuple):

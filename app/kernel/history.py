@@ -12,15 +12,15 @@ from sqlalchemy import DateTime, String, TextClause, Uuid, bindparam, select, te
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.auth import Caller
-from app.context import client_request_id_var, request_id_var
+from app.access.auth import Caller
+from app.core.context import client_request_id_var, request_id_var
+from app.core.ids import uuid7
 from app.db import Reader
-from app.ids import uuid7
 from app.kernel import notices
+from app.kernel.history_models import HISTORY
 from app.kernel.listing import ListParams, Page, Shapes, fetch_planned, page_plan, parse_sort
+from app.kernel.schemas import utcnow
 from app.kernel.specs import VISIBILITY
-from app.models.common import utcnow
-from app.models.history import HISTORY
 
 _t = HISTORY.c
 

@@ -28,9 +28,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
+from app.core.text import TextError, search_words
 from app.db import Reader
-from app.errors import BadRequest
-from app.text import TextError, search_words
+from app.errors.domain import BadRequest
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50

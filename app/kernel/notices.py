@@ -1,6 +1,6 @@
 """Which changes notify which officials: declared once, written by the history statement in
 the change's own transaction (`app/kernel/history.py`), sent by the worker
-(`app/services/notifications.py`).
+(`app/people/notifications.py`).
 
 A change notifies when its history action is one of `KINDS` for its resource type (a task's
 `updated` only when its focal official changed; a comment only when it mentions someone). The
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.enums import NoticeKind
+from app.core.enums import NoticeKind
 
 KINDS: dict[tuple[str, str], NoticeKind] = {
     ("task", "created"): NoticeKind.assigned,

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import Table
 
-from app.errors import BadRequest, PreconditionFailed, PreconditionRequired
-from app.models.common import utcnow
+from app.errors.domain import BadRequest, PreconditionFailed, PreconditionRequired
+from app.kernel.schemas import utcnow
 
 _TAG = re.compile(r'\*|(?:W/)?"[\x21\x23-\x7e]*"')
 

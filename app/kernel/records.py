@@ -10,13 +10,13 @@ from typing import Any
 from sqlalchemy import Executable, Row, Select, Table, Uuid, bindparam, select
 from sqlmodel import SQLModel
 
-from app.auth import Caller
+from app.access.auth import Caller
+from app.access.visibility import AgencyVisibility
+from app.core.enums import Role
 from app.db import Reader
-from app.enums import Role
-from app.errors import NotFound
+from app.errors.domain import NotFound
 from app.kernel.fields import public_columns
 from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
-from app.kernel.visibility import AgencyVisibility
 
 
 async def found(

@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import Row, Table, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.auth import Caller
-from app.errors import Conflict
+from app.access.auth import Caller
+from app.errors.domain import Conflict
 from app.kernel import history
 from app.kernel.precondition import Precondition, next_version
-from app.models.common import utcnow
+from app.kernel.schemas import utcnow
 
 
 async def mark_deleted(

@@ -3,11 +3,11 @@ models (so that history, the feed and every service read the same ones)."""
 
 from __future__ import annotations
 
-from app.kernel.visibility import AgencyVisibility
-from app.models.budget_requests import BUDGET_REQUESTS
-from app.models.officials import OFFICIALS
-from app.models.proposals import PROPOSALS
-from app.models.tasks import TASKS
+from app.access.visibility import AgencyVisibility
+from app.budget.models import BUDGET_REQUESTS
+from app.people.models import OFFICIALS
+from app.proposals.models import PROPOSALS
+from app.tasks.models import TASKS
 
 # Agency staff see the tasks their agency leads or cooperates on, and the proposals and budget
 # requests of their own agency (API.md §1); other resources are seen by every role.

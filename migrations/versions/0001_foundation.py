@@ -20,7 +20,7 @@ depends_on: str | Sequence[str] | None = None
 
 # Diacritics folding for search without the unaccent extension (absent from the embedded
 # server): Vietnamese letters of either case to their lower-case base letter, A-Z to a-z.
-# app.text.fold() is the same rule in Python; tests check that they agree.
+# app.core.text.fold() is the same rule in Python; tests check that they agree.
 FOLD_FROM = "àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđÀÁẠẢÃÂẦẤẬẨẪĂẰẮẶẲẴÈÉẸẺẼÊỀẾỆỂỄÌÍỊỈĨÒÓỌỎÕÔỒỐỘỔỖƠỜỚỢỞỠÙÚỤỦŨƯỪỨỰỬỮỲÝỴỶỸĐABCDEFGHIJKLMNOPQRSTUVWXYZ"
 FOLD_TO = "aaaaaaaaaaaaaaaaaeeeeeeeeeeeiiiiiooooooooooooooooouuuuuuuuuuuyyyyydaaaaaaaaaaaaaaaaaeeeeeeeeeeeiiiiiooooooooooooooooouuuuuuuuuuuyyyyydabcdefghijklmnopqrstuvwxyz"
 

@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from app.config import get_settings
+from app.core.config import get_settings
 
 revision: str = '0015'
 down_revision: str | None = '0014'

@@ -7,10 +7,10 @@ import uuid
 from sqlalchemy import Column, Integer, MetaData, String, Table, Uuid
 from sqlmodel import SQLModel
 
+from app.admin.models import API_KEYS, ApiKeyRead
+from app.agencies.models import AGENCIES, AgencyRead
+from app.integration.webhook_models import WEBHOOKS, WebhookRead
 from app.kernel.fields import public_columns
-from app.models.agencies import AGENCIES, AgencyRead
-from app.models.api_keys import API_KEYS, ApiKeyRead
-from app.models.webhooks import WEBHOOKS, WebhookRead
 from tests.conftest import World
 
 
@@ -39,10 +39,10 @@ def test_hashes_secrets_and_search_vectors_are_never_selected() -> None:
 
 
 async def test_every_body_shows_exactly_its_read_schema(world: World) -> None:
-    from app.models.budget_requests import BudgetRequestRead
-    from app.models.directives import DirectiveRead
-    from app.models.proposals import ProposalRead
-    from app.models.tasks import TaskRead
+    from app.budget.models import BudgetRequestRead
+    from app.directives.models import DirectiveRead
+    from app.proposals.models import ProposalRead
+    from app.tasks.models import TaskRead
     from tests.routers.test_budget_requests import ask
     from tests.routers.test_directives import directive
     from tests.routers.test_proposals import propose
@@ -66,8 +66,8 @@ def test_one_visibility_declaration_gives_clause_participant_and_audience() -> N
     import uuid as _uuid
     from types import SimpleNamespace
 
-    from app.auth import Caller
-    from app.enums import Role
+    from app.access.auth import Caller
+    from app.core.enums import Role
     from app.kernel.specs import PROPOSAL_VISIBILITY, TASK_VISIBILITY
 
     mine, other = _uuid.uuid4(), _uuid.uuid4()
@@ -93,7 +93,7 @@ def test_one_visibility_declaration_gives_clause_participant_and_audience() -> N
 def test_if_match_uses_the_strong_comparison() -> None:
     import pytest
 
-    from app.errors import BadRequest, PreconditionFailed, PreconditionRequired
+    from app.errors.domain import BadRequest, PreconditionFailed, PreconditionRequired
     from app.kernel.precondition import Precondition
 
     for header in ('"3"', '"1", "3"', "*", ' "2" ,"3"'):

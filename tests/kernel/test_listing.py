@@ -23,9 +23,11 @@ from sqlalchemy import (
     Uuid,
 )
 
-from app.errors import BadRequest
+from app.budget import service as budget_requests
+from app.directives import service as directives
+from app.errors.domain import BadRequest
 from app.kernel.listing import SortKey, decode_cursor, encode_cursor
-from app.services import budget_requests, directives, task_lists
+from app.tasks import lists as task_lists
 
 probe = Table(
     "probe",

@@ -321,7 +321,7 @@ async def test_limit_is_clamped_and_sort_and_cursor_are_checked(
 async def test_only_office_and_admin_write_agencies(
     client: httpx.AsyncClient, keys, office: dict[str, str]
 ) -> None:
-    from app.enums import Role
+    from app.core.enums import Role
 
     agency = await make_agency(client, office)
     for role in (Role.viewer, Role.leader, Role.finance):

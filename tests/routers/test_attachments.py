@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.services import attachments
+from app.files import service as attachments
 from tests.conftest import World
 
 PDF = b"%PDF-1.4\n" + b"noi dung " * 2000 + b"\n%%EOF\n"
@@ -50,7 +50,7 @@ async def upload(
 @pytest.fixture(autouse=True)
 def own_store(app: Any, tmp_path: Path) -> Any:
     """Each test its own store, so that what it finds there is what it stored."""
-    from app.storage import LocalFileStore
+    from app.files.storage import LocalFileStore
 
     kept = app.state.file_store
     app.state.file_store = LocalFileStore(tmp_path / "files")
@@ -329,7 +329,7 @@ async def test_a_progress_reports_evidence(world: World) -> None:
     ],
 )
 def test_file_names_are_cleaned(raw: str, clean: str) -> None:
-    from app.uploads import clean_file_name
+    from app.files.uploads import clean_file_name
 
     assert clean_file_name(raw) == clean
 
@@ -351,7 +351,7 @@ def test_the_sweep_command(
 ) -> None:
     """`dondoc files sweep` removes a content no row names (and a leftover temporary file)."""
     from app.cli import main
-    from app.config import get_settings
+    from app.core.config import get_settings
 
     objects_dir = tmp_path / "files" / "objects" / "ab"
     objects_dir.mkdir(parents=True)

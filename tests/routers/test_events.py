@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from app.auth import Caller
-from app.enums import Role
+from app.access.auth import Caller
+from app.core.enums import Role
 from app.kernel import history
 from tests.conftest import World, make_agency
 

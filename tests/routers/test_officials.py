@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from app.enums import Role
+from app.core.enums import Role
 from tests.conftest import Keys, World, stand_at
 from tests.people import People, official
 

@@ -9,10 +9,10 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from app.auth import Caller, authenticate
-from app.enums import Role
-from app.routers.deps import today_rules
-from app.services.tasks import Day
+from app.access.auth import Caller, authenticate
+from app.api.deps import today_only, today_rules
+from app.core.day import Day
+from app.core.enums import Role
 from tests.conftest import World
 
 A = "/api/v1"
@@ -59,3 +59,29 @@ async def test_an_overridden_day_judges_the_deadline(world: World, app: FastAPI)
         app.dependency_overrides.clear()
     assert late["timeliness"] == "overdue"
     assert early["timeliness"] != "overdue" and early["days_overdue"] in (None, 0)
+
+
+async def test_an_overridden_today_judges_lists_and_reads(world: World, app: FastAPI) -> None:
+    """`today_only` is the one day every route starts from: a list (its query model) and a
+    single read judge on the overridden day, and a list's `as_of` still wins over it."""
+    task = await world.task(assigned_on="2023-03-01", due_date="2023-12-31")
+    h = world.h["office"]
+
+    def in_june() -> Day:
+        settings = app.state.settings
+        return Day(date(2023, 6, 1), settings.due_soon_days, settings.completion_backdate_days)
+
+    def timeliness(body: dict[str, Any]) -> Any:
+        return next(t["timeliness"] for t in body["items"] if t["id"] == task["id"])
+
+    before = (await world.client.get(f"{A}/tasks", headers=h)).json()
+    app.dependency_overrides[today_only] = in_june
+    try:
+        listed = (await world.client.get(f"{A}/tasks", headers=h)).json()
+        read = (await world.client.get(f"{A}/tasks/{task['id']}", headers=h)).json()
+        as_of = await world.client.get(f"{A}/tasks", params={"as_of": "2024-01-02"}, headers=h)
+    finally:
+        app.dependency_overrides.clear()
+    assert timeliness(before) == "overdue"
+    assert timeliness(listed) == "on_track" and read["timeliness"] == "on_track"
+    assert timeliness(as_of.json()) == "overdue"

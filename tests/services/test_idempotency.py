@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.enums import Role
+from app.core.enums import Role
 
 API = "/api/v1/agencies"
 BODY = {"code": "IDEM1", "name": "Sở Nội vụ", "kind": "department"}
@@ -169,8 +169,8 @@ async def test_no_secret_is_kept_for_replays(
 
 
 async def test_expired_records_go_with_every_scheduler_pass(engine: AsyncEngine) -> None:
-    from app.clock import Clock
-    from app.config import Settings
+    from app.core.clock import Clock
+    from app.core.config import Settings
     from app.worker import run_scheduler_once
 
     async with engine.begin() as conn:
@@ -195,7 +195,7 @@ def test_every_post_route_is_idempotent_by_construction(app: Any) -> None:
     # included routers are walked as FastAPI walks them (app.routes holds the routers).
     from fastapi.routing import iter_route_contexts
 
-    from app.routers.deps import IDEMPOTENT, idempotency_guard
+    from app.api.deps import IDEMPOTENT, idempotency_guard
 
     posts = [r for r in iter_route_contexts(app.routes) if "POST" in (r.methods or ())]
     assert len(posts) >= 25

@@ -17,9 +17,10 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.config import Settings
-from app.enums import Role
-from app.services import notifications, outbox, scheduler
+from app.core.config import Settings
+from app.core.enums import Role
+from app.people import notifications, outbox
+from app.tasks import scheduler
 from tests.conftest import Keys, World, stand_at
 from tests.people import People, official
 from tests.server import free_port

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.config import Settings
+from app.core.config import Settings
 from app.db import create_engine
-from app.services import scheduler
+from app.tasks import scheduler
 from tests.conftest import World, stand_at
 
 
@@ -186,7 +186,7 @@ async def test_dondoc_worker_runs_alone_and_stops_on_sigterm(
 
 
 async def test_large_backlogs_go_out_in_short_batches(world: World, engine: AsyncEngine) -> None:
-    from app.clock import FixedClock
+    from app.core.clock import FixedClock
     from app.worker import run_scheduler_once
 
     for i in range(5):
@@ -206,7 +206,7 @@ async def test_large_backlogs_go_out_in_short_batches(world: World, engine: Asyn
 async def test_one_pass_drains_every_notice_due(engine: AsyncEngine) -> None:
     # 2,500 tasks due on one day: one pass of the scheduler sends every notice (in batches of
     # BATCH, each its own transaction), not one batch per DONDOC_SCHEDULER_INTERVAL_SECONDS.
-    from app.clock import FixedClock
+    from app.core.clock import FixedClock
     from app.worker import run_scheduler_once
     from tests.server import insert_tasks
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Date, String, literal, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.services.timeliness import (
+from app.tasks.timeliness import (
     buckets_sql,
     days_overdue,
     days_overdue_sql,

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from standardwebhooks.webhooks import Webhook as Verifier
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from app.services import webhook_targets, webhooks
+from app.integration import webhook_targets, webhooks
 from tests.conftest import World
 
 API = "/api/v1/webhooks"
@@ -235,7 +235,7 @@ async def test_delivery_rechecks_the_target(
 async def test_test_ping_and_the_background_worker(
     world: World, receiver: Receiver, database_url: str, allow_loopback: None
 ) -> None:
-    from app.config import Settings
+    from app.core.config import Settings
     from app.main import create_app
 
     hook = (
@@ -271,7 +271,7 @@ async def test_test_ping_and_the_background_worker(
 async def test_two_workers_deliver_each_message_once(
     world: World, receiver: Receiver, database_url: str, engine: AsyncEngine, allow_loopback: None
 ) -> None:
-    from app.config import Settings
+    from app.core.config import Settings
     from app.db import create_engine
 
     await world.client.post(

@@ -1,0 +1,1 @@
+"""Administration: API keys, operations (liveness, readiness, metrics, offline docs) and the enumerations."""

@@ -1,0 +1,1 @@
+"""The HTTP layer every feature shares: dependencies, connections, middleware, idempotency, the OpenAPI document."""

@@ -1,0 +1,1 @@
+"""Budget requests (đề nghị bố trí kinh phí): appraisal, approval, disbursements and their deadlines."""

@@ -1,0 +1,87 @@
+"""A directive's task counts in the buckets of the task report, for all its tasks the caller
+may see, as of a day."""
+
+from __future__ import annotations
+
+import uuid
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Select, Uuid, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from app.access.auth import Caller
+from app.core.day import Day
+from app.core.enums import Role, TaskStatus
+from app.db import Reader
+from app.kernel.specs import TASK_VISIBILITY
+from app.tasks.lists import TIMELINESS
+from app.tasks.models import TASKS
+
+SUMMARY_BUCKETS = (
+    "completed_on_time",
+    "completed_late",
+    "completed_no_deadline",
+    "on_track",
+    "due_soon",
+    "overdue",
+    "no_deadline",
+)
+
+
+@cache
+def _statement(seen: bool) -> Select[*tuple[Any, ...]]:
+    """Built once per visibility, every value bound: the directives (`directive_ids`, one
+    array), the day of the timeliness rule (`today`, `soon_days`) and, for an agency, its id."""
+    t = TASKS.c
+    # The task list's rule, its day bound as `today` and `soon_days`.
+    counts = [func.count().filter(TIMELINESS == bucket).label(bucket) for bucket in SUMMARY_BUCKETS]
+    ids = bindparam("directive_ids", type_=ARRAY(Uuid()))
+    stmt = (
+        select(
+            t.directive_id,
+            func.count().filter(t.status != TaskStatus.cancelled).label("assigned"),
+            func.count().filter(t.status == TaskStatus.cancelled).label("cancelled"),
+            *counts,
+        )
+        .where(t.directive_id == any_(ids), t.deleted_at.is_(None))
+        .group_by(t.directive_id)
+    )
+    return stmt.where(TASK_VISIBILITY.bound_clause()) if seen else stmt
+
+
+async def summaries(
+    conn: Reader, caller: Caller, directive_ids: list[uuid.UUID], day: Day
+) -> dict[uuid.UUID, dict[str, int]]:
+    """Task counts per directive in the buckets of the task report, in one query — of the
+    tasks the caller may see, as in the reports (an agency counts its own)."""
+    seen = caller.role == Role.agency
+    values: dict[str, Any] = {
+        "directive_ids": list(directive_ids),
+        "today": day.today,
+        "soon_days": day.soon_days,
+    }
+    if seen:
+        values.update(TASK_VISIBILITY.parameters(caller))
+    out: dict[uuid.UUID, dict[str, int]] = {}
+    for row in (await conn.execute(_statement(seen), values)).all():
+        out[row.directive_id] = _summary(row._mapping)
+    return out
+
+
+def _summary(m: Any) -> dict[str, int]:
+    return {
+        "assigned": m.get("assigned", 0),
+        "completed_on_time": m.get("completed_on_time", 0),
+        "completed_late": m.get("completed_late", 0),
+        "completed_no_deadline": m.get("completed_no_deadline", 0),
+        "open_on_track": m.get("on_track", 0),
+        "open_due_soon": m.get("due_soon", 0),
+        "open_overdue": m.get("overdue", 0),
+        "open_no_deadline": m.get("no_deadline", 0),
+        "cancelled": m.get("cancelled", 0),
+    }
+
+
+def empty() -> dict[str, int]:
+    return _summary({})

@@ -1,0 +1,1 @@
+"""What other systems consume: the change feed and webhooks with their delivery outbox."""

@@ -1,0 +1,1 @@
+"""People: officials and their divisions, comments and mentions, and the notices they are sent."""

@@ -1,0 +1,1 @@
+"""Tasks (nhiệm vụ): assignment, lifecycle, deadlines, timeliness, activity, sub-tasks, the deadline scheduler."""
