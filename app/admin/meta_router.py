@@ -7,7 +7,7 @@ from pydantic import BaseModel
 
 from app.access.auth import CurrentCaller
 from app.admin.models import Me
-from app.api.connections import ReadConn
+from app.api.connections import Reading
 from app.api.deps import API_PREFIX, ResourceRoute, problems
 from app.api.openapi_contract import CATALOGUE_SCHEMAS
 from app.core.enums import enum_catalogue
@@ -41,8 +41,11 @@ async def enums(caller: CurrentCaller) -> dict[str, list[dict[str, str]]]:
 
 
 @router.get("/me", name="me", summary="The caller", response_model=Me, responses=problems())
-async def me(caller: CurrentCaller, conn: ReadConn) -> Me:
+async def me(
+    ctx: Reading,
+) -> Me:
     """The caller's role, agency and key, and the official it acts as."""
+    caller, conn = ctx.caller, ctx.conn
     official = None
     if caller.official_id is not None:
         official = OfficialRead.model_validate(

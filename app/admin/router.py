@@ -7,13 +7,13 @@ import uuid
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.access.auth import CurrentCaller, KeyCache
+from app.access.auth import KeyCache
 from app.admin import service as api_keys
 from app.admin.models import ApiKeyCreate, ApiKeyCreated, ApiKeyList, ApiKeyRead
-from app.api.connections import ReadConn, WriteConn
+from app.api.connections import Reading, Writing
 from app.api.deps import (
     API_PREFIX,
-    Listing,
+    Paging,
     ResourceRoute,
     json_response,
     problems,
@@ -27,10 +27,9 @@ router = APIRouter(prefix=f"{API_PREFIX}/api-keys", tags=["api-keys"], route_cla
 @router.get(
     "", name="list", summary="List API keys", response_model=ApiKeyList, responses=problems()
 )
-async def list_keys(
-    request: Request, caller: CurrentCaller, conn: ReadConn, params: Listing
-) -> Response:
+async def list_keys(request: Request, ctx: Reading, params: Paging) -> Response:
     """Keys that are not revoked (`include_deleted=true` adds revoked ones); never the key itself."""
+    caller, conn = ctx.caller, ctx.conn
     return rows_page_response(request, await api_keys.list_(conn, caller, params))
 
 
@@ -45,12 +44,11 @@ async def list_keys(
 @shown_once("key")
 async def create_key(
     request: Request,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     data: ApiKeyCreate,
 ) -> Response:
     """Create a key; the response holds the key itself, shown this once."""
-
+    caller, conn = ctx.caller, ctx.conn
     body = await api_keys.create(conn, caller, data)
     return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
 
@@ -62,8 +60,12 @@ async def create_key(
     response_model=ApiKeyRead,
     responses=problems(404),
 )
-async def get_key(key_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn) -> Response:
+async def get_key(
+    key_id: uuid.UUID,
+    ctx: Reading,
+) -> Response:
     """Name, role, agency, creation, last use and revocation; never the key itself."""
+    caller, conn = ctx.caller, ctx.conn
     return json_response(await api_keys.get(conn, caller, key_id))
 
 
@@ -75,9 +77,12 @@ async def get_key(key_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn) -> R
     responses=problems(404, 409),
 )
 async def revoke_key(
-    request: Request, key_id: uuid.UUID, caller: CurrentCaller, conn: WriteConn
+    request: Request,
+    key_id: uuid.UUID,
+    ctx: Writing,
 ) -> Response:
     """Revoke a key: it answers 401 from then on."""
+    caller, conn = ctx.caller, ctx.conn
     await api_keys.revoke(conn, caller, key_id)
     cache: KeyCache = request.app.state.key_cache
     cache.evict(key_id)

@@ -97,16 +97,17 @@ Endpoint = Callable[..., Awaitable[Any]]
 _RESOLVES = "_dondoc_resolves_agency_codes"
 
 
-def wrap(endpoint: Endpoint, conn_name: str | None) -> Endpoint:
-    """The endpoint with the codes among its arguments resolved first (through its connection
-    argument `conn_name`); the endpoint itself when it has no connection to resolve with, or
-    when it resolves them already (a route made again on the app, app/main.py: add_routes)."""
-    if conn_name is None or getattr(endpoint, _RESOLVES, False):
+def wrap(endpoint: Endpoint, context_name: str | None) -> Endpoint:
+    """The endpoint with the codes among its arguments resolved first (through the connection
+    of its context argument `context_name`); the endpoint itself when it has no connection to
+    resolve with, or when it resolves them already (a route made again on the app,
+    app/main.py: add_routes)."""
+    if context_name is None or getattr(endpoint, _RESOLVES, False):
         return endpoint
 
     @functools.wraps(endpoint)
     async def run(**values: Any) -> Any:
-        await resolve(values[conn_name], values)
+        await resolve(values[context_name].conn, values)
         return await endpoint(**values)
 
     setattr(run, _RESOLVES, True)

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from app.access.auth import CurrentCaller
 from app.agencies import service as agencies
 from app.agencies import succession
 from app.agencies import versions as agency_versions
@@ -22,12 +21,12 @@ from app.agencies.models import (
     SuccessionResult,
 )
 from app.agencies.version_models import AgencyVersionList
-from app.api.connections import ListConn, ReadConn, WriteConn
+from app.api.connections import Listing, Reading, Writing
 from app.api.deps import (
     API_PREFIX,
     IfMatch,
     IfMatchRequired,
-    Listing,
+    Paging,
     ResourceRoute,
     json_response,
     page_response,
@@ -63,9 +62,10 @@ class AgencyQuery(ListQuery, AgencyFiltering):
     "", name="list", summary="List agencies", response_model=AgencyList, responses=problems()
 )
 async def list_agencies(
-    request: Request, caller: CurrentCaller, conn: ListConn, query: Annotated[AgencyQuery, Query()]
+    request: Request, ctx: Listing, query: Annotated[AgencyQuery, Query()]
 ) -> Response:
     """Agencies, filtered and paginated; sort keys: code, name, created_at, updated_at."""
+    caller, conn = ctx.caller, ctx.conn
     page, items = await agencies.list_(conn, caller, query.page(request), **query.filters())
     return page_response(request, page, items)
 
@@ -80,12 +80,11 @@ async def list_agencies(
 )
 async def create_agency(
     request: Request,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     data: AgencyCreate,
 ) -> Response:
     """Create an agency; its code must be unique (409 otherwise)."""
-
+    caller, conn = ctx.caller, ctx.conn
     body = await agencies.create(conn, caller, data)
     return resource_response(body, 201, f"{request.url.path}/{body['id']}")
 
@@ -99,8 +98,7 @@ async def create_agency(
 )
 async def get_agency(
     agency_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: ReadConn,
+    ctx: Reading,
     include_deleted: bool = False,
     as_of: Annotated[
         IsoDate | None,
@@ -111,6 +109,7 @@ async def get_agency(
     ] = None,
 ) -> Response:
     """One agency, with its ETag; with `as_of`, as it was that day."""
+    caller, conn = ctx.caller, ctx.conn
     body = await agencies.get(conn, caller, agency_id, include_deleted)
     if as_of is None:
         return resource_response(body)
@@ -127,10 +126,12 @@ async def get_agency(
     responses=problems(404),
 )
 async def agency_versions_list(
-    agency_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn
+    agency_id: uuid.UUID,
+    ctx: Reading,
 ) -> Response:
     """Its name, short name, parent, status and successor in each period, oldest first: each
     version from `valid_from` (null: since first recorded) to `valid_to` (null: still)."""
+    caller, conn = ctx.caller, ctx.conn
     await agencies.get(conn, caller, agency_id, include_deleted=True)
     return json_response({"items": await agency_versions.versions(conn, agency_id)})
 
@@ -145,13 +146,13 @@ async def agency_versions_list(
 async def update_agency(
     request: Request,
     agency_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     data: Annotated[AgencyUpdate, Body(media_type="application/merge-patch+json")],
     if_match: IfMatchRequired = ABSENT,
 ) -> Response:
     """RFC 7396 merge patch; requires If-Match. A new name, short name or parent is in force
     from `effective_on` (default today)."""
+    caller, conn = ctx.caller, ctx.conn
     today = request.app.state.clock.today()
     return resource_response(await agencies.update_(conn, caller, agency_id, data, if_match, today))
 
@@ -166,11 +167,11 @@ async def update_agency(
 async def delete_agency(
     request: Request,
     agency_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     if_match: IfMatch = ABSENT,
 ) -> Response:
     """Soft-delete: hidden from lists until restored (its staff's keys stop signing in)."""
+    caller, conn = ctx.caller, ctx.conn
     await agencies.delete(conn, caller, agency_id, if_match)
     request.app.state.key_cache.evict_agency(agency_id)
     return Response(status_code=204)
@@ -185,12 +186,11 @@ async def delete_agency(
 )
 async def restore_agency(
     agency_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     if_match: IfMatch = ABSENT,
 ) -> Response:
     """Bring a soft-deleted agency back."""
-
+    caller, conn = ctx.caller, ctx.conn
     return resource_response(await agencies.restore(conn, caller, agency_id, if_match))
 
 
@@ -202,9 +202,10 @@ async def restore_agency(
     responses=problems(404),
 )
 async def agency_history(
-    request: Request, agency_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn, params: Listing
+    request: Request, agency_id: uuid.UUID, ctx: Reading, params: Paging
 ) -> Response:
     """Every change: actor, action, time, changed fields, request id."""
+    caller, conn = ctx.caller, ctx.conn
     return rows_page_response(request, await agencies.history_of(conn, caller, agency_id, params))
 
 
@@ -218,14 +219,14 @@ async def agency_history(
 async def agency_succession(
     request: Request,
     agency_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     data: SuccessionCreate,
     if_match: IfMatch = ABSENT,
     dry_run: Annotated[bool, Query(description="Change nothing; answer what would move.")] = False,
 ) -> Response:
     """The agency becomes inactive; its open tasks (lead and cooperating), its proposals and
     budget requests in flight and its child units move to its successors, each its share."""
+    caller, conn = ctx.caller, ctx.conn
     body = await succession.succeed(conn, caller, agency_id, data, if_match, dry_run=dry_run)
     if not dry_run:
         request.app.state.key_cache.evict_agency(agency_id)

@@ -1,20 +1,23 @@
 """The database as a request sees it: the connection a route asks for by what it does.
 
-`ReadConn`: a read of the primary (single reads, the feed, credentials: a client reads its own
-write at once). `ListConn`: a list or a report, read on the streaming replica when there is one
-(`DONDOC_READ_DATABASE_URL`, seconds behind). Either is the download engine, after a download
-slot, when the request asks for a file. `WriteConn`: one transaction, committed before the
-response is sent."""
+A route takes one context: who calls and the connection its work needs, decided by the
+route's intent, never by its URL. `Reading`: a read of the primary (single reads, the feed,
+credentials: a client reads its own write at once). `Listing`: a list or a report, read on the
+streaming replica when there is one (`DONDOC_READ_DATABASE_URL`, seconds behind). Either is the
+download engine, after a download slot, when the request asks for a file. `Writing`: one
+transaction, committed before the response is sent. The caller comes from `authenticate`, a
+dependency of each context, so `app.dependency_overrides[authenticate]` reaches every route."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from app.access.auth import CurrentCaller
+from app.access.auth import Caller, CurrentCaller
 from app.db import Reader, stamp
 from app.files import exports
 
@@ -35,21 +38,35 @@ def _download(request: Request, caller: CurrentCaller) -> Reader | None:
     return downloads
 
 
-async def read_connection(request: Request, caller: CurrentCaller) -> Reader:
+@dataclass(frozen=True, slots=True)
+class ReadContext:
+    """A read's caller and its read side."""
+
+    caller: Caller
+    conn: Reader
+
+
+@dataclass(frozen=True, slots=True)
+class WriteContext:
+    """A write's caller and its transaction."""
+
+    caller: Caller
+    conn: AsyncConnection
+
+
+async def read_context(request: Request, caller: CurrentCaller) -> ReadContext:
     """The primary's read side."""
-    reader: Reader = _download(request, caller) or request.app.state.read_db
-    return reader
+    return ReadContext(caller, _download(request, caller) or request.app.state.read_db)
 
 
-async def list_connection(request: Request, caller: CurrentCaller) -> Reader:
+async def list_context(request: Request, caller: CurrentCaller) -> ReadContext:
     """A list's or a report's read side: the replica's when there is one."""
     state = request.app.state
     replica = getattr(state, "replica_db", None)
-    reader: Reader = _download(request, caller) or replica or state.read_db
-    return reader
+    return ReadContext(caller, _download(request, caller) or replica or state.read_db)
 
 
-async def write_connection(request: Request) -> AsyncIterator[AsyncConnection]:
+async def write_context(request: Request, caller: CurrentCaller) -> AsyncIterator[WriteContext]:
     """One transaction per write request, committed before the response is sent.
 
     Used with scope="function", so the commit happens when the endpoint returns and a
@@ -58,9 +75,9 @@ async def write_connection(request: Request) -> AsyncIterator[AsyncConnection]:
     engine = get_engine(request)
     async with engine.begin() as conn:
         await stamp(conn, request.app.state.clock)
-        yield conn
+        yield WriteContext(caller, conn)
 
 
-ReadConn = Annotated[Reader, Depends(read_connection)]
-ListConn = Annotated[Reader, Depends(list_connection)]
-WriteConn = Annotated[AsyncConnection, Depends(write_connection, scope="function")]
+Reading = Annotated[ReadContext, Depends(read_context)]
+Listing = Annotated[ReadContext, Depends(list_context)]
+Writing = Annotated[WriteContext, Depends(write_context, scope="function")]

@@ -17,10 +17,9 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.access.auth import CurrentCaller
 from app.agencies import refs as agency_refs
 from app.api import idempotency
-from app.api.connections import ListConn, ReadConn, WriteConn
+from app.api.connections import Listing, Reading, Writing
 from app.api.queries import ListQuery
 from app.core.day import Day
 from app.errors.domain import BadRequest
@@ -73,8 +72,7 @@ class _Replay(Exception):
 
 async def idempotency_guard(
     request: Request,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     idempotency_key: IdempotencyKey = None,
 ) -> None:
     """Every POST's first dependency (ResourceRoute): with an Idempotency-Key, lock the key in
@@ -84,10 +82,11 @@ async def idempotency_guard(
     idempotency.check_key(idempotency_key)
     body = await request.body()
     print_ = idempotency.fingerprint(request.method, request.url.path, body)
-    stored = await idempotency.claim(conn, caller.identity, idempotency_key, print_)
+    identity = ctx.caller.identity
+    stored = await idempotency.claim(ctx.conn, identity, idempotency_key, print_)
     if stored is not None:
         raise _Replay(replayed(stored))
-    request.state.idempotency = _Claimed(conn, caller.identity, idempotency_key, print_)
+    request.state.idempotency = _Claimed(ctx.conn, identity, idempotency_key, print_)
 
 
 async def _store_answer(
@@ -112,10 +111,11 @@ async def _store_answer(
 
 
 def _refs_connection(endpoint: Endpoint) -> str | None:
-    """The endpoint's database connection argument, when the endpoint also takes a body model
-    or a list (where an agency may be named by its code); None otherwise."""
+    """The endpoint's context argument (whose connection resolves agency codes), when the
+    endpoint also takes a body model or a list (where an agency may be named by its code);
+    None otherwise."""
     hints = get_type_hints(endpoint, include_extras=True)
-    conn = next((n for n, h in hints.items() if h in (WriteConn, ReadConn, ListConn)), None)
+    conn = next((n for n, h in hints.items() if h in (Writing, Reading, Listing)), None)
     bare = {n: get_args(h)[0] if get_origin(h) is Annotated else h for n, h in hints.items()}
     takes = any(
         (isinstance(h, type) and issubclass(h, BaseModel)) or "list[" in str(h)
@@ -197,7 +197,7 @@ async def list_params(request: Request, query: Annotated[ListQuery, Query()]) ->
     return query.page(request)
 
 
-Listing = Annotated[ListParams, Depends(list_params)]
+Paging = Annotated[ListParams, Depends(list_params)]
 REQUIRED_IF_MATCH = (
     "Required: "  # the OpenAPI document marks the header required (app/api/openapi.py)
 )

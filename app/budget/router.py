@@ -9,13 +9,12 @@ from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from app.access.auth import CurrentCaller
-from app.api.connections import ListConn, ReadConn, WriteConn
+from app.api.connections import Listing, Reading, Writing
 from app.api.deps import (
     API_PREFIX,
     IfMatch,
     IfMatchRequired,
-    Listing,
+    Paging,
     ResourceRoute,
     Today,
     json_response,
@@ -81,12 +80,12 @@ class BudgetRequestQuery(ListQuery, BudgetRequestFiltering):
 )
 async def list_budget_requests(
     request: Request,
-    caller: CurrentCaller,
-    conn: ListConn,
+    ctx: Listing,
     query: Annotated[BudgetRequestQuery, Query()],
 ) -> Response:
     """Budget requests visible to the caller (an agency sees its own); sort keys: created_at,
     updated_at, code, amount_requested_vnd."""
+    caller, conn = ctx.caller, ctx.conn
     filters = BudgetFilters(**query.filters())
     page, items = await budget_requests.list_(conn, caller, query.page(request), filters)
     return page_response(request, page, items)
@@ -102,12 +101,11 @@ async def list_budget_requests(
 )
 async def create_budget_request(
     request: Request,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     data: BudgetRequestCreate,
 ) -> Response:
     """Create a request in `draft`; amounts are whole đồng."""
-
+    caller, conn = ctx.caller, ctx.conn
     body = await budget_requests.create(conn, caller, data)
     return resource_response(body, 201, f"{request.url.path}/{body['id']}")
 
@@ -120,9 +118,10 @@ async def create_budget_request(
     responses=problems(404),
 )
 async def get_budget_request(
-    request_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn, include_deleted: bool = False
+    request_id: uuid.UUID, ctx: Reading, include_deleted: bool = False
 ) -> Response:
     """One budget request with its amounts and `disbursed_vnd`."""
+    caller, conn = ctx.caller, ctx.conn
     return resource_response(await budget_requests.get(conn, caller, request_id, include_deleted))
 
 
@@ -135,12 +134,12 @@ async def get_budget_request(
 )
 async def update_budget_request(
     request_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     data: Annotated[BudgetRequestUpdate, Body(media_type="application/merge-patch+json")],
     if_match: IfMatchRequired = ABSENT,
 ) -> Response:
     """While draft or returned; requires If-Match."""
+    caller, conn = ctx.caller, ctx.conn
     return resource_response(
         await budget_requests.update_(conn, caller, request_id, data, if_match)
     )
@@ -154,9 +153,10 @@ async def update_budget_request(
     responses=problems(404, 409, 412),
 )
 async def delete_budget_request(
-    request_id: uuid.UUID, caller: CurrentCaller, conn: WriteConn, if_match: IfMatch = ABSENT
+    request_id: uuid.UUID, ctx: Writing, if_match: IfMatch = ABSENT
 ) -> Response:
     """While draft or returned; soft delete."""
+    caller, conn = ctx.caller, ctx.conn
     await budget_requests.delete(conn, caller, request_id, if_match)
     return Response(status_code=204)
 
@@ -170,12 +170,11 @@ async def delete_budget_request(
 )
 async def restore_budget_request(
     request_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     if_match: IfMatch = ABSENT,
 ) -> Response:
     """Bring a soft-deleted request back."""
-
+    caller, conn = ctx.caller, ctx.conn
     return resource_response(await budget_requests.restore(conn, caller, request_id, if_match))
 
 
@@ -188,14 +187,13 @@ async def restore_budget_request(
 )
 async def transition_budget_request(
     request_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     day: Today,
     data: BudgetTransition,
     if_match: IfMatch = ABSENT,
 ) -> Response:
     """submit, start_appraisal, appraise, return, approve, reject, close (API.md §6)."""
-
+    caller, conn = ctx.caller, ctx.conn
     return resource_response(
         await budget_requests.transition(conn, caller, request_id, data, if_match, day)
     )
@@ -209,9 +207,10 @@ async def transition_budget_request(
     responses=problems(404),
 )
 async def list_disbursements(
-    request: Request, request_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn, params: Listing
+    request: Request, request_id: uuid.UUID, ctx: Reading, params: Paging
 ) -> Response:
     """Payments in the order they were recorded; their sum is `disbursed_vnd`."""
+    caller, conn = ctx.caller, ctx.conn
     return rows_page_response(
         request, await budget_payments.list_disbursements(conn, caller, request_id, params)
     )
@@ -228,13 +227,12 @@ async def list_disbursements(
 async def disburse(
     request: Request,
     request_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     day: Today,
     data: DisbursementCreate,
 ) -> Response:
     """Only on approved requests, never past the approved amount or the deadline (409)."""
-
+    caller, conn = ctx.caller, ctx.conn
     body = await budget_payments.disburse(conn, caller, request_id, data, day)
     return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
 
@@ -247,9 +245,10 @@ async def disburse(
     responses=problems(404),
 )
 async def list_deadline_extensions(
-    request: Request, request_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn, params: Listing
+    request: Request, request_id: uuid.UUID, ctx: Reading, params: Paging
 ) -> Response:
     """Each extension with who decided and the decision number."""
+    caller, conn = ctx.caller, ctx.conn
     return rows_page_response(
         request, await budget_payments.list_extensions(conn, caller, request_id, params)
     )
@@ -266,12 +265,11 @@ async def list_deadline_extensions(
 async def extend_deadline(
     request: Request,
     request_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     data: DeadlineExtensionCreate,
 ) -> Response:
     """Investment capital: not past 31 December of the year after the fiscal year (422)."""
-
+    caller, conn = ctx.caller, ctx.conn
     body = await budget_payments.extend_deadline(conn, caller, request_id, data)
     return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
 
@@ -284,9 +282,10 @@ async def extend_deadline(
     responses=problems(404),
 )
 async def budget_request_history(
-    request: Request, request_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn, params: Listing
+    request: Request, request_id: uuid.UUID, ctx: Reading, params: Paging
 ) -> Response:
     """Every change and action of the request."""
+    caller, conn = ctx.caller, ctx.conn
     return rows_page_response(
         request, await budget_requests.history_of(conn, caller, request_id, params)
     )
@@ -300,9 +299,12 @@ async def budget_request_history(
     responses=problems(404),
 )
 async def get_disbursement(
-    request_id: uuid.UUID, disbursement_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn
+    request_id: uuid.UUID,
+    disbursement_id: uuid.UUID,
+    ctx: Reading,
 ) -> Response:
     """The payment a `POST …/disbursements` answered with in `Location`."""
+    caller, conn = ctx.caller, ctx.conn
     return json_response(
         await budget_payments.get_disbursement(conn, caller, request_id, disbursement_id)
     )
@@ -316,9 +318,12 @@ async def get_disbursement(
     responses=problems(404),
 )
 async def get_deadline_extension(
-    request_id: uuid.UUID, extension_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn
+    request_id: uuid.UUID,
+    extension_id: uuid.UUID,
+    ctx: Reading,
 ) -> Response:
     """The extension a `POST …/deadline-extensions` answered with in `Location`."""
+    caller, conn = ctx.caller, ctx.conn
     return json_response(
         await budget_payments.get_extension(conn, caller, request_id, extension_id)
     )

@@ -9,14 +9,13 @@ from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from app.access.auth import CurrentCaller
-from app.api.connections import ListConn, ReadConn, WriteConn
+from app.api.connections import Listing, Reading, Writing
 from app.api.deps import (
     API_PREFIX,
     AsOf,
     IfMatch,
     IfMatchRequired,
-    Listing,
+    Paging,
     ResourceRoute,
     Today,
     json_response,
@@ -71,12 +70,12 @@ class DirectiveQuery(AsOfListQuery, DirectiveFiltering):
 )
 async def list_directives(
     request: Request,
-    caller: CurrentCaller,
-    conn: ListConn,
+    ctx: Listing,
     today: Today,
     query: Annotated[DirectiveQuery, Query()],
 ) -> Response:
     """Directives with their task summaries; sort keys: created_at, updated_at, code."""
+    caller, conn = ctx.caller, ctx.conn
     params, day = query.page(request), query.day(today)
     filters = DirectiveFilters(**query.filters())
     page, items = await directives.list_(conn, caller, params, filters, day)
@@ -93,13 +92,12 @@ async def list_directives(
 )
 async def create_directive(
     request: Request,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     data: DirectiveCreate,
     day: Today,
 ) -> Response:
     """Create a directive in `draft`; `document_number` is unique per issuer and year."""
-
+    caller, conn = ctx.caller, ctx.conn
     body = await directives.create(conn, caller, data, day)
     return resource_response(body, 201, f"{request.url.path}/{body['id']}")
 
@@ -113,12 +111,12 @@ async def create_directive(
 )
 async def get_directive(
     directive_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: ReadConn,
+    ctx: Reading,
     day: AsOf,
     include_deleted: bool = False,
 ) -> Response:
     """One directive with its task summary."""
+    caller, conn = ctx.caller, ctx.conn
     return resource_response(await directives.get(conn, caller, directive_id, day, include_deleted))
 
 
@@ -131,13 +129,13 @@ async def get_directive(
 )
 async def update_directive(
     directive_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     day: Today,
     data: Annotated[DirectiveUpdate, Body(media_type="application/merge-patch+json")],
     if_match: IfMatchRequired = ABSENT,
 ) -> Response:
     """RFC 7396 merge patch (also inside `meeting`); requires If-Match."""
+    caller, conn = ctx.caller, ctx.conn
     return resource_response(
         await directives.update_(conn, caller, directive_id, data, if_match, day)
     )
@@ -151,9 +149,10 @@ async def update_directive(
     responses=problems(404, 412),
 )
 async def delete_directive(
-    directive_id: uuid.UUID, caller: CurrentCaller, conn: WriteConn, if_match: IfMatch = ABSENT
+    directive_id: uuid.UUID, ctx: Writing, if_match: IfMatch = ABSENT
 ) -> Response:
     """Soft-delete: hidden from lists until restored."""
+    caller, conn = ctx.caller, ctx.conn
     await directives.delete(conn, caller, directive_id, if_match)
     return Response(status_code=204)
 
@@ -167,13 +166,12 @@ async def delete_directive(
 )
 async def restore_directive(
     directive_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     day: Today,
     if_match: IfMatch = ABSENT,
 ) -> Response:
     """Bring a soft-deleted directive back."""
-
+    caller, conn = ctx.caller, ctx.conn
     return resource_response(await directives.restore(conn, caller, directive_id, if_match, day))
 
 
@@ -186,15 +184,14 @@ async def restore_directive(
 )
 async def transition_directive(
     directive_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     day: Today,
     data: DirectiveTransition,
     if_match: IfMatch = ABSENT,
 ) -> Response:
     """issue (draft → issued), close (issued → closed), withdraw (draft, issued → withdrawn),
     reopen (closed → issued)."""
-
+    caller, conn = ctx.caller, ctx.conn
     return resource_response(
         await directives.transition(conn, caller, directive_id, data, if_match, day)
     )
@@ -210,14 +207,13 @@ async def transition_directive(
 )
 async def create_directive_tasks(
     directive_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     day: Today,
     data: DirectiveTasksCreate,
 ) -> Response:
     """Create all the tasks in one transaction: one bad item and none is created (the error
     names the item, e.g. `tasks.3.due_date`)."""
-
+    caller, conn = ctx.caller, ctx.conn
     items = await directives.create_tasks(conn, caller, directive_id, data.tasks, day)
     return json_response({"items": items}, 201)
 
@@ -232,11 +228,11 @@ async def create_directive_tasks(
 async def directive_history(
     request: Request,
     directive_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: ReadConn,
-    params: Listing,
+    ctx: Reading,
+    params: Paging,
 ) -> Response:
     """Every change and action of the directive."""
+    caller, conn = ctx.caller, ctx.conn
     return rows_page_response(
         request, await directives.history_of(conn, caller, directive_id, params)
     )

@@ -16,13 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.access.auth import Caller, CurrentCaller
 from app.api import idempotency
-from app.api.connections import ReadConn, WriteConn
+from app.api.connections import Reading, Writing
 from app.api.deps import (
     API_PREFIX,
     IDEMPOTENT,
     IdempotencyKey,
     IfMatch,
-    Listing,
+    Paging,
     ResourceRoute,
     json_response,
     problems,
@@ -145,10 +145,10 @@ def _resource_routes(segment: str, resource_type: str) -> None:
     async def list_(
         request: Request,
         resource_id: uuid.UUID,
-        caller: CurrentCaller,
-        conn: ReadConn,
-        params: Listing,
+        ctx: Reading,
+        params: Paging,
     ) -> Response:
+        caller, conn = ctx.caller, ctx.conn
         page = await attachments.list_for(conn, caller, resource_type, resource_id, params)
         return rows_page_response(request, page)
 
@@ -220,10 +220,10 @@ def _record_routes(record_type: str) -> None:
         request: Request,
         resource_id: uuid.UUID,
         record_id: uuid.UUID,
-        caller: CurrentCaller,
-        conn: ReadConn,
-        params: Listing,
+        ctx: Reading,
+        params: Paging,
     ) -> Response:
+        caller, conn = ctx.caller, ctx.conn
         record = (record_type, record_id)
         page = await attachments.list_for(conn, caller, resource_type, resource_id, params, record)
         return rows_page_response(request, page)
@@ -249,9 +249,10 @@ for _record in RECORD_PATHS:
     responses=problems(404),
 )
 async def get_attachment(
-    attachment_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn, include_deleted: bool = False
+    attachment_id: uuid.UUID, ctx: Reading, include_deleted: bool = False
 ) -> Response:
     """What the document is, where it belongs, who attached it; `ETag` its version."""
+    caller, conn = ctx.caller, ctx.conn
     body = await attachments.get(conn, caller, attachment_id, include_deleted)
     return json_response(body, headers={"ETag": f'"{body["version"]}"'})
 
@@ -275,10 +276,13 @@ def content_disposition(file_name: str) -> str:
     response_class=Response,
 )
 async def download_attachment(
-    request: Request, attachment_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn
+    request: Request,
+    attachment_id: uuid.UUID,
+    ctx: Reading,
 ) -> Response:
     """The bytes, with `ETag` (the SHA-256), `Accept-Ranges` and the original file name; read
     from the store in a thread, no database connection held while they flow."""
+    caller, conn = ctx.caller, ctx.conn
     body = await attachments.get(conn, caller, attachment_id)
     headers = {
         "ETag": f'"{body["sha256"]}"',
@@ -298,8 +302,9 @@ async def download_attachment(
     responses=problems(404, 412),
 )
 async def delete_attachment(
-    attachment_id: uuid.UUID, caller: CurrentCaller, conn: WriteConn, if_match: IfMatch = ABSENT
+    attachment_id: uuid.UUID, ctx: Writing, if_match: IfMatch = ABSENT
 ) -> Response:
     """Hidden from the lists, kept in history (`detached`); `include_deleted=true` shows it."""
+    caller, conn = ctx.caller, ctx.conn
     await attachments.delete(conn, caller, attachment_id, if_match)
     return Response(status_code=204)

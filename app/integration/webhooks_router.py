@@ -8,13 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import Response
 
-from app.access.auth import CurrentCaller
-from app.api.connections import ReadConn, WriteConn
+from app.api.connections import Reading, Writing
 from app.api.deps import (
     API_PREFIX,
     IfMatch,
     IfMatchRequired,
-    Listing,
+    Paging,
     ResourceRoute,
     json_response,
     problems,
@@ -44,10 +43,9 @@ def _allowed(request: Request) -> str:
 @router.get(
     "", name="list", summary="List webhooks", response_model=WebhookList, responses=problems()
 )
-async def list_webhooks(
-    request: Request, caller: CurrentCaller, conn: ReadConn, params: Listing
-) -> Response:
+async def list_webhooks(request: Request, ctx: Reading, params: Paging) -> Response:
     """Subscriptions, never their secrets."""
+    caller, conn = ctx.caller, ctx.conn
     return rows_page_response(request, await webhooks.list_(conn, caller, params))
 
 
@@ -62,12 +60,11 @@ async def list_webhooks(
 @shown_once("secret")
 async def create_webhook(
     request: Request,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     data: WebhookCreate,
 ) -> Response:
     """The response holds the signing secret, shown this once."""
-
+    caller, conn = ctx.caller, ctx.conn
     body = await webhooks.create(conn, caller, data, _allowed(request))
     return resource_response(body, 201, f"{request.url.path}/{body['id']}")
 
@@ -79,8 +76,12 @@ async def create_webhook(
     response_model=WebhookRead,
     responses=problems(404),
 )
-async def get_webhook(webhook_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn) -> Response:
+async def get_webhook(
+    webhook_id: uuid.UUID,
+    ctx: Reading,
+) -> Response:
     """One subscription, with `failing_since` when its receiver keeps failing."""
+    caller, conn = ctx.caller, ctx.conn
     return resource_response(await webhooks.get(conn, caller, webhook_id))
 
 
@@ -94,12 +95,12 @@ async def get_webhook(webhook_id: uuid.UUID, caller: CurrentCaller, conn: ReadCo
 async def update_webhook(
     request: Request,
     webhook_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     data: Annotated[WebhookUpdate, Body(media_type="application/merge-patch+json")],
     if_match: IfMatchRequired = ABSENT,
 ) -> Response:
     """Requires If-Match; a new URL is checked like a new webhook."""
+    caller, conn = ctx.caller, ctx.conn
     return resource_response(
         await webhooks.update_(conn, caller, webhook_id, data, if_match, _allowed(request))
     )
@@ -113,9 +114,10 @@ async def update_webhook(
     responses=problems(404, 412),
 )
 async def delete_webhook(
-    webhook_id: uuid.UUID, caller: CurrentCaller, conn: WriteConn, if_match: IfMatch = ABSENT
+    webhook_id: uuid.UUID, ctx: Writing, if_match: IfMatch = ABSENT
 ) -> Response:
     """No more deliveries are queued for it."""
+    caller, conn = ctx.caller, ctx.conn
     await webhooks.delete(conn, caller, webhook_id, if_match)
     return Response(status_code=204)
 
@@ -130,11 +132,10 @@ async def delete_webhook(
 )
 async def test_webhook(
     webhook_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
 ) -> Response:
     """Queue a signed `webhook.test` delivery; watch it in the deliveries log."""
-
+    caller, conn = ctx.caller, ctx.conn
     return json_response(await webhooks.ping(conn, caller, webhook_id), 202)
 
 
@@ -146,7 +147,8 @@ async def test_webhook(
     responses=problems(404),
 )
 async def webhook_deliveries(
-    request: Request, webhook_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn, params: Listing
+    request: Request, webhook_id: uuid.UUID, ctx: Reading, params: Paging
 ) -> Response:
     """Each delivery with its attempts, last status code and next try (newest first)."""
+    caller, conn = ctx.caller, ctx.conn
     return rows_page_response(request, await webhooks.deliveries(conn, caller, webhook_id, params))

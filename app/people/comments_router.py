@@ -8,11 +8,10 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.access.auth import CurrentCaller
-from app.api.connections import ReadConn, WriteConn
+from app.api.connections import Reading, Writing
 from app.api.deps import (
     API_PREFIX,
-    Listing,
+    Paging,
     ResourceRoute,
     json_response,
     problems,
@@ -34,26 +33,29 @@ def _handlers(resource_type: str) -> tuple[Callable[..., Awaitable[Response]], .
     async def list_comments(
         request: Request,
         resource_id: uuid.UUID,
-        caller: CurrentCaller,
-        conn: ReadConn,
-        params: Listing,
+        ctx: Reading,
+        params: Paging,
     ) -> Response:
+        caller, conn = ctx.caller, ctx.conn
         page = await comments.list_(conn, caller, resource_type, resource_id, params)
         return rows_page_response(request, page)
 
     async def add_comment(
         request: Request,
         resource_id: uuid.UUID,
-        caller: CurrentCaller,
-        conn: WriteConn,
+        ctx: Writing,
         data: CommentCreate,
     ) -> Response:
+        caller, conn = ctx.caller, ctx.conn
         body = await comments.create(conn, caller, resource_type, resource_id, data)
         return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
 
     async def get_comment(
-        resource_id: uuid.UUID, comment_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn
+        resource_id: uuid.UUID,
+        comment_id: uuid.UUID,
+        ctx: Reading,
     ) -> Response:
+        caller, conn = ctx.caller, ctx.conn
         return json_response(
             await comments.get(conn, caller, resource_type, resource_id, comment_id)
         )

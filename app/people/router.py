@@ -9,12 +9,11 @@ from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from app.access.auth import CurrentCaller
-from app.api.connections import ListConn, ReadConn, WriteConn
+from app.api.connections import Listing, Reading, Writing
 from app.api.deps import (
     API_PREFIX,
     IfMatchRequired,
-    Listing,
+    Paging,
     ResourceRoute,
     page_response,
     problems,
@@ -57,12 +56,12 @@ class OfficialQuery(ListQuery, OfficialFiltering):
 )
 async def list_officials(
     request: Request,
-    caller: CurrentCaller,
-    conn: ListConn,
+    ctx: Listing,
     query: Annotated[OfficialQuery, Query()],
 ) -> Response:
     """Officials the caller may see (agency staff: their own agency's); sort keys: name,
     created_at, updated_at."""
+    caller, conn = ctx.caller, ctx.conn
     page, items = await officials.list_(conn, caller, query.page(request), **query.filters())
     return page_response(request, page, items)
 
@@ -75,10 +74,9 @@ async def list_officials(
     response_model=OfficialRead,
     responses=problems(409, 413, 415),
 )
-async def create_official(
-    request: Request, caller: CurrentCaller, conn: WriteConn, data: OfficialCreate
-) -> Response:
+async def create_official(request: Request, ctx: Writing, data: OfficialCreate) -> Response:
     """The office adds officials of any agency; an agency's staff, of their own agency."""
+    caller, conn = ctx.caller, ctx.conn
     body = await officials.create(conn, caller, data)
     return resource_response(body, 201, f"{request.url.path}/{body['id']}")
 
@@ -90,8 +88,12 @@ async def create_official(
     response_model=OfficialRead,
     responses=problems(404),
 )
-async def get_official(official_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn) -> Response:
+async def get_official(
+    official_id: uuid.UUID,
+    ctx: Reading,
+) -> Response:
     """One official, with its ETag."""
+    caller, conn = ctx.caller, ctx.conn
     return resource_response(await officials.get(conn, caller, official_id))
 
 
@@ -104,12 +106,12 @@ async def get_official(official_id: uuid.UUID, caller: CurrentCaller, conn: Read
 )
 async def update_official(
     official_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     data: Annotated[OfficialUpdate, Body(media_type="application/merge-patch+json")],
     if_match: IfMatchRequired = ABSENT,
 ) -> Response:
     """RFC 7396 merge patch; requires If-Match. `active: false` retires an official."""
+    caller, conn = ctx.caller, ctx.conn
     return resource_response(await officials.update_(conn, caller, official_id, data, if_match))
 
 
@@ -123,11 +125,11 @@ async def update_official(
 async def official_history(
     request: Request,
     official_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: ReadConn,
-    params: Listing,
+    ctx: Reading,
+    params: Paging,
 ) -> Response:
     """Every change: actor, action, time, changed fields, request id."""
+    caller, conn = ctx.caller, ctx.conn
     return rows_page_response(
         request, await officials.history_of(conn, caller, official_id, params)
     )
@@ -143,12 +145,12 @@ async def official_history(
 async def official_notifications(
     request: Request,
     official_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: ReadConn,
-    params: Listing,
+    ctx: Reading,
+    params: Paging,
 ) -> Response:
     """The official's notices, newest first, with their delivery state: the official
     themself (signed in as them), the office and administrators."""
+    caller, conn = ctx.caller, ctx.conn
     return rows_page_response(
         request, await officials.notifications_of(conn, caller, official_id, params)
     )

@@ -9,14 +9,13 @@ from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from app.access.auth import CurrentCaller
-from app.api.connections import ListConn, ReadConn, WriteConn
+from app.api.connections import Listing, Reading, Writing
 from app.api.deps import (
     API_PREFIX,
     AsOf,
     IfMatch,
     IfMatchRequired,
-    Listing,
+    Paging,
     ResourceRoute,
     Today,
     json_response,
@@ -73,12 +72,12 @@ class ProposalQuery(AsOfListQuery, ProposalFiltering):
 )
 async def list_proposals(
     request: Request,
-    caller: CurrentCaller,
-    conn: ListConn,
+    ctx: Listing,
     today: Today,
     query: Annotated[ProposalQuery, Query()],
 ) -> Response:
     """Proposals visible to the caller (an agency sees its own); sort keys: created_at, updated_at, code."""
+    caller, conn = ctx.caller, ctx.conn
     params, day = query.page(request), query.day(today)
     filters = ProposalFilters(**query.filters())
     page, items = await proposals.list_(conn, caller, params, filters, day)
@@ -95,13 +94,12 @@ async def list_proposals(
 )
 async def create_proposal(
     request: Request,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     data: ProposalCreate,
     day: Today,
 ) -> Response:
     """Create a proposal in `draft`; agency staff propose for their own agency."""
-
+    caller, conn = ctx.caller, ctx.conn
     body = await proposals.create(conn, caller, data, day)
     return resource_response(body, 201, f"{request.url.path}/{body['id']}")
 
@@ -115,12 +113,12 @@ async def create_proposal(
 )
 async def get_proposal(
     proposal_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: ReadConn,
+    ctx: Reading,
     day: AsOf,
     include_deleted: bool = False,
 ) -> Response:
     """One proposal with the tasks and budget requests linked to it."""
+    caller, conn = ctx.caller, ctx.conn
     return resource_response(await proposals.get(conn, caller, proposal_id, day, include_deleted))
 
 
@@ -133,13 +131,13 @@ async def get_proposal(
 )
 async def update_proposal(
     proposal_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     day: Today,
     data: Annotated[ProposalUpdate, Body(media_type="application/merge-patch+json")],
     if_match: IfMatchRequired = ABSENT,
 ) -> Response:
     """While in draft; requires If-Match."""
+    caller, conn = ctx.caller, ctx.conn
     return resource_response(
         await proposals.update_(conn, caller, proposal_id, data, if_match, day)
     )
@@ -153,9 +151,10 @@ async def update_proposal(
     responses=problems(404, 409, 412),
 )
 async def delete_proposal(
-    proposal_id: uuid.UUID, caller: CurrentCaller, conn: WriteConn, if_match: IfMatch = ABSENT
+    proposal_id: uuid.UUID, ctx: Writing, if_match: IfMatch = ABSENT
 ) -> Response:
     """While in draft; soft delete."""
+    caller, conn = ctx.caller, ctx.conn
     await proposals.delete(conn, caller, proposal_id, if_match)
     return Response(status_code=204)
 
@@ -169,13 +168,12 @@ async def delete_proposal(
 )
 async def restore_proposal(
     proposal_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     day: Today,
     if_match: IfMatch = ABSENT,
 ) -> Response:
     """Bring a soft-deleted proposal back."""
-
+    caller, conn = ctx.caller, ctx.conn
     return resource_response(await proposals.restore(conn, caller, proposal_id, if_match, day))
 
 
@@ -188,14 +186,13 @@ async def restore_proposal(
 )
 async def transition_proposal(
     proposal_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     day: Today,
     data: ProposalTransition,
     if_match: IfMatch = ABSENT,
 ) -> Response:
     """submit, review, resolve (with `resolution` and `response`), withdraw, reopen."""
-
+    caller, conn = ctx.caller, ctx.conn
     return resource_response(
         await proposals.transition(conn, caller, proposal_id, data, if_match, day)
     )
@@ -211,13 +208,12 @@ async def transition_proposal(
 )
 async def create_proposal_tasks(
     proposal_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     day: Today,
     data: DirectiveTasksCreate,
 ) -> Response:
     """All in one transaction; each task carries `proposal_id` (and the proposal's directive)."""
-
+    caller, conn = ctx.caller, ctx.conn
     items = await proposals.create_tasks(conn, caller, proposal_id, data.tasks, day)
     return json_response({"items": items}, 201)
 
@@ -230,9 +226,10 @@ async def create_proposal_tasks(
     responses=problems(404),
 )
 async def proposal_history(
-    request: Request, proposal_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn, params: Listing
+    request: Request, proposal_id: uuid.UUID, ctx: Reading, params: Paging
 ) -> Response:
     """Every change and action of the proposal."""
+    caller, conn = ctx.caller, ctx.conn
     return rows_page_response(
         request, await proposals.history_of(conn, caller, proposal_id, params)
     )

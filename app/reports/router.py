@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from app.access.auth import CurrentCaller
-from app.api.connections import ListConn
+from app.api.connections import Listing
 from app.api.deps import API_PREFIX, ResourceRoute, json_response, problems
 from app.api.queries import Year
 from app.core.enums import BudgetGroupBy, PeriodMode, ProposalGroupBy, TaskGroupBy
@@ -88,8 +88,7 @@ async def list_periods(
 )
 async def task_report(
     request: Request,
-    caller: CurrentCaller,
-    conn: ListConn,
+    ctx: Listing,
     group_by: Annotated[TaskGroupBy, Query()] = TaskGroupBy.lead_agency,
     start: Annotated[
         IsoDate | None, Query(alias="from", description="First assignment day counted.")
@@ -113,6 +112,7 @@ async def task_report(
 ) -> Response:
     """Per group: assigned, completed on time / late / without deadline, open on track / due soon /
     overdue / without deadline, and the on-time rate of what fell due; with a totals row."""
+    caller, conn = ctx.caller, ctx.conn
     state = request.app.state
     today = state.clock.today()
     query = reports.query_for(
@@ -189,13 +189,13 @@ def task_report_file(
 )
 async def budget_report(
     request: Request,
-    caller: CurrentCaller,
-    conn: ListConn,
+    ctx: Listing,
     group_by: Annotated[BudgetGroupBy, Query()] = BudgetGroupBy.agency,
     fiscal_year: Annotated[list[Year] | None, Query()] = None,
 ) -> Response:
     """Per group: number of requests, đồng requested, recommended, approved and disbursed, and
     the count in each status; with a totals row."""
+    caller, conn = ctx.caller, ctx.conn
     body = await request_reports.budget_report(conn, caller, group_by, fiscal_year)
     kind = exports.wanted(request)
     if kind is None:
@@ -237,8 +237,7 @@ add_file_route(
 )
 async def proposal_report(
     request: Request,
-    caller: CurrentCaller,
-    conn: ListConn,
+    ctx: Listing,
     group_by: Annotated[ProposalGroupBy, Query()] = ProposalGroupBy.agency,
     start: Annotated[
         IsoDate | None, Query(alias="from", description="First submission day counted.")
@@ -256,6 +255,7 @@ async def proposal_report(
 ) -> Response:
     """Per group: proposals by status and resolution, average days from submission to answer,
     and answers overdue."""
+    caller, conn = ctx.caller, ctx.conn
     start, end = reports.window(start, end, period, period_mode == "calendar")
     today = request.app.state.clock.today()
     day = as_of or today

@@ -8,9 +8,8 @@ import uuid
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.access.auth import CurrentCaller
-from app.api.connections import ReadConn, WriteConn
-from app.api.deps import API_PREFIX, Listing, ResourceRoute, json_response, problems
+from app.api.connections import Reading, Writing
+from app.api.deps import API_PREFIX, Paging, ResourceRoute, json_response, problems
 from app.files import exports
 from app.files.downloads_router import add_file_route
 from app.reports import snapshots
@@ -30,11 +29,10 @@ router = APIRouter(
     response_model=SnapshotRead,
     responses=problems(409, 413, 415),
 )
-async def freeze(
-    request: Request, caller: CurrentCaller, conn: WriteConn, data: SnapshotCreate
-) -> Response:
+async def freeze(request: Request, ctx: Writing, data: SnapshotCreate) -> Response:
     """By the office or a leader: the report is computed now and kept as it is, with the tasks
     it counted, who froze it and when. `supersedes_id` replaces an earlier snapshot (once)."""
+    caller, conn = ctx.caller, ctx.conn
     state = request.app.state
     body = await snapshots.freeze(
         conn,
@@ -54,10 +52,9 @@ async def freeze(
     response_model=SnapshotList,
     responses=problems(),
 )
-async def list_snapshots(
-    request: Request, caller: CurrentCaller, conn: ReadConn, params: Listing
-) -> Response:
+async def list_snapshots(request: Request, ctx: Reading, params: Paging) -> Response:
     """Newest first by default; each without its report (read it by id)."""
+    caller, conn = ctx.caller, ctx.conn
     page = await snapshots.list_(conn, caller, params)
     body = {"items": [dict(r._mapping) for r in page.rows], "next_cursor": page.next_cursor}
     return json_response(body)
@@ -71,9 +68,12 @@ async def list_snapshots(
     responses={**problems(404), **DOWNLOADS},
 )
 async def get_snapshot(
-    request: Request, snapshot_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn
+    request: Request,
+    snapshot_id: uuid.UUID,
+    ctx: Reading,
 ) -> Response:
     """JSON, or with `Accept` for CSV or xlsx the frozen report as the office files it."""
+    caller, conn = ctx.caller, ctx.conn
     body = await snapshots.get(conn, caller, snapshot_id)
     kind = exports.wanted(request)
     if kind is None:
@@ -102,10 +102,13 @@ add_file_route(
     responses=problems(404),
 )
 async def snapshot_drift(
-    request: Request, snapshot_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn
+    request: Request,
+    snapshot_id: uuid.UUID,
+    ctx: Reading,
 ) -> Response:
     """The tasks whose figures differ from a recomputation today (group, timeliness, period
     marks), each with the history entries written since the snapshot: which change, by whom."""
+    caller, conn = ctx.caller, ctx.conn
     state = request.app.state
     return json_response(
         await snapshots.drift(

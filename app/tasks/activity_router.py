@@ -8,12 +8,11 @@ import uuid
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.access.auth import CurrentCaller
-from app.api.connections import ReadConn, WriteConn
+from app.api.connections import Reading, Writing
 from app.api.deps import (
     API_PREFIX,
     IfMatch,
-    Listing,
+    Paging,
     ResourceRoute,
     Today,
     json_response,
@@ -52,9 +51,10 @@ router = APIRouter(prefix=f"{API_PREFIX}/tasks", tags=["tasks"], route_class=Res
     responses=problems(404),
 )
 async def list_progress_reports(
-    request: Request, task_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn, params: Listing
+    request: Request, task_id: uuid.UUID, ctx: Reading, params: Paging
 ) -> Response:
     """Reports in the order they were made."""
+    caller, conn = ctx.caller, ctx.conn
     return rows_page_response(
         request, await task_activity.list_progress_reports(conn, caller, task_id, params)
     )
@@ -71,13 +71,12 @@ async def list_progress_reports(
 async def report_progress(
     request: Request,
     task_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     day: Today,
     data: ProgressReportCreate,
 ) -> Response:
     """By the lead or a cooperating agency, or the office; the lead's report sets the task's progress."""
-
+    caller, conn = ctx.caller, ctx.conn
     body = await task_activity.add_progress_report(conn, caller, task_id, data, day)
     return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
 
@@ -90,9 +89,10 @@ async def report_progress(
     responses=problems(404),
 )
 async def list_extension_requests(
-    request: Request, task_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn, params: Listing
+    request: Request, task_id: uuid.UUID, ctx: Reading, params: Paging
 ) -> Response:
     """Requests with their decisions."""
+    caller, conn = ctx.caller, ctx.conn
     return rows_page_response(
         request, await task_activity.list_extension_requests(conn, caller, task_id, params)
     )
@@ -109,14 +109,13 @@ async def list_extension_requests(
 async def request_extension(
     request: Request,
     task_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     day: Today,
     data: ExtensionRequestCreate,
 ) -> Response:
     """By the lead agency or the office; one pending request at a time. A request made after
     the deadline has passed is marked `requested_after_deadline`."""
-
+    caller, conn = ctx.caller, ctx.conn
     body = await task_activity.request_extension(conn, caller, task_id, data, day)
     return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
 
@@ -131,15 +130,14 @@ async def request_extension(
 async def decide_extension(
     task_id: uuid.UUID,
     request_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     day: Today,
     data: ExtensionDecision,
     if_match: IfMatch = ABSENT,
 ) -> Response:
     """By the office or a leader; approval moves the due date (a row of
     `…/deadline-changes`) and keeps the original."""
-
+    caller, conn = ctx.caller, ctx.conn
     body = await task_activity.decide_extension(
         conn, caller, task_id, request_id, data, if_match, day
     )
@@ -154,9 +152,10 @@ async def decide_extension(
     responses=problems(404),
 )
 async def list_deadline_changes(
-    request: Request, task_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn, params: Listing
+    request: Request, task_id: uuid.UUID, ctx: Reading, params: Paging
 ) -> Response:
     """Approved extensions and deadline adjustments, oldest first, each with its decision."""
+    caller, conn = ctx.caller, ctx.conn
     return rows_page_response(request, await deadlines.list_(conn, caller, task_id, params))
 
 
@@ -171,14 +170,14 @@ async def list_deadline_changes(
 async def adjust_deadline(
     request: Request,
     task_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     day: Today,
     data: DeadlineAdjustmentCreate,
     if_match: IfMatch = ABSENT,
 ) -> Response:
     """By the office or a leader, naming the decision (number, date, who) and the reason; the
     only way besides an approved extension request that a deadline moves."""
+    caller, conn = ctx.caller, ctx.conn
     body = await deadlines.adjust(conn, caller, task_id, data, if_match, day)
     return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
 
@@ -191,8 +190,11 @@ async def adjust_deadline(
     responses=problems(404),
 )
 async def get_deadline_change(
-    task_id: uuid.UUID, change_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn
+    task_id: uuid.UUID,
+    change_id: uuid.UUID,
+    ctx: Reading,
 ) -> Response:
+    caller, conn = ctx.caller, ctx.conn
     return json_response(await deadlines.get(conn, caller, task_id, change_id))
 
 
@@ -204,9 +206,10 @@ async def get_deadline_change(
     responses=problems(404),
 )
 async def list_reminders(
-    request: Request, task_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn, params: Listing
+    request: Request, task_id: uuid.UUID, ctx: Reading, params: Paging
 ) -> Response:
     """Manual and automatic reminders (đôn đốc)."""
+    caller, conn = ctx.caller, ctx.conn
     return rows_page_response(
         request, await task_activity.list_reminders(conn, caller, task_id, params)
     )
@@ -223,12 +226,11 @@ async def list_reminders(
 async def remind(
     request: Request,
     task_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     data: ReminderCreate,
 ) -> Response:
     """A manual reminder by the office or a leader."""
-
+    caller, conn = ctx.caller, ctx.conn
     body = await task_activity.remind(conn, caller, task_id, data)
     return json_response(body, 201, {"Location": f"{request.url.path}/{body['id']}"})
 
@@ -241,9 +243,12 @@ async def remind(
     responses=problems(404),
 )
 async def get_progress_report(
-    task_id: uuid.UUID, report_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn
+    task_id: uuid.UUID,
+    report_id: uuid.UUID,
+    ctx: Reading,
 ) -> Response:
     """The report a `POST …/progress-reports` answered with in `Location`."""
+    caller, conn = ctx.caller, ctx.conn
     return json_response(await task_activity.get_progress_report(conn, caller, task_id, report_id))
 
 
@@ -255,9 +260,12 @@ async def get_progress_report(
     responses=problems(404),
 )
 async def get_extension_request(
-    task_id: uuid.UUID, request_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn
+    task_id: uuid.UUID,
+    request_id: uuid.UUID,
+    ctx: Reading,
 ) -> Response:
     """The request with its decision, if any."""
+    caller, conn = ctx.caller, ctx.conn
     return json_response(
         await task_activity.get_extension_request(conn, caller, task_id, request_id)
     )
@@ -271,7 +279,10 @@ async def get_extension_request(
     responses=problems(404),
 )
 async def get_reminder(
-    task_id: uuid.UUID, reminder_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn
+    task_id: uuid.UUID,
+    reminder_id: uuid.UUID,
+    ctx: Reading,
 ) -> Response:
     """A reminder (đôn đốc), manual or from the scheduler."""
+    caller, conn = ctx.caller, ctx.conn
     return json_response(await task_activity.get_reminder(conn, caller, task_id, reminder_id))

@@ -9,15 +9,15 @@ from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from app.access.auth import Caller, CurrentCaller
+from app.access.auth import Caller
 from app.agencies import versions as agency_versions
-from app.api.connections import ListConn, ReadConn, WriteConn
+from app.api.connections import Listing, Reading, Writing
 from app.api.deps import (
     API_PREFIX,
     AsOf,
     IfMatch,
     IfMatchRequired,
-    Listing,
+    Paging,
     ResourceRoute,
     Today,
     page_response,
@@ -100,13 +100,13 @@ class TaskQuery(AsOfListQuery, TaskFiltering):
 )
 async def list_tasks(
     request: Request,
-    caller: CurrentCaller,
-    conn: ListConn,
+    ctx: Listing,
     today: Today,
     query: Annotated[TaskQuery, Query()],
 ) -> Response:
     """Tasks visible to the caller; sort keys: due_date, created_at, updated_at, code, priority,
     progress_percent (default `-created_at`)."""
+    caller, conn = ctx.caller, ctx.conn
     params, day = query.page(request), query.day(today)
     filters = TaskFilters(**query.filters(exclude=FOR_ME))
     assignee, portfolio = query.assignee, query.portfolio
@@ -159,13 +159,12 @@ add_file_route(
 )
 async def create_task(
     request: Request,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     data: TaskCreate,
     day: Today,
 ) -> Response:
     """Create a task; its code `NV-<year>-<number>` is generated unless given."""
-
+    caller, conn = ctx.caller, ctx.conn
     body = await tasks.create(conn, caller, data, day)
     return resource_response(body, 201, f"{request.url.path}/{body['id']}")
 
@@ -175,12 +174,12 @@ async def create_task(
 )
 async def get_task(
     task_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: ReadConn,
+    ctx: Reading,
     day: AsOf,
     include_deleted: bool = False,
 ) -> Response:
     """One task with its timeliness and the actions the caller may take."""
+    caller, conn = ctx.caller, ctx.conn
     return resource_response(await tasks.get(conn, caller, task_id, day, include_deleted))
 
 
@@ -193,13 +192,13 @@ async def get_task(
 )
 async def update_task(
     task_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     day: Today,
     data: Annotated[TaskUpdate, Body(media_type="application/merge-patch+json")],
     if_match: IfMatchRequired = ABSENT,
 ) -> Response:
     """RFC 7396 merge patch; requires If-Match; status changes go through transitions."""
+    caller, conn = ctx.caller, ctx.conn
     return resource_response(await tasks.update_(conn, caller, task_id, data, if_match, day))
 
 
@@ -210,10 +209,9 @@ async def update_task(
     status_code=204,
     responses=problems(404, 412),
 )
-async def delete_task(
-    task_id: uuid.UUID, caller: CurrentCaller, conn: WriteConn, if_match: IfMatch = ABSENT
-) -> Response:
+async def delete_task(task_id: uuid.UUID, ctx: Writing, if_match: IfMatch = ABSENT) -> Response:
     """Soft-delete: hidden from lists until restored."""
+    caller, conn = ctx.caller, ctx.conn
     await tasks.delete(conn, caller, task_id, if_match)
     return Response(status_code=204)
 
@@ -227,13 +225,12 @@ async def delete_task(
 )
 async def restore_task(
     task_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     day: Today,
     if_match: IfMatch = ABSENT,
 ) -> Response:
     """Bring a soft-deleted task back."""
-
+    caller, conn = ctx.caller, ctx.conn
     return resource_response(await tasks.restore(conn, caller, task_id, if_match, day))
 
 
@@ -246,14 +243,13 @@ async def restore_task(
 )
 async def transition_task(
     task_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     day: Today,
     data: TaskTransition,
     if_match: IfMatch = ABSENT,
 ) -> Response:
     """start, submit, confirm, return, pause, resume, cancel, reopen (API.md §4 table)."""
-
+    caller, conn = ctx.caller, ctx.conn
     return resource_response(await tasks.transition(conn, caller, task_id, data, if_match, day))
 
 
@@ -268,13 +264,13 @@ async def transition_task(
 async def create_subtask(
     request: Request,
     task_id: uuid.UUID,
-    caller: CurrentCaller,
-    conn: WriteConn,
+    ctx: Writing,
     day: Today,
     data: SubtaskCreate,
 ) -> Response:
     """The lead agency's staff (and the office, leaders) hand part of an open task to one of
     the lead's divisions or officials; list them with `GET /tasks?parent_id=…`."""
+    caller, conn = ctx.caller, ctx.conn
     body = await subtasks.create_subtask(conn, caller, task_id, data, day)
     return resource_response(body, 201, f"{API_PREFIX}/tasks/{body['id']}")
 
@@ -287,10 +283,11 @@ async def create_subtask(
     responses=problems(404),
 )
 async def task_history(
-    request: Request, task_id: uuid.UUID, caller: CurrentCaller, conn: ReadConn, params: Listing
+    request: Request, task_id: uuid.UUID, ctx: Reading, params: Paging
 ) -> Response:
     """Every change and action: actor, time, changed fields, comment, request id; each
     agency a change names, with its name on the day of the change (`agency_names`)."""
+    caller, conn = ctx.caller, ctx.conn
     page = await tasks.history_of(conn, caller, task_id, params)
     tz = request.app.state.settings.tz
     return page_response(request, page, await agency_versions.name_history(conn, page.rows, tz))

@@ -8,8 +8,10 @@ from datetime import date
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from app.access.auth import Caller, authenticate
+from app.api.connections import list_context, read_context, write_context
 from app.api.deps import today_only, today_rules
 from app.core.day import Day
 from app.core.enums import Role
@@ -85,3 +87,20 @@ async def test_an_overridden_today_judges_lists_and_reads(world: World, app: Fas
     assert timeliness(before) == "overdue"
     assert timeliness(listed) == "on_track" and read["timeliness"] == "on_track"
     assert timeliness(as_of.json()) == "overdue"
+
+
+def test_every_route_takes_one_context(app: FastAPI) -> None:
+    """A route's caller and connection come from one context dependency (Reading, Listing,
+    Writing); none asks for the caller beside its context, and none takes two contexts."""
+    contexts = {read_context, list_context, write_context}
+    seen = 0
+    for route in app.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        direct = [d.call for d in route.dependant.dependencies]
+        taken = [call for call in direct if call in contexts]
+        assert len(taken) <= 1, route.path
+        if taken:
+            seen += 1
+            assert authenticate not in direct, route.path
+    assert seen > 80
