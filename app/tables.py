@@ -1,4 +1,7 @@
-"""Table models and their schema families; importing this package registers every table."""
+"""Table models and their schema families; importing this module registers every table.
+
+A resource's tables are registered by its spec as well (app/registry.py imports every spec,
+and each spec its models), so a new resource needs no line here."""
 
 from app.admin.models import ApiKey
 from app.agencies.models import Agency
@@ -13,6 +16,7 @@ from app.kernel.history_models import HistoryEntry
 from app.people.comment_models import Comment
 from app.people.models import Notification, Official
 from app.proposals.models import Proposal
+from app.registry import RESOURCES
 from app.reports.snapshot_models import ReportSnapshot
 from app.tasks.activity_models import ExtensionRequest, ProgressReport, Reminder
 from app.tasks.deadline_models import TaskDeadlineChange
@@ -22,6 +26,7 @@ from app.tasks.version_models import TASK_VERSIONS
 
 __all__ = [
     "AGENCY_VERSIONS",
+    "RESOURCES",
     "TASK_VERSIONS",
     "Agency",
     "ApiKey",

@@ -100,9 +100,10 @@ def test_the_layers_import_downwards_only() -> None:
 
 def test_every_feature_is_a_package_of_its_own() -> None:
     """The features of README's layout, each a package; nothing loose at app/ but the process's
-    entry points and the table registry."""
+    entry points, the table registry and the resource registry."""
     loose = {p.name for p in APP.glob("*.py")}
     assert loose == {"__init__.py", "__main__.py", "cli.py", "main.py", "serving.py"} | {
+        "registry.py",
         "tables.py",
         "worker.py",
     }

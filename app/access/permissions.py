@@ -4,7 +4,7 @@ resource's `allowed_actions` from it; `python -m app.access.permissions > docs/p
 it, and a test checks that file and walks every cell through HTTP.
 
 Reads are the one exception to enforcement by `require`: who sees what is the resources'
-visibility (`app/kernel/specs.py`), which answers 404 rather than 403; the `read` rows here
+visibility (each feature's `spec.py`, assembled in `app/registry.py`), which answers 404 rather than 403; the `read` rows here
 describe it.
 """
 
@@ -17,6 +17,7 @@ from typing import Any
 from app.access.auth import Caller
 from app.access.lifecycle import RELATION_LABELS, Lifecycle, Relation, Rule, Transition, related
 from app.budget import models as br
+from app.budget.spec import BUDGET_REQUEST_VISIBILITY
 from app.core.config import get_settings
 from app.core.enums import BudgetStatus as B
 from app.core.enums import DirectiveStatus as D
@@ -26,14 +27,11 @@ from app.core.enums import TaskStatus as T
 from app.directives import models as dm
 from app.errors.domain import Conflict, Forbidden, InvalidTransition
 from app.kernel.schemas import ActionBody, utcnow
-from app.kernel.specs import (
-    BUDGET_REQUEST_VISIBILITY,
-    PROPOSAL_VISIBILITY,
-    TASK_VISIBILITY,
-    VISIBILITY,
-)
 from app.proposals import models as pm
+from app.proposals.spec import PROPOSAL_VISIBILITY
+from app.registry import VISIBILITY
 from app.tasks import models as tm
+from app.tasks.spec import TASK_VISIBILITY
 from app.tasks.timeliness import OPEN_STATUSES
 
 OFFICE = (Role.office,)

@@ -12,7 +12,7 @@ from sqlalchemy import CheckConstraint, Column, Computed, DateTime, Index, Table
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlmodel import Field, SQLModel
 
-from app.core import examples as demo_ids
+from app.core import examples
 from app.core.enums import AgencyKind, AgencyStatus, Pillar, SuccessionStatus, sql_in
 from app.core.ids import uuid7
 from app.kernel.schemas import AgencyRef, InputModel, IsoDate, utcnow
@@ -173,7 +173,7 @@ class SuccessionCreate(InputModel):
         json_schema_extra={
             "examples": [
                 {
-                    "successor_id": demo_ids.SCIENCE,
+                    "successor_id": examples.SCIENCE,
                     "effective_on": "2025-03-01",
                     "status": "merged",
                 },
@@ -181,7 +181,7 @@ class SuccessionCreate(InputModel):
                     "effective_on": "2025-03-01",
                     "status": "merged",
                     "successors": [
-                        {"successor_id": demo_ids.SCIENCE, "rest": True},
+                        {"successor_id": examples.SCIENCE, "rest": True},
                         {"successor_id": "000.00.16.H99", "fields": ["Báo chí", "Xuất bản"]},
                     ],
                 },

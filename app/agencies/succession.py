@@ -26,9 +26,9 @@ from app.errors.domain import Conflict, field_error
 from app.kernel import history
 from app.kernel.precondition import Precondition, next_version
 from app.kernel.schemas import utcnow
-from app.kernel.specs import TASK_VISIBILITY
 from app.proposals.models import PROPOSALS
 from app.tasks.models import TASKS
+from app.tasks.spec import TASK_VISIBILITY
 from app.tasks.timeliness import OPEN_STATUSES
 
 t = TASKS.c

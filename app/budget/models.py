@@ -12,7 +12,7 @@ from sqlalchemy import BigInteger, CheckConstraint, Column, Computed, DateTime, 
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlmodel import Field, SQLModel
 
-from app.core import examples as demo_ids
+from app.core import examples
 from app.core.enums import BudgetPurpose, BudgetStatus, ExpenditureType, FundingSource, sql_in
 from app.core.ids import uuid7
 from app.directives.models import CODE_PATTERN
@@ -156,7 +156,7 @@ class BudgetRequestCreate(InputModel):
             "examples": [
                 {
                     "title": "Kinh phí thuê chuyên gia vận hành trung tâm dữ liệu tỉnh năm 2023",
-                    "requesting_agency_id": demo_ids.SCIENCE,
+                    "requesting_agency_id": examples.SCIENCE,
                     "expenditure_type": "recurrent",
                     "purpose": "expert_hiring",
                     "funding_source": "provincial",

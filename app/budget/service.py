@@ -24,6 +24,7 @@ from app.budget.models import (
     BudgetRequestUpdate,
     BudgetTransition,
 )
+from app.budget.spec import BUDGET_REQUEST_VISIBILITY
 from app.core.day import Day
 from app.core.enums import BudgetStatus, ExpenditureType, Role
 from app.core.ids import uuid7
@@ -35,8 +36,8 @@ from app.kernel.filters import shaped_page
 from app.kernel.listing import ListParams, Page
 from app.kernel.precondition import Precondition, next_version
 from app.kernel.schemas import utcnow
-from app.kernel.specs import BUDGET_REQUEST_VISIBILITY, PROPOSAL_VISIBILITY
 from app.proposals.models import PROPOSALS
+from app.proposals.spec import PROPOSAL_VISIBILITY
 
 RESOURCE = "budget_request"
 b = BUDGET_REQUESTS.c

@@ -11,7 +11,7 @@ from sqlalchemy import CheckConstraint, Column, Computed, DateTime, Index, Table
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlmodel import Field, SQLModel
 
-from app.core import examples as demo_ids
+from app.core import examples
 from app.core.enums import DirectiveKind, DirectiveStatus, sql_in
 from app.core.ids import uuid7
 from app.kernel.schemas import ActionBody, AgencyRef, InputModel, IsoDate, action_union, utcnow
@@ -91,7 +91,7 @@ class DirectiveCreate(InputModel):
                 {
                     "kind": "meeting_conclusion",
                     "title": "Kết luận buổi làm việc với Sở Thông tin và Truyền thông",
-                    "issuer_agency_id": demo_ids.PROVINCE,
+                    "issuer_agency_id": examples.PROVINCE,
                     "issued_on": "2023-03-01",
                     "document_number": "45/TB-UBND",
                     "meeting": {"held_on": "2023-02-28", "chair_title": "Phó Chủ tịch UBND tỉnh"},

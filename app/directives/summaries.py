@@ -14,9 +14,9 @@ from app.access.auth import Caller
 from app.core.day import Day
 from app.core.enums import Role, TaskStatus
 from app.db import Reader
-from app.kernel.specs import TASK_VISIBILITY
 from app.tasks.lists import TIMELINESS
 from app.tasks.models import TASKS
+from app.tasks.spec import TASK_VISIBILITY
 
 SUMMARY_BUCKETS = (
     "completed_on_time",

@@ -4,25 +4,29 @@ database (`app/files/storage.py`); this table holds what each document is and wh
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from sqlalchemy import BigInteger, CheckConstraint, Column, DateTime, Index, Table, text
 from sqlmodel import Field, SQLModel
 
 from app.kernel.schemas import utcnow
+from app.registry import ATTACHABLE, RECORDS
+
+
+def _listed(names: Iterable[str]) -> str:
+    """The resources (and records) the registry makes attachable, for the CHECK lists."""
+    return ",".join(f"'{name}'" for name in names)
 
 
 class AttachedFile(SQLModel, table=True):
     __tablename__ = "attachments"
     __table_args__ = (
         CheckConstraint(
-            "resource_type IN ('directive','task','proposal','budget_request')",
-            name="resource_type",
+            f"resource_type IN ({_listed(r.name for r in ATTACHABLE)})", name="resource_type"
         ),
         CheckConstraint(
-            "record_type IS NULL OR record_type IN ('progress_report','extension_request',"
-            "'disbursement','deadline_extension')",
-            name="record_type",
+            f"record_type IS NULL OR record_type IN ({_listed(RECORDS)})", name="record_type"
         ),
         CheckConstraint("sha256 ~ '^[0-9a-f]{64}$'", name="sha256"),
         CheckConstraint("size_bytes > 0", name="size_positive"),

@@ -34,16 +34,12 @@ from app.files import service as attachments
 from app.files import uploads
 from app.files.models import AttachedFileList, AttachedFileRead
 from app.kernel.precondition import ABSENT
+from app.registry import ATTACHABLE
 
 Handler = Callable[..., Awaitable[Response]]
 router = APIRouter(prefix=API_PREFIX, tags=["attachments"], route_class=ResourceRoute)
 
-SEGMENTS = {
-    "directives": "directive",
-    "tasks": "task",
-    "proposals": "proposal",
-    "budget-requests": "budget_request",
-}
+SEGMENTS = {r.segment: r.name for r in ATTACHABLE}  # path segment → resource type
 BINARY = {"type": "string", "format": "binary"}
 UPLOAD_BODY = {
     "requestBody": {

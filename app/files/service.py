@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from app.access import permissions
 from app.access.auth import Caller
 from app.budget import service as budget_requests
-from app.budget.models import DEADLINE_EXTENSIONS, DISBURSEMENTS
 from app.core.ids import uuid7
 from app.core.text import TextError, check_single_line, clean_text
 from app.db import Reader
@@ -35,8 +34,9 @@ from app.kernel.listing import ListParams, Page
 from app.kernel.precondition import Precondition
 from app.kernel.schemas import utcnow
 from app.proposals import service as proposals
+from app.registry import ATTACHABLE
+from app.registry import RECORDS as REGISTERED_RECORDS
 from app.tasks import service as tasks
-from app.tasks.activity_models import EXTENSION_REQUESTS, PROGRESS_REPORTS
 
 a = ATTACHMENTS.c
 COLUMNS = tuple(a)
@@ -68,13 +68,13 @@ PARENTS: dict[str, Loader] = {
 
 
 # The records of a resource a document may belong to: record type → (resource type, table,
-# the record's column naming the resource).
+# the record's column naming the resource), as each resource's spec declares them.
 RECORDS: dict[str, tuple[str, Table, str]] = {
-    "progress_report": ("task", PROGRESS_REPORTS, "task_id"),
-    "extension_request": ("task", EXTENSION_REQUESTS, "task_id"),
-    "disbursement": ("budget_request", DISBURSEMENTS, "budget_request_id"),
-    "deadline_extension": ("budget_request", DEADLINE_EXTENSIONS, "budget_request_id"),
+    name: (spec.name, record.table, record.owner_column)
+    for name, (spec, record) in REGISTERED_RECORDS.items()
 }
+if set(PARENTS) != {r.name for r in ATTACHABLE}:  # a resource made attachable needs its loader
+    raise RuntimeError(f"attachments: loaders {sorted(PARENTS)}, attachable {ATTACHABLE}")
 
 
 async def parent(

@@ -16,8 +16,9 @@ from sqlalchemy.pool import NullPool
 
 from app.core.config import get_settings
 from app.db import pooled, pooled_connect_args
+from app.registry import CODE_PREFIXES
 
-PREFIXES = {"task": "NV", "directive": "CD", "proposal": "KN", "budget_request": "KP"}
+PREFIXES = CODE_PREFIXES  # each resource's own (its spec.py), through the registry
 _known: set[str] = set()
 _ddl_engines: dict[str, AsyncEngine] = {}
 _creating: dict[str, asyncio.Lock] = {}

@@ -20,7 +20,7 @@ from app.kernel import notices
 from app.kernel.history_models import HISTORY
 from app.kernel.listing import ListParams, Page, Shapes, fetch_planned, page_plan, parse_sort
 from app.kernel.schemas import utcnow
-from app.kernel.specs import VISIBILITY
+from app.registry import VISIBILITY
 
 _t = HISTORY.c
 

@@ -2,7 +2,9 @@
 the change's own transaction (`app/kernel/history.py`), sent by the worker
 (`app/people/notifications.py`).
 
-A change notifies when its history action is one of `KINDS` for its resource type (a task's
+Each resource declares the notices of its changes in its spec (`Notices`, gathered by
+`app/registry.py`). A change notifies when its history action is one of `KINDS` for its
+resource type (a task's
 `updated` only when its focal official changed; a comment only when it mentions someone). The
 recipients are worked out by the database from the resource as it stands after the change:
 
@@ -21,27 +23,24 @@ from __future__ import annotations
 from typing import Any
 
 from app.core.enums import NoticeKind
+from app.registry import RESOURCES
 
 KINDS: dict[tuple[str, str], NoticeKind] = {
-    ("task", "created"): NoticeKind.assigned,
-    ("task", "updated"): NoticeKind.assigned,  # only when lead_official_id changed
-    ("task", "due_soon"): NoticeKind.due_soon,
-    ("task", "overdue"): NoticeKind.overdue,
-    ("task", "reminded"): NoticeKind.reminded,
-    ("task", "return"): NoticeKind.returned,
-    ("task", "extension_decided"): NoticeKind.extension_decided,
-    ("proposal", "resolve"): NoticeKind.proposal_answered,
-    ("task", "commented"): NoticeKind.mentioned,
-    ("proposal", "commented"): NoticeKind.mentioned,
-    ("budget_request", "commented"): NoticeKind.mentioned,
+    **{
+        (r.name, action): kind
+        for r in RESOURCES
+        if r.notices is not None
+        for action, kind in r.notices.kinds.items()
+    },
+    **{(r.name, "commented"): NoticeKind.mentioned for r in RESOURCES if r.commentable},
 }
 
 # The officials a resource's notices go to, besides mentions: (table, focal official column or
 # None, agency column whose focal points are told otherwise).
 _TARGETS = {
-    "task": ("tasks", "lead_official_id", "lead_agency_id"),
-    "proposal": ("proposals", None, "submitting_agency_id"),
-    "budget_request": ("budget_requests", None, "requesting_agency_id"),
+    r.name: (r.table.name, r.notices.focal_column, r.notices.agency_column)
+    for r in RESOURCES
+    if r.notices is not None
 }
 
 

@@ -19,11 +19,11 @@ from app.api.deps import (
 )
 from app.people import comments
 from app.people.comment_models import CommentCreate, CommentList, CommentRead
+from app.registry import COMMENTABLE
 
 router = APIRouter(prefix=API_PREFIX, tags=["comments"], route_class=ResourceRoute)
 
-# path segment → resource type
-COMMENTED = {"tasks": "task", "proposals": "proposal", "budget-requests": "budget_request"}
+COMMENTED = {r.segment: r.name for r in COMMENTABLE}  # path segment → resource type
 
 
 def _handlers(resource_type: str) -> tuple[Callable[..., Awaitable[Response]], ...]:

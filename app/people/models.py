@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
-from app.core import examples as demo_ids
+from app.core import examples
 from app.core.enums import NoticeKind, NoticeStatus, NotifyMode, sql_in
 from app.core.ids import uuid7
 from app.kernel.schemas import AgencyRef, InputModel, utcnow
@@ -92,7 +92,7 @@ class OfficialCreate(InputModel):
                 {
                     "name": "Nguyễn Văn A (minh hoạ)",
                     "title": "Trưởng phòng",
-                    "agency_id": demo_ids.SCIENCE,
+                    "agency_id": examples.SCIENCE,
                     "email": "nva@stttt.example.gov.vn",
                     "focal": True,
                 }

@@ -20,6 +20,7 @@ import aiosmtplib
 from app.access.auth import printable
 from app.core.config import Settings
 from app.kernel.schemas import utcnow
+from app.registry import RESOURCES
 
 log = logging.getLogger("dondoc.mail")
 MAX_ATTEMPTS = 10
@@ -36,8 +37,8 @@ SUBJECTS = {
     "proposal_answered": "Kiến nghị đã được trả lời",
     "mentioned": "Ý kiến trao đổi nhắc đến đồng chí",
 }
-SEGMENTS = {"task": "tasks", "proposal": "proposals", "budget_request": "budget-requests"}
-NOUNS = {"task": "Nhiệm vụ", "proposal": "Kiến nghị", "budget_request": "Đề nghị kinh phí"}
+SEGMENTS = {r.name: r.segment for r in RESOURCES}
+NOUNS = {r.name: r.noun_vi for r in RESOURCES}
 
 
 @dataclass(frozen=True)

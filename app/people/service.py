@@ -25,7 +25,6 @@ from app.kernel.filters import shaped_page
 from app.kernel.listing import ListParams, Page
 from app.kernel.precondition import Precondition, next_version
 from app.kernel.schemas import utcnow
-from app.kernel.specs import OFFICIAL_VISIBILITY
 from app.people.models import (
     NOTIFICATIONS,
     OFFICIALS,
@@ -34,6 +33,7 @@ from app.people.models import (
     OfficialRead,
     OfficialUpdate,
 )
+from app.people.spec import OFFICIAL_VISIBILITY
 
 RESOURCE = "official"
 t = OFFICIALS.c

@@ -11,7 +11,7 @@ from sqlalchemy import CheckConstraint, Column, Computed, DateTime, Index, Table
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlmodel import Field, SQLModel
 
-from app.core import examples as demo_ids
+from app.core import examples
 from app.core.enums import ProposalCategory, ProposalStatus, Resolution, sql_in
 from app.core.ids import uuid7
 from app.directives.models import CODE_PATTERN
@@ -100,7 +100,7 @@ class ProposalCreate(InputModel):
                 {
                     "title": "Bố trí kinh phí thuê chuyên gia vận hành trung tâm dữ liệu tỉnh",
                     "category": "funding",
-                    "submitting_agency_id": demo_ids.SCIENCE,
+                    "submitting_agency_id": examples.SCIENCE,
                     "response_due_date": "2023-04-30",
                 }
             ]

@@ -28,7 +28,6 @@ from app.kernel.filters import Extra, shaped_page
 from app.kernel.listing import ListParams, Page
 from app.kernel.precondition import Precondition, next_version
 from app.kernel.schemas import utcnow
-from app.kernel.specs import PROPOSAL_VISIBILITY
 from app.proposals.models import (
     PROPOSALS,
     ProposalCreate,
@@ -39,6 +38,7 @@ from app.proposals.models import (
     ResolveProposal,
     SubmitProposal,
 )
+from app.proposals.spec import PROPOSAL_VISIBILITY
 from app.tasks import service as tasks
 from app.tasks.models import TASKS, DirectiveTaskItem
 

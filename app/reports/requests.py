@@ -11,10 +11,11 @@ from sqlalchemy import BigInteger, Date, Integer, cast, func, literal
 
 from app.access.auth import Caller
 from app.budget.models import BUDGET_REQUESTS
+from app.budget.spec import BUDGET_REQUEST_VISIBILITY
 from app.core.enums import LABELS, BudgetStatus, ProposalStatus, Resolution
 from app.db import Reader
-from app.kernel.specs import BUDGET_REQUEST_VISIBILITY, PROPOSAL_VISIBILITY
 from app.proposals.models import PROPOSALS
+from app.proposals.spec import PROPOSAL_VISIBILITY
 from app.reports.service import (
     _by_agency,
     _by_column,

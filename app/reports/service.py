@@ -20,13 +20,11 @@ from app.core.enums import LABELS, TaskGroupBy, TaskStatus
 from app.db import Reader
 from app.directives.models import DIRECTIVES
 from app.errors.domain import BadRequest
-from app.kernel.specs import (
-    TASK_VISIBILITY,
-)
 from app.reports import period_columns as report_periods
 from app.reports import periods
 from app.tasks import as_of
 from app.tasks.models import TASKS
+from app.tasks.spec import TASK_VISIBILITY
 from app.tasks.timeliness import buckets_sql, day_sql, days_overdue_sql, timeliness_sql
 
 t = TASKS.c

@@ -45,9 +45,9 @@ from app.kernel.listing import (
     page_plan,
     parse_sort,
 )
-from app.kernel.specs import TASK_VISIBILITY
 from app.tasks.models import NO_DEADLINE, TASKS
 from app.tasks.service import COLUMNS, RESOURCE
+from app.tasks.spec import TASK_VISIBILITY
 from app.tasks.timeliness import days_overdue_sql, timeliness_sql
 
 t = TASKS.c

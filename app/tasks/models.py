@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlmodel import Field, SQLModel
 
-from app.core import examples as demo_ids
+from app.core import examples
 from app.core.enums import Pillar, Priority, Recurrence, TaskStatus, Timeliness, sql_in
 from app.core.ids import uuid7
 from app.directives.models import CODE_PATTERN
@@ -177,7 +177,7 @@ class TaskFields(InputModel):
 
 _EXAMPLE: dict[str, Any] = {
     "title": "Đẩy nhanh tiến độ triển khai nhiệm vụ chuyển đổi số",
-    "lead_agency_id": demo_ids.SCIENCE,
+    "lead_agency_id": examples.SCIENCE,
     "cooperating_agency_ids": [],
     "due_date": "2023-12-31",
     "pillar": "digital_government",

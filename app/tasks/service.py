@@ -22,7 +22,6 @@ from app.kernel.fields import public_columns
 from app.kernel.listing import ListParams, Page
 from app.kernel.precondition import Precondition, next_version
 from app.kernel.schemas import utcnow
-from app.kernel.specs import TASK_VISIBILITY
 from app.tasks import documents as task_documents
 from app.tasks import rules as task_checks
 from app.tasks.models import (
@@ -37,6 +36,7 @@ from app.tasks.models import (
     TaskTransition,
     TaskUpdate,
 )
+from app.tasks.spec import TASK_VISIBILITY
 from app.tasks.timeliness import OPEN_STATUSES, days_overdue, timeliness
 
 RESOURCE = "task"

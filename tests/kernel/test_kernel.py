@@ -68,7 +68,8 @@ def test_one_visibility_declaration_gives_clause_participant_and_audience() -> N
 
     from app.access.auth import Caller
     from app.core.enums import Role
-    from app.kernel.specs import PROPOSAL_VISIBILITY, TASK_VISIBILITY
+    from app.proposals.spec import PROPOSAL_VISIBILITY
+    from app.tasks.spec import TASK_VISIBILITY
 
     mine, other = _uuid.uuid4(), _uuid.uuid4()
     staff = Caller(role=Role.agency, agency_id=mine)

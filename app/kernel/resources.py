@@ -1,0 +1,52 @@
+"""What the shared machinery knows of a resource, declared once by its feature
+(`app/<feature>/spec.py`) and assembled by the one registry (`app/registry.py`): the name it
+has in history, the feed, attachments and comments; the collection in its URLs; its noun in
+the notices officials read; the prefix of its human codes; who among an agency's staff sees
+it; whether documents and comments may be attached to it, and to which of its records; whom
+its changes notify."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import Table
+
+from app.access.visibility import AgencyVisibility
+from app.core.enums import NoticeKind
+
+
+@dataclass(frozen=True)
+class Record:
+    """A record of a resource a document may belong to (a task's progress report, a budget
+    request's disbursement): its type, its table and the column naming the resource."""
+
+    name: str
+    table: Table
+    owner_column: str
+
+
+@dataclass(frozen=True)
+class Notices:
+    """Whom a resource's changes notify: the notice each history action sends, and the
+    officials it goes to — the focal official the resource names (`focal_column`, when it
+    has one), else the focal points of the agency in `agency_column`. Comments that mention
+    officials notify them on every commentable resource."""
+
+    kinds: Mapping[str, NoticeKind]
+    agency_column: str
+    focal_column: str | None = None
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    name: str  # "budget_request": history, the feed, attachments, comments, permissions
+    segment: str  # "budget-requests": its collection, /api/v1/<segment>/{id}
+    noun_vi: str  # "Đề nghị kinh phí": in the notices officials read
+    table: Table
+    code_prefix: str | None = None  # "KP": codes KP-2023-00001 (app/kernel/codes.py)
+    visibility: AgencyVisibility | None = None  # None: every role sees it
+    attachable: bool = False
+    commentable: bool = False
+    records: tuple[Record, ...] = ()
+    notices: Notices | None = None

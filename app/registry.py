@@ -1,0 +1,31 @@
+"""The one registry of resources: each feature declares its resource once (its `spec.py`,
+app/kernel/resources.py says what a spec holds) and is named here once. From this list come
+the codes' prefixes, who sees what (and the feed's audience), what documents and comments may
+be attached to, the records a document may belong to, which changes notify whom, the nouns
+and links of the notices, and the resource types the attachments' CHECK allows.
+
+A new resource is its own package plus one line below (docs/architecture.md traces one)."""
+
+from __future__ import annotations
+
+from app.access.visibility import AgencyVisibility
+from app.budget.spec import BUDGET_REQUEST
+from app.directives.spec import DIRECTIVE
+from app.kernel.resources import Record, ResourceSpec
+from app.people.spec import OFFICIAL
+from app.proposals.spec import PROPOSAL
+from app.tasks.spec import TASK
+
+RESOURCES: tuple[ResourceSpec, ...] = (DIRECTIVE, TASK, PROPOSAL, BUDGET_REQUEST, OFFICIAL)
+
+BY_NAME: dict[str, ResourceSpec] = {r.name: r for r in RESOURCES}
+VISIBILITY: dict[str, AgencyVisibility] = {
+    r.name: r.visibility for r in RESOURCES if r.visibility is not None
+}
+CODE_PREFIXES: dict[str, str] = {r.name: r.code_prefix for r in RESOURCES if r.code_prefix}
+ATTACHABLE: tuple[ResourceSpec, ...] = tuple(r for r in RESOURCES if r.attachable)
+COMMENTABLE: tuple[ResourceSpec, ...] = tuple(r for r in RESOURCES if r.commentable)
+# The records a document may belong to: record type → (its resource, the record).
+RECORDS: dict[str, tuple[ResourceSpec, Record]] = {
+    record.name: (r, record) for r in ATTACHABLE for record in r.records
+}

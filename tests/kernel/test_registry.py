@@ -1,0 +1,77 @@
+"""The one registry of resources (app/registry.py): each resource declared once, and what the
+shared machinery derives from it agrees with the routes and with the database's own rules."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.kernel import codes, notices
+from app.people import notifications
+from app.registry import ATTACHABLE, COMMENTABLE, RECORDS, RESOURCES, VISIBILITY
+
+
+def test_each_resource_is_declared_once() -> None:
+    for attribute in ("name", "segment", "table"):
+        values = [getattr(r, attribute) for r in RESOURCES]
+        assert len(values) == len(set(values)), attribute
+    prefixes = [r.code_prefix for r in RESOURCES if r.code_prefix]
+    assert len(prefixes) == len(set(prefixes))
+    assert codes.PREFIXES == {"directive": "CD", "task": "NV", "proposal": "KN"} | {
+        "budget_request": "KP"
+    }
+    # The visibility a spec declares is of its own resource and table.
+    for name, seen in VISIBILITY.items():
+        spec = next(r for r in RESOURCES if r.name == name)
+        assert seen.resource == name and seen.table is spec.table
+
+
+def test_the_routes_follow_the_registry(app: FastAPI) -> None:
+    """Every attachable resource has its attachment routes, every commentable one its thread,
+    and no other resource has either."""
+    paths = {route.path for route in app.routes if isinstance(route, APIRoute)}
+    for spec in RESOURCES:
+        base = f"/api/v1/{spec.segment}/{{resource_id}}"
+        assert (f"{base}/attachments" in paths) is spec.attachable, spec.name
+        assert (f"{base}/comments" in paths) is spec.commentable, spec.name
+
+
+def test_notices_follow_the_registry() -> None:
+    """A comment on each commentable resource notifies the officials it mentions, and each
+    resource that notifies has its recipients; a notice's link and noun are the spec's."""
+    for spec in COMMENTABLE:
+        assert notices.kind_of(spec.name, "commented", {}, ["someone"]) == "mentioned"
+        assert notices.recipients_sql(spec.name) is not None
+        assert notifications.SEGMENTS[spec.name] == spec.segment
+    assert notices.kind_of("directive", "commented", {}, ["someone"]) is None
+    assert notices.recipients_sql("directive") is None
+    assert notifications.NOUNS["budget_request"] == "Đề nghị kinh phí"
+
+
+async def test_the_database_allows_what_the_registry_attaches(engine: AsyncEngine) -> None:
+    """The CHECK lists the migrations made on `attachments` name exactly the registry's
+    attachable resources and their records: a resource made attachable without its migration
+    fails here."""
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                text(
+                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+                    " WHERE conrelid = 'attachments'::regclass AND contype = 'c'"
+                    " AND conname IN ('ck_attachments_resource_type',"
+                    " 'ck_attachments_record_type')"
+                )
+            )
+        ).all()
+    found = {name: definition for name, definition in rows}
+    assert set(found) == {"ck_attachments_resource_type", "ck_attachments_record_type"}
+
+    def quoted(definition: str) -> set[str]:
+        return set(re.findall(r"'([a-z_]+)'", definition))
+
+    assert quoted(found["ck_attachments_resource_type"]) == {r.name for r in ATTACHABLE}
+    assert quoted(found["ck_attachments_record_type"]) == set(RECORDS)
