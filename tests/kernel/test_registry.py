@@ -10,8 +10,9 @@ from fastapi.routing import APIRoute
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.files import service as attachments
 from app.kernel import codes, notices
-from app.people import notifications
+from app.people import comments, notifications
 from app.registry import ATTACHABLE, COMMENTABLE, RECORDS, RESOURCES, VISIBILITY
 
 
@@ -38,6 +39,13 @@ def test_the_routes_follow_the_registry(app: FastAPI) -> None:
         base = f"/api/v1/{spec.segment}/{{resource_id}}"
         assert (f"{base}/attachments" in paths) is spec.attachable, spec.name
         assert (f"{base}/comments" in paths) is spec.commentable, spec.name
+
+
+def test_every_attachable_and_commentable_resource_has_its_loader() -> None:
+    """Attaching and commenting load the resource as the caller sees it through its service;
+    a resource the registry makes attachable or commentable without one would answer 500."""
+    assert set(attachments.PARENTS) == {r.name for r in ATTACHABLE}
+    assert set(comments.LOADERS) == {r.name for r in COMMENTABLE}
 
 
 def test_notices_follow_the_registry() -> None:
