@@ -1,22 +1,40 @@
 """The one registry of resources: each feature declares its resource once (its `spec.py`,
 app/kernel/resources.py says what a spec holds) and is named here once. From this list come
-the codes' prefixes, who sees what (and the feed's audience), what documents and comments may
-be attached to, the records a document may belong to, which changes notify whom, the nouns
-and links of the notices, and the resource types the attachments' CHECK allows.
+the permission table and the lifecycles (app/access/permissions.py enforces them,
+docs/permissions.md renders them), the codes' prefixes, who sees what (and the feed's
+audience), what documents and comments may be attached to, the records a document may belong
+to, which changes notify whom, the nouns and links of the notices, and the resource types the
+attachments' CHECK allows.
 
 A new resource is its own package plus one line below (docs/architecture.md traces one)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from app.access.lifecycle import Lifecycle, Rule
 from app.access.visibility import AgencyVisibility
+from app.admin.spec import API_KEY
+from app.agencies.spec import AGENCY
 from app.budget.spec import BUDGET_REQUEST
 from app.directives.spec import DIRECTIVE
+from app.integration.spec import EVENT_PERMISSIONS, WEBHOOK
 from app.kernel.resources import Record, ResourceSpec
 from app.people.spec import OFFICIAL
 from app.proposals.spec import PROPOSAL
+from app.reports.spec import REPORT_PERMISSIONS
 from app.tasks.spec import TASK
 
-RESOURCES: tuple[ResourceSpec, ...] = (DIRECTIVE, TASK, PROPOSAL, BUDGET_REQUEST, OFFICIAL)
+RESOURCES: tuple[ResourceSpec, ...] = (
+    AGENCY,
+    OFFICIAL,
+    DIRECTIVE,
+    TASK,
+    PROPOSAL,
+    BUDGET_REQUEST,
+    API_KEY,
+    WEBHOOK,
+)
 
 BY_NAME: dict[str, ResourceSpec] = {r.name: r for r in RESOURCES}
 VISIBILITY: dict[str, AgencyVisibility] = {
@@ -29,3 +47,12 @@ COMMENTABLE: tuple[ResourceSpec, ...] = tuple(r for r in RESOURCES if r.commenta
 RECORDS: dict[str, tuple[ResourceSpec, Record]] = {
     record.name: (r, record) for r in ATTACHABLE for record in r.records
 }
+# Who may take each action on each resource (and on the feed and the reports, which are not
+# resources of their own); the lifecycles, whose transitions are rows of it.
+PERMISSIONS: dict[str, Mapping[str, Rule]] = {
+    **{r.name: r.permissions for r in RESOURCES if r.permissions is not None},
+    "event": EVENT_PERMISSIONS,
+    "report": REPORT_PERMISSIONS,
+}
+LIFECYCLES: dict[str, Lifecycle] = {r.name: r.lifecycle for r in RESOURCES if r.lifecycle}
+EDITABLE: dict[str, tuple[str, ...]] = {r.name: r.editable for r in RESOURCES if r.editable}

@@ -1,4 +1,4 @@
-"""The permission matrix (app/access/permissions.py): docs/permissions.md is current, and every cell is
+"""The permission matrix (app/registry.py: PERMISSIONS): docs/permissions.md is current, and every cell is
 walked through HTTP — allowed roles succeed, the others get 403."""
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def patch(
 ) -> Callable[[Setup, dict[str, str], dict[str, Any]], Awaitable[httpx.Response]]:
     async def run(s: Setup, h: dict[str, str], r: dict[str, Any]) -> httpx.Response:
         return await s.c.patch(
-            f"{A}{path.format(**r)}", json=body, headers={**h, "If-Match": f'"{r["version"]}"'}
+            f"{A}{path.format(**r)}", json=body, headers={"If-Match": f'"{r["version"]}"', **h}
         )
 
     return run
@@ -425,7 +425,8 @@ def recipes() -> dict[tuple[str, str], Recipe]:
                 "/api-keys",
                 {"name": "x", "role": role, "agency_id": agency, "official_id": o["id"]},
             )
-            h = {"Authorization": f"Bearer {key['key']}"}
+            kept = {k: v for k, v in h.items() if k == "If-Match"}  # tests/test_preconditions.py
+            h = {"Authorization": f"Bearer {key['key']}", **kept}
         return o, h
 
     async def own_notices(s: Setup, h: dict[str, str]) -> httpx.Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import re
 from pathlib import Path
 from typing import Any
 
@@ -112,3 +113,16 @@ def test_every_feature_is_a_package_of_its_own() -> None:
     for feature in features:
         assert (APP / feature / "__init__.py").is_file(), feature
         assert list((APP / feature).glob("*models.py")), feature
+
+
+def test_if_match_is_applied_in_one_place() -> None:
+    """A service admits the row it changes (app/kernel/versioned.py); none checks a
+    precondition or writes a versioned row's next version of its own."""
+    check = re.compile(r"\b(if_match|precondition)\.check\(")
+    by_hand = re.compile(r"\bversion\s*\+\s*1\b|\.c\.version\s*\+")
+    for path in APP.rglob("*.py"):
+        if path.name in ("versioned.py", "precondition.py"):
+            continue
+        source = path.read_text()
+        assert not check.search(source), path
+        assert not by_hand.search(source), path

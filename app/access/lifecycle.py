@@ -5,9 +5,10 @@ agency's staff take it too (the task's lead agency, its lead or cooperating agen
 agency that owns a proposal or budget request). A `Transition` is a rule with the statuses it
 starts from, the status it reaches and the request model of its action (`ActionBody`
 subclasses: the `action` tag, a comment, the action's own fields). A `Lifecycle` holds a
-resource's transitions and answers, for a caller and a row, which of them it may take now;
-`app/access/permissions.py` holds the lifecycles and enforces them (403 when the caller may never take
-the action, 409 with `allowed_actions` when not from the current status).
+resource's transitions and answers, for a caller and a row, which of them it may take now.
+Each resource declares its lifecycle and permission rows in its feature's `spec.py`, the
+registry gathers them, and `app/access/permissions.py` enforces them (403 when the caller may
+never take the action, 409 with `allowed_actions` when not from the current status).
 """
 
 from __future__ import annotations
@@ -31,6 +32,13 @@ class Relation(StrEnum):
     self = "self"  # the official the row is, signed in as themself (any role)
 
 
+# The role groups the permission rows name (each feature's spec.py).
+OFFICE = (Role.office,)
+EDITORS = (Role.office, Role.leader)
+FINANCE = (Role.finance,)
+ADMIN: tuple[Role, ...] = ()  # administrators may do anything: no other role
+NOT_AGENCY = tuple(r for r in Role if r != Role.agency)
+
 RELATION_LABELS = {
     Relation.lead: "lead agency",
     Relation.participant: "lead or cooperating agency",
@@ -53,6 +61,10 @@ class Rule:
         if self.relation == Relation.self:
             return related
         return self.relation != Relation.none and caller.role == Role.agency and related
+
+
+EVERYONE = Rule(tuple(Role))
+OWNED = Rule(OFFICE, Relation.own)  # the office, or staff of the owning agency
 
 
 def related(

@@ -1,6 +1,7 @@
 """The permission table: who may take each action on each resource, as data, and the lifecycles
-that are part of it. Services enforce it through `require` and `allows`, and build each
-resource's `allowed_actions` from it; `python -m app.access.permissions > docs/permissions.md` renders
+that are part of it — each resource declares its rows in its feature's `spec.py`, and
+`app/registry.py` gathers them. Services enforce it through `require` and `allows`, and build
+each resource's `allowed_actions` from it; `python -m app.access.permissions > docs/permissions.md` renders
 it, and a test checks that file and walks every cell through HTTP.
 
 Reads are the one exception to enforcement by `require`: who sees what is the resources'
@@ -16,152 +17,11 @@ from typing import Any
 
 from app.access.auth import Caller
 from app.access.lifecycle import RELATION_LABELS, Lifecycle, Relation, Rule, Transition, related
-from app.budget import models as br
-from app.budget.spec import BUDGET_REQUEST_VISIBILITY
 from app.core.config import get_settings
-from app.core.enums import BudgetStatus as B
-from app.core.enums import DirectiveStatus as D
-from app.core.enums import ProposalStatus as P
 from app.core.enums import Role
-from app.core.enums import TaskStatus as T
-from app.directives import models as dm
 from app.errors.domain import Conflict, Forbidden, InvalidTransition
 from app.kernel.schemas import ActionBody, utcnow
-from app.proposals import models as pm
-from app.proposals.spec import PROPOSAL_VISIBILITY
-from app.registry import VISIBILITY
-from app.tasks import models as tm
-from app.tasks.spec import TASK_VISIBILITY
-from app.tasks.timeliness import OPEN_STATUSES
-
-OFFICE = (Role.office,)
-EDITORS = (Role.office, Role.leader)
-FINANCE = (Role.finance,)
-ADMIN: tuple[Role, ...] = ()
-NOT_AGENCY = tuple(r for r in Role if r != Role.agency)
-
-TASK = Lifecycle(
-    "task",
-    (
-        Transition(tm.StartTask, (T.new,), T.in_progress, OFFICE, Relation.lead),
-        Transition(tm.SubmitTask, (T.in_progress,), T.awaiting_confirmation, OFFICE, Relation.lead),
-        Transition(tm.ConfirmTask, (T.awaiting_confirmation,), T.completed, EDITORS),
-        Transition(tm.ReturnTask, (T.awaiting_confirmation,), T.in_progress, EDITORS),
-        Transition(tm.PauseTask, (T.new, T.in_progress), T.paused, EDITORS),
-        Transition(tm.ResumeTask, (T.paused,), T.in_progress, EDITORS),
-        Transition(tm.CancelTask, tuple(T(s) for s in OPEN_STATUSES), T.cancelled, EDITORS),
-        Transition(tm.ReopenTask, (T.completed,), T.in_progress, EDITORS),
-    ),
-    TASK_VISIBILITY,
-)
-DIRECTIVE = Lifecycle(
-    "directive",
-    (
-        Transition(dm.IssueDirective, (D.draft,), D.issued, EDITORS),
-        Transition(dm.CloseDirective, (D.issued,), D.closed, EDITORS),
-        Transition(dm.WithdrawDirective, (D.draft, D.issued), D.withdrawn, EDITORS),
-        Transition(dm.ReopenDirective, (D.closed,), D.issued, EDITORS),
-    ),
-)
-PROPOSAL = Lifecycle(
-    "proposal",
-    (
-        Transition(pm.SubmitProposal, (P.draft,), P.submitted, OFFICE, Relation.own),
-        Transition(pm.ReviewProposal, (P.submitted,), P.under_review, OFFICE),
-        Transition(pm.ResolveProposal, (P.under_review,), P.resolved, EDITORS),
-        Transition(pm.WithdrawProposal, (P.draft, P.submitted), P.withdrawn, ADMIN, Relation.own),
-        Transition(pm.ReopenProposal, (P.resolved,), P.under_review, EDITORS),
-    ),
-    PROPOSAL_VISIBILITY,
-)
-BUDGET_REQUEST = Lifecycle(
-    "budget_request",
-    (
-        Transition(
-            br.SubmitBudgetRequest, (B.draft, B.returned), B.submitted, OFFICE, Relation.own
-        ),
-        Transition(br.StartAppraisal, (B.submitted,), B.under_appraisal, FINANCE),
-        Transition(br.AppraiseBudgetRequest, (B.under_appraisal,), B.appraised, FINANCE),
-        Transition(
-            br.ReturnBudgetRequest,
-            (B.submitted, B.under_appraisal, B.appraised),
-            B.returned,
-            (Role.finance, Role.leader),
-        ),
-        Transition(br.ApproveBudgetRequest, (B.appraised,), B.approved, (Role.leader,)),
-        Transition(br.RejectBudgetRequest, (B.appraised,), B.rejected, (Role.leader,)),
-        Transition(br.CloseBudgetRequest, (B.approved,), B.closed, (Role.leader, Role.finance)),
-    ),
-    BUDGET_REQUEST_VISIBILITY,
-)
-LIFECYCLES = {lc.resource: lc for lc in (TASK, DIRECTIVE, PROPOSAL, BUDGET_REQUEST)}
-
-_EVERYONE = Rule(tuple(Role))
-_OWNED = Rule(OFFICE, Relation.own)  # the office, or staff of the owning agency
-PERMISSIONS: dict[str, dict[str, Rule]] = {
-    "agency": {
-        "read": _EVERYONE,
-        **dict.fromkeys(("create", "update", "delete", "restore", "succession"), Rule(OFFICE)),
-        # Divisions (phòng, ban) of an agency are also kept by that agency's own staff.
-        **dict.fromkeys(
-            ("create_division", "update_division"),
-            Rule(OFFICE, Relation.own, note="divisions of its own agency"),
-        ),
-    },
-    "official": {
-        "read": Rule(NOT_AGENCY, Relation.own),
-        **dict.fromkeys(("create", "update"), _OWNED),
-        "read_notifications": Rule(OFFICE, Relation.self),
-        # how they are told (immediate, digest, off): every official chooses for themself
-        "choose_notify": Rule(OFFICE, Relation.self),
-    },
-    "directive": {
-        "read": _EVERYONE,
-        **dict.fromkeys(
-            ("create", "update", "delete", "restore", "create_tasks", "attach"), Rule(EDITORS)
-        ),
-        **DIRECTIVE.rules(),
-    },
-    "task": {
-        "read": Rule(NOT_AGENCY, Relation.participant),
-        **dict.fromkeys(("create", "update", "delete", "restore"), Rule(EDITORS)),
-        **TASK.rules(),
-        "report_progress": Rule(OFFICE, Relation.participant),
-        "request_extension": Rule(OFFICE, Relation.lead),
-        "decide_extension": Rule(EDITORS),
-        "adjust_deadline": Rule(EDITORS),
-        "remind": Rule(EDITORS),
-        # The lead agency splits its own task among its divisions and officials.
-        "create_subtask": Rule(EDITORS, Relation.lead),
-        "comment": Rule(EDITORS, Relation.participant),
-        # documents: attached and removed by those who work on it
-        "attach": Rule(EDITORS, Relation.participant),
-    },
-    "proposal": {
-        "read": Rule(NOT_AGENCY, Relation.own),
-        **dict.fromkeys(("create", "update", "delete", "restore"), _OWNED),
-        **PROPOSAL.rules(),
-        "create_tasks": Rule(EDITORS),
-        "comment": Rule(EDITORS, Relation.own),
-        "attach": Rule(EDITORS, Relation.own),
-    },
-    "budget_request": {
-        "read": Rule(NOT_AGENCY, Relation.own),
-        **dict.fromkeys(("create", "update", "delete", "restore"), _OWNED),
-        **BUDGET_REQUEST.rules(),
-        "disburse": Rule(FINANCE),
-        "extend_deadline": Rule((Role.leader, Role.finance)),
-        "comment": Rule((*EDITORS, Role.finance), Relation.own),
-        "attach": Rule((*EDITORS, Role.finance), Relation.own),
-    },
-    "event": {"read": Rule(NOT_AGENCY, Relation.participant, note="events of what it sees")},
-    "report": {
-        "read": Rule(NOT_AGENCY, Relation.participant, note="its tasks, proposals and requests"),
-        "snapshot": Rule(EDITORS),
-    },
-    "api_key": dict.fromkeys(("read", "create", "revoke"), Rule(ADMIN)),
-    "webhook": dict.fromkeys(("read", "create", "update", "delete", "test"), Rule(ADMIN)),
-}
+from app.registry import EDITABLE, LIFECYCLES, PERMISSIONS, VISIBILITY
 
 
 def delete_grace_days() -> int:
@@ -186,9 +46,6 @@ def deletable_task(row: Any, cutoff: datetime | None = None) -> bool:
 CONDITIONS: dict[str, dict[str, Callable[[Any, datetime], bool]]] = {
     "task": {"delete": deletable_task}
 }
-
-# Proposals and budget requests are edited (and deleted) only before the committee acts on them.
-EDITABLE = {"proposal": (P.draft,), "budget_request": (B.draft, B.returned)}
 
 
 def allows(
@@ -320,8 +177,9 @@ def render() -> str:
         "# Permissions",
         "",
         "Who may take each action (`python -m app.access.permissions > docs/permissions.md` writes this",
-        "file from the table in `app/access/permissions.py`, which the services enforce; a test checks",
-        "that it is current and walks every cell through HTTP). An agency's staff see only the",
+        "file from the table each resource declares in its feature's `spec.py`, gathered by",
+        "`app/registry.py` and enforced by `app/access/permissions.py`; a test checks that it is",
+        "current and walks every cell through HTTP). An agency's staff see only the",
         "tasks their agency leads or cooperates on and their own agency's proposals and budget",
         "requests; anything else answers 404 to them, and an action their role may not take on",
         "something they see answers 403.",

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, Text, Uuid, any_, bindparam, func, literal, or_, select, update
+from sqlalchemy import Row, Text, Uuid, any_, bindparam, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -18,11 +18,11 @@ from app.agencies.models import AGENCIES, Agency, AgencyCreate, AgencyRead, Agen
 from app.core.enums import AgencyKind, AgencyStatus
 from app.db import Reader
 from app.errors.domain import Conflict, field_error
-from app.kernel import hierarchy, history, records, soft_delete
+from app.kernel import hierarchy, history, records, soft_delete, versioned
 from app.kernel.fields import public_columns
 from app.kernel.filters import shaped_page
 from app.kernel.listing import ListParams, Page
-from app.kernel.precondition import Precondition, next_version
+from app.kernel.precondition import Precondition
 from app.kernel.schemas import utcnow
 
 RESOURCE = "agency"
@@ -159,19 +159,19 @@ async def update_(
         await hierarchy.lock_tree(conn, AGENCIES)
     fields = patch.model_dump(exclude_unset=True, exclude={"effective_on"})
     effective_on = patch.effective_on or today
-    if effective_on > today:
-        raise field_error("effective_on", "must not be after today")
     row = await _load(conn, agency_id, lock=True, include_deleted=False)
     if not permissions.allows(caller, RESOURCE, "update"):
         own_division = row.kind == AgencyKind.division and caller.agency_id == row.parent_id
         permissions.require(caller, RESOURCE, "update_division", holds=own_division)
         if fields.keys() & {"kind", "parent_id"}:
             permissions.require(caller, RESOURCE, "update")
+    change = versioned.admit(AGENCIES, row, if_match)
+    if effective_on > today:
+        raise field_error("effective_on", "must not be after today")
     if fields.get("kind") == AgencyKind.division and (
         fields.get("parent_id", row.parent_id) is None
     ):
         raise field_error("parent_id", "a division belongs to an agency: give its parent_id")
-    if_match.check(row.version)
     if "former_codes" in fields:
         fields["former_codes"] = list(dict.fromkeys(fields["former_codes"] or []))
         await _check_codes(conn, None, fields["former_codes"], agency_id)
@@ -186,14 +186,7 @@ async def update_(
     over_time = bool(changes.keys() & set(OVER_TIME))
     if over_time:
         await agency_versions.check_day(conn, agency_id, effective_on)
-    updated = (
-        await conn.execute(
-            update(AGENCIES)
-            .where(t.id == agency_id)
-            .values(**{k: fields[k] for k in changes}, **next_version(AGENCIES, utcnow()))
-            .returning(*COLUMNS)
-        )
-    ).one()
+    updated = await versioned.write(conn, change, {k: fields[k] for k in changes}, COLUMNS)
     comment = f"Effective {effective_on}" if over_time else None
     await history.record(conn, caller, RESOURCE, agency_id, "updated", changes, comment)
     if over_time:

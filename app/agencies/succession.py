@@ -23,9 +23,10 @@ from app.agencies.models import AGENCIES, SuccessionCreate, SuccessorShare
 from app.budget.models import BUDGET_REQUESTS
 from app.core.enums import AgencyStatus, BudgetStatus, ProposalStatus
 from app.errors.domain import Conflict, field_error
-from app.kernel import history
-from app.kernel.precondition import Precondition, next_version
+from app.kernel import history, versioned
+from app.kernel.precondition import Precondition
 from app.kernel.schemas import utcnow
+from app.kernel.versioned import next_version
 from app.proposals.models import PROPOSALS
 from app.tasks.models import TASKS
 from app.tasks.spec import TASK_VISIBILITY
@@ -55,12 +56,12 @@ async def succeed(
     if (data.successor_id is None) == (data.successors is None):
         raise field_error("successors", "give either successor_id or successors")
     shares = data.shares()
-    row = await _check(conn, agency_id, data, shares, if_match)
+    change = await _check(conn, agency_id, data, shares, if_match)
     if not dry_run:
-        return await _succeed(conn, caller, agency_id, data, shares, row)
+        return await _succeed(conn, caller, agency_id, data, shares, change)
     savepoint = await conn.begin_nested()
     try:
-        result = await _succeed(conn, caller, agency_id, data, shares, row)
+        result = await _succeed(conn, caller, agency_id, data, shares, change)
     finally:
         await savepoint.rollback()
     result["agency"] = await agencies.get(conn, caller, agency_id)
@@ -73,8 +74,9 @@ async def _succeed(
     agency_id: uuid.UUID,
     data: SuccessionCreate,
     shares: list[SuccessorShare],
-    row: Any,
+    change: versioned.Admitted,
 ) -> dict[str, Any]:
+    row = change.row
     comment = f"Agency succession ({data.status.value}) effective {data.effective_on}"
     rest = next(s.successor_id for s in shares if s.rest)
     now = utcnow()
@@ -105,9 +107,7 @@ async def _succeed(
     by_successor = {str(m["successor_id"]): m["moved_lead"] for m in moves}
     moved = {"lead": led, "cooperating": cooperating, "successors": by_successor}
     changes["moved"] = {"old": None, "new": {**moved, **in_flight, "reparented": len(reparented)}}
-    await conn.execute(
-        update(AGENCIES).where(a.id == agency_id).values(**values, **next_version(AGENCIES, now))
-    )
+    await conn.execute(versioned.statement(change, values, now))
     await history.record(conn, caller, agencies.RESOURCE, agency_id, "succession", changes, comment)
     await agency_versions.record(conn, [agency_id, *reparented], data.effective_on, comment)
     body = await agencies.get(conn, caller, agency_id)
@@ -128,9 +128,9 @@ async def _check(
     data: SuccessionCreate,
     shares: list[SuccessorShare],
     if_match: Precondition,
-) -> Any:
+) -> versioned.Admitted:
     row = await agencies._load(conn, agency_id, lock=True, include_deleted=False)
-    if_match.check(row.version)
+    change = versioned.admit(AGENCIES, row, if_match)
     if row.status != AgencyStatus.active:
         raise Conflict(f"The agency is already {row.status}.")
     await agency_versions.check_day(conn, agency_id, data.effective_on)
@@ -154,7 +154,7 @@ async def _check(
     for successor in wanted:
         if not await agencies.exists_active(conn, successor):
             raise field_error(field, f"no active agency with id {successor}")
-    return row
+    return change
 
 
 async def _choose(

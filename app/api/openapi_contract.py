@@ -117,7 +117,7 @@ OTHER_ACTIONS: dict[str, tuple[str, ...]] = {
 def history_actions() -> dict[str, list[str]]:
     """Every action a history entry (and so an event `<resource_type>.<action>`) can carry,
     by resource type."""
-    from app.access.permissions import LIFECYCLES
+    from app.registry import LIFECYCLES
 
     return {
         resource: list(
@@ -134,7 +134,7 @@ def history_actions() -> dict[str, list[str]]:
 
 def _closed_sets() -> dict[str, list[str]]:
     """Schemas of closed sets the models keep as plain strings, by name."""
-    from app.access.permissions import PERMISSIONS
+    from app.registry import PERMISSIONS
 
     rowless = {"create", "read"}
     sets = {

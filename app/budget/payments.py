@@ -21,13 +21,13 @@ from app.budget.models import (
     DisbursementCreate,
     DisbursementRead,
 )
-from app.budget.service import RESOURCE, latest_extension, load, write
+from app.budget.service import RESOURCE, latest_extension, load
 from app.core.day import Day
 from app.core.enums import BudgetStatus, ExpenditureType
 from app.core.ids import uuid7
 from app.db import Reader
 from app.errors.domain import Conflict, field_error
-from app.kernel import history, records
+from app.kernel import history, records, versioned
 from app.kernel.listing import ListParams, Page
 from app.kernel.schemas import utcnow
 
@@ -72,7 +72,7 @@ async def disburse(
         )
     ).one()
     total = row.disbursed_vnd + data.amount_vnd
-    await write(conn, request_id, {"disbursed_vnd": total})
+    await versioned.touch(conn, BUDGET_REQUESTS, request_id, {"disbursed_vnd": total})
     await history.record(
         conn,
         caller,
@@ -125,7 +125,9 @@ async def extend_deadline(
             .returning(*DEADLINE_EXTENSIONS.c)
         )
     ).one()
-    await write(conn, request_id, {"disbursement_deadline": data.new_deadline})
+    await versioned.touch(
+        conn, BUDGET_REQUESTS, request_id, {"disbursement_deadline": data.new_deadline}
+    )
     await history.record(
         conn,
         caller,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -30,11 +30,11 @@ from app.core.enums import BudgetStatus, ExpenditureType, Role
 from app.core.ids import uuid7
 from app.db import Reader
 from app.errors.domain import Conflict, field_error
-from app.kernel import codes, history, records, soft_delete
+from app.kernel import codes, history, records, soft_delete, versioned
 from app.kernel.fields import public_columns
 from app.kernel.filters import shaped_page
 from app.kernel.listing import ListParams, Page
-from app.kernel.precondition import Precondition, next_version
+from app.kernel.precondition import Precondition
 from app.kernel.schemas import utcnow
 from app.proposals.models import PROPOSALS
 from app.proposals.spec import PROPOSAL_VISIBILITY
@@ -167,19 +167,6 @@ async def get(
     return to_body(caller, await load(conn, caller, request_id, include_deleted=include_deleted))
 
 
-async def write(
-    conn: AsyncConnection, request_id: uuid.UUID, values: dict[str, Any]
-) -> Row[*tuple[Any, ...]]:
-    return (
-        await conn.execute(
-            update(BUDGET_REQUESTS)
-            .where(b.id == request_id)
-            .values(**values, **next_version(BUDGET_REQUESTS, utcnow()))
-            .returning(*COLUMNS)
-        )
-    ).one()
-
-
 async def update_(
     conn: AsyncConnection,
     caller: Caller,
@@ -189,7 +176,7 @@ async def update_(
 ) -> dict[str, Any]:
     row = await load(conn, caller, request_id, lock=True)
     permissions.require_editable(caller, RESOURCE, "update", row)
-    if_match.check(row.version)
+    change = versioned.admit(BUDGET_REQUESTS, row, if_match)
     fields = patch.model_dump(exclude_unset=True)
     current = dict(row._mapping)
     merged = {**current, **fields}
@@ -204,7 +191,7 @@ async def update_(
         return to_body(caller, row)
     values = {k: fields[k] for k in changes}
     await _check_references(conn, caller, values)
-    updated = await write(conn, request_id, _plain(values))
+    updated = await versioned.write(conn, change, _plain(values), COLUMNS)
     await history.record(conn, caller, RESOURCE, request_id, "updated", changes)
     return to_body(caller, updated)
 
@@ -245,7 +232,7 @@ async def transition(
 ) -> dict[str, Any]:
     row = await load(conn, caller, request_id, lock=True)
     step = permissions.check_transition(caller, RESOURCE, data, row)
-    if_match.check(row.version)
+    change = versioned.admit(BUDGET_REQUESTS, row, if_match)
     values: dict[str, Any] = {"status": step.target}
     if isinstance(data, AppraiseBudgetRequest):
         appraised_on = data.appraised_on or day.today
@@ -263,7 +250,7 @@ async def transition(
         decision["decided_on"] = decision["decided_on"] or day.today.isoformat()
         values.update(amount_approved_vnd=data.amount_approved_vnd, decision=decision)
     changes = history.diff(dict(row._mapping), values)
-    updated = await write(conn, request_id, values)
+    updated = await versioned.write(conn, change, values, COLUMNS)
     await history.record(conn, caller, RESOURCE, request_id, data.action, changes, data.comment)
     return to_body(caller, updated)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -32,11 +32,11 @@ from app.directives.models import (
     Meeting,
 )
 from app.errors.domain import Conflict, ValidationFailed, field_error
-from app.kernel import codes, history, records, soft_delete
+from app.kernel import codes, history, records, soft_delete, versioned
 from app.kernel.fields import public_columns
 from app.kernel.filters import shaped_page
 from app.kernel.listing import ListParams, Page
-from app.kernel.precondition import Precondition, next_version
+from app.kernel.precondition import Precondition
 from app.kernel.schemas import utcnow
 from app.tasks import service as tasks
 from app.tasks.models import DirectiveTaskItem
@@ -184,7 +184,7 @@ async def update_(
 ) -> dict[str, Any]:
     permissions.require(caller, RESOURCE, "update")
     row = await _load(conn, directive_id, lock=True)
-    if_match.check(row.version)
+    change = versioned.admit(DIRECTIVES, row, if_match)
     fields = patch.model_dump(exclude_unset=True)
     if "meeting" in fields:
         fields["meeting"] = _merge_meeting(row.meeting, fields["meeting"])
@@ -198,14 +198,7 @@ async def update_(
     values = {k: fields[k] for k in changes}
     try:
         async with conn.begin_nested():
-            updated = (
-                await conn.execute(
-                    update(DIRECTIVES)
-                    .where(d.id == directive_id)
-                    .values(**values, **next_version(DIRECTIVES, utcnow()))
-                    .returning(*COLUMNS)
-                )
-            ).one()
+            updated = await versioned.write(conn, change, values, COLUMNS)
     except IntegrityError as exc:
         raise _duplicate_number({**current, **values}) from exc
     await history.record(conn, caller, RESOURCE, directive_id, "updated", changes)
@@ -269,7 +262,7 @@ async def transition(
 ) -> dict[str, Any]:
     row = await _load(conn, directive_id, lock=True)
     step = permissions.check_transition(caller, RESOURCE, data, row)
-    if_match.check(row.version)
+    change = versioned.admit(DIRECTIVES, row, if_match)
     values: dict[str, Any] = {"status": step.target}
     if isinstance(data, IssueDirective):
         issued_on = data.issued_on or row.issued_on or day.today
@@ -277,14 +270,7 @@ async def transition(
             raise field_error("issued_on", "cannot be in the future")
         values["issued_on"] = issued_on
     changes = history.diff(dict(row._mapping), values)
-    updated = (
-        await conn.execute(
-            update(DIRECTIVES)
-            .where(d.id == directive_id)
-            .values(**values, **next_version(DIRECTIVES, utcnow()))
-            .returning(*COLUMNS)
-        )
-    ).one()
+    updated = await versioned.write(conn, change, values, COLUMNS)
     await history.record(conn, caller, RESOURCE, directive_id, data.action, changes, data.comment)
     return await _body(conn, caller, updated, day)
 

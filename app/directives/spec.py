@@ -3,8 +3,21 @@ directives; documents (the conclusion notice) may be attached to one."""
 
 from __future__ import annotations
 
+from app.access.lifecycle import EDITORS, EVERYONE, Lifecycle, Rule, Transition
+from app.core.enums import DirectiveStatus as D
+from app.directives import models as dm
 from app.directives.models import DIRECTIVES
 from app.kernel.resources import ResourceSpec
+
+DIRECTIVE_LIFECYCLE = Lifecycle(
+    "directive",
+    (
+        Transition(dm.IssueDirective, (D.draft,), D.issued, EDITORS),
+        Transition(dm.CloseDirective, (D.issued,), D.closed, EDITORS),
+        Transition(dm.WithdrawDirective, (D.draft, D.issued), D.withdrawn, EDITORS),
+        Transition(dm.ReopenDirective, (D.closed,), D.issued, EDITORS),
+    ),
+)
 
 DIRECTIVE = ResourceSpec(
     name="directive",
@@ -13,4 +26,12 @@ DIRECTIVE = ResourceSpec(
     table=DIRECTIVES,
     code_prefix="CD",
     attachable=True,
+    lifecycle=DIRECTIVE_LIFECYCLE,
+    permissions={
+        "read": EVERYONE,
+        **dict.fromkeys(
+            ("create", "update", "delete", "restore", "create_tasks", "attach"), Rule(EDITORS)
+        ),
+        **DIRECTIVE_LIFECYCLE.rules(),
+    },
 )

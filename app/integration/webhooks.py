@@ -39,10 +39,10 @@ from app.integration.webhook_models import (
     WebhookRead,
     WebhookUpdate,
 )
-from app.kernel import history, records, soft_delete
+from app.kernel import history, records, soft_delete, versioned
 from app.kernel.fields import public_columns
 from app.kernel.listing import ListParams, Page, fetch_page, parse_sort
-from app.kernel.precondition import Precondition, next_version
+from app.kernel.precondition import Precondition
 from app.kernel.schemas import utcnow
 
 log = logging.getLogger("dondoc.webhooks")
@@ -144,7 +144,7 @@ async def update_(
 ) -> dict[str, Any]:
     permissions.require(caller, "webhook", "update")
     row = await _load(conn, webhook_id, lock=True)
-    if_match.check(row.version)
+    change = versioned.admit(WEBHOOKS, row, if_match)
     fields = patch.model_dump(exclude_unset=True)
     if "event_types" in fields:
         _check_patterns(fields["event_types"])
@@ -156,14 +156,7 @@ async def update_(
     values = {k: fields[k] for k in changes}
     if values.get("active") is True:
         values["failing_since"] = None
-    updated = (
-        await conn.execute(
-            update(WEBHOOKS)
-            .where(w.id == webhook_id)
-            .values(**values, **next_version(WEBHOOKS, utcnow()))
-            .returning(*COLUMNS)
-        )
-    ).one()
+    updated = await versioned.write(conn, change, values, COLUMNS)
     await history.record(conn, caller, RESOURCE, webhook_id, "updated", changes)
     return dict(updated._mapping)
 

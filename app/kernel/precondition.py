@@ -3,34 +3,21 @@
 `ETag` is the resource's version as a strong entity tag (`"3"`). `If-Match` matches with the
 strong comparison of RFC 9110 §13.1.1: `*`, or a listed strong tag equal to the current one; a
 weak tag (`W/"3"`) never matches. Whether the header is required (PATCH) is decided where the
-precondition is made, once, not at every call site."""
+precondition is made, once, not at every call site; it is applied to the row being changed by
+`app/kernel/versioned.py`."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
-
-from sqlalchemy import Table
 
 from app.errors.domain import BadRequest, PreconditionFailed, PreconditionRequired
-from app.kernel.schemas import utcnow
 
 _TAG = re.compile(r'\*|(?:W/)?"[\x21\x23-\x7e]*"')
 
 
 def etag(version: int) -> str:
     return f'"{version}"'
-
-
-def next_version(table: Table, now: datetime | None = None) -> dict[str, Any]:
-    """The values every change of a versioned row sets, beside its own: the version one up
-    (its next ETag) and, where the table keeps it, the time of the change."""
-    values: dict[str, Any] = {"version": table.c.version + 1}
-    if "updated_at" in table.c:
-        values["updated_at"] = utcnow() if now is None else now
-    return values
 
 
 @dataclass(frozen=True)

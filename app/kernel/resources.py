@@ -2,8 +2,8 @@
 (`app/<feature>/spec.py`) and assembled by the one registry (`app/registry.py`): the name it
 has in history, the feed, attachments and comments; the collection in its URLs; its noun in
 the notices officials read; the prefix of its human codes; who among an agency's staff sees
-it; whether documents and comments may be attached to it, and to which of its records; whom
-its changes notify."""
+it; who may take each of its actions, and its lifecycle; whether documents and comments may
+be attached to it, and to which of its records; whom its changes notify."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Table
 
+from app.access.lifecycle import Lifecycle, Rule
 from app.access.visibility import AgencyVisibility
 from app.core.enums import NoticeKind
 
@@ -50,3 +51,9 @@ class ResourceSpec:
     commentable: bool = False
     records: tuple[Record, ...] = ()
     notices: Notices | None = None
+    # Who may take each action (app/access/permissions.py enforces it): the lifecycle's
+    # transitions are rows of it; `editable`: the statuses update and delete are open in
+    # (none: every status).
+    permissions: Mapping[str, Rule] | None = None
+    lifecycle: Lifecycle | None = None
+    editable: tuple[str, ...] = ()

@@ -1,5 +1,6 @@
 """Soft delete and restore (API.md §1), the same for every resource: the service loads and
-locks the row and checks who may do it; this checks the version, writes, and records history."""
+locks the row and checks who may do it; this admits the change (the request's `If-Match`,
+app/kernel/versioned.py), writes, and records history."""
 
 from __future__ import annotations
 
@@ -7,13 +8,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, update
+from sqlalchemy import Row, Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.access.auth import Caller
 from app.errors.domain import Conflict
-from app.kernel import history
-from app.kernel.precondition import Precondition, next_version
+from app.kernel import history, versioned
+from app.kernel.precondition import Precondition
 from app.kernel.schemas import utcnow
 
 
@@ -22,13 +23,9 @@ async def mark_deleted(
 ) -> datetime:
     """The soft delete itself: `If-Match` checked against the locked row, then `deleted_at`
     set with the next version (and `also`, e.g. a webhook's `active=False`). The time of it."""
-    if_match.check(row.version)
+    change = versioned.admit(table, row, if_match)
     now = utcnow()
-    await conn.execute(
-        update(table)
-        .where(table.c.id == row.id)
-        .values(deleted_at=now, **next_version(table, now), **also)
-    )
+    await conn.execute(versioned.statement(change, {"deleted_at": now, **also}, now))
     return now
 
 
@@ -65,19 +62,11 @@ async def restore(
 ) -> Row[*tuple[Any, ...]]:
     """Bring `row` back; 409 with the allowed actions when it is not deleted. Returns the row
     as `columns` select it."""
-    if_match.check(row.version)
+    change = versioned.admit(table, row, if_match)
     if row.deleted_at is None:
         noun = resource.replace("_", " ")
         raise Conflict(f"The {noun} is not deleted.", allowed_actions=allowed_actions)
-    c = table.c
-    restored = (
-        await conn.execute(
-            update(table)
-            .where(c.id == row.id)
-            .values(deleted_at=None, **next_version(table))
-            .returning(*columns)
-        )
-    ).one()
+    restored = await versioned.write(conn, change, {"deleted_at": None}, columns)
     await history.record(
         conn,
         caller,

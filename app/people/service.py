@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -19,11 +19,11 @@ from app.agencies.models import AGENCIES
 from app.core.enums import AgencyKind, AgencyStatus
 from app.db import Reader
 from app.errors.domain import Conflict, field_error
-from app.kernel import history, records
+from app.kernel import history, records, versioned
 from app.kernel.fields import public_columns
 from app.kernel.filters import shaped_page
 from app.kernel.listing import ListParams, Page
-from app.kernel.precondition import Precondition, next_version
+from app.kernel.precondition import Precondition
 from app.kernel.schemas import utcnow
 from app.people.models import (
     NOTIFICATIONS,
@@ -131,7 +131,7 @@ async def update_(
         pass  # an official chooses how they are told
     else:
         permissions.require(caller, RESOURCE, "update", row)
-    if_match.check(row.version)
+    change = versioned.admit(OFFICIALS, row, if_match)
     current = dict(row._mapping)
     changes = history.diff(current, fields)
     if not changes:
@@ -139,17 +139,7 @@ async def update_(
     await _check(conn, {**current, **fields}, set(changes))
     try:
         async with conn.begin_nested():
-            updated = (
-                await conn.execute(
-                    update(OFFICIALS)
-                    .where(t.id == official_id)
-                    .values(
-                        **{k: fields[k] for k in changes},
-                        **next_version(OFFICIALS),
-                    )
-                    .returning(*COLUMNS)
-                )
-            ).one()
+            updated = await versioned.write(conn, change, {k: fields[k] for k in changes}, COLUMNS)
     except IntegrityError as exc:
         raise Conflict(
             "Another official already signs in with this OIDC subject.", field="oidc_subject"

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Date, Row, and_, bindparam, func, literal, or_, select, update
+from sqlalchemy import Date, Row, and_, bindparam, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
@@ -22,11 +22,11 @@ from app.core.ids import uuid7
 from app.db import Reader
 from app.directives.models import DIRECTIVES
 from app.errors.domain import Conflict, field_error
-from app.kernel import codes, history, records, soft_delete
+from app.kernel import codes, history, records, soft_delete, versioned
 from app.kernel.fields import public_columns
 from app.kernel.filters import Extra, shaped_page
 from app.kernel.listing import ListParams, Page
-from app.kernel.precondition import Precondition, next_version
+from app.kernel.precondition import Precondition
 from app.kernel.schemas import utcnow
 from app.proposals.models import (
     PROPOSALS,
@@ -171,14 +171,6 @@ async def get(
     )
 
 
-async def _write(conn: AsyncConnection, proposal_id: uuid.UUID, values: dict[str, Any]) -> None:
-    await conn.execute(
-        update(PROPOSALS)
-        .where(p.id == proposal_id)
-        .values(**values, **next_version(PROPOSALS, utcnow()))
-    )
-
-
 async def update_(
     conn: AsyncConnection,
     caller: Caller,
@@ -189,16 +181,15 @@ async def update_(
 ) -> dict[str, Any]:
     row = await load(conn, caller, proposal_id, lock=True)
     permissions.require_editable(caller, RESOURCE, "update", row)
-    if_match.check(row.version)
+    change = versioned.admit(PROPOSALS, row, if_match)
     fields = patch.model_dump(exclude_unset=True)
     changes = history.diff(dict(row._mapping), fields)
     if not changes:
         return to_body(caller, row, day)
     values = {k: fields[k] for k in changes}
     await _check_references(conn, values)
-    await _write(
-        conn, proposal_id, {k: v.value if hasattr(v, "value") else v for k, v in values.items()}
-    )
+    plain = {k: v.value if hasattr(v, "value") else v for k, v in values.items()}
+    await conn.execute(versioned.statement(change, plain))
     await history.record(conn, caller, RESOURCE, proposal_id, "updated", changes)
     return to_body(caller, await load(conn, caller, proposal_id), day)
 
@@ -236,7 +227,7 @@ async def transition(
 ) -> dict[str, Any]:
     row = await load(conn, caller, proposal_id, lock=True)
     step = permissions.check_transition(caller, RESOURCE, data, row)
-    if_match.check(row.version)
+    change = versioned.admit(PROPOSALS, row, if_match)
     values: dict[str, Any] = {"status": step.target}
     if isinstance(data, SubmitProposal):
         submitted_on = data.submitted_on or day.today
@@ -250,7 +241,7 @@ async def transition(
     if isinstance(data, ReopenProposal):
         values.update(resolution=None)
     changes = history.diff(dict(row._mapping), values)
-    await _write(conn, proposal_id, values)
+    await conn.execute(versioned.statement(change, values))
     await history.record(conn, caller, RESOURCE, proposal_id, data.action, changes, data.comment)
     return to_body(caller, await load(conn, caller, proposal_id), day)
 

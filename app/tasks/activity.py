@@ -17,7 +17,7 @@ from app.core.enums import DeadlineChangeKind, ExtensionStatus, ReminderKind, Ro
 from app.core.ids import uuid7
 from app.db import Reader
 from app.errors.domain import Conflict, NotFound, field_error
-from app.kernel import history, records
+from app.kernel import history, records, versioned
 from app.kernel.listing import ListParams, Page
 from app.kernel.precondition import Precondition
 from app.kernel.schemas import utcnow
@@ -35,6 +35,7 @@ from app.tasks.activity_models import (
     ReminderCreate,
     ReminderRead,
 )
+from app.tasks.models import TASKS
 from app.tasks.timeliness import OPEN_STATUSES
 
 RESOURCE = tasks.RESOURCE
@@ -143,7 +144,7 @@ async def add_progress_report(
     changes = history.diff(dict(row._mapping), values)
     changes["progress_report_id"] = {"old": None, "new": str(report.id)}
     if values:
-        await tasks._write(conn, task_id, values)
+        await versioned.touch(conn, TASKS, task_id, values)
     await tasks.mark_activity(conn, row)
     await history.record(conn, caller, RESOURCE, task_id, "progress_reported", changes)
     return dict(report._mapping)
@@ -258,7 +259,7 @@ async def decide_extension(
     """Approval moves the task's due date; the original one is kept."""
     row = await tasks.load(conn, caller, task_id, lock=True)
     permissions.require(caller, RESOURCE, "decide_extension", row)
-    if_match.check(row.version)
+    change = versioned.admit(TASKS, row, if_match)
     request = await _pending_request(conn, task_id, request_id)
     new_due = _decided_due_date(row, request, data)
     decided = (
@@ -284,7 +285,7 @@ async def decide_extension(
         _, moved = await deadlines.record(
             conn,
             caller,
-            row,
+            change,
             new_due,
             day,
             kind=DeadlineChangeKind.extension,

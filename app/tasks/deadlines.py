@@ -19,7 +19,7 @@ from app.core.enums import DeadlineChangeKind
 from app.core.ids import uuid7
 from app.db import Reader
 from app.errors.domain import Conflict, field_error
-from app.kernel import history, records
+from app.kernel import history, records, versioned
 from app.kernel.listing import ListParams, Page
 from app.kernel.precondition import Precondition
 from app.kernel.schemas import utcnow
@@ -29,6 +29,7 @@ from app.tasks.deadline_models import (
     DeadlineAdjustmentCreate,
     DeadlineChangeRead,
 )
+from app.tasks.models import TASKS
 from app.tasks.timeliness import OPEN_STATUSES
 
 RESOURCE = tasks.RESOURCE
@@ -37,13 +38,14 @@ RESOURCE = tasks.RESOURCE
 async def record(
     conn: AsyncConnection,
     caller: Caller,
-    row: Any,
+    task: versioned.Admitted,
     new_due: Any,
     day: Day,
     **decision: Any,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Write the change row and the task's new deadline, in the caller's transaction; return
     the row and the task's changes for its history entry."""
+    row = task.row
     after = decision.pop("after_deadline", None)
     if after is None:
         after = row.due_date is not None and day.today > row.due_date
@@ -70,7 +72,7 @@ async def record(
         values["original_due_date"] = row.due_date
     changes = history.diff(dict(row._mapping), values)
     changes["deadline_change_id"] = {"old": None, "new": str(change.id)}
-    await tasks._write(conn, row.id, values)
+    await conn.execute(versioned.statement(task, values))
     return dict(change._mapping), changes
 
 
@@ -85,7 +87,7 @@ async def adjust(
     """The office or a leader moves an open task's deadline on the strength of a decision."""
     row = await tasks.load(conn, caller, task_id, lock=True)
     permissions.require(caller, RESOURCE, "adjust_deadline", row)
-    if_match.check(row.version)
+    task = versioned.admit(TASKS, row, if_match)
     if row.status not in OPEN_STATUSES:
         raise Conflict(f"Only an open task's deadline moves; this one is {row.status}.")
     if data.decision_date > day.today:
@@ -97,7 +99,7 @@ async def adjust(
     change, changes = await record(
         conn,
         caller,
-        row,
+        task,
         data.new_due_date,
         day,
         kind=DeadlineChangeKind.adjustment,

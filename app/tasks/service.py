@@ -17,10 +17,10 @@ from app.core.enums import Role, TaskStatus
 from app.core.ids import uuid7
 from app.db import Reader
 from app.errors.domain import Conflict, field_error
-from app.kernel import codes, hierarchy, history, records, soft_delete
+from app.kernel import codes, hierarchy, history, records, soft_delete, versioned
 from app.kernel.fields import public_columns
 from app.kernel.listing import ListParams, Page
-from app.kernel.precondition import Precondition, next_version
+from app.kernel.precondition import Precondition
 from app.kernel.schemas import utcnow
 from app.tasks import documents as task_documents
 from app.tasks import rules as task_checks
@@ -178,18 +178,6 @@ async def history_of(conn: Reader, caller: Caller, task_id: uuid.UUID, params: L
 # --- changes -------------------------------------------------------------------------------
 
 
-async def _write(
-    conn: AsyncConnection, task_id: uuid.UUID, values: dict[str, Any]
-) -> Row[*tuple[Any, ...]]:
-    statement = (
-        update(TASKS)
-        .where(t.id == task_id)
-        .values(**values, **next_version(TASKS, utcnow()))
-        .returning(*COLUMNS)
-    )
-    return (await conn.execute(statement)).one()
-
-
 async def update_(
     conn: AsyncConnection,
     caller: Caller,
@@ -202,7 +190,7 @@ async def update_(
         await hierarchy.lock_tree(conn, TASKS)
     row = await load(conn, caller, task_id, lock=True)
     permissions.require(caller, RESOURCE, "update", row)
-    if_match.check(row.version)
+    change = versioned.admit(TASKS, row, if_match)
     fields = patch.model_dump(exclude_unset=True)
     current = dict(row._mapping)
     merged = {**current, **fields}
@@ -224,7 +212,7 @@ async def update_(
     changes = history.diff(current, changed)
     if not changes:
         return to_body(caller, row, day)
-    updated = await _write(conn, task_id, changed)
+    updated = await versioned.write(conn, change, changed, COLUMNS)
     await history.record(conn, caller, RESOURCE, task_id, "updated", changes)
     return to_body(caller, updated, day)
 
@@ -263,10 +251,10 @@ async def transition(
     if_match: Precondition,
     day: Day,
 ) -> dict[str, Any]:
-    """Take one action of the lifecycle (`app/access/permissions.py: TASK`)."""
+    """Take one action of the lifecycle (`app/tasks/spec.py: TASK_LIFECYCLE`)."""
     row = await load(conn, caller, task_id, lock=True)
     step = permissions.check_transition(caller, RESOURCE, data, row)
-    if_match.check(row.version)
+    change = versioned.admit(TASKS, row, if_match)
     values: dict[str, Any] = {"status": step.target}
     if isinstance(data, SubmitTask):
         values.update(_completion(caller, row, data, day))
@@ -297,7 +285,7 @@ async def transition(
         }
     if isinstance(data, StartTask | SubmitTask):
         values["has_activity"] = True
-    updated = await _write(conn, task_id, values)
+    updated = await versioned.write(conn, change, values, COLUMNS)
     await history.record(conn, caller, RESOURCE, task_id, data.action, changes, data.comment)
     return to_body(caller, updated, day)
 

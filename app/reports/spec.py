@@ -1,0 +1,11 @@
+"""Who reads the reports and freezes them (the permission table's `report` rows): reports are
+figures over the resources, not a resource of their own."""
+
+from __future__ import annotations
+
+from app.access.lifecycle import EDITORS, NOT_AGENCY, Relation, Rule
+
+REPORT_PERMISSIONS = {
+    "read": Rule(NOT_AGENCY, Relation.participant, note="its tasks, proposals and requests"),
+    "snapshot": Rule(EDITORS),
+}
