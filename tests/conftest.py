@@ -1,11 +1,12 @@
-"""Test harness: a real PostgreSQL (TEST_DATABASE_URL, or the embedded one), one fresh
-database per test session (per xdist worker) migrated once, the app called over HTTP through
+"""Test harness: a real PostgreSQL (TEST_DATABASE_URL, or an embedded one), one fresh database
+per test session (per xdist worker) migrated once, the app called over HTTP through
 ASGITransport, and every table emptied after each test.
 
-The workers share the PostgreSQL server. The change feed shows an event once every older
-transaction *of the server* has ended (app/integration/events.py), so a test marked `feed` runs
-while no other worker runs a test: it takes a lock of the run exclusively, every other test
-takes it shared."""
+Embedded, each xdist worker has a server of its own (DONDOC_DATA_DIR/test-gw0, …, kept between
+runs). On TEST_DATABASE_URL the workers share that server; the change feed shows an event once
+every older transaction *of the server* has ended (app/integration/events.py), so there a test
+marked `feed` runs while no other worker runs a test: it takes a lock of the run exclusively,
+every other test takes it shared."""
 
 from __future__ import annotations
 
@@ -67,35 +68,51 @@ def _asyncpg_args(url: str) -> dict[str, Any]:
     return args
 
 
+def shared_server() -> bool:
+    """Whether the workers of this run share one PostgreSQL server (TEST_DATABASE_URL)."""
+    return bool(os.environ.get("TEST_DATABASE_URL"))
+
+
+def server_url() -> str:
+    """The test server: TEST_DATABASE_URL's, or an embedded one of this xdist worker's own."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if base:
+        return normalise_url(base)
+    from app.db.embedded import embedded_database_url
+
+    data_dir = Path(os.environ.get("DONDOC_DATA_DIR", ".dondoc"))
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        data_dir = data_dir / f"test-{worker}"
+    return embedded_database_url(data_dir, "postgres")
+
+
 @pytest.fixture(scope="session")
 def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """URL of a fresh database on the test server, migrated to the latest revision (made and
     dropped in a shared turn of the server, so never while a `feed` test runs)."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    if base:
-        server_url = normalise_url(base)
-    else:
-        from app.db.embedded import embedded_database_url
-
-        data_dir = Path(os.environ.get("DONDOC_DATA_DIR", ".dondoc"))
-        server_url = embedded_database_url(data_dir, "postgres")
+    server = server_url()
     name = f"dondoc_test_{uuid.uuid4().hex[:10]}"
 
     async def create() -> None:
-        conn = await asyncpg.connect(**_asyncpg_args(server_url))
+        conn = await asyncpg.connect(**_asyncpg_args(server))
         try:
             await conn.execute(f'CREATE DATABASE "{name}"')
+            # No test stops this server under its sessions (those that crash or hang a
+            # server run one of their own, tests/faults.py): a commit need not wait for
+            # the disk here.
+            await conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
         finally:
             await conn.close()
 
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
     with _shared_turn(request.config):
         asyncio.run(create())
         upgrade(url)
     yield url
 
     async def drop() -> None:
-        conn = await asyncpg.connect(**_asyncpg_args(server_url))
+        conn = await asyncpg.connect(**_asyncpg_args(server))
         try:
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
@@ -149,9 +166,10 @@ def _take(path: Path, exclusive: bool) -> IO[str]:
 
 
 def _locks(config: pytest.Config) -> Path | None:
-    """The lock files of this pytest-xdist run; None when the tests run in one process."""
+    """The lock files of this pytest-xdist run; None when the tests run in one process or each
+    worker has a server of its own."""
     workerinput = getattr(config, "workerinput", None)
-    if workerinput is None:
+    if workerinput is None or not shared_server():
         return None
     locks = Path(tempfile.gettempdir()) / f"dondoc-pytest-{workerinput['testrunuid']}"
     locks.mkdir(exist_ok=True)

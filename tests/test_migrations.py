@@ -5,28 +5,16 @@ past day see them."""
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import asyncpg
 from alembic import command
 from sqlalchemy import make_url
 
-from app.db import normalise_url
 from app.db.migrate import alembic_config
-from tests.conftest import _asyncpg_args
-
-
-def _server_url() -> str:
-    base = os.environ.get("TEST_DATABASE_URL")
-    if base:
-        return normalise_url(base)
-    from app.db.embedded import embedded_database_url
-
-    return embedded_database_url(Path(os.environ.get("DONDOC_DATA_DIR", ".dondoc")), "postgres")
+from tests.conftest import _asyncpg_args, server_url
 
 
 async def _run(url: str, *statements: tuple[str, tuple[object, ...]]) -> list[asyncpg.Record]:
@@ -43,7 +31,7 @@ async def _run(url: str, *statements: tuple[str, tuple[object, ...]]) -> list[as
 @contextmanager
 def _database_at(revision: str) -> Iterator[str]:
     """A database of its own, migrated up to `revision`; dropped afterwards."""
-    server = _server_url()
+    server = server_url()
     name = f"dondoc_migrate_{uuid.uuid4().hex[:10]}"
     asyncio.run(_run(server, (f'CREATE DATABASE "{name}"', ())))
     url = make_url(server).set(database=name).render_as_string(hide_password=False)

@@ -10,12 +10,15 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import logging
+import os
+import tempfile
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 log = logging.getLogger("dondoc.embedded")
 
 DATABASE_NAME = "dondoc"
+_START_LOCK = Path(tempfile.gettempdir()) / f"dondoc-embedded-start-{os.getuid()}.lock"
 _started: dict[Path, str] = {}
 _servers: dict[Path, object] = {}
 
@@ -54,10 +57,11 @@ def server_socket_url(data_dir: Path) -> tuple[str, str]:
         data_dir.chmod(0o755)
         import pgserver
 
-        # One process at a time starts the server: pgserver, run as root, first makes its
-        # system user (`useradd`) and then the data directory (`initdb`), neither of which
-        # takes two processes at once (the test workers, a demo beside a server).
-        with open(data_dir / ".start.lock", "a") as lock:
+        # One process at a time starts an embedded server, of any directory: pgserver, run
+        # as root, first makes its system user (`useradd`, once per machine) and then the
+        # data directory (`initdb`), neither of which takes two processes at once (the test
+        # workers, each starting a server of its own; a demo beside a server).
+        with open(_START_LOCK, "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if (data_dir / "pgdata").exists():
                 _forget_dead_handles(data_dir / "pgdata")
