@@ -60,6 +60,7 @@ BUDGET_REQUEST = ResourceSpec(
         Record("deadline_extension", DEADLINE_EXTENSIONS, "budget_request_id"),
     ),
     notices=Notices(kinds={}, agency_column="requesting_agency_id"),
+    service="app.budget.service",
     lifecycle=BUDGET_REQUEST_LIFECYCLE,
     permissions={
         "read": Rule(NOT_AGENCY, Relation.own),

@@ -88,6 +88,11 @@ async def _load(
     )
 
 
+async def load(conn: Reader, caller: Caller, directive_id: uuid.UUID) -> Row[*tuple[Any, ...]]:
+    """A directive as the caller sees it: every role sees directives (404 when there is none)."""
+    return await _load(conn, directive_id)
+
+
 async def _check_agencies(conn: AsyncConnection, named: dict[str, list[uuid.UUID]]) -> None:
     wanted = {a for ids in named.values() for a in ids}
     if not wanted:

@@ -26,6 +26,7 @@ DIRECTIVE = ResourceSpec(
     table=DIRECTIVES,
     code_prefix="CD",
     attachable=True,
+    service="app.directives.service",
     lifecycle=DIRECTIVE_LIFECYCLE,
     permissions={
         "read": EVERYONE,

@@ -10,7 +10,6 @@ removing are history entries of the resource (`attached`, `detached`) and events
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -19,11 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.access import permissions
 from app.access.auth import Caller
-from app.budget import service as budget_requests
 from app.core.ids import uuid7
 from app.core.text import TextError, check_single_line, clean_text
 from app.db import Reader
-from app.directives import service as directives
 from app.errors.domain import NotFound, field_error
 from app.files.models import ATTACHMENTS
 from app.files.storage import FileStore
@@ -32,38 +29,17 @@ from app.kernel import history, soft_delete
 from app.kernel.filters import shaped_page
 from app.kernel.listing import ListParams, Page
 from app.kernel.precondition import Precondition
+from app.kernel.resources import Loader, loader
 from app.kernel.schemas import utcnow
-from app.proposals import service as proposals
+from app.registry import ATTACHABLE
 from app.registry import RECORDS as REGISTERED_RECORDS
-from app.tasks import service as tasks
 
 a = ATTACHMENTS.c
 COLUMNS = tuple(a)
-Loader = Callable[[Reader, Caller, uuid.UUID], Awaitable[Row[*tuple[Any, ...]]]]
 
 
-async def _directive(conn: Reader, caller: Caller, rid: uuid.UUID) -> Row[*tuple[Any, ...]]:
-    return await directives._load(conn, rid)
-
-
-async def _task(conn: Reader, caller: Caller, rid: uuid.UUID) -> Row[*tuple[Any, ...]]:
-    return await tasks.load(conn, caller, rid)
-
-
-async def _proposal(conn: Reader, caller: Caller, rid: uuid.UUID) -> Row[*tuple[Any, ...]]:
-    return await proposals.load(conn, caller, rid)
-
-
-async def _budget_request(conn: Reader, caller: Caller, rid: uuid.UUID) -> Row[*tuple[Any, ...]]:
-    return await budget_requests.load(conn, caller, rid)
-
-
-PARENTS: dict[str, Loader] = {
-    "directive": _directive,
-    "task": _task,
-    "proposal": _proposal,
-    "budget_request": _budget_request,
-}
+# Each attachable resource as the caller sees it, by its service's `load` (its spec names it).
+PARENTS: dict[str, Loader] = {r.name: loader(r) for r in ATTACHABLE}
 
 
 # The records of a resource a document may belong to: record type → (resource type, table,

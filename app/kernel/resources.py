@@ -7,10 +7,13 @@ be attached to it, and to which of its records; whom its changes notify."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import importlib
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Row, Table
 
 from app.access.lifecycle import Lifecycle, Rule
 from app.access.visibility import AgencyVisibility
@@ -57,3 +60,18 @@ class ResourceSpec:
     permissions: Mapping[str, Rule] | None = None
     lifecycle: Lifecycle | None = None
     editable: tuple[str, ...] = ()
+    # The module of its service, named (not imported: the service imports its spec), whose
+    # `load(conn, caller, id)` reads one as the caller sees it (404 otherwise): what
+    # attaching and commenting load (`load_as_seen`).
+    service: str | None = None
+
+
+Loader = Callable[[Any, Any, uuid.UUID], Awaitable[Row[*tuple[Any, ...]]]]
+
+
+def loader(spec: ResourceSpec) -> Loader:
+    """The service's `load` of the resource, its module imported by the name the spec gives."""
+    if spec.service is None:
+        raise LookupError(f"the {spec.name} spec names no service")
+    load: Loader = importlib.import_module(spec.service).load
+    return load

@@ -6,16 +6,14 @@ notice to every official it mentions."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.access import permissions
 from app.access.auth import Caller
 from app.agencies.models import AGENCIES
-from app.budget import service as budget_requests
 from app.core.enums import AgencyKind
 from app.core.ids import uuid7
 from app.db import Reader
@@ -23,34 +21,17 @@ from app.errors.domain import NotFound, field_error
 from app.kernel import history
 from app.kernel.filters import shaped_page
 from app.kernel.listing import ListParams, Page
+from app.kernel.resources import Loader, loader
 from app.kernel.schemas import utcnow
 from app.people import service as officials
 from app.people.comment_models import COMMENTS, CommentCreate
-from app.proposals import service as proposals
-from app.registry import VISIBILITY
-from app.tasks import service as tasks
+from app.registry import COMMENTABLE, VISIBILITY
 
 c = COMMENTS.c
-Loader = Callable[[Reader, Caller, uuid.UUID], Awaitable[Row[*tuple[Any, ...]]]]
 
 
-async def _task(conn: Reader, caller: Caller, rid: uuid.UUID) -> Row[*tuple[Any, ...]]:
-    return await tasks.load(conn, caller, rid)
-
-
-async def _proposal(conn: Reader, caller: Caller, rid: uuid.UUID) -> Row[*tuple[Any, ...]]:
-    return await proposals.load(conn, caller, rid)
-
-
-async def _budget_request(conn: Reader, caller: Caller, rid: uuid.UUID) -> Row[*tuple[Any, ...]]:
-    return await budget_requests.load(conn, caller, rid)
-
-
-LOADERS: dict[str, Loader] = {
-    "task": _task,
-    "proposal": _proposal,
-    "budget_request": _budget_request,
-}
+# Each commentable resource as the caller sees it, by its service's `load` (its spec names it).
+LOADERS: dict[str, Loader] = {r.name: loader(r) for r in COMMENTABLE}
 
 
 def involved_agencies(resource_type: str, row: Any) -> set[uuid.UUID]:

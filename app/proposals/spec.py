@@ -47,6 +47,7 @@ PROPOSAL = ResourceSpec(
     notices=Notices(
         kinds={"resolve": NoticeKind.proposal_answered}, agency_column="submitting_agency_id"
     ),
+    service="app.proposals.service",
     lifecycle=PROPOSAL_LIFECYCLE,
     permissions={
         "read": Rule(NOT_AGENCY, Relation.own),

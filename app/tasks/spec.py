@@ -64,6 +64,7 @@ TASK = ResourceSpec(
         agency_column="lead_agency_id",
         focal_column="lead_official_id",
     ),
+    service="app.tasks.service",
     lifecycle=TASK_LIFECYCLE,
     permissions={
         "read": Rule(NOT_AGENCY, Relation.participant),

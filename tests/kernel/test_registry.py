@@ -3,6 +3,7 @@ shared machinery derives from it agrees with the routes and with the database's 
 
 from __future__ import annotations
 
+import inspect
 import re
 
 from fastapi import FastAPI
@@ -46,6 +47,10 @@ def test_every_attachable_and_commentable_resource_has_its_loader() -> None:
     a resource the registry makes attachable or commentable without one would answer 500."""
     assert set(attachments.PARENTS) == {r.name for r in ATTACHABLE}
     assert set(comments.LOADERS) == {r.name for r in COMMENTABLE}
+    for spec in {r.name: r for r in (*ATTACHABLE, *COMMENTABLE)}.values():
+        load = attachments.PARENTS.get(spec.name) or comments.LOADERS[spec.name]
+        assert spec.service is not None and load.__module__ == spec.service, spec.name
+        assert list(inspect.signature(load).parameters)[:2] == ["conn", "caller"], spec.name
 
 
 def test_notices_follow_the_registry() -> None:
