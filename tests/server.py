@@ -75,7 +75,18 @@ async def serve(
         "serve", *options, "--port", str(port), *args, env=environment, log=log
     )
     base = f"http://127.0.0.1:{port}"
-    await wait_ready(process, base, 30)
+    try:
+        await wait_ready(process, base, 30)
+    except BaseException:
+        # A server that did not come up is not left behind (it would outlive the run).
+        if process.returncode is None:
+            process.terminate()  # SIGTERM: the server stops its worker processes too
+            try:
+                await asyncio.wait_for(process.wait(), 15)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+        raise
     return process, base
 
 
