@@ -43,10 +43,6 @@ class Admitted:
     table: Table
     row: Any
 
-    @property
-    def id(self) -> Any:
-        return self.row.id
-
 
 def admit(table: Table, row: Any, precondition: Precondition) -> Admitted:
     """428 when the precondition is required and missing, 412 when it names another version."""
