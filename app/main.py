@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -16,33 +17,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.access.auth import FailedSignIns, KeyCache, RateLimiter
 from app.access.oidc import Verifier
-from app.admin import meta_router as meta
-from app.admin import ops_router as ops
-from app.admin import router as api_keys
 from app.admin import service as api_keys_service
-from app.agencies import router as agencies
+from app.admin.ops_router import STATIC_DIR
 from app.api import idempotency, openapi
 from app.api.metrics import Metrics
 from app.api.middleware import RequestGuard
-from app.budget import router as budget_requests
 from app.core.clock import Clock
 from app.core.config import Settings, check_production, get_settings
 from app.db import ReadDB, ReplicaDB, create_engine, normalise_url, resolve_database_url
 from app.db.migrate import head_revision
-from app.directives import router as directives
 from app.errors import domain as errors
-from app.files import router as attachments
 from app.files.downloads import DownloadGate
 from app.files.storage import LocalFileStore
-from app.integration import events_router as events
-from app.integration import webhooks_router as webhooks
-from app.people import comments_router as comments
-from app.people import router as officials
-from app.proposals import router as proposals
-from app.reports import router as reports
-from app.reports import snapshots_router as snapshots
-from app.tasks import activity_router as task_activity
-from app.tasks import router as tasks
+from app.registry import SECTIONS
 from app.worker import delivery_loop, mail_loop, scheduler_loop
 
 log = logging.getLogger("dondoc")
@@ -169,46 +156,7 @@ def _replica(settings: Settings, primary: ReadDB) -> ReplicaDB | None:
     )
 
 
-ROUTERS = (
-    agencies,
-    directives,
-    tasks,
-    task_activity,
-    proposals,
-    budget_requests,
-    comments,
-    attachments,
-    officials,
-    reports,
-    snapshots,
-    events,
-    webhooks,
-    api_keys,
-    meta,
-    ops,
-)
-OPENAPI_TAGS = [
-    {"name": "agencies", "description": "Cơ quan, đơn vị"},
-    {"name": "directives", "description": "Chỉ đạo, kết luận: what leaders decided"},
-    {"name": "tasks", "description": "Nhiệm vụ: assigned work, its progress and deadlines"},
-    {"name": "proposals", "description": "Đề xuất, kiến nghị: what agencies ask for"},
-    {
-        "name": "budget-requests",
-        "description": "Đề nghị bố trí kinh phí: the money, to the đồng",
-    },
-    {"name": "comments", "description": "Ý kiến trao đổi: threads on tasks, proposals, requests"},
-    {"name": "attachments", "description": "Tệp đính kèm: documents, stored by content"},
-    {"name": "officials", "description": "Cán bộ: officials of agencies and their notices"},
-    {"name": "reports", "description": "Báo cáo: the quarterly grid, downloadable"},
-    {"name": "events", "description": "The change feed, in commit order"},
-    {
-        "name": "webhooks",
-        "description": "Signed deliveries of events to other systems (admin)",
-    },
-    {"name": "api-keys", "description": "Credentials of other systems (admin)"},
-    {"name": "meta", "description": "Enumerations and the caller"},
-    {"name": "operations", "description": "Health, readiness, metrics"},
-]
+OPENAPI_TAGS = [{"name": s.tag, "description": s.description} for s in SECTIONS]
 
 
 # What an API route is made of, as `APIRouter.add_api_route` takes it.
@@ -272,9 +220,10 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     _set_state(app, settings)
     errors.install(app)
     openapi.install(app)
-    for module in ROUTERS:
-        add_routes(app, module.router)
-    app.mount("/static/docs", StaticFiles(directory=ops.STATIC_DIR), name="docs-assets")
+    for section in SECTIONS:
+        for module in section.routers:
+            add_routes(app, importlib.import_module(module).router)
+    app.mount("/static/docs", StaticFiles(directory=STATIC_DIR), name="docs-assets")
     _add_cors(app, settings)
     app.add_middleware(
         RequestGuard,

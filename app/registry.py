@@ -6,7 +6,8 @@ audience), what documents and comments may be attached to, the records a documen
 to, which changes notify whom, the nouns and links of the notices, and the resource types the
 attachments' CHECK allows.
 
-A new resource is its own package plus one line below (docs/architecture.md traces one)."""
+The API's routers and their OpenAPI tags come from it too. A new resource is its own package
+plus one line below (docs/architecture.md traces one)."""
 
 from __future__ import annotations
 
@@ -14,26 +15,42 @@ from collections.abc import Mapping
 
 from app.access.lifecycle import Lifecycle, Rule
 from app.access.visibility import AgencyVisibility
-from app.admin.spec import API_KEY
+from app.admin.spec import API_KEY, META, OPERATIONS
 from app.agencies.spec import AGENCY
 from app.budget.spec import BUDGET_REQUEST
 from app.directives.spec import DIRECTIVE
-from app.integration.spec import EVENT_PERMISSIONS, WEBHOOK
-from app.kernel.resources import Record, ResourceSpec
-from app.people.spec import OFFICIAL
+from app.files.spec import ATTACHMENTS
+from app.integration.spec import EVENT_PERMISSIONS, EVENTS, WEBHOOK
+from app.kernel.resources import Record, ResourceSpec, Section
+from app.people.spec import COMMENTS, OFFICIAL
 from app.proposals.spec import PROPOSAL
-from app.reports.spec import REPORT_PERMISSIONS
+from app.reports.spec import REPORT_PERMISSIONS, REPORTS
 from app.tasks.spec import TASK
 
-RESOURCES: tuple[ResourceSpec, ...] = (
+# The API, in the order of its OpenAPI document: the resources, and the parts that are not one.
+API: tuple[ResourceSpec | Section, ...] = (
     AGENCY,
-    OFFICIAL,
     DIRECTIVE,
     TASK,
     PROPOSAL,
     BUDGET_REQUEST,
-    API_KEY,
+    COMMENTS,
+    ATTACHMENTS,
+    OFFICIAL,
+    REPORTS,
+    EVENTS,
     WEBHOOK,
+    API_KEY,
+    META,
+    OPERATIONS,
+)
+
+RESOURCES: tuple[ResourceSpec, ...] = tuple(r for r in API if isinstance(r, ResourceSpec))
+# Each part's tag and routers (app/main.py includes them, in this order).
+SECTIONS: tuple[Section, ...] = tuple(
+    section
+    for part in API
+    if (section := part if isinstance(part, Section) else part.section) is not None
 )
 
 BY_NAME: dict[str, ResourceSpec] = {r.name: r for r in RESOURCES}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from app.access.lifecycle import EVERYONE, OFFICE, Relation, Rule
 from app.agencies.models import AGENCIES
-from app.kernel.resources import ResourceSpec
+from app.kernel.resources import ResourceSpec, Section
 
 AGENCY = ResourceSpec(
     name="agency",
@@ -20,4 +20,5 @@ AGENCY = ResourceSpec(
             Rule(OFFICE, Relation.own, note="divisions of its own agency"),
         ),
     },
+    section=Section("agencies", "Cơ quan, đơn vị", ("app.agencies.router",)),
 )

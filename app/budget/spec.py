@@ -18,7 +18,7 @@ from app.budget import models as br
 from app.budget.models import BUDGET_REQUESTS, DEADLINE_EXTENSIONS, DISBURSEMENTS
 from app.core.enums import BudgetStatus as B
 from app.core.enums import Role
-from app.kernel.resources import Notices, Record, ResourceSpec
+from app.kernel.resources import Notices, Record, ResourceSpec, Section
 
 # Agency staff see the budget requests of their own agency (API.md §1).
 BUDGET_REQUEST_VISIBILITY = AgencyVisibility(
@@ -73,4 +73,9 @@ BUDGET_REQUEST = ResourceSpec(
     },
     # edited (and deleted) only before appraisal, or when returned
     editable=(B.draft, B.returned),
+    section=Section(
+        "budget-requests",
+        "Đề nghị bố trí kinh phí: the money, to the đồng",
+        ("app.budget.router",),
+    ),
 )

@@ -7,7 +7,7 @@ from app.access.lifecycle import EDITORS, EVERYONE, Lifecycle, Rule, Transition
 from app.core.enums import DirectiveStatus as D
 from app.directives import models as dm
 from app.directives.models import DIRECTIVES
-from app.kernel.resources import ResourceSpec
+from app.kernel.resources import ResourceSpec, Section
 
 DIRECTIVE_LIFECYCLE = Lifecycle(
     "directive",
@@ -35,4 +35,9 @@ DIRECTIVE = ResourceSpec(
         ),
         **DIRECTIVE_LIFECYCLE.rules(),
     },
+    section=Section(
+        "directives",
+        "Chỉ đạo, kết luận: what leaders decided",
+        ("app.directives.router",),
+    ),
 )

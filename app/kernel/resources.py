@@ -43,6 +43,16 @@ class Notices:
 
 
 @dataclass(frozen=True)
+class Section:
+    """A part of the API: its OpenAPI tag and the routers (modules, named: a router imports
+    its service, which imports its spec) whose routes carry the tag, in the document's order."""
+
+    tag: str
+    description: str
+    routers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ResourceSpec:
     name: str  # "budget_request": history, the feed, attachments, comments, permissions
     segment: str  # "budget-requests": its collection, /api/v1/<segment>/{id}
@@ -64,6 +74,8 @@ class ResourceSpec:
     # `load(conn, caller, id)` reads one as the caller sees it (404 otherwise): what
     # attaching and commenting load (`load_as_seen`).
     service: str | None = None
+    # Its part of the API (None: it has no routes of its own).
+    section: Section | None = None
 
 
 Loader = Callable[[Any, Any, uuid.UUID], Awaitable[Row[*tuple[Any, ...]]]]

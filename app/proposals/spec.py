@@ -16,7 +16,7 @@ from app.access.lifecycle import (
 from app.access.visibility import AgencyVisibility
 from app.core.enums import NoticeKind
 from app.core.enums import ProposalStatus as P
-from app.kernel.resources import Notices, ResourceSpec
+from app.kernel.resources import Notices, ResourceSpec, Section
 from app.proposals import models as pm
 from app.proposals.models import PROPOSALS
 
@@ -59,4 +59,9 @@ PROPOSAL = ResourceSpec(
     },
     # edited (and deleted) only before the committee acts on it
     editable=(P.draft,),
+    section=Section(
+        "proposals",
+        "Đề xuất, kiến nghị: what agencies ask for",
+        ("app.proposals.router",),
+    ),
 )

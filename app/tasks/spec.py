@@ -14,7 +14,7 @@ from app.access.lifecycle import (
 from app.access.visibility import AgencyVisibility
 from app.core.enums import NoticeKind
 from app.core.enums import TaskStatus as T
-from app.kernel.resources import Notices, Record, ResourceSpec
+from app.kernel.resources import Notices, Record, ResourceSpec, Section
 from app.tasks import models as tm
 from app.tasks.activity_models import EXTENSION_REQUESTS, PROGRESS_REPORTS
 from app.tasks.models import TASKS
@@ -81,4 +81,9 @@ TASK = ResourceSpec(
         # documents: attached and removed by those who work on it
         "attach": Rule(EDITORS, Relation.participant),
     },
+    section=Section(
+        "tasks",
+        "Nhiệm vụ: assigned work, its progress and deadlines",
+        ("app.tasks.router", "app.tasks.activity_router"),
+    ),
 )

@@ -3,6 +3,7 @@ shared machinery derives from it agrees with the routes and with the database's 
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import re
 
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.files import service as attachments
 from app.kernel import codes, notices
 from app.people import comments, notifications
-from app.registry import ATTACHABLE, COMMENTABLE, RECORDS, RESOURCES, VISIBILITY
+from app.registry import ATTACHABLE, COMMENTABLE, RECORDS, RESOURCES, SECTIONS, VISIBILITY
 
 
 def test_each_resource_is_declared_once() -> None:
@@ -40,6 +41,31 @@ def test_the_routes_follow_the_registry(app: FastAPI) -> None:
         base = f"/api/v1/{spec.segment}/{{resource_id}}"
         assert (f"{base}/attachments" in paths) is spec.attachable, spec.name
         assert (f"{base}/comments" in paths) is spec.commentable, spec.name
+
+
+def test_the_api_is_the_registrys_sections(app: FastAPI) -> None:
+    """Every operation of the app comes from one section's routers and carries its tag, in the
+    sections' order; each resource with routes has its section, and the document's tags are
+    the sections' own."""
+    tags = [s.tag for s in SECTIONS]
+    assert len(tags) == len(set(tags))
+    assert [t["name"] for t in app.openapi()["tags"]] == tags
+    declared = []
+    for section in SECTIONS:
+        for module in section.routers:
+            for route in importlib.import_module(module).router.routes:
+                assert isinstance(route, APIRoute) and route.tags == [section.tag], route.path
+                declared.append((route.path, tuple(sorted(route.methods or ()))))
+    served = [
+        (route.path, tuple(sorted(route.methods or ())))
+        for route in app.routes
+        if isinstance(route, APIRoute)
+    ]
+    assert served == declared
+    order = [route.tags[0] for route in app.routes if isinstance(route, APIRoute)]
+    assert [t for i, t in enumerate(order) if i == 0 or order[i - 1] != t] == tags
+    for spec in RESOURCES:
+        assert spec.section is not None and spec.section.tag == spec.segment, spec.name
 
 
 def test_every_attachable_and_commentable_resource_has_its_loader() -> None:
