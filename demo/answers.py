@@ -17,7 +17,7 @@ from app.kernel.schemas import action_body
 from app.proposals import service as proposals
 from app.proposals.models import ProposalTransition
 from app.tasks import service as tasks
-from app.tasks.models import TaskTransition
+from app.tasks.transition_models import TaskTransition
 
 ANSWER = (
     "Giao các ngành liên quan tổng hợp, báo cáo cấp có thẩm quyền xem xét, giải quyết trong "

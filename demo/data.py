@@ -10,7 +10,7 @@ from app.core.day import Day
 from app.core.enums import AgencyKind, Pillar, ProposalCategory, Recurrence
 from app.kernel.schemas import ActionBody
 from app.tasks.activity_models import ProgressReportCreate
-from app.tasks.models import ConfirmTask, StartTask, SubmitTask
+from app.tasks.transition_models import ConfirmTask, StartTask, SubmitTask
 
 PROVINCE = "000.00.00.H99"
 

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import fcntl
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -120,6 +121,25 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
 
     with _shared_turn(request.config):
         asyncio.run(drop())
+
+
+@pytest.fixture
+def tmp_path() -> Iterator[Path]:
+    """A directory of the test's own, outside pytest's `/tmp/pytest-of-<user>`: every pytest
+    session starting on the machine makes that one private again (mode 0700), and an embedded
+    PostgreSQL inside it, run as its own system user when the tests run as root, then loses
+    the way to its files mid-start ("could not open file …/pg_control: Permission denied")."""
+    parent = Path(tempfile.gettempdir()) / f"dondoc-tests-{os.getuid()}"
+    parent.mkdir(exist_ok=True)
+    path = Path(tempfile.mkdtemp(dir=parent))
+    yield path
+    from app.db import embedded
+
+    # An embedded server the test started in it stops before its files go.
+    inside = {d for d in embedded.joined() if path in d.resolve().parents}
+    if inside:
+        embedded.release(keep=embedded.joined() - inside)
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -207,3 +207,95 @@ def test_agency_versions_are_rebuilt_from_history() -> None:
             ("2024-06-01", "Sở TT&TT", "active", None),
             ("2025-03-01", "Sở TT&TT", "merged", new),
         ]
+
+
+def test_the_days_a_judgement_needs_are_backfilled() -> None:
+    # Migration 0016 on a database from before it: a task paused twice (resumed between), one
+    # cancelled late in the evening (the next day in the province), one whose deadline moved
+    # after it had passed — from their versions and deadline changes.
+    with _database_at("0015") as url:
+        agency, paused, cancelled = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+
+        def at(
+            moment: str, task: uuid.UUID, status: str
+        ) -> tuple[tuple[str, tuple[object, ...]], ...]:
+            return (
+                ("SELECT set_config('dondoc.now', $1, false)", (moment,)),
+                ("UPDATE tasks SET status = $2 WHERE id = $1", (task, status)),
+            )
+
+        second = _agency_and_task(agency, cancelled, "2024-12-31", "new", "2024-01-02", "now")[1]
+        asyncio.run(
+            _run(
+                url,
+                ("SELECT set_config('dondoc.now', '2024-01-02T03:00Z', false)", ()),
+                *_agency_and_task(agency, paused, "2024-03-31", "new", "2024-01-02", "now"),
+                (second[0].replace("'NV-1'", "'NV-2'"), second[1]),
+                *at("2024-02-01T03:00Z", paused, "in_progress"),
+                *at("2024-03-05T03:00Z", paused, "paused"),
+                *at("2024-04-01T03:00Z", paused, "in_progress"),
+                *at("2024-05-10T03:00Z", paused, "paused"),
+                *at("2024-06-20T20:00Z", cancelled, "cancelled"),
+                (
+                    "INSERT INTO task_deadline_changes (id, task_id, kind, old_due_date,"
+                    " new_due_date, after_deadline, decided_on, created_at) VALUES"
+                    " (gen_random_uuid(), $1, 'extension', '2024-03-31', '2024-12-31', true,"
+                    " '2024-04-10', '2024-04-10T03:00Z')",
+                    (paused,),
+                ),
+            )
+        )
+        command.upgrade(alembic_config(url), "head")
+        tasks = asyncio.run(
+            _run(
+                url,
+                (
+                    "SELECT code, paused_on::text AS p, cancelled_on::text AS c,"
+                    " missed_due_date::text AS m FROM tasks ORDER BY code",
+                    (),
+                ),
+            )
+        )
+        assert [tuple(r) for r in tasks] == [
+            ("NV-1", "2024-05-10", None, "2024-03-31"),
+            ("NV-2", None, "2024-06-21", None),
+        ]
+        versions = asyncio.run(
+            _run(
+                url,
+                (
+                    "SELECT status, paused_on::text AS p, missed_due_date::text AS m"
+                    " FROM task_versions WHERE task_id = $1 ORDER BY recorded_at",
+                    (paused,),
+                ),
+            )
+        )
+        assert [tuple(r) for r in versions] == [
+            ("new", None, None),
+            ("in_progress", None, None),
+            ("paused", "2024-03-05", None),
+            ("in_progress", None, None),
+            ("paused", "2024-05-10", "2024-03-31"),
+        ]
+        # From now on the trigger keeps them: a resume is a version without a pause day.
+        asyncio.run(
+            _run(
+                url,
+                ("SELECT set_config('dondoc.now', '2024-07-01T03:00Z', false)", ()),
+                (
+                    "UPDATE tasks SET status = 'in_progress', paused_on = NULL WHERE id = $1",
+                    (paused,),
+                ),
+            )
+        )
+        latest = asyncio.run(
+            _run(
+                url,
+                (
+                    "SELECT status, paused_on, missed_due_date::text AS m FROM task_versions"
+                    " WHERE task_id = $1 ORDER BY recorded_at DESC LIMIT 1",
+                    (paused,),
+                ),
+            )
+        )
+        assert tuple(latest[0]) == ("in_progress", None, "2024-03-31")

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.core.enums import LABELS
+from app.core.labels import LABELS
 
 
 async def test_health_and_readiness(

@@ -10,7 +10,7 @@ from app.admin.models import Me
 from app.api.connections import Reading
 from app.api.deps import API_PREFIX, ResourceRoute, problems
 from app.api.openapi_contract import CATALOGUE_SCHEMAS
-from app.core.enums import enum_catalogue
+from app.core.labels import enum_catalogue
 from app.people import service as officials
 from app.people.models import OfficialRead
 

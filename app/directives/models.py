@@ -151,6 +151,10 @@ class TaskSummary(SQLModel):
     open_due_soon: int
     open_overdue: int
     open_no_deadline: int
+    open_awaiting_confirmation: int = Field(
+        description="Submitted, waiting for the office to confirm it: not overdue while it waits."
+    )
+    open_paused: int = Field(description="Paused by decision: not overdue while paused.")
     cancelled: int
 
 

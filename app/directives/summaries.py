@@ -12,21 +12,12 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.access.auth import Caller
 from app.core.day import Day
-from app.core.enums import Role, TaskStatus
+from app.core.enums import Role
 from app.db import Reader
-from app.tasks.lists import TIMELINESS
+from app.tasks.lists import TIMELINESS, TODAY
 from app.tasks.models import TASKS
 from app.tasks.spec import TASK_VISIBILITY
-
-SUMMARY_BUCKETS = (
-    "completed_on_time",
-    "completed_late",
-    "completed_no_deadline",
-    "on_track",
-    "due_soon",
-    "overdue",
-    "no_deadline",
-)
+from app.tasks.timeliness import BUCKETS, cancelled_sql
 
 
 @cache
@@ -35,13 +26,14 @@ def _statement(seen: bool) -> Select[*tuple[Any, ...]]:
     array), the day of the timeliness rule (`today`, `soon_days`) and, for an agency, its id."""
     t = TASKS.c
     # The task list's rule, its day bound as `today` and `soon_days`.
-    counts = [func.count().filter(TIMELINESS == bucket).label(bucket) for bucket in SUMMARY_BUCKETS]
+    counts = [func.count().filter(TIMELINESS == answer).label(name) for name, answer in BUCKETS]
+    cancelled = cancelled_sql(t, TODAY)
     ids = bindparam("directive_ids", type_=ARRAY(Uuid()))
     stmt = (
         select(
             t.directive_id,
-            func.count().filter(t.status != TaskStatus.cancelled).label("assigned"),
-            func.count().filter(t.status == TaskStatus.cancelled).label("cancelled"),
+            func.count().filter(~cancelled).label("assigned"),
+            func.count().filter(cancelled).label("cancelled"),
             *counts,
         )
         .where(t.directive_id == any_(ids), t.deleted_at.is_(None))
@@ -71,15 +63,7 @@ async def summaries(
 
 def _summary(m: Any) -> dict[str, int]:
     return {
-        "assigned": m.get("assigned", 0),
-        "completed_on_time": m.get("completed_on_time", 0),
-        "completed_late": m.get("completed_late", 0),
-        "completed_no_deadline": m.get("completed_no_deadline", 0),
-        "open_on_track": m.get("on_track", 0),
-        "open_due_soon": m.get("due_soon", 0),
-        "open_overdue": m.get("overdue", 0),
-        "open_no_deadline": m.get("no_deadline", 0),
-        "cancelled": m.get("cancelled", 0),
+        name: m.get(name, 0) for name in ("assigned", *(name for name, _ in BUCKETS), "cancelled")
     }
 
 

@@ -47,7 +47,21 @@ def wanted(request: Request) -> str | None:
     return None
 
 
+class Rate(float):
+    """A share (0–1) shown as a percentage: "40,0%" in a CSV file (the decimal comma offices
+    write), the number with a percentage format in a workbook."""
+
+    def text(self) -> str:
+        return f"{self * 100:.1f}%".replace(".", ",")
+
+
+def rate(value: float | None) -> Rate | None:
+    return None if value is None else Rate(value)
+
+
 def _cell(value: Any) -> Any:
+    if isinstance(value, Rate):
+        return float(value)
     if isinstance(value, datetime):
         return value.replace(tzinfo=None)
     return value
@@ -103,6 +117,8 @@ def _csv_text(value: Any) -> Any:
         return ""
     if isinstance(value, (date, datetime)):
         return value.isoformat()
+    if isinstance(value, Rate):
+        return value.text()
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value  # shown as text, as OWASP recommends
     return value
@@ -132,6 +148,8 @@ def _xlsx_cell(sheet: Any, value: Any) -> Any:
         cell.data_type = "s"  # openpyxl would take a leading "=" for a formula
     elif isinstance(value, date) and not isinstance(value, datetime):
         cell.number_format = "DD/MM/YYYY"
+    elif isinstance(value, Rate):
+        cell.number_format = "0.0%"
     elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 1000:
         cell.number_format = "#,##0"
     return cell

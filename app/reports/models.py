@@ -34,23 +34,41 @@ class ReportRow(TaskSummary):
     label: str | None
     cancelled: int = Field(description="Cancelled (with a reason): on the books, not judged.")
     on_time_rate: float | None
+    # Over a period (null otherwise); each row balances: carried_in + assigned_in_period =
+    # completed_in_period_* + cancelled_in_period + open_at_end_* (app/reports/period_columns.py).
     carried_in: int | None = Field(
-        default=None, description="With a period: assigned before it, open at its start."
+        default=None,
+        description="With a period: assigned before it, neither completed nor cancelled before "
+        "its first day.",
     )
-    assigned_in_period: int | None = None
+    assigned_in_period: int | None = Field(
+        default=None, description="Assigned in the period, up to its last day judged."
+    )
     fell_due: int | None = Field(
-        default=None, description="Deadline within the period (up to `as_of`)."
+        default=None,
+        description="Deadline within the period (up to its last day judged); neither "
+        "cancelled, waiting for confirmation nor paused on that day.",
     )
     fell_due_completed: int | None = Field(
-        default=None, description="Of those, completed by the period's end (or `as_of`)."
+        default=None, description="Of those, completed by the period's last day judged."
     )
     completed_in_period_on_time: int | None = None
     completed_in_period_late: int | None = None
+    completed_in_period_no_deadline: int | None = None
+    cancelled_in_period: int | None = None
     open_at_end_on_track: int | None = Field(
-        default=None, description="Open at the period's end (or `as_of`), any assignment day."
+        default=None,
+        description="Open at the period's end, judged on its last day (or `as_of`, if earlier).",
     )
     open_at_end_due_soon: int | None = None
     open_at_end_overdue: int | None = None
+    open_at_end_no_deadline: int | None = Field(
+        default=None, description="Không giao thời hạn: open, without a deadline."
+    )
+    open_at_end_awaiting_confirmation: int | None = Field(
+        default=None, description="Submitted, waiting for the office to confirm it (chờ xác nhận)."
+    )
+    open_at_end_paused: int | None = Field(default=None, description="Paused by decision.")
     completion_rate: float | None = Field(
         default=None, description="fell_due_completed ÷ fell_due (the Government Office's rate)."
     )

@@ -1,85 +1,114 @@
-"""The columns of a task report over a period, the way the province reports it: what was
-carried in (assigned before the period, open at its start), what was assigned in it, what fell
-due in it, what was completed in it (on time / late), what stays open at its end (on track / due
-soon / overdue), and two rates — `on_time_rate` as before and `completion_rate` as the
-Government Office reports it: of the tasks that fell due in the period, the share completed by
-its end (on time or late)."""
+"""The columns of a task report over a period, the way the province reports it.
+
+The period's tasks are those assigned by its last day judged (`last`: the period's last day,
+or `as_of` when earlier) and neither completed nor cancelled before its first day. Each is
+carried in (assigned before the period) or assigned in it, and on the last day it is exactly
+one of: completed in the period (on time, late, without deadline), cancelled in it, or open at
+its end — on track, due soon, overdue, without deadline, waiting for the office to confirm it,
+or paused by decision, all judged on that last day by the rule of app/tasks/timeliness.py. So
+every row balances:
+
+    carried_in + assigned_in_period
+        = completed_in_period_* + cancelled_in_period + open_at_end_*
+
+`fell_due` counts the deadlines within the period (up to the last day judged) of the tasks
+judged on that day — not cancelled, not waiting for the office to confirm them, not paused —
+and `fell_due_completed` those of them completed by then; `completion_rate` is the Government
+Office's rate, fell_due_completed ÷ fell_due."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, and_, cast, false, func, or_, true
+from sqlalchemy import Integer, and_, cast, false, func, or_
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.core.enums import TaskStatus
-from app.tasks.timeliness import day_sql
+from app.tasks.timeliness import OPEN_ANSWERS, buckets_sql, day_sql
 
-OPEN_AT_END = (
-    ("open_at_end_on_track", "on_track"),
-    ("open_at_end_due_soon", "due_soon"),
-    ("open_at_end_overdue", "overdue"),
+COMPLETED_IN_PERIOD = (
+    ("completed_in_period_on_time", "completed_on_time"),
+    ("completed_in_period_late", "completed_late"),
+    ("completed_in_period_no_deadline", "completed_no_deadline"),
 )
+OPEN_AT_END = tuple((f"open_at_end_{answer}", answer) for answer in OPEN_ANSWERS)
 PERIOD_COUNTS = (
     "carried_in",
     "assigned_in_period",
     "fell_due",
     "fell_due_completed",
-    "completed_in_period_on_time",
-    "completed_in_period_late",
+    *(name for name, _ in COMPLETED_IN_PERIOD),
+    "cancelled_in_period",
+    *(name for name, _ in OPEN_AT_END),
+)
+# The two sides of a row's balance.
+INTO_PERIOD = ("carried_in", "assigned_in_period")
+OUT_OF_PERIOD = (
+    *(name for name, _ in COMPLETED_IN_PERIOD),
+    "cancelled_in_period",
     *(name for name, _ in OPEN_AT_END),
 )
 
 
-def _between(column: Any, start: date | None, end: date | None) -> ColumnElement[bool]:
-    parts = [
-        *([] if start is None else [column >= day_sql(start)]),
-        *([] if end is None else [column <= day_sql(end)]),
-    ]
-    return and_(*parts) if parts else true()
+def last_day(end: date | None, as_of: date) -> date:
+    """The day a period's end is judged on: its last day, or `as_of` when earlier."""
+    return min(end, as_of) if end is not None else as_of
 
 
-def marks(c: Any, start: date | None, end: date | None, as_of: date) -> dict[str, Any]:
-    """Per task, the conditions the period's counts are made of, by column name."""
-    last = min(end, as_of) if end is not None else as_of
-    completed = and_(c.status == TaskStatus.completed, c.completed_on <= day_sql(as_of))
-    done_in_period = and_(completed, _between(c.completed_on, start, last))
-    # Fallen due by the period's end, or by `as_of` while the period runs.
-    fell_due = _between(c.due_date, start, last) if start or end else false()
-    late = and_(c.due_date.is_not(None), c.completed_on > c.due_date)
-    carried = (
-        false()
-        if start is None
-        else and_(c.assigned_on < day_sql(start), or_(~completed, c.completed_on >= day_sql(start)))
+def _between(column: Any, start: date | None, end: date) -> ColumnElement[bool]:
+    return and_(*([] if start is None else [column >= day_sql(start)]), column <= day_sql(end))
+
+
+def marks(
+    c: Any, start: date | None, end: date | None, as_of: date, soon_days: int
+) -> dict[str, ColumnElement[bool]]:
+    """Per task, the condition of each of the period's counts, by column name, and `in_period`
+    (assigned in the period) and `counted` (a task of the period at all)."""
+    last = last_day(end, as_of)
+    at_end = buckets_sql(c, last, soon_days)
+    first = day_sql(start) if start is not None else None
+    cancelled_by_end = and_(
+        c.status == TaskStatus.cancelled,
+        c.cancelled_on.is_not(None),
+        c.cancelled_on <= day_sql(last),
+    )
+    gone_before: ColumnElement[bool] = false()
+    if first is not None:
+        gone_before = and_(
+            c.status.in_((TaskStatus.completed, TaskStatus.cancelled)),
+            func.coalesce(c.completed_on, c.cancelled_on) < first,
+        )
+    counted = and_(c.assigned_on <= day_sql(last), ~gone_before)
+    in_period = _between(c.assigned_on, start, last)
+    done = {name: and_(counted, at_end[answer]) for name, answer in COMPLETED_IN_PERIOD}
+    # Judged on the last day: not cancelled, and not waiting for the office nor paused (which
+    # count against no one).
+    fell_due = and_(
+        ~cancelled_by_end,
+        ~at_end["awaiting_confirmation"],
+        ~at_end["paused"],
+        c.due_date.is_not(None),
+        _between(c.due_date, start, last) if start is not None or end is not None else false(),
     )
     return {
-        "in_period": _between(c.assigned_on, start, end),
-        "carried_in": carried,
-        "fell_due": and_(c.status != TaskStatus.cancelled, c.due_date.is_not(None), fell_due),
-        "fell_due_completed": and_(
-            c.due_date.is_not(None), fell_due, completed, c.completed_on <= day_sql(last)
-        ),
-        "completed_in_period_on_time": and_(done_in_period, ~late),
-        "completed_in_period_late": and_(done_in_period, late),
+        "counted": counted,
+        "in_period": in_period,
+        "carried_in": and_(counted, c.assigned_on < first) if first is not None else false(),
+        "assigned_in_period": and_(counted, in_period),
+        "fell_due": and_(counted, fell_due),
+        "fell_due_completed": and_(counted, fell_due, or_(*done.values())),
+        **done,
+        "cancelled_in_period": and_(counted, cancelled_by_end),
+        **{name: and_(counted, at_end[answer]) for name, answer in OPEN_AT_END},
     }
 
 
-def counts(
-    marks: dict[str, Any], buckets: dict[str, ColumnElement[bool]], cancelled: ColumnElement[bool]
-) -> list[Any]:
-    """The period's counts over every task of the period (not only those assigned in it),
-    from the marks and the timeliness conditions on `as_of`."""
-    conditions = {**marks, "assigned_in_period": and_(marks["in_period"], ~cancelled)}
+def counts(marks: dict[str, ColumnElement[bool]], live: ColumnElement[bool]) -> list[Any]:
+    """The period's counts over every task of the period, from the marks."""
     return [
-        *(
-            cast(func.count().filter(conditions[name]), Integer).label(name)
-            for name in PERIOD_COUNTS[:6]
-        ),
-        *(
-            cast(func.count().filter(buckets[bucket]), Integer).label(name)
-            for name, bucket in OPEN_AT_END
-        ),
+        cast(func.count().filter(and_(live, marks[name])), Integer).label(name)
+        for name in PERIOD_COUNTS
     ]
 
 

@@ -60,3 +60,23 @@ def periods(kind: str, year: int, calendar: bool = False) -> list[Period]:
         "year": [str(year)],
     }[kind]
     return [period(k, calendar) for k in keys]
+
+
+ROMAN = ("I", "II", "III", "IV")
+
+
+def title_vi(key: str, start: date, end: date) -> str:
+    """A period as offices write it: "Quý II/2023 (15/03/2023 – 14/06/2023)"."""
+    match = _KEY.match(key)
+    if not match:
+        raise ValueError("a period is YYYY, YYYY-MM, YYYY-Qn or YYYY-Hn")
+    year, month, quarter, half = match.groups()
+    if month:
+        name = f"Tháng {int(month)}/{year}"
+    elif quarter:
+        name = f"Quý {ROMAN[int(quarter) - 1]}/{year}"
+    elif half:
+        name = f"6 tháng {'đầu' if half == '1' else 'cuối'} năm {year}"
+    else:
+        name = f"Năm {year}"
+    return f"{name} ({start:%d/%m/%Y} – {end:%d/%m/%Y})"

@@ -12,7 +12,8 @@ from sqlalchemy import BigInteger, Date, Integer, cast, func, literal
 from app.access.auth import Caller
 from app.budget.models import BUDGET_REQUESTS
 from app.budget.spec import BUDGET_REQUEST_VISIBILITY
-from app.core.enums import LABELS, BudgetStatus, ProposalStatus, Resolution
+from app.core.enums import BudgetStatus, ProposalStatus, Resolution
+from app.core.labels import LABELS
 from app.db import Reader
 from app.proposals.models import PROPOSALS
 from app.proposals.spec import PROPOSAL_VISIBILITY
@@ -33,7 +34,6 @@ BUDGET_GROUPS = ("agency", "funding_source", "expenditure_type", "purpose")
 BUDGET_STATUSES = tuple(s.value for s in BudgetStatus)
 MONEY = ("requested_vnd", "recommended_vnd", "approved_vnd", "disbursed_vnd")
 BUDGET_HEADERS_VI = {
-    "label": "Nhóm",
     "count": "Số đề nghị",
     "requested_vnd": "Đề nghị (đồng)",
     "recommended_vnd": "Thẩm định đề xuất (đồng)",

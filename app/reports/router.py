@@ -13,10 +13,12 @@ from app.api.connections import Listing
 from app.api.deps import API_PREFIX, ResourceRoute, json_response, problems
 from app.api.queries import Year
 from app.core.enums import BudgetGroupBy, PeriodMode, ProposalGroupBy, TaskGroupBy
+from app.core.labels import LABELS
 from app.files import exports
 from app.files.downloads_router import add_file_route
 from app.kernel.schemas import AgencyRef, IsoDate
 from app.reports import details as report_details
+from app.reports import period_columns as report_periods
 from app.reports import periods
 from app.reports import requests as request_reports
 from app.reports import service as reports
@@ -27,30 +29,55 @@ router = APIRouter(prefix=f"{API_PREFIX}/reports", tags=["reports"], route_class
 DOWNLOADS: dict[int | str, dict[str, Any]] = {
     200: {"description": "JSON; as a file from the same path with `.csv` or `.xlsx`."}
 }
-# Column headers of the task report's downloads, in Vietnamese as offices expect them.
+# Column headers of the task report's downloads, in Vietnamese as offices write them; the
+# first column is named after what it groups.
 HEADERS_VI = {
-    "key": "Mã",
-    "label": "Nhóm",
     "assigned": "Số nhiệm vụ được giao",
     "completed_on_time": "Hoàn thành đúng hạn",
     "completed_late": "Hoàn thành quá hạn",
-    "completed_no_deadline": "Hoàn thành (không thời hạn)",
+    "completed_no_deadline": "Hoàn thành (không giao thời hạn)",
     "open_on_track": "Đang thực hiện trong hạn",
     "open_due_soon": "Sắp đến hạn",
     "open_overdue": "Quá hạn chưa hoàn thành",
-    "open_no_deadline": "Đang thực hiện (không thời hạn)",
+    "open_no_deadline": "Đang thực hiện (không giao thời hạn)",
+    "open_awaiting_confirmation": "Chờ xác nhận hoàn thành",
+    "open_paused": "Tạm dừng theo chỉ đạo",
     "cancelled": "Đã hủy",
     "on_time_rate": "Tỷ lệ đúng hạn",
+    "carried_in": "Kỳ trước chuyển sang",
+    "assigned_in_period": "Giao trong kỳ",
+    "fell_due": "Đến hạn trong kỳ",
+    "fell_due_completed": "Đến hạn trong kỳ đã hoàn thành",
+    "completed_in_period_on_time": "Hoàn thành trong kỳ đúng hạn",
+    "completed_in_period_late": "Hoàn thành trong kỳ quá hạn",
+    "completed_in_period_no_deadline": "Hoàn thành trong kỳ (không giao thời hạn)",
+    "cancelled_in_period": "Hủy trong kỳ",
+    "open_at_end_on_track": "Cuối kỳ: đang thực hiện trong hạn",
+    "open_at_end_due_soon": "Cuối kỳ: sắp đến hạn",
+    "open_at_end_overdue": "Cuối kỳ: quá hạn chưa hoàn thành",
+    "open_at_end_no_deadline": "Cuối kỳ: không giao thời hạn",
+    "open_at_end_awaiting_confirmation": "Cuối kỳ: chờ xác nhận hoàn thành",
+    "open_at_end_paused": "Cuối kỳ: tạm dừng theo chỉ đạo",
+    "completion_rate": "Tỷ lệ hoàn thành nhiệm vụ đến hạn",
     "successor_label": "Đơn vị đang đảm nhận (sau sắp xếp)",
 }
-GROUP_TITLES = {
-    "lead_agency": "đơn vị chủ trì",
-    "pillar": "trụ cột",
-    "field": "lĩnh vực",
-    "directive": "văn bản chỉ đạo",
-    "priority": "độ khẩn",
-    "assigned_by_name": "người giao",
+GROUP_HEADERS = {
+    "lead_agency": "Đơn vị chủ trì",
+    "pillar": "Trụ cột",
+    "field": "Lĩnh vực",
+    "directive": "Văn bản chỉ đạo",
+    "priority": "Độ khẩn",
+    "assigned_by_name": "Người giao",
 }
+GROUP_TITLES = {key: header.lower() for key, header in GROUP_HEADERS.items()}
+RATES = ("on_time_rate", "completion_rate")
+BUDGET_GROUP_HEADERS = {
+    "agency": "Đơn vị đề nghị",
+    "funding_source": "Nguồn vốn",
+    "expenditure_type": "Loại chi",
+    "purpose": "Mục đích",
+}
+PROPOSAL_GROUP_HEADERS = {"agency": "Đơn vị đề xuất", "category": "Loại đề xuất"}
 Mode = Annotated[
     PeriodMode,
     Query(description="Nghị định 09/2019 periods (default) or calendar ones."),
@@ -146,6 +173,32 @@ add_file_route(
 )
 
 
+def file_columns(query: reports.TaskReportQuery) -> list[str]:
+    """The fields of the report's JSON rows a file carries, in order: the group's label, every
+    count and rate, over a period every period column, and who holds a merged agency's work.
+    Ids (`key`, `successor_id`) are not figures and stay in the JSON."""
+    names = ["label", *reports.COUNTS, "on_time_rate"]
+    if query.window:
+        names += [*report_periods.PERIOD_COUNTS, "completion_rate"]
+    if query.group_by == "lead_agency":
+        # Named as of the report's day; who holds a merged agency's work now, beside it.
+        names.append("successor_label")
+    return names
+
+
+def period_title(query: reports.TaskReportQuery) -> str:
+    start, end = query.start, query.end
+    if query.period and start and end:
+        return periods.title_vi(query.period, start, end)
+    if start and end:
+        return f"từ {start:%d/%m/%Y} đến {end:%d/%m/%Y}"
+    if start:
+        return f"từ {start:%d/%m/%Y}"
+    if end:
+        return f"đến {end:%d/%m/%Y}"
+    return "toàn bộ"
+
+
 def task_report_file(
     request: Request,
     kind: str,
@@ -154,29 +207,29 @@ def task_report_file(
     today: date,
     details: list[list[Any]] | None = None,
 ) -> Response:
-    """The report as the office files it: a Vietnamese title block, headers and a totals row;
-    as a workbook also a chart per group and, when given, the detail of late tasks."""
-    names = ["label", *reports.COUNTS, "on_time_rate"]
-    if query.group_by == "lead_agency":
-        # Named as of the report's day; who holds a merged agency's work now, beside it.
-        names.append("successor_label")
-    rows = [[row.get(n) for n in names] for row in [*body["items"], body["totals"]]]
-    start, end = query.start, query.end
-    span = query.period or (f"{start:%d/%m/%Y} – {end:%d/%m/%Y}" if start and end else "toàn bộ")
+    """The report as the office files it: a Vietnamese title block, headers and a totals row,
+    rates as percentages; as a workbook also a chart per group and, when given, the detail of
+    late tasks."""
+    names = file_columns(query)
+    rows = [
+        [exports.rate(row.get(n)) if n in RATES else row.get(n) for n in names]
+        for row in [*body["items"], body["totals"]]
+    ]
     title = [
         f"Báo cáo tình hình thực hiện nhiệm vụ theo {GROUP_TITLES[query.group_by]}",
-        f"Kỳ báo cáo: {span}; số liệu tính đến ngày {query.as_of:%d/%m/%Y}",
+        f"Kỳ báo cáo: {period_title(query)}; số liệu tính đến ngày {query.as_of:%d/%m/%Y}",
         exports.made_on(today),
     ]
+    headers = [GROUP_HEADERS[query.group_by], *(HEADERS_VI[n] for n in names[1:])]
     return exports.stream(
         request,
         kind,
         f"bao-cao-nhiem-vu-{query.as_of}",
         title,
-        [HEADERS_VI[n] for n in names],
+        headers,
         rows,
         sheet_name="Báo cáo",
-        extra=report_workbook.extras(len(title), len(body["items"]), details),
+        extra=report_workbook.extras(len(title), len(body["items"]), names, details),
     )
 
 
@@ -213,7 +266,10 @@ async def budget_report(
         kind,
         "bao-cao-kinh-phi",
         title,
-        [request_reports.BUDGET_HEADERS_VI[n] for n in names],
+        [
+            BUDGET_GROUP_HEADERS[group_by],
+            *(request_reports.BUDGET_HEADERS_VI[n] for n in names[1:]),
+        ],
         rows,
         sheet_name="Báo cáo",
     )
@@ -265,10 +321,10 @@ async def proposal_report(
         return json_response(body)
     statuses, resolutions = request_reports.PROPOSAL_STATUSES, request_reports.RESOLUTIONS
     headers = [
-        "Nhóm",
+        PROPOSAL_GROUP_HEADERS[group_by],
         "Số đề xuất",
-        *(f"Trạng thái: {s}" for s in statuses),
-        *(f"Kết quả: {r}" for r in resolutions),
+        *(f"Trạng thái: {LABELS['proposal_status'][s][0]}" for s in statuses),
+        *(f"Kết quả: {LABELS['proposal_resolution'][r][0]}" for r in resolutions),
         "Số ngày trả lời bình quân",
         "Quá hạn trả lời",
     ]
@@ -283,7 +339,10 @@ async def proposal_report(
         ]
         for row in body["items"]
     ]
-    span = period or (f"{start:%d/%m/%Y} – {end:%d/%m/%Y}" if start and end else "toàn bộ")
+    if period and start and end:
+        span = periods.title_vi(period, start, end)
+    else:
+        span = f"{start:%d/%m/%Y} – {end:%d/%m/%Y}" if start and end else "toàn bộ"
     title = [
         "Báo cáo tình hình xử lý đề xuất, kiến nghị",
         f"Kỳ báo cáo: {span}; số liệu tính đến ngày {day:%d/%m/%Y}",

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, and_, cast, func, or_, select, true
+from sqlalchemy import Integer, and_, cast, func, select, true
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FromClause
 
@@ -16,7 +16,8 @@ from app.access.auth import Caller
 from app.access.visibility import AgencyVisibility
 from app.agencies import versions as agency_versions
 from app.agencies.models import AGENCIES
-from app.core.enums import LABELS, TaskGroupBy, TaskStatus
+from app.core.enums import TaskGroupBy
+from app.core.labels import LABELS
 from app.db import Reader
 from app.directives.models import DIRECTIVES
 from app.errors.domain import BadRequest
@@ -25,18 +26,16 @@ from app.reports import periods
 from app.tasks import as_of
 from app.tasks.models import TASKS
 from app.tasks.spec import TASK_VISIBILITY
-from app.tasks.timeliness import buckets_sql, day_sql, days_overdue_sql, timeliness_sql
+from app.tasks.timeliness import (
+    BUCKETS,
+    buckets_sql,
+    cancelled_sql,
+    day_sql,
+    days_overdue_sql,
+    timeliness_sql,
+)
 
 t = TASKS.c
-BUCKETS = (
-    ("completed_on_time", "completed_on_time"),
-    ("completed_late", "completed_late"),
-    ("completed_no_deadline", "completed_no_deadline"),
-    ("open_on_track", "on_track"),
-    ("open_due_soon", "due_soon"),
-    ("open_overdue", "overdue"),
-    ("open_no_deadline", "no_deadline"),
-)
 COUNTS = ("assigned", *(name for name, _ in BUCKETS), "cancelled")
 GROUPS = tuple(g.value for g in TaskGroupBy)
 
@@ -186,7 +185,10 @@ def _task_clauses(
     seen = TASK_VISIBILITY.clause(caller, t)
     clauses = [
         *([] if seen is None else [seen]),
-        t.assigned_on <= day_sql(q.as_of),  # tasks assigned after as_of are left out
+        # A sub-task is the lead agency's own split of a task: the task counts once.
+        t.parent_id.is_(None),
+        # Tasks assigned after the day judged are left out.
+        t.assigned_on <= day_sql(report_periods.last_day(q.end, q.as_of) if q.window else q.as_of),
     ]
     if in_where and q.start is not None:
         clauses.append(t.assigned_on >= q.start)
@@ -248,10 +250,10 @@ async def _counted(conn: Reader, caller: Caller, q: TaskReportQuery) -> _Counted
     clauses = _task_clauses(caller, q, src.c, in_where=not q.window)
     if src is TASKS:
         clauses.append(live)
-    marks = report_periods.marks(src.c, q.start, q.end, q.as_of) if q.window else {}
+    marks = report_periods.marks(src.c, q.start, q.end, q.as_of, q.soon_days) if q.window else {}
     if q.window:
-        # Every task of the period: assigned in it, or carried in from before.
-        clauses.append(or_(marks["in_period"], marks["carried_in"]))
+        # Every task of the period: carried in, or assigned in it.
+        clauses.append(marks["counted"])
     return _Counted(src, clauses, marks, true() if src is TASKS else live)
 
 
@@ -261,7 +263,7 @@ async def _judged(conn: Reader, caller: Caller, q: TaskReportQuery) -> Any:
     counted = await _counted(conn, caller, q)
     c = counted.src.c
     key, label, source = _group(q.group_by, counted.src)
-    rule = timeliness_sql(c.status, c.due_date, c.completed_on, q.as_of, q.soon_days)
+    rule = timeliness_sql(c, q.as_of, q.soon_days)
     return (
         select(
             c.id.label("task_id"),
@@ -269,13 +271,17 @@ async def _judged(conn: Reader, caller: Caller, q: TaskReportQuery) -> Any:
             key.label("key"),
             label.label("label"),
             rule.label("timeliness"),
-            (c.status == TaskStatus.cancelled).label("cancelled"),
+            cancelled_sql(c, q.as_of).label("cancelled"),
             c.due_date.label("due_date"),
             c.completed_on.label("completed_on"),
-            days_overdue_sql(c.status, c.due_date, c.completed_on, q.as_of).label("days_overdue"),
+            days_overdue_sql(c, q.as_of).label("days_overdue"),
             c.lead_agency_id.label("lead_agency_id"),
             c.cooperating_agency_ids.label("cooperating_agency_ids"),
-            *(mark.label(name) for name, mark in counted.marks.items()),
+            *(
+                counted.marks[name].label(name)
+                for name in ("in_period", *report_periods.PERIOD_COUNTS)
+                if counted.marks
+            ),
         )
         .select_from(source)
         .where(and_(counted.live, *counted.clauses))
@@ -294,8 +300,8 @@ async def task_figures(conn: Reader, caller: Caller, q: TaskReportQuery) -> list
 def _columns(counted: _Counted, q: TaskReportQuery) -> list[Any]:
     """The grid's columns: one `count(*) FILTER` each, the timeliness rule as conditions."""
     c = counted.src.c
-    buckets = buckets_sql(c.status, c.due_date, c.completed_on, q.as_of, q.soon_days)
-    cancelled = c.status == TaskStatus.cancelled
+    buckets = buckets_sql(c, q.as_of, q.soon_days)
+    cancelled = cancelled_sql(c, q.as_of)
     # The fields of before count the tasks assigned in the period.
     only = counted.marks["in_period"] if q.window else true()
 
@@ -307,15 +313,7 @@ def _columns(counted: _Counted, q: TaskReportQuery) -> list[Any]:
         *(count(only, buckets[bucket]).label(name) for name, bucket in BUCKETS),
         # Cancelled tasks stay on the books, as cancelled (not assigned, not judged).
         count(only, cancelled).label("cancelled"),
-        *(
-            report_periods.counts(
-                {name: and_(counted.live, mark) for name, mark in counted.marks.items()},
-                {name: and_(counted.live, cond) for name, cond in buckets.items()},
-                cancelled,
-            )
-            if q.window
-            else []
-        ),
+        *(report_periods.counts(counted.marks, counted.live) if q.window else []),
     ]
 
 

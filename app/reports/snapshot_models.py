@@ -128,12 +128,22 @@ class TaskFigures(SQLModel):
     days_overdue: int | None
     lead_agency_id: uuid.UUID
     cooperating_agency_ids: list[uuid.UUID]
+    # Over a period only: the column(s) of the period the task was counted in.
     in_period: bool | None = Field(default=None, description="Over a period only.")
     carried_in: bool | None = None
+    assigned_in_period: bool | None = None
     fell_due: bool | None = None
     fell_due_completed: bool | None = None
     completed_in_period_on_time: bool | None = None
     completed_in_period_late: bool | None = None
+    completed_in_period_no_deadline: bool | None = None
+    cancelled_in_period: bool | None = None
+    open_at_end_on_track: bool | None = None
+    open_at_end_due_soon: bool | None = None
+    open_at_end_overdue: bool | None = None
+    open_at_end_no_deadline: bool | None = None
+    open_at_end_awaiting_confirmation: bool | None = None
+    open_at_end_paused: bool | None = None
 
 
 class DriftChange(SQLModel):

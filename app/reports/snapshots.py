@@ -142,6 +142,14 @@ async def list_(conn: Reader, caller: Caller, params: ListParams) -> Page:
     return await fetch_page(conn, stmt, keys, s.id, params)
 
 
+def _differ(frozen: dict[str, Any] | None, now: dict[str, Any] | None) -> bool:
+    """Whether a task's figures moved: on what both recorded (a figure the service records
+    only since a later version is not a change of the task)."""
+    if frozen is None or now is None:
+        return frozen is not now
+    return any(frozen[k] != now[k] for k in frozen.keys() & now.keys())
+
+
 async def drift(
     conn: Reader, caller: Caller, snapshot_id: uuid.UUID, today: date, soon_days: int, tz: Any
 ) -> dict[str, Any]:
@@ -153,7 +161,7 @@ async def drift(
     q = query(row.params, today, soon_days, tz)
     after = {f["task_id"]: f for f in history.jsonable(await reports.task_figures(conn, caller, q))}
     moved = sorted(
-        (t for t in before.keys() | after.keys() if before.get(t) != after.get(t)),
+        (t for t in before.keys() | after.keys() if _differ(before.get(t), after.get(t))),
         key=lambda t: (before.get(t) or after.get(t) or {}).get("code", ""),
     )
     h = HISTORY.c

@@ -9,11 +9,13 @@ from typing import Any
 from app.files import exports
 from app.reports import details as report_details
 
-# Columns of the grid (1-based): label, assigned, on time, late, … open overdue (8).
-CHARTED = ((3, "Hoàn thành đúng hạn"), (4, "Hoàn thành quá hạn"), (8, "Quá hạn chưa hoàn thành"))
+# The grid's columns charted, by the field they show.
+CHARTED = ("completed_on_time", "completed_late", "open_overdue")
 
 
-def extras(title_rows: int, groups: int, details: list[list[Any]] | None) -> exports.Extra:
+def extras(
+    title_rows: int, groups: int, names: list[str], details: list[list[Any]] | None
+) -> exports.Extra:
     """The chart beside the grid and, when given, the detail sheet."""
 
     def build(book: Any, sheet: Any) -> None:
@@ -26,7 +28,7 @@ def extras(title_rows: int, groups: int, details: list[list[Any]] | None) -> exp
             chart.title = "Tình hình thực hiện nhiệm vụ theo nhóm"
             chart.height = max(7.5, 0.6 * groups + 3)
             chart.width = 18
-            for column, _ in CHARTED:
+            for column in (names.index(name) + 1 for name in CHARTED):
                 data = Reference(
                     sheet, min_col=column, min_row=header_row, max_row=header_row + groups
                 )

@@ -26,6 +26,9 @@ VERSIONED = (
     "status",
     "completed_on",
     "deleted_at",
+    "paused_on",
+    "cancelled_on",
+    "missed_due_date",
 )
 
 

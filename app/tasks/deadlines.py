@@ -70,6 +70,9 @@ async def record(
     values: dict[str, Any] = {"due_date": new_due}
     if row.original_due_date is None:
         values["original_due_date"] = row.due_date
+    if after and row.missed_due_date is None and row.due_date is not None:
+        # Moved after it had passed: a completion is still judged against the deadline missed.
+        values["missed_due_date"] = row.due_date
     changes = history.diff(dict(row._mapping), values)
     changes["deadline_change_id"] = {"old": None, "new": str(change.id)}
     await conn.execute(versioned.statement(task, values))

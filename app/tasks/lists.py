@@ -69,10 +69,10 @@ SORT_FIELDS = {"due_date": "due_sort", "priority": "priority_rank"}
 # Lists compute timeliness in SQL from two bound parameters, built once.
 TODAY = bindparam("today", type_=Date)
 SOON = bindparam("soon_days", type_=Integer)
-TIMELINESS = timeliness_sql(t.status, t.due_date, t.completed_on, TODAY, SOON)
+TIMELINESS = timeliness_sql(t, TODAY, SOON)
 LIST_EXTRA = (
     TIMELINESS.label("timeliness_sql"),
-    days_overdue_sql(t.status, t.due_date, t.completed_on, TODAY).label("days_overdue_sql"),
+    days_overdue_sql(t, TODAY).label("days_overdue_sql"),
 )
 
 
@@ -317,7 +317,7 @@ EXPORT_BATCH = 500
 
 
 def _export_row(row: Any) -> list[Any]:
-    from app.core.enums import LABELS
+    from app.core.labels import LABELS
 
     timeliness = row["timeliness_sql"]
     return [

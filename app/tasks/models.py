@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 from pydantic import ConfigDict
 from pydantic import Field as PydanticField
@@ -26,12 +26,9 @@ from app.core.enums import Pillar, Priority, Recurrence, TaskStatus, Timeliness,
 from app.core.ids import uuid7
 from app.directives.models import CODE_PATTERN
 from app.kernel.schemas import (
-    ActionBody,
     AgencyRef,
-    CommentedAction,
     InputModel,
     IsoDate,
-    action_union,
     utcnow,
 )
 
@@ -57,6 +54,10 @@ class Task(SQLModel, table=True):
         CheckConstraint(
             "(status IN ('completed','awaiting_confirmation')) = (completed_on IS NOT NULL)",
             name="completed_on_set",
+        ),
+        CheckConstraint("(status = 'paused') = (paused_on IS NOT NULL)", name="paused_on_set"),
+        CheckConstraint(
+            "(status = 'cancelled') = (cancelled_on IS NOT NULL)", name="cancelled_on_set"
         ),
         CheckConstraint(
             "NOT (lead_agency_id = ANY(cooperating_agency_ids))", name="lead_not_cooperating"
@@ -120,6 +121,11 @@ class Task(SQLModel, table=True):
     status: str = Field(default=TaskStatus.new, max_length=30)
     completed_on: IsoDate | None = None
     completed_on_reason: str | None = None
+    # The days a judgement needs (app/tasks/timeliness.py): since when it is paused, when it
+    # was cancelled, and the deadline it had missed when that deadline was moved.
+    paused_on: IsoDate | None = None
+    cancelled_on: IsoDate | None = None
+    missed_due_date: IsoDate | None = None
     result: str | None = None
     progress_percent: int = 0
     # Progress reported, an extension asked for, or a completion submitted: from then on the
@@ -298,6 +304,14 @@ class TaskRead(SQLModel):
     completed_on_reason: str | None = PydanticField(
         description="Why a completion date older than the backdating window was recorded."
     )
+    paused_on: IsoDate | None = PydanticField(
+        description="Paused (by decision) since this day: its days overdue stop growing."
+    )
+    cancelled_on: IsoDate | None
+    missed_due_date: IsoDate | None = PydanticField(
+        description="The deadline that had already passed when the deadline was moved (an "
+        "extension asked late, an adjustment decided late): a completion is judged against it."
+    )
     result: str | None
     progress_percent: int
     timeliness: Timeliness | None
@@ -318,82 +332,3 @@ class TaskList(SQLModel):
     items: list[TaskRead]
     next_cursor: str | None = None
     total: int | None = None
-
-
-class StartTask(ActionBody):
-    action: Literal["start"]
-
-
-class SubmitTask(ActionBody):
-    model_config = ConfigDict(  # type: ignore[assignment]
-        json_schema_extra={
-            "examples": [
-                {"action": "submit", "result": "Đã hoàn thành", "completed_on": "2023-06-20"}
-            ]
-        },
-    )
-
-    action: Literal["submit"]
-    result: str = Field(min_length=1, max_length=100_000, description="What was done.")
-    completed_on: IsoDate | None = Field(
-        default=None,
-        description="Default today; never in the future; for agency staff at most "
-        "DONDOC_COMPLETION_BACKDATE_DAYS before today.",
-    )
-    reason: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=10_000,
-        description="Required from the office or a leader for a completion date older than "
-        "DONDOC_COMPLETION_BACKDATE_DAYS; kept in history and on the task.",
-    )
-    evidence_ids: list[uuid.UUID] = Field(
-        default_factory=list,
-        max_length=50,
-        description="Documents of this task that prove the completion (kept in history).",
-    )
-    close_open_subtasks: bool = Field(
-        default=False,
-        description="Submit although sub-tasks are still open (the lead's decision, kept in "
-        "history); without it a task with open sub-tasks is not submitted (409).",
-    )
-
-
-class ConfirmTask(ActionBody):
-    action: Literal["confirm"]
-
-
-class ReturnTask(CommentedAction):
-    action: Literal["return"]
-
-
-class PauseTask(CommentedAction):
-    action: Literal["pause"]
-
-
-class ResumeTask(ActionBody):
-    action: Literal["resume"]
-
-
-class CancelTask(CommentedAction):
-    action: Literal["cancel"]
-
-
-class ReopenTask(CommentedAction):
-    action: Literal["reopen"]
-
-
-TASK_ACTIONS: tuple[type[ActionBody], ...] = (
-    StartTask,
-    SubmitTask,
-    ConfirmTask,
-    ReturnTask,
-    PauseTask,
-    ResumeTask,
-    CancelTask,
-    ReopenTask,
-)
-if TYPE_CHECKING:
-    TaskTransition = ActionBody
-else:
-    TaskTransition = action_union(*TASK_ACTIONS)

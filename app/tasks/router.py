@@ -42,8 +42,10 @@ from app.tasks.models import (
     TaskCreate,
     TaskList,
     TaskRead,
-    TaskTransition,
     TaskUpdate,
+)
+from app.tasks.transition_models import (
+    TaskTransition,
 )
 
 router = APIRouter(prefix=f"{API_PREFIX}/tasks", tags=["tasks"], route_class=ResourceRoute)

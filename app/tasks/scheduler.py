@@ -3,7 +3,8 @@
 Each run inserts the notices it means to send into `task_deadline_notices`, whose primary key
 (task, kind, deadline) lets only one inserter win: several `serve` processes may run the
 scheduler on one database and nothing is sent twice. A new deadline (an approved extension)
-is a new key, so the notices arm again.
+is a new key, so the notices arm again. Only running tasks (new, in progress) are told: a task
+waiting for the office to confirm it, or paused by decision, is not overdue.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from app.core.ids import uuid7
 from app.kernel import history
 from app.kernel.schemas import utcnow
 from app.tasks.activity_models import REMINDERS
-from app.tasks.timeliness import OPEN_STATUSES
+from app.tasks.timeliness import RUNNING_STATUSES
 
 SCHEDULER = Caller(role=Role.admin, name="scheduler")
 BATCH = 1000
@@ -42,7 +43,7 @@ _CLAIM = text(
                     THEN (:today - due_date - 1) / :repeat_days ELSE 0 END AS r
         FROM tasks
         WHERE deleted_at IS NULL
-          AND status = ANY(:open_statuses)
+          AND status = ANY(:running_statuses)
           AND due_date IS NOT NULL
           AND due_date >= :low AND due_date <= :high
     ) AS due
@@ -60,7 +61,7 @@ _CLAIM = text(
     bindparam("today", type_=Date()),
     bindparam("repeat_days", type_=Integer()),
     bindparam("batch", type_=Integer()),
-    bindparam("open_statuses", value=list(OPEN_STATUSES), type_=ARRAY(String())),
+    bindparam("running_statuses", value=list(RUNNING_STATUSES), type_=ARRAY(String())),
 )
 
 

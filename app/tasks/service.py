@@ -26,18 +26,21 @@ from app.tasks import documents as task_documents
 from app.tasks import rules as task_checks
 from app.tasks.models import (
     TASKS,
-    CancelTask,
-    ReopenTask,
-    ReturnTask,
-    StartTask,
-    SubmitTask,
     TaskFields,
     TaskRead,
-    TaskTransition,
     TaskUpdate,
 )
 from app.tasks.spec import TASK_VISIBILITY
 from app.tasks.timeliness import OPEN_STATUSES, days_overdue, timeliness
+from app.tasks.transition_models import (
+    CancelTask,
+    PauseTask,
+    ReopenTask,
+    ReturnTask,
+    StartTask,
+    SubmitTask,
+    TaskTransition,
+)
 
 RESOURCE = "task"
 t = TASKS.c
@@ -56,10 +59,8 @@ def allowed_actions(caller: Caller, row: Any) -> list[str]:
 
 def to_body(caller: Caller, row: Any, day: Day) -> dict[str, Any]:
     body = {k: v for k, v in row._mapping.items() if k not in HIDDEN}
-    body["timeliness"] = timeliness(
-        row.status, row.due_date, row.completed_on, day.today, day.soon_days
-    )
-    body["days_overdue"] = days_overdue(row.status, row.due_date, row.completed_on, day.today)
+    body["timeliness"] = timeliness(row, day.today, day.soon_days)
+    body["days_overdue"] = days_overdue(row, day.today)
     body["allowed_actions"] = allowed_actions(caller, row)
     return body
 
@@ -272,6 +273,10 @@ async def transition(
             values["status"] = TaskStatus.completed
     if isinstance(data, ReturnTask | CancelTask | ReopenTask):
         values["completed_on"] = None
+    # The days the judgement needs (app/tasks/timeliness.py).
+    values["paused_on"] = day.today if isinstance(data, PauseTask) else None
+    if isinstance(data, CancelTask):
+        values["cancelled_on"] = day.today
     if values["status"] == TaskStatus.completed:
         values["progress_percent"] = 100
     left = values.pop("open_subtasks_left", None)

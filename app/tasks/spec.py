@@ -15,7 +15,7 @@ from app.access.visibility import AgencyVisibility
 from app.core.enums import NoticeKind
 from app.core.enums import TaskStatus as T
 from app.kernel.resources import Notices, Record, ResourceSpec, Section
-from app.tasks import models as tm
+from app.tasks import transition_models as tm
 from app.tasks.activity_models import EXTENSION_REQUESTS, PROGRESS_REPORTS
 from app.tasks.models import TASKS
 from app.tasks.timeliness import OPEN_STATUSES

@@ -19,6 +19,10 @@ TASK_VERSIONS = Table(
     Column("status", String(30), nullable=False),
     Column("completed_on", Date(), nullable=True),
     Column("deleted_at", DateTime(timezone=True), nullable=True),
+    # The days a judgement needs (migration 0016).
+    Column("paused_on", Date(), nullable=True),
+    Column("cancelled_on", Date(), nullable=True),
+    Column("missed_due_date", Date(), nullable=True),
     # When the next version replaced it (migration 0011); null for the version in force.
     Column("superseded_at", DateTime(timezone=True), nullable=True),
     Index(

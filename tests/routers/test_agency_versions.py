@@ -158,7 +158,7 @@ async def test_the_downloads_as_of_a_past_day_name_the_agencies_as_they_were(
     )
     assert r.status_code == 200, r.text
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
-    header = next(row for row in rows if row and row[0] == "Nhóm")
+    header = next(row for row in rows if row and row[0] == "Đơn vị chủ trì")
     line = next(row for row in rows if row and row[0] == "Sở Thông tin và Truyền thông")
     assert line[header.index("Đơn vị đang đảm nhận (sau sắp xếp)")] == s["later"]["name"]
     r = await world.client.get(f"{A}/reports/tasks.xlsx", params=params, headers=world.h["office"])

@@ -182,6 +182,8 @@ async def test_batch_tasks_are_all_or_nothing(world: World) -> None:
         "open_due_soon": 0,
         "open_overdue": 1,
         "open_no_deadline": 1,
+        "open_awaiting_confirmation": 0,
+        "open_paused": 0,
         "cancelled": 0,
     }
     listed = (await world.client.get(API, headers=world.h["office"])).json()["items"]

@@ -50,7 +50,8 @@ async def dataset(world: World, app) -> World:
     await task(a, "2023-03-02", "2023-04-03")  # open, due soon on 1 April
     await task(a, "2023-03-02", "2023-03-15")  # open, overdue
     await task(a, "2023-03-20", None)  # open, no deadline
-    await task(c, "2023-03-01", "2023-03-31", cancel=True)  # cancelled: not counted
+    # cancelled on 20 April: open, and overdue, on 1 April
+    await task(c, "2023-03-01", "2023-03-31", cancel=True)
     await task(c, "2023-04-05", "2023-05-01")  # assigned after as_of: left out
     await task(c, "2023-03-01", "2023-03-20", "2023-04-10")  # completed after as_of: overdue on it
     return world
@@ -91,9 +92,9 @@ async def test_the_grid_by_lead_agency_as_of_a_day(dataset: World) -> None:
     }
     assert a["on_time_rate"] == pytest.approx(1 / 3, abs=1e-4)
     c = rows[dataset.other["id"]]
-    assert (c["assigned"], c["open_overdue"], c["on_time_rate"]) == (1, 1, 0.0)
+    assert (c["assigned"], c["open_overdue"], c["on_time_rate"]) == (2, 2, 0.0)
     totals = body["totals"]
-    assert (totals["assigned"], totals["open_overdue"], totals["on_time_rate"]) == (8, 2, 0.25)
+    assert (totals["assigned"], totals["open_overdue"], totals["on_time_rate"]) == (9, 3, 0.2)
     today = (await dataset.client.get(f"{API}/tasks", headers=dataset.h["office"])).json()
     c_today = {r["key"]: r for r in today["items"]}[dataset.other["id"]]
     assert (c_today["assigned"], c_today["completed_late"], c_today["open_due_soon"]) == (2, 1, 0)
@@ -108,7 +109,7 @@ async def test_other_groupings_and_filters(dataset: World) -> None:
         )
     ).json()
     assert [(r["key"], r["label"], r["assigned"]) for r in by_priority["items"]] == [
-        ("normal", "Thường", 8)
+        ("normal", "Thường", 9)
     ]
     quarter = (
         await dataset.client.get(
@@ -117,7 +118,7 @@ async def test_other_groupings_and_filters(dataset: World) -> None:
             headers=dataset.h["office"],
         )
     ).json()
-    assert quarter["totals"]["assigned"] == 7  # assigned 15 Dec – 14 Mar
+    assert quarter["totals"]["assigned"] == 8  # assigned 15 Dec – 14 Mar
     calendar = (
         await dataset.client.get(
             f"{API}/tasks",
@@ -125,7 +126,7 @@ async def test_other_groupings_and_filters(dataset: World) -> None:
             headers=dataset.h["office"],
         )
     ).json()
-    assert calendar["totals"]["assigned"] == 8
+    assert calendar["totals"]["assigned"] == 9
     window = (
         await dataset.client.get(
             f"{API}/tasks",
@@ -176,8 +177,8 @@ async def test_csv_download_reads_back(dataset: World) -> None:
     assert "2023" in rows[1][0] and "01/04/2023" in rows[1][0]
     assert rows[2][0] == "Ngày lập: 20/04/2023"
     header = rows[4]
-    assert header[:3] == ["Nhóm", "Số nhiệm vụ được giao", "Hoàn thành đúng hạn"]
-    assert rows[-1][0] == "Tổng cộng" and rows[-1][1] == "8"
+    assert header[:3] == ["Đơn vị chủ trì", "Số nhiệm vụ được giao", "Hoàn thành đúng hạn"]
+    assert rows[-1][0] == "Tổng cộng" and rows[-1][1] == "9"
 
 
 async def test_xlsx_download_reads_back(dataset: World) -> None:
@@ -192,7 +193,7 @@ async def test_xlsx_download_reads_back(dataset: World) -> None:
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert str(values[0][0]).startswith("Báo cáo")
     totals = values[-1]
-    assert totals[0] == "Tổng cộng" and totals[1] == 8 and isinstance(totals[1], int)
+    assert totals[0] == "Tổng cộng" and totals[1] == 9 and isinstance(totals[1], int)
 
 
 async def test_the_workbook_has_a_chart_and_the_late_tasks(dataset: World) -> None:
@@ -216,9 +217,10 @@ async def test_the_workbook_has_a_chart_and_the_late_tasks(dataset: World) -> No
     assert detail[0][0] == "Mã nhiệm vụ" and detail[0][8] == "Số ngày quá hạn"
     states = sorted(row[7] for row in detail[1:])
     # As of 1 April 2023: one completed late, one overdue (15 March), one completed after
-    # the day and so overdue on it (20 March).
+    # the day and so overdue on it (20 March), one cancelled after the day (31 March).
     assert states == [
         "Hoàn thành quá hạn",
+        "Quá hạn chưa hoàn thành",
         "Quá hạn chưa hoàn thành",
         "Quá hạn chưa hoàn thành",
     ]
@@ -469,7 +471,7 @@ async def test_proposal_report_downloads(world: World) -> None:
     )
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][0].startswith("Báo cáo tình hình xử lý đề xuất")
-    assert rows[4][:2] == ["Nhóm", "Số đề xuất"] and rows[5][:3] == [
+    assert rows[4][:2] == ["Đơn vị đề xuất", "Số đề xuất"] and rows[5][:3] == [
         "Sở Thông tin và Truyền thông",
         "1",
         "1",
