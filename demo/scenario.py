@@ -56,7 +56,7 @@ from demo.data import (
     YEAR_END,
 )
 
-LOADER = Caller(role=Role.admin, name="demo loader")
+LOADER = Caller(role=Role.admin, name="Dữ liệu mẫu (nạp demo)")
 
 
 async def _load_agencies(conn: AsyncConnection) -> dict[str, Any]:

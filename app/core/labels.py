@@ -71,7 +71,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "foundation": ("Nền tảng", "Foundation"),
     },
     "task_recurrence": {
-        "none": ("Có thời hạn", "One-off"),
+        "none": ("Nhiệm vụ một lần", "One-off"),
         "ongoing": ("Thường xuyên", "Ongoing"),
     },
     "timeliness": {

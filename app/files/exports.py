@@ -115,8 +115,10 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def _csv_text(value: Any) -> Any:
     if value is None:
         return ""
-    if isinstance(value, (date, datetime)):
+    if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, date):
+        return f"{value:%d/%m/%Y}"  # as offices write a day
     if isinstance(value, Rate):
         return value.text()
     if isinstance(value, str) and value.startswith(FORMULA_START):

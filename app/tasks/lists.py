@@ -4,7 +4,7 @@ download (API.md §4 filters)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -27,11 +27,9 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app.access import permissions
 from app.access.auth import Caller
-from app.agencies.models import AGENCIES
 from app.core.day import Day
 from app.db import CUSTOM_PLAN, Reader
 from app.errors.domain import field_error
-from app.files.exports import Batched
 from app.kernel.filters import ListShape, bound_filters, filter_clauses
 from app.kernel.listing import (
     ListParams,
@@ -173,11 +171,11 @@ class Shape(NamedTuple):
     portfolio: bool
 
 
-def _bound(
+def bound(
     caller: Caller, f: TaskFilters, params: ListParams, day: Day
 ) -> tuple[Shape, dict[str, Any]]:
     """The request's shape (which filters it gives, with what sort) and its values, bound by
-    name: the statement of a shape is built once (`_where`)."""
+    name: the statement of a shape is built once (`where`)."""
     shared, values = bound_filters(
         caller,
         TASK_VISIBILITY,
@@ -211,8 +209,8 @@ def _bound(
     return shape, values
 
 
-def _where(shape: Shape) -> list[ColumnElement[bool]]:
-    """The WHERE clauses of a shape, every value a bound parameter (named as in `_bound`)."""
+def where(shape: Shape) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of a shape, every value a bound parameter (named as in `bound`)."""
     clauses = filter_clauses(TASKS, TASK_VISIBILITY, shape.shared, ANY_OF)
     if shape.agency:
         agencies = bindparam("f_agency_id", type_=ARRAY(Uuid()))
@@ -246,7 +244,7 @@ def _plan(shape: Shape, sort: str | None, cursor: bool, count: bool) -> PagePlan
         extra.append(DUE_SORT)
     if any(k.name == "priority" for k in keys):
         extra.append(PRIORITY_RANK)
-    stmt = select(*COLUMNS, *extra).where(*_where(shape))
+    stmt = select(*COLUMNS, *extra).where(*where(shape))
     if shape.shared.q:
         # Planned for its words at each execution (app/db/reads.py: CUSTOM_PLAN): the generic
         # plan of a search scans in the sort's order, hundreds of times slower for rare words.
@@ -258,81 +256,9 @@ async def list_(
     conn: Reader, caller: Caller, params: ListParams, filters: TaskFilters, day: Day
 ) -> tuple[Page, list[dict[str, Any]]]:
     """A page of tasks: the statement of the request's shape (built once), its values bound."""
-    shape, values = _bound(caller, filters, params, day)
+    shape, values = bound(caller, filters, params, day)
     key = (shape, params.sort, bool(params.cursor), params.count)  # `cursor=` is no cursor
     plan = SHAPES.get(key, lambda: _plan(shape, params.sort, key[2], params.count))
     page = await fetch_planned(conn, plan, params, values)
     cutoff = permissions.deletion_cutoff()
     return page, [list_body(caller, r, cutoff) for r in page.rows]
-
-
-EXPORT_HEADERS = (
-    "Mã nhiệm vụ",
-    "Nhiệm vụ",
-    "Đơn vị chủ trì",
-    "Ngày giao",
-    "Hạn xử lý",
-    "Trạng thái",
-    "Tình trạng",
-    "Số ngày quá hạn",
-    "Ngày hoàn thành",
-    "Tiến độ (%)",
-    "Nhiệm vụ trọng tâm",
-    "Trụ cột",
-    "Lĩnh vực",
-    "Độ khẩn",
-)
-
-
-def export_rows(
-    engine: Any, caller: Caller, params: ListParams, filters: TaskFilters, day: Day
-) -> Batched:
-    """Every task the list would show (all pages), in the list's order, with the agency's name
-    and Vietnamese labels: read from a server-side cursor in batches of
-    EXPORT_BATCH (one consistent snapshot), each turned into rows off the event loop."""
-    keys = parse_sort(params.sort, SORT_KEYS, "-created_at", SORT_FIELDS)
-    shape, values = _bound(caller, filters, params, day)
-    stmt = (
-        select(*COLUMNS, *LIST_EXTRA, AGENCIES.c.name.label("lead_name"))
-        .select_from(TASKS.join(AGENCIES, AGENCIES.c.id == t.lead_agency_id))
-        .where(*_where(shape))
-        .order_by(*(k.column.desc() if k.descending else k.column.asc() for k in keys))
-    )
-    stmt = stmt.params(**values)
-
-    async def batches() -> AsyncIterator[list[Any]]:
-        async with engine.connect() as conn:
-            snapshot = await conn.execution_options(
-                isolation_level="REPEATABLE READ", postgresql_readonly=True
-            )
-            async with snapshot.begin():
-                result = await snapshot.stream(stmt, execution_options={"yield_per": EXPORT_BATCH})
-                async for batch in result.mappings().partitions(EXPORT_BATCH):
-                    yield list(batch)
-
-    return Batched(batches(), _export_row)
-
-
-EXPORT_BATCH = 500
-
-
-def _export_row(row: Any) -> list[Any]:
-    from app.core.labels import LABELS
-
-    timeliness = row["timeliness_sql"]
-    return [
-        row["code"],
-        row["title"],
-        row["lead_name"],
-        row["assigned_on"],
-        row["due_date"],
-        LABELS["task_status"][row["status"]][0],
-        LABELS["timeliness"][timeliness][0] if timeliness else None,
-        row["days_overdue_sql"],
-        row["completed_on"],
-        row["progress_percent"],
-        "Có" if row["is_key_task"] else "",
-        LABELS["task_pillar"][row["pillar"]][0] if row["pillar"] else None,
-        row["field"],
-        LABELS["task_priority"][row["priority"]][0],
-    ]

@@ -33,6 +33,7 @@ from app.kernel.history_models import HistoryList
 from app.kernel.listing import ListParams
 from app.kernel.precondition import ABSENT
 from app.kernel.schemas import AgencyRef, IsoDate
+from app.tasks import export as task_export
 from app.tasks import lists as task_lists
 from app.tasks import service as tasks
 from app.tasks import subtasks
@@ -136,9 +137,9 @@ def _download(
         f"Tình trạng tính đến ngày {day.today:%d/%m/%Y}",
         exports.made_on(today),
     ]
-    rows = task_lists.export_rows(request.app.state.download_engine, caller, params, filters, day)
+    rows = task_export.export_rows(request.app.state.download_engine, caller, params, filters, day)
     return exports.stream(
-        request, kind, f"nhiem-vu-{day.today}", title, task_lists.EXPORT_HEADERS, rows
+        request, kind, f"nhiem-vu-{day.today}", title, task_export.EXPORT_HEADERS, rows
     )
 
 

@@ -26,7 +26,8 @@ from app.kernel.schemas import utcnow
 from app.tasks.activity_models import REMINDERS
 from app.tasks.timeliness import RUNNING_STATUSES
 
-SCHEDULER = Caller(role=Role.admin, name="scheduler")
+# Named in Vietnamese: the name is written into history, reminders and the files offices read.
+SCHEDULER = Caller(role=Role.admin, name="Hệ thống (đôn đốc tự động)")
 BATCH = 1000
 MESSAGES = {
     "due_soon": "Nhiệm vụ sắp đến hạn ngày {due}: đề nghị đơn vị chủ trì khẩn trương hoàn thành.",

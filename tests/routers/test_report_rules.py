@@ -404,3 +404,56 @@ async def test_a_paused_task_is_not_overdue_and_its_days_stop(world: World, app)
         None,
     )
     assert body["days_overdue"] == (date(2026, 11, 20) - date(2023, 4, 30)).days
+
+
+# --- the files a leader signs ------------------------------------------------------------------
+
+
+async def test_the_task_list_file_says_where_each_task_came_from(world: World, app) -> None:
+    stand_at(app, at("2023-03-10"))
+    made = await world.client.post(
+        f"{A}/directives",
+        json={
+            "kind": "meeting_conclusion",
+            "title": "Kết luận buổi làm việc",
+            "issuer_agency_id": world.lead["id"],
+            "issued_on": "2023-03-06",
+            "document_number": "45/TB-UBND",
+            "signer_name": "Nguyễn Văn Chương",
+        },
+        headers=world.h["office"],
+    )
+    assert made.status_code == 201, made.text
+    task = await world.task(directive_id=made.json()["id"], due_date="2023-06-30")
+    moved = await world.client.post(
+        f"{A}/tasks/{task['id']}/deadline-changes",
+        json={
+            "new_due_date": "2023-09-30",
+            "reason": "Chờ vốn",
+            "decision_number": "12/QĐ-UBND",
+            "decision_date": "2023-03-09",
+            "decided_by": "Chủ tịch UBND tỉnh",
+        },
+        headers=world.h["leader"],
+    )
+    assert moved.status_code == 201, moved.text
+    got = await world.client.get(f"{A}/tasks.csv", headers=world.h["office"])
+    lines = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+    row = dict(zip(lines[4], lines[5], strict=True))
+    assert row["Đơn vị phối hợp"] == "Sở Tài chính"
+    assert (row["Văn bản chỉ đạo"], row["Ngày văn bản"], row["Người ký"]) == (
+        "45/TB-UBND",
+        "06/03/2023",
+        "Nguyễn Văn Chương",
+    )
+    assert (row["Hạn ban đầu"], row["Hạn xử lý"], row["Số lần điều chỉnh hạn"]) == (
+        "30/06/2023",
+        "30/09/2023",
+        "1",
+    )
+    # No English inside the Vietnamese files: statuses and resolutions by their names.
+    proposals = await world.client.get(f"{A}/reports/proposals.csv", headers=world.h["office"])
+    header = list(csv.reader(io.StringIO(proposals.content.decode("utf-8-sig"))))[4]
+    named = [h.split(": ", 1)[1] for h in header if ": " in h]
+    assert named and not any(name.isascii() for name in named), header
+    assert {"Trạng thái: Dự thảo", "Kết quả: Trình cấp có thẩm quyền"} <= set(header)

@@ -414,10 +414,19 @@ async def test_task_list_downloads_every_matching_task(world: World, app) -> Non
     assert rows[0] == ["Danh sách nhiệm vụ"] and rows[4][0] == "Mã nhiệm vụ"
     data = rows[5:]
     assert len(data) == 60  # every page, not the first 50
+    col = {name: rows[4].index(name) for name in rows[4]}
     assert [r[0] for r in data] == sorted(r[0] for r in data)
-    overdue = [r for r in data if r[6] == "Quá hạn"]
-    assert len(overdue) == 30 and all(r[7] == "31" for r in overdue)
-    assert data[0][2] == "Sở Thông tin và Truyền thông" and data[0][5] == "Mới giao"
+    overdue = [r for r in data if r[col["Tình trạng"]] == "Quá hạn"]
+    assert len(overdue) == 30 and all(r[col["Số ngày quá hạn"]] == "31" for r in overdue)
+    first = data[0]
+    assert first[col["Đơn vị chủ trì"]] == "Sở Thông tin và Truyền thông"
+    assert first[col["Đơn vị phối hợp"]] == "Sở Tài chính"
+    assert first[col["Trạng thái"]] == "Mới giao"
+    # Days as offices write them; the first deadline and how often it moved beside it.
+    assert first[col["Ngày giao"]] == "01/03/2023"
+    assert first[col["Hạn ban đầu"]] == first[col["Hạn xử lý"]]
+    assert first[col["Số lần điều chỉnh hạn"]] == "0"
+    assert first[col["Tính chất"]] == "Nhiệm vụ một lần"
     staff = await world.client.get(
         "/api/v1/tasks", headers={**world.h["other"], "Accept": "text/csv"}
     )
@@ -431,7 +440,8 @@ async def test_task_list_downloads_every_matching_task(world: World, app) -> Non
     sheet = load_workbook(io.BytesIO(book.content)).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert len(values) - 5 == 30
-    assert values[5][4] == datetime(2023, 5, 1)  # dates are dates in the workbook
+    due = values[4].index("Hạn xử lý")
+    assert values[5][due] == datetime(2023, 5, 1)  # dates are dates in the workbook
 
 
 async def test_every_collection_downloads(world: World, office: dict[str, str]) -> None:
