@@ -201,7 +201,7 @@ async def test_a_search_is_planned_for_its_words(world: World, app: Any) -> None
         assert (await read_db.execute(marked)).scalar() == "force_custom_plan"
     nothing = (0,) * len(ANY_OF)
     search = Shape(
-        ListShape(False, False, nothing, True), False, None, False, False, 0, False, False
+        ListShape(False, False, nothing, True), False, None, False, False, 0, False, False, False
     )
     listing = search._replace(shared=search.shared._replace(q=False))
     assert _plan(search, None, False, False).page.get_execution_options().get(CUSTOM_PLAN)

@@ -6,6 +6,7 @@ Vietnamese labels."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, literal, select
@@ -19,7 +20,15 @@ from app.directives.models import DIRECTIVES
 from app.files.exports import Batched
 from app.kernel.listing import ListParams, parse_sort
 from app.tasks.deadline_models import TASK_DEADLINE_CHANGES
-from app.tasks.lists import LIST_EXTRA, SORT_FIELDS, SORT_KEYS, TaskFilters, bound, where
+from app.tasks.lists import (
+    LIST_EXTRA,
+    SORT_FIELDS,
+    SORT_KEYS,
+    TaskFilters,
+    as_it_stood,
+    bound,
+    where,
+)
 from app.tasks.models import TASKS
 from app.tasks.service import COLUMNS
 
@@ -77,12 +86,18 @@ def _extra() -> list[Any]:
 
 
 def export_rows(
-    engine: Any, caller: Caller, params: ListParams, filters: TaskFilters, day: Day
+    engine: Any,
+    caller: Caller,
+    params: ListParams,
+    filters: TaskFilters,
+    day: Day,
+    cut: datetime | None = None,
 ) -> Batched:
     """Read from a server-side cursor in batches of EXPORT_BATCH (one consistent snapshot),
-    each turned into rows off the event loop."""
+    each turned into rows off the event loop; as of a day (`cut`: its end), the tasks as they
+    stood then, as the list shows them."""
     keys = parse_sort(params.sort, SORT_KEYS, "-created_at", SORT_FIELDS)
-    shape, values = bound(caller, filters, params, day)
+    shape, values = bound(caller, filters, params, day, as_of=cut is not None)
     stmt = (
         select(*COLUMNS, *LIST_EXTRA, *_extra())
         .select_from(
@@ -93,7 +108,7 @@ def export_rows(
         .where(*where(shape))
         .order_by(*(k.column.desc() if k.descending else k.column.asc() for k in keys))
     )
-    stmt = stmt.params(**values)
+    stmt = (stmt if cut is None else as_it_stood(stmt, cut)).params(**values)
 
     async def batches() -> AsyncIterator[list[Any]]:
         async with engine.connect() as conn:

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    Column,
     Date,
     Integer,
     String,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.access import permissions
@@ -43,6 +45,7 @@ from app.kernel.listing import (
     page_plan,
     parse_sort,
 )
+from app.tasks import as_of as task_as_of
 from app.tasks.models import NO_DEADLINE, TASKS
 from app.tasks.service import COLUMNS, RESOURCE
 from app.tasks.spec import TASK_VISIBILITY
@@ -74,10 +77,13 @@ LIST_EXTRA = (
 )
 
 
-def list_body(caller: Caller, row: Any, cutoff: datetime | None = None) -> dict[str, Any]:
+def list_body(
+    caller: Caller, row: Any, cutoff: datetime | None = None, names: bool = False
+) -> dict[str, Any]:
     """A list row: timeliness was computed by the database with the same rule; a page works
-    out the deletion cutoff once for its rows."""
-    body = dict(row._mapping)
+    out the deletion cutoff once for its rows. `names`: the row's keys are SQLAlchemy's names
+    of a subquery's columns (a str subclass, which orjson refuses), made plain strings."""
+    body = {str(k): v for k, v in row._mapping.items()} if names else dict(row._mapping)
     body["timeliness"] = body.pop("timeliness_sql")
     body["days_overdue"] = body.pop("days_overdue_sql")
     body.pop("due_sort", None)
@@ -169,10 +175,11 @@ class Shape(NamedTuple):
     timeliness: int  # bound values, as the ANY_OF filters
     divisions: bool
     portfolio: bool
+    as_of: bool  # a list as of a day: tasks assigned after it are left out
 
 
 def bound(
-    caller: Caller, f: TaskFilters, params: ListParams, day: Day
+    caller: Caller, f: TaskFilters, params: ListParams, day: Day, as_of: bool = False
 ) -> tuple[Shape, dict[str, Any]]:
     """The request's shape (which filters it gives, with what sort) and its values, bound by
     name: the statement of a shape is built once (`where`)."""
@@ -205,6 +212,7 @@ def bound(
         any_of_slots(len(f.timeliness or ())),
         bool(f.division_id),
         f.portfolio is not None,
+        as_of,
     )
     return shape, values
 
@@ -232,7 +240,26 @@ def where(shape: Shape) -> list[ColumnElement[bool]]:
         clauses.append(t.due_date <= bindparam("due_to", type_=Date))
     if shape.timeliness:
         clauses.append(any_of_bound(TIMELINESS, "f_timeliness", shape.timeliness))
+    if shape.as_of:
+        clauses.append(t.assigned_on <= TODAY)
     return clauses
+
+
+def as_it_stood(stmt: Any, cut: datetime) -> Any:
+    """The statement over the tasks as they stood just before `cut` (app/tasks/as_of.py) —
+    their deadlines, agencies, statuses and completions of that day, as the reports count
+    them: every reference to `tasks` and its columns replaced (SQLAlchemy's public
+    `replacement_traverse`)."""
+    src = task_as_of.tasks_as_of(cut)
+
+    def swap(element: Any, **_: Any) -> Any:
+        if element is TASKS:
+            return src
+        if isinstance(element, Column) and element.table is TASKS:
+            return src.c[element.name]
+        return None
+
+    return visitors.replacement_traverse(stmt, {}, swap)
 
 
 def _plan(shape: Shape, sort: str | None, cursor: bool, count: bool) -> PagePlan:
@@ -253,12 +280,24 @@ def _plan(shape: Shape, sort: str | None, cursor: bool, count: bool) -> PagePlan
 
 
 async def list_(
-    conn: Reader, caller: Caller, params: ListParams, filters: TaskFilters, day: Day
+    conn: Reader,
+    caller: Caller,
+    params: ListParams,
+    filters: TaskFilters,
+    day: Day,
+    cut: datetime | None = None,
 ) -> tuple[Page, list[dict[str, Any]]]:
-    """A page of tasks: the statement of the request's shape (built once), its values bound."""
-    shape, values = bound(caller, filters, params, day)
+    """A page of tasks: the statement of the request's shape (built once), its values bound.
+    As of a past day (`cut`: the end of it) the tasks are read as they stood then, when any
+    changed since."""
+    shape, values = bound(caller, filters, params, day, as_of=cut is not None)
     key = (shape, params.sort, bool(params.cursor), params.count)  # `cursor=` is no cursor
     plan = SHAPES.get(key, lambda: _plan(shape, params.sort, key[2], params.count))
+    then = cut is not None and await task_as_of.changed_since(conn, cut)
+    if then:
+        assert cut is not None
+        count = None if plan.count is None else as_it_stood(plan.count, cut)
+        plan = PagePlan(plan.keys, as_it_stood(plan.page, cut), count)
     page = await fetch_planned(conn, plan, params, values)
     cutoff = permissions.deletion_cutoff()
-    return page, [list_body(caller, r, cutoff) for r in page.rows]
+    return page, [list_body(caller, r, cutoff, names=then) for r in page.rows]

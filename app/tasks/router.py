@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query, Request
@@ -33,6 +34,7 @@ from app.kernel.history_models import HistoryList
 from app.kernel.listing import ListParams
 from app.kernel.precondition import ABSENT
 from app.kernel.schemas import AgencyRef, IsoDate
+from app.tasks import as_of as task_as_of
 from app.tasks import export as task_export
 from app.tasks import lists as task_lists
 from app.tasks import service as tasks
@@ -115,10 +117,14 @@ async def list_tasks(
     assignee, portfolio = query.assignee, query.portfolio
     if assignee or portfolio:
         filters = await task_lists.for_me(conn, caller, filters, assignee, portfolio)
+    # As of a day: the tasks as they stood at its end (a day not yet over: as they stand).
+    cut = None
+    if query.as_of is not None:
+        cut = task_as_of.end_of(query.as_of, request.app.state.settings.tz)
     kind = exports.wanted(request)
     if kind is not None:
-        return _download(request, kind, caller, params, filters, day)
-    page, items = await task_lists.list_(conn, caller, params, filters, day)
+        return _download(request, kind, caller, params, filters, day, cut)
+    page, items = await task_lists.list_(conn, caller, params, filters, day, cut)
     return page_response(request, page, items)
 
 
@@ -129,6 +135,7 @@ def _download(
     params: ListParams,
     filters: TaskFilters,
     day: Day,
+    cut: datetime | None,
 ) -> Response:
     """Every matching task, not one page, streamed as it is read."""
     today = request.app.state.clock.today()
@@ -137,7 +144,9 @@ def _download(
         f"Tình trạng tính đến ngày {day.today:%d/%m/%Y}",
         exports.made_on(today),
     ]
-    rows = task_export.export_rows(request.app.state.download_engine, caller, params, filters, day)
+    rows = task_export.export_rows(
+        request.app.state.download_engine, caller, params, filters, day, cut
+    )
     return exports.stream(
         request, kind, f"nhiem-vu-{day.today}", title, task_export.EXPORT_HEADERS, rows
     )

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 
 from app.reports.period_columns import INTO_PERIOD, OUT_OF_PERIOD
 from app.reports.router import GROUP_HEADERS, HEADERS_VI, RATES
+from app.tasks.timeliness import BUCKETS
 from tests.conftest import World, make_agency, stand_at
 
 A = "/api/v1"
@@ -457,3 +458,59 @@ async def test_the_task_list_file_says_where_each_task_came_from(world: World, a
     named = [h.split(": ", 1)[1] for h in header if ": " in h]
     assert named and not any(name.isascii() for name in named), header
     assert {"Trạng thái: Dự thảo", "Kết quả: Trình cấp có thẩm quyền"} <= set(header)
+
+
+# --- 9. the list as of a day is the report's -------------------------------------------------
+
+
+async def test_the_list_as_of_a_day_has_the_report_s_rows(world: World, app) -> None:
+    # The reported case: the list as of 02/05/2023 filtered on today's lead agency (empty where
+    # the report counted 1) and, as of 14/06/2023, showed a task assigned on 01/12/2023.
+    stand_at(app, at("2023-03-01"))
+    moved = await world.task(assigned_on="2023-03-01", due_date="2023-04-28")
+    await world.task(assigned_on="2023-03-01", due_date="2023-05-04")
+    await world.task(assigned_on="2023-03-01", due_date="2023-09-30")
+    await world.task(assigned_on="2023-03-01", due_date=None)
+    finished = await world.task(
+        assigned_on="2023-03-01", due_date="2023-04-10", requires_confirmation=False
+    )
+    stand_at(app, at("2023-04-20"))
+    await done(world, finished, "2023-04-20")
+    stand_at(app, at("2023-08-01"))
+    r = await world.client.patch(
+        f"{A}/tasks/{moved['id']}",
+        json={"lead_agency_id": world.other["id"], "cooperating_agency_ids": []},
+        headers={**world.h["office"], "If-Match": f'"{moved["version"]}"'},
+    )
+    assert r.status_code == 200, r.text
+    stand_at(app, at("2023-12-01"))
+    await world.task(assigned_on="2023-12-01", due_date="2024-03-31")
+    stand_at(app, at("2024-01-10"))
+    for day in ("2023-05-02", "2023-06-14"):
+        body = await report(world, as_of=day)
+        assert body["items"], day
+        for row in body["items"]:
+            for name, answer in BUCKETS:
+                listed = await world.client.get(
+                    f"{A}/tasks",
+                    params={
+                        "as_of": day,
+                        "lead_agency_id": row["key"],
+                        "timeliness": answer,
+                        "limit": 200,
+                    },
+                    headers=world.h["office"],
+                )
+                assert listed.status_code == 200, listed.text
+                assert len(listed.json()["items"]) == row[name], (day, row["label"], name)
+        everything = await world.client.get(
+            f"{A}/tasks", params={"as_of": day, "limit": 200}, headers=world.h["office"]
+        )
+        assert len(everything.json()["items"]) == body["totals"]["assigned"]
+    lead_then = await world.client.get(
+        f"{A}/tasks",
+        params={"as_of": "2023-05-02", "lead_agency_id": world.lead["id"], "timeliness": "overdue"},
+        headers=world.h["office"],
+    )
+    assert [t["id"] for t in lead_then.json()["items"]] == [moved["id"]]
+    assert lead_then.json()["items"][0]["lead_agency_id"] == world.lead["id"]
