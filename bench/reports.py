@@ -15,16 +15,24 @@ import httpx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RAW_REPORT = """
-SELECT t.lead_agency_id, a.name, count(*) AS assigned,
-  count(*) FILTER (WHERE st = 'completed' AND due_date IS NOT NULL AND completed_on <= due_date) AS completed_on_time,
-  count(*) FILTER (WHERE st = 'completed' AND due_date IS NOT NULL AND NOT (completed_on <= due_date)) AS completed_late,
-  count(*) FILTER (WHERE st = 'completed' AND due_date IS NULL) AS completed_no_deadline,
-  count(*) FILTER (WHERE st <> 'completed' AND due_date > DATE '{day}' + 3) AS open_on_track,
-  count(*) FILTER (WHERE st <> 'completed' AND due_date BETWEEN DATE '{day}' AND DATE '{day}' + 3) AS open_due_soon,
-  count(*) FILTER (WHERE st <> 'completed' AND due_date < DATE '{day}') AS open_overdue,
-  count(*) FILTER (WHERE st <> 'completed' AND due_date IS NULL) AS open_no_deadline
-FROM (SELECT *, CASE WHEN status = 'completed' AND completed_on > DATE '{day}' THEN 'in_progress' ELSE status END AS st
-      FROM tasks WHERE deleted_at IS NULL AND status <> 'cancelled' AND assigned_on <= DATE '{day}') AS t
+SELECT t.lead_agency_id, a.name, count(*) FILTER (WHERE st <> 'cancelled') AS assigned,
+  count(*) FILTER (WHERE st = 'completed' AND judged IS NOT NULL AND completed_on <= judged) AS completed_on_time,
+  count(*) FILTER (WHERE st = 'completed' AND judged IS NOT NULL AND NOT (completed_on <= judged)) AS completed_late,
+  count(*) FILTER (WHERE st = 'completed' AND judged IS NULL) AS completed_no_deadline,
+  count(*) FILTER (WHERE st IN ('new', 'in_progress') AND due_date > DATE '{day}' + 3) AS open_on_track,
+  count(*) FILTER (WHERE st IN ('new', 'in_progress') AND due_date BETWEEN DATE '{day}' AND DATE '{day}' + 3) AS open_due_soon,
+  count(*) FILTER (WHERE st IN ('new', 'in_progress') AND due_date < DATE '{day}') AS open_overdue,
+  count(*) FILTER (WHERE st IN ('new', 'in_progress') AND due_date IS NULL) AS open_no_deadline,
+  count(*) FILTER (WHERE st = 'awaiting_confirmation') AS open_awaiting_confirmation,
+  count(*) FILTER (WHERE st = 'paused') AS open_paused,
+  count(*) FILTER (WHERE st = 'cancelled') AS cancelled
+FROM (SELECT *,
+        CASE WHEN status IN ('completed', 'awaiting_confirmation') AND completed_on > DATE '{day}' THEN 'in_progress'
+             WHEN status = 'paused' AND paused_on > DATE '{day}' THEN 'in_progress'
+             WHEN status = 'cancelled' AND cancelled_on > DATE '{day}' THEN 'in_progress'
+             ELSE status END AS st,
+        coalesce(missed_due_date, due_date) AS judged
+      FROM tasks WHERE deleted_at IS NULL AND parent_id IS NULL AND assigned_on <= DATE '{day}') AS t
 JOIN agencies AS a ON a.id = t.lead_agency_id
 GROUP BY t.lead_agency_id, a.name ORDER BY a.name
 """
@@ -40,11 +48,15 @@ WITH then_ AS (
     AND (v.recorded_at < (DATE '{day}' + 1)::timestamp AT TIME ZONE 'Asia/Ho_Chi_Minh'
          OR v.is_first)),
 tasks_then AS (
-  SELECT t.id, t.assigned_on,
+  SELECT t.id, t.assigned_on, t.parent_id,
     coalesce(n.lead_agency_id, t.lead_agency_id) AS lead_agency_id,
     CASE WHEN n.task_id IS NULL THEN t.due_date ELSE n.due_date END AS due_date,
     coalesce(n.status, t.status) AS status,
     CASE WHEN n.task_id IS NULL THEN t.completed_on ELSE n.completed_on END AS completed_on,
+    CASE WHEN n.task_id IS NULL THEN t.paused_on ELSE n.paused_on END AS paused_on,
+    CASE WHEN n.task_id IS NULL THEN t.cancelled_on ELSE n.cancelled_on END AS cancelled_on,
+    CASE WHEN n.task_id IS NULL THEN t.missed_due_date ELSE n.missed_due_date END
+      AS missed_due_date,
     CASE WHEN n.task_id IS NULL THEN t.deleted_at ELSE n.deleted_at END AS deleted_at
   FROM tasks t LEFT JOIN then_ n ON n.task_id = t.id)
 """ + RAW_REPORT.replace("FROM tasks WHERE", "FROM tasks_then WHERE")
