@@ -514,3 +514,12 @@ async def test_the_list_as_of_a_day_has_the_report_s_rows(world: World, app) -> 
     )
     assert [t["id"] for t in lead_then.json()["items"]] == [moved["id"]]
     assert lead_then.json()["items"][0]["lead_agency_id"] == world.lead["id"]
+    # The list's file as of the day is the same list.
+    got = await world.client.get(
+        f"{A}/tasks.csv",
+        params={"as_of": "2023-05-02", "lead_agency_id": world.lead["id"], "timeliness": "overdue"},
+        headers=world.h["office"],
+    )
+    lines = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+    assert [line[0] for line in lines[5:]] == [moved["code"]]
+    assert lines[5][lines[4].index("Đơn vị chủ trì")] == world.lead["name"]

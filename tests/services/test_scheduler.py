@@ -227,3 +227,22 @@ async def test_one_pass_drains_every_notice_due(engine: AsyncEngine) -> None:
     assert reminders == 2500
     assert transactions == 3  # batches of 1,000 in short transactions
     assert await run_scheduler_once(engine, clock, settings) == {"overdue": 0, "due_soon": 0}
+
+
+async def test_waiting_and_paused_work_is_not_told_it_is_overdue(
+    world: World, engine: AsyncEngine, app
+) -> None:
+    """A task submitted and waiting for the office, or paused by decision, is not overdue:
+    the scheduler sends it neither notice; resumed, it is told again."""
+    stand_at(app, datetime(2023, 6, 10, 3, 0, tzinfo=UTC))
+    waiting = await world.task(due_date="2023-06-15")
+    paused = await world.task(due_date="2023-06-15")
+    for task in (waiting, paused):
+        assert (await world.act(task, "lead", "start")).status_code == 200
+    assert (await world.act(waiting, "lead", "submit", result="Xong")).status_code == 200
+    assert (await world.act(paused, "office", "pause", comment="Theo chỉ đạo")).status_code == 200
+    async with engine.begin() as conn:
+        assert await scheduler.tick(conn, date(2023, 6, 28), 3) == {"overdue": 0, "due_soon": 0}
+    assert (await world.act(paused, "office", "resume")).status_code == 200
+    async with engine.begin() as conn:
+        assert await scheduler.tick(conn, date(2023, 6, 28), 3) == {"overdue": 1, "due_soon": 0}
