@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -29,26 +30,36 @@ COLUMNS = (
     "id, code, title, description, expected_output, year, directive_id, proposal_id, parent_id,"
     " is_key_task, pillar, field, priority, lead_agency_id, cooperating_agency_ids,"
     " assigned_by_agency_id, assigned_by_name, assigned_by_title, assigned_on, due_date,"
-    " original_due_date, recurrence, requires_confirmation, status, completed_on, result,"
-    " progress_percent, version, created_at, updated_at, deleted_at"
+    " original_due_date, recurrence, requires_confirmation, status, completed_on, paused_on,"
+    " cancelled_on, missed_due_date, result, progress_percent, version, created_at, updated_at,"
+    " deleted_at"
 )
+# The service's rule (app/tasks/timeliness.py), by hand.
 TIMELINESS = """
   CASE WHEN st = 'completed' THEN
-         CASE WHEN due_date IS NULL THEN 'completed_no_deadline'
-              WHEN completed_on IS NOT NULL AND completed_on <= due_date THEN 'completed_on_time'
+         CASE WHEN coalesce(missed_due_date, due_date) IS NULL THEN 'completed_no_deadline'
+              WHEN completed_on IS NOT NULL AND completed_on <= coalesce(missed_due_date, due_date)
+                THEN 'completed_on_time'
               ELSE 'completed_late' END
-       WHEN st NOT IN ('new','in_progress','awaiting_confirmation','paused') THEN NULL
+       WHEN st = 'awaiting_confirmation' THEN 'awaiting_confirmation'
+       WHEN st = 'paused' THEN 'paused'
+       WHEN st NOT IN ('new','in_progress') THEN NULL
        WHEN due_date IS NULL THEN 'no_deadline'
        WHEN due_date < $T THEN 'overdue'
        WHEN due_date - $T <= 3 THEN 'due_soon'
        ELSE 'on_track' END AS timeliness,
-  CASE WHEN due_date IS NULL THEN NULL
-       WHEN st = 'completed' AND completed_on > due_date THEN completed_on - due_date
-       WHEN st IN ('new','in_progress','awaiting_confirmation','paused') AND due_date < $T
-            THEN $T - due_date END AS days_overdue
+  CASE WHEN st = 'completed' THEN
+         CASE WHEN completed_on > coalesce(missed_due_date, due_date)
+              THEN completed_on - coalesce(missed_due_date, due_date) END
+       WHEN due_date IS NULL THEN NULL
+       WHEN st = 'paused' AND least(coalesce(paused_on, $T), $T) > due_date
+            THEN least(coalesce(paused_on, $T), $T) - due_date
+       WHEN st IN ('new','in_progress') AND due_date < $T THEN $T - due_date END AS days_overdue
 """
 STATUS_AS_OF = (
-    "CASE WHEN status = 'completed' AND completed_on > $T THEN 'in_progress' ELSE status END"
+    "CASE WHEN status IN ('completed', 'awaiting_confirmation') AND completed_on > $T"
+    " THEN 'in_progress' WHEN status = 'paused' AND paused_on > $T THEN 'in_progress'"
+    " WHEN status = 'cancelled' AND cancelled_on > $T THEN 'in_progress' ELSE status END"
 )
 
 
@@ -85,8 +96,8 @@ HISTORY = (
 )
 LOCK = f"SELECT {COLUMNS} FROM tasks WHERE id = $1 AND deleted_at IS NULL FOR UPDATE"
 TRANSITION = (
-    "UPDATE tasks SET status = $2, version = version + 1, updated_at = $3 WHERE id = $1"
-    f" RETURNING {COLUMNS}"
+    "UPDATE tasks SET status = $2, paused_on = $4, version = version + 1, updated_at = $3"
+    f" WHERE id = $1 RETURNING {COLUMNS}"
 )
 
 
@@ -100,8 +111,9 @@ def _default(value: object) -> object:
 
 def _body(row: asyncpg.Record, today: date) -> dict[str, object]:
     body = dict(row)
-    body["timeliness"] = timeliness(row["status"], row["due_date"], row["completed_on"], today, 3)
-    body["days_overdue"] = days_overdue(row["status"], row["due_date"], row["completed_on"], today)
+    task = SimpleNamespace(**body)
+    body["timeliness"] = timeliness(task, today, 3)
+    body["days_overdue"] = days_overdue(task, today)
     body["allowed_actions"] = _actions(row["status"])
     return body
 
@@ -191,7 +203,8 @@ async def transition(request: Request) -> Response:
             return _json({"status": 404}, 404)
         if row["status"] not in targets[data["action"]]:
             return _json({"status": 409, "allowed_actions": _actions(row["status"])}, 409)
-        updated = await conn.fetchrow(TRANSITION, task_id, target, now)
+        paused_on = _today() if target == "paused" else None
+        updated = await conn.fetchrow(TRANSITION, task_id, target, now, paused_on)
         changes = orjson.dumps({"status": {"old": row["status"], "new": target}}).decode()
         await conn.execute(HISTORY, uuid.uuid4(), task_id, data["action"], changes, now)
     return _json(_body(updated, _today()))

@@ -93,7 +93,8 @@ def load_sql(tasks: int) -> list[str]:
         "CREATE TEMP TABLE bench_agencies AS SELECT row_number() OVER (ORDER BY code) AS n, id FROM agencies",
         f"""
         INSERT INTO tasks (id, code, title, description, year, lead_agency_id, cooperating_agency_ids,
-                           assigned_on, due_date, original_due_date, status, completed_on, result,
+                           assigned_on, due_date, original_due_date, status, completed_on,
+                           paused_on, cancelled_on, result,
                            progress_percent, priority, pillar, field, is_key_task, recurrence,
                            requires_confirmation, version, created_at, updated_at)
         SELECT gen_random_uuid(),
@@ -104,6 +105,8 @@ def load_sql(tasks: int) -> list[str]:
                CASE WHEN i % 3 = 0 THEN ARRAY[coop.id] ELSE ARRAY[]::uuid[] END,
                assigned, due, due, st,
                CASE WHEN st IN ('completed', 'awaiting_confirmation') THEN assigned + (i % 400) END,
+               CASE WHEN st = 'paused' THEN least(assigned + (i % 200), CURRENT_DATE) END,
+               CASE WHEN st = 'cancelled' THEN least(assigned + (i % 200), CURRENT_DATE) END,
                CASE WHEN st IN ('completed', 'awaiting_confirmation') THEN 'Đã hoàn thành' END,
                CASE WHEN st = 'completed' THEN 100 ELSE (i * 7) % 100 END,
                (ARRAY['normal','normal','normal','urgent','flash'])[1 + i % 5],

@@ -39,14 +39,15 @@ INSERT INTO agencies (id, code, name, kind, status, version, created_at, updated
 VALUES (gen_random_uuid(), 'BENCH.DL', 'Sở Thông tin và Truyền thông', 'department', 'active',
         1, now(), now());
 INSERT INTO tasks (id, code, title, description, year, lead_agency_id, cooperating_agency_ids,
-  assigned_on, due_date, status, progress_percent, priority, recurrence, requires_confirmation,
-  is_key_task, field, version, created_at, updated_at)
+  assigned_on, due_date, status, paused_on, progress_percent, priority, recurrence,
+  requires_confirmation, is_key_task, field, version, created_at, updated_at)
 SELECT gen_random_uuid(), 'NV-2023-' || lpad(i::text, 5, '0'),
   'Triển khai nền tảng chuyển đổi số, hạng mục số ' || i,
   'Đơn vị chủ trì phối hợp các sở, ngành hoàn thành và báo cáo kết quả',
   2023, (SELECT id FROM agencies WHERE code = 'BENCH.DL'), '{}',
   DATE '2023-01-01' + (i % 150), DATE '2023-06-01' + (i % 400),
-  (ARRAY['new', 'in_progress', 'paused', 'in_progress'])[1 + i % 4], i % 100, 'normal', 'none',
+  (ARRAY['new', 'in_progress', 'paused', 'in_progress'])[1 + i % 4],
+  CASE WHEN i % 4 = 2 THEN DATE '2023-06-01' END, i % 100, 'normal', 'none',
   true, i % 7 = 0, 'Chuyển đổi số', 1, now(), now()
 FROM generate_series(1, $1::int) AS i;
 """
