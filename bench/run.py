@@ -122,7 +122,8 @@ async def undo_writes(dsn: str, since: Any) -> None:
         await conn.execute("DELETE FROM history WHERE occurred_at >= $1", since)
         await conn.execute("DELETE FROM tasks WHERE created_at >= $1", since)
         await conn.execute(
-            "UPDATE tasks SET status = 'in_progress', version = 1 WHERE updated_at >= $1 AND status = 'paused'",
+            "UPDATE tasks SET status = 'in_progress', paused_on = NULL, version = 1"
+            " WHERE updated_at >= $1 AND status = 'paused'",
             since,
         )
         await conn.execute("DELETE FROM idempotency_keys")
