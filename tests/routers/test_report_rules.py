@@ -52,6 +52,24 @@ async def done(world: World, task: dict[str, Any], completed_on: str) -> None:
     assert r.status_code == 200, r.text
 
 
+async def adjust_deadline(
+    world: World, task: dict[str, Any], new_due_date: str, decided_on: str
+) -> None:
+    """A leader moves the deadline on the strength of a decision of `decided_on`."""
+    r = await world.client.post(
+        f"{A}/tasks/{task['id']}/deadline-changes",
+        json={
+            "new_due_date": new_due_date,
+            "reason": "Điều chỉnh kế hoạch",
+            "decision_number": "12/QĐ-UBND",
+            "decision_date": decided_on,
+            "decided_by": "Chủ tịch UBND tỉnh",
+        },
+        headers=world.h["leader"],
+    )
+    assert r.status_code == 201, r.text
+
+
 async def get_task(world: World, task: dict[str, Any]) -> dict[str, Any]:
     r = await world.client.get(f"{A}/tasks/{task['id']}", headers=world.h["office"])
     assert r.status_code == 200, r.text
@@ -216,18 +234,7 @@ async def test_an_adjustment_decided_before_the_deadline_moves_the_judgement(
     task = await world.task(
         assigned_on="2023-06-01", due_date="2023-12-29", requires_confirmation=False
     )
-    r = await world.client.post(
-        f"{A}/tasks/{task['id']}/deadline-changes",
-        json={
-            "new_due_date": "2024-03-31",
-            "reason": "Điều chỉnh kế hoạch",
-            "decision_number": "12/QĐ-UBND",
-            "decision_date": "2023-06-01",
-            "decided_by": "Chủ tịch UBND tỉnh",
-        },
-        headers=world.h["leader"],
-    )
-    assert r.status_code == 201, r.text
+    await adjust_deadline(world, task, "2024-03-31", decided_on="2023-06-01")
     await done(world, task, "2023-06-01")
     stand_at(app, at("2024-02-01"))
     task = await get_task(world, task)
@@ -426,18 +433,7 @@ async def test_the_task_list_file_says_where_each_task_came_from(world: World, a
     )
     assert made.status_code == 201, made.text
     task = await world.task(directive_id=made.json()["id"], due_date="2023-06-30")
-    moved = await world.client.post(
-        f"{A}/tasks/{task['id']}/deadline-changes",
-        json={
-            "new_due_date": "2023-09-30",
-            "reason": "Chờ vốn",
-            "decision_number": "12/QĐ-UBND",
-            "decision_date": "2023-03-09",
-            "decided_by": "Chủ tịch UBND tỉnh",
-        },
-        headers=world.h["leader"],
-    )
-    assert moved.status_code == 201, moved.text
+    await adjust_deadline(world, task, "2023-09-30", decided_on="2023-03-09")
     got = await world.client.get(f"{A}/tasks.csv", headers=world.h["office"])
     lines = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
     row = dict(zip(lines[4], lines[5], strict=True))
